@@ -1,0 +1,80 @@
+/*
+ * tfs_format.h - the TFS on-disk format and its in-memory image, shared by the
+ * host mkfs (tools/) and the kernel (fs/tfs.c).  Pure code: no kernel or libc
+ * I/O; the caller supplies a struct heap and a struct tfs_io.
+ *
+ * A TFS volume is a superblock, a log of CRC32-checked records, and data
+ * extents.  Every filesystem object (file, directory, symlink, the manifest)
+ * is a tuple identified by a 64-bit id; a log record creates, updates (merges
+ * keys into, or removes keys from) or deletes one object.  Replaying the log
+ * from the superblock rebuilds every tuple.  A record whose CRC does not match
+ * ends the log (torn write); a corrupt superblock is an error.
+ *
+ * Object tuple keys (the contract with fs/ and tools/):
+ *   "mode"     u64   S_IFREG/S_IFDIR/S_IFLNK | permission bits (Linux values)
+ *   "size"     u64   file length in bytes
+ *   "children" tuple name -> VALUE_REF child id (directories)
+ *   "target"   bytes symlink target
+ *   "mtime"    u64   ns since the epoch (also "atime", "ctime" when set)
+ *   "extents"  tuple (files) - internal to this module; use tfs_read/tfs_write
+ * Manifest object (id TFS_ID_MANIFEST):
+ *   "program"     bytes  absolute path of the program inside the image
+ *   "arguments"   tuple  "0", "1", ... -> bytes (argv; "0" is argv[0])
+ *   "environment" tuple  NAME -> bytes value
+ *   "cwd"         bytes  initial working directory (default "/")
+ *   other keys are options for later use (e.g. "trace", "nameservers")
+ */
+#ifndef SOLO_TFS_FORMAT_H
+#define SOLO_TFS_FORMAT_H
+
+#include "runtime/lib/types.h"
+#include "runtime/lib/tuple.h"
+
+#define TFS_BLOCK_SIZE 4096
+#define TFS_ID_MANIFEST 1
+#define TFS_ID_ROOT 2                  /* root directory */
+
+/* Byte-addressed access to the volume (a file on the host, a blockdev in the kernel). */
+struct tfs_io {
+    void *ctx;
+    int (*read)(void *ctx, u64 off, void *buf, u64 len);         /* 0 or -errno */
+    int (*write)(void *ctx, u64 off, const void *buf, u64 len);  /* 0 or -errno */
+    int (*flush)(void *ctx);                                     /* 0 or -errno */
+    u64 size;                                                    /* volume size in bytes */
+};
+
+struct tfs;
+
+/* Mount: read the superblock and replay the log.  On failure returns -errno
+ * (-EINVAL bad magic/version, -EIO read error, -EUCLEAN corrupt superblock) and
+ * writes a one-line human-readable reason (with the byte offset) into err. */
+int tfs_open(struct heap *h, const struct tfs_io *io, struct tfs **out, char *err, size_t errlen);
+/* Create an empty volume (superblock, manifest, root directory) filling io->size. */
+int tfs_format(struct heap *h, const struct tfs_io *io, struct tfs **out);
+void tfs_close(struct tfs *fs);                    /* frees memory; does not sync */
+
+struct tuple *tfs_get(struct tfs *fs, u64 id);     /* object tuple, NULL if no such id */
+struct tuple *tfs_manifest(struct tfs *fs);
+u64 tfs_lookup(struct tfs *fs, u64 dir, const char *name, size_t len);   /* 0 if absent */
+
+/* File data.  Holes read as zeros; reads past "size" are short. Bytes or -errno. */
+long tfs_read(struct tfs *fs, u64 id, void *buf, u64 len, u64 off);
+
+/* ---- writing (host mkfs now; the kernel later) ---- */
+/* Create an object with the given initial tuple (ownership passes to fs); returns id or 0. */
+u64 tfs_create(struct tfs *fs, struct tuple *init);
+/* Set one key of an object (value copied) and log it. 0 or -errno. */
+int tfs_set_bytes(struct tfs *fs, u64 id, const char *key, const void *p, size_t n);
+int tfs_set_u64(struct tfs *fs, u64 id, const char *key, u64 n);
+/* Add / remove a directory entry (logs the change). */
+int tfs_link(struct tfs *fs, u64 dir, const char *name, u64 child);
+int tfs_unlink(struct tfs *fs, u64 dir, const char *name);
+/* Write file data into newly allocated extents, extending "size". Bytes or -errno (-ENOSPC). */
+long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off);
+/* Make everything written so far durable (write log tail + superblock, io->flush). */
+int tfs_sync(struct tfs *fs);
+
+/* Exposed for unit tests and `solo fs check`. */
+u32 tfs_crc32(u32 crc, const void *p, size_t n);
+
+#endif

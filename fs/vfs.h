@@ -1,0 +1,30 @@
+/*
+ * vfs.h - the kernel's file layer: open file descriptions, the fd table and
+ * path resolution over the mounted TFS root plus special files (/dev, /proc).
+ * Used by the fs syscalls and by the loader and mmap (which read files).
+ */
+#ifndef SOLO_VFS_H
+#define SOLO_VFS_H
+
+#include "runtime/kernel.h"
+#include "runtime/lib/tuple.h"
+#include "runtime/drivers/blockdev.h"
+
+struct file;
+
+/* Mount the TFS volume on d as /, set up /dev, /proc and the std fds 0,1,2
+ * (0 reads EOF for now, 1 and 2 write to the console). 0 or -errno (logged). */
+int fs_init(struct blockdev *d);
+struct tuple *fs_manifest(void);               /* the image's manifest tuple */
+void fs_sync_all(void);                        /* flush everything (called at exit) */
+
+/* Kernel-internal open (path relative to the cwd); O_* flags as in Linux. */
+int vfs_open(const char *path, int flags, int mode, struct file **out);
+long file_pread(struct file *f, void *buf, size_t n, u64 off);    /* bytes or -errno */
+long file_size(struct file *f);                /* bytes, or -errno for non-regular files */
+void file_get(struct file *f);
+void file_put(struct file *f);
+struct file *fd_file(int fd);                  /* borrowed reference, NULL if fd is not open */
+const char *vfs_exe_path(void);                /* absolute path of the program (/proc/self/exe) */
+
+#endif
