@@ -1,0 +1,96 @@
+/*
+ * time.c - clocks.  The TSC (assumed invariant) is the monotonic clock,
+ * calibrated at boot against the PIT (10 ms gate on channel 2); wall time is
+ * the CMOS RTC read once at boot plus monotonic time since.  boot_tsc is the
+ * TSC value boot.S saved at the kernel's first instruction.
+ */
+#include "cpu.h"
+
+extern u64 boot_tsc;
+static u64 tsc_freq;                   /* Hz */
+static u64 tsc_at_init;
+static u64 rtc_epoch_ns;               /* wall time at tsc_at_init */
+static u64 boot_to_main;
+
+/* ns for a TSC delta without overflowing for deltas up to years. */
+static u64 tsc_to_ns(u64 d)
+{
+    return (d / tsc_freq) * 1000000000UL + (d % tsc_freq) * 1000000000UL / tsc_freq;
+}
+
+static void tsc_calibrate(void)
+{
+    const u32 latch = 11932;           /* 10 ms at 1.193182 MHz */
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+    outb(0x43, 0xb0);                  /* channel 2, lo/hi, mode 0 */
+    outb(0x42, latch & 0xff);
+    outb(0x42, latch >> 8);
+    u64 t0 = rdtsc();
+    while ((inb(0x61) & 0x20) == 0)
+        cpu_pause();
+    u64 t1 = rdtsc();
+    tsc_freq = (t1 - t0) * 100;
+    if (tsc_freq < 1000000)
+        tsc_freq = 1000000000;         /* implausible: assume 1 GHz */
+}
+
+static u8 cmos(u8 reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static u64 days_from_civil(u64 y, u64 m, u64 d)
+{
+    /* days since 1970-01-01 for a Gregorian date (y >= 1970) */
+    y -= m <= 2;
+    u64 era = y / 400, yoe = y - era * 400;
+    u64 doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    u64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void rtc_read(void)
+{
+    u8 s, mi, h, d, mo, y, b;
+    while ((cmos(0x0a) & 0x80) != 0)
+        cpu_pause();
+    s = cmos(0x00); mi = cmos(0x02); h = cmos(0x04);
+    d = cmos(0x07); mo = cmos(0x08); y = cmos(0x09); b = cmos(0x0b);
+    if ((b & 0x04) == 0) {
+#define BCD(x) ((u8)(((x) & 0x0f) + ((x) >> 4) * 10))
+        s = BCD(s); mi = BCD(mi); h = (u8)(BCD(h & 0x7f) | (h & 0x80)); d = BCD(d); mo = BCD(mo); y = BCD(y);
+    }
+    if ((b & 0x02) == 0 && (h & 0x80) != 0)
+        h = (u8)(((h & 0x7f) + 12) % 24);
+    u64 days = days_from_civil(2000 + y, mo, d);
+    rtc_epoch_ns = ((days * 24 + h) * 3600 + mi * 60 + s) * 1000000000UL;
+}
+
+void time_init(void)
+{
+    tsc_calibrate();
+    tsc_at_init = rdtsc();
+    rtc_read();
+    klog("time: TSC %lu kHz", tsc_freq / 1000);
+}
+
+u64 tsc_hz(void) { return tsc_freq; }
+u64 now_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
+u64 realtime_ns(void) { return rtc_epoch_ns + tsc_to_ns(rdtsc() - tsc_at_init); }
+u64 boot_to_main_ns(void) { return boot_to_main; }
+
+/* Record the boot-to-main time (called right before the first entry to ring 3). */
+void time_mark_main(void) { boot_to_main = now_ns(); }
+
+void kernel_sleep_until(u64 deadline_ns)
+{
+    for (;;) {
+        u64 now = now_ns();
+        if (now >= deadline_ns)
+            break;
+        apic_oneshot_ns(deadline_ns - now);
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+    apic_oneshot_ns(0);
+}

@@ -1,0 +1,37 @@
+/*
+ * dispatch.c - the SYSCALL path's C half: look the number up in the
+ * generated table, call the handler with the six argument registers
+ * (rdi, rsi, rdx, r10, r8, r9), and store the result in rax.  A number with
+ * no handler returns -ENOSYS and logs its name once.
+ */
+#include "syscalls.h"
+
+#define LOGGED_WORDS ((460 + 63) / 64)
+static u64 logged[LOGGED_WORDS];
+static unsigned unknown_logged;
+
+static long not_implemented(u64 nr)
+{
+    if (nr < syscall_count && nr < LOGGED_WORDS * 64) {
+        if ((logged[nr / 64] >> (nr % 64) & 1) == 0) {
+            logged[nr / 64] |= 1UL << (nr % 64);
+            klog("solo: unimplemented syscall %s (%lu) -> ENOSYS",
+                 syscall_table[nr].name ? syscall_table[nr].name : "?", nr);
+        }
+    } else if (unknown_logged < 16) {
+        unknown_logged++;
+        klog("solo: unknown syscall number %lu -> ENOSYS", nr);
+    }
+    return -ENOSYS;
+}
+
+void syscall_dispatch(struct frame *f)
+{
+    u64 nr = f->rax;
+    current->uframe = f;
+    if (nr < syscall_count && syscall_table[nr].fn != NULL)
+        f->rax = (u64)syscall_table[nr].fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
+                                           (long)f->r10, (long)f->r8, (long)f->r9);
+    else
+        f->rax = (u64)not_implemented(nr);
+}
