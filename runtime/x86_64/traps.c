@@ -37,8 +37,8 @@ void irq_register(int vector, void (*fn)(void)) { irq_handlers[vector] = fn; }
 
 static void dump_frame(const struct frame *f)
 {
-    u64 off;
-    const char *sym = ksym_lookup(f->rip, &off);
+    u64 off = 0;
+    const char *sym = f->rip >= KERNEL_BASE ? ksym_lookup(f->rip, &off) : "user";
     klog("  rip %016lx %s+0x%lx  cs %lx rflags %lx", f->rip, sym ? sym : "?", off, f->cs, f->rflags);
     klog("  rsp %016lx ss %lx error %lx cr2 %016lx", f->rsp, f->ss, f->error, read_cr2());
     klog("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", f->rax, f->rbx, f->rcx, f->rdx);
