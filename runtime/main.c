@@ -44,6 +44,8 @@ struct hvm_memmap_entry {
 };
 
 struct thread *thread_create_main(void);
+int vdso_init(void);
+int vdso_map_user(void);
 void time_mark_main(void);
 
 static struct mem_range ram[MAX_RANGES];
@@ -136,8 +138,9 @@ _Noreturn static void start_program(void)
         tuple_iter(env, add_env, &ctx);
         envp[envc] = NULL;
     }
-    struct thread *t = thread_create_main();
-    (void)t;
+    thread_create_main();
+    if (vdso_map_user() < 0)
+        klog("solo: vDSO not mapped");
     int r = loader_exec == NULL ? -ENOSYS : loader_exec(prog, argc, argv, envp, &entry, &sp);
     if (r < 0)
         fatal(r == -ENOENT ? 127 : 126, "solo: cannot run %s: error %d", prog, -r);
@@ -157,6 +160,8 @@ void kmain(u64 start_info_pa)
     kheap_init();
     time_init();
     apic_init();
+    if (vdso_init() < 0)
+        klog("solo: vDSO unavailable (out of memory); clocks use syscalls");
     if (drivers_init != NULL)
         drivers_init();
     struct blockdev *root = blockdev_get != NULL ? blockdev_get(0) : NULL;

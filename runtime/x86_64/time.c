@@ -5,17 +5,19 @@
  * TSC value boot.S saved at the kernel's first instruction.
  */
 #include "cpu.h"
+#include "../vdso/vvar.h"
 
 extern u64 boot_tsc;
 static u64 tsc_freq;                   /* Hz */
+static u64 tsc_mult;                   /* ns per tick, 32.32 fixed point (shared with the vDSO) */
 static u64 tsc_at_init;
 static u64 rtc_epoch_ns;               /* wall time at tsc_at_init */
 static u64 boot_to_main;
 
-/* ns for a TSC delta without overflowing for deltas up to years. */
+/* ns for a TSC delta; the same arithmetic as the vDSO so both clocks agree. */
 static u64 tsc_to_ns(u64 d)
 {
-    return (d / tsc_freq) * 1000000000UL + (d % tsc_freq) * 1000000000UL / tsc_freq;
+    return (u64)(((unsigned __int128)d * tsc_mult) >> 32);
 }
 
 static void tsc_calibrate(void)
@@ -32,6 +34,7 @@ static void tsc_calibrate(void)
     tsc_freq = (t1 - t0) * 100;
     if (tsc_freq < 1000000)
         tsc_freq = 1000000000;         /* implausible: assume 1 GHz */
+    tsc_mult = (u64)(((unsigned __int128)1000000000UL << 32) / tsc_freq);
 }
 
 static u8 cmos(u8 reg)
@@ -78,6 +81,14 @@ void time_init(void)
 u64 tsc_hz(void) { return tsc_freq; }
 u64 now_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
 u64 realtime_ns(void) { return rtc_epoch_ns + tsc_to_ns(rdtsc() - tsc_at_init); }
+
+void time_fill_vvar(struct vvar *v)
+{
+    v->tsc_base = boot_tsc;
+    v->mult = tsc_mult;
+    v->real_base_ns = rtc_epoch_ns - tsc_to_ns(tsc_at_init - boot_tsc);
+    v->res_ns = 1;
+}
 u64 boot_to_main_ns(void) { return boot_to_main; }
 
 /* Record the boot-to-main time (called right before the first entry to ring 3). */

@@ -1,0 +1,16 @@
+/*
+ * vvar.h - the page of clock data the kernel shares read-only with the vDSO.
+ * Monotonic ns = ((tsc - tsc_base) * mult) >> 32; realtime = real_base_ns +
+ * monotonic.  Written once at boot (no updates yet, so no sequence lock).
+ */
+#ifndef SOLO_VVAR_H
+#define SOLO_VVAR_H
+
+struct vvar {
+    unsigned long long tsc_base;
+    unsigned long long mult;           /* ns per tick, 32.32 fixed point */
+    unsigned long long real_base_ns;   /* realtime at tsc_base */
+    unsigned long long res_ns;         /* clock resolution reported by clock_getres */
+};
+
+#endif
