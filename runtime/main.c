@@ -43,7 +43,6 @@ struct hvm_memmap_entry {
     u32 type, reserved;
 };
 
-struct thread *thread_create_main(void);
 int vdso_init(void);
 int vdso_map_user(void);
 void time_mark_main(void);
@@ -160,6 +159,7 @@ void kmain(u64 start_info_pa)
     kheap_init();
     time_init();
     apic_init();
+    sched_init();
     if (vdso_init() < 0)
         klog("solo: vDSO unavailable (out of memory); clocks use syscalls");
     if (drivers_init != NULL)

@@ -1,8 +1,8 @@
 /*
  * thread.c - syscalls about the calling thread and program exit:
  * arch_prctl, set_tid_address, set_robust_list/get_robust_list, rseq,
- * sched_yield, exit and exit_group.  One thread for now, so exit ends the
- * program (with a thread library's clear_child_tid honoured first).
+ * sched_yield, clone (threads), exit and exit_group.  exit of the last
+ * thread ends the program; clear_child_tid is honoured first.
  */
 #include "syscalls.h"
 
@@ -71,25 +71,72 @@ long sys_get_robust_list(int pid, u64 head_ptr, u64 len_ptr)
 
 long sys_sched_yield(void)
 {
-    return 0;                          /* one runnable thread: nothing to yield to */
+    schedule();
+    return 0;
 }
 
-/* Finish the thread: clear and (eventually) futex-wake clear_child_tid. */
+void futex_wake_addr(u64 uaddr, int n);
+
+/* Finish the thread: clear clear_child_tid and wake a joiner waiting on it. */
 static void thread_exit_cleanup(void)
 {
     u32 zero = 0;
-    if (current->clear_child_tid != 0)
-        (void)copy_to_user((void *)current->clear_child_tid, &zero, sizeof(zero));
+    u64 a = current->clear_child_tid;
+    if (a != 0 && copy_to_user((void *)a, &zero, sizeof(zero)) == 0)
+        futex_wake_addr(a, 1);
 }
 
 long sys_exit(int status)
 {
     thread_exit_cleanup();
-    kernel_exit(status & 0xff);        /* the only thread: the program ends */
+    if (thread_count_live() <= 1)
+        kernel_exit(status & 0xff);    /* the last thread: the program ends */
+    thread_exit_current();
 }
 
 long sys_exit_group(int status)
 {
-    thread_exit_cleanup();
     kernel_exit(status & 0xff);
+}
+
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+
+/*
+ * clone creates threads only: solo runs one process, so a clone without
+ * CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn's clone) fails with ENOSYS,
+ * which callers such as Python's subprocess report as a clean OSError.
+ */
+// partial: only threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND); new processes return ENOSYS
+long sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
+{
+    const u64 thread_flags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND;
+    if ((flags & CLONE_VM) == 0 || (flags & CLONE_THREAD) == 0 || (flags & CLONE_VFORK) != 0)
+        return -ENOSYS;
+    if ((flags & thread_flags) != thread_flags)
+        return -EINVAL;
+    struct frame regs = *current->uframe;
+    regs.rax = 0;
+    if (newsp != 0)
+        regs.rsp = newsp;
+    struct thread *t = thread_create_user(&regs, (flags & CLONE_SETTLS) ? tls : current->fs_base);
+    if (t == NULL)
+        return -EAGAIN;
+    u32 tid = (u32)t->tid;
+    if ((flags & CLONE_PARENT_SETTID) != 0)
+        (void)copy_to_user((void *)ptid, &tid, sizeof(tid));
+    if ((flags & CLONE_CHILD_SETTID) != 0)
+        (void)copy_to_user((void *)ctid, &tid, sizeof(tid));
+    if ((flags & CLONE_CHILD_CLEARTID) != 0)
+        t->clear_child_tid = ctid;
+    sched_make_runnable(t);
+    return t->tid;
 }

@@ -17,8 +17,26 @@ struct frame {
     u64 rip, cs, rflags, rsp, ss;      /* hardware iret frame */
 };
 
+enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
+
+struct waitq;
+
 struct thread {
     struct frame *uframe;              /* user registers of the current kernel entry */
+    u64 ksp;                           /* saved kernel stack pointer while switched out */
+    int state;                         /* enum thread_state */
+    bool user;                         /* has user context (FPU state to save) */
+    bool fpu_valid;                    /* xsave area holds this thread's state */
+    struct thread *run_next;           /* run queue link */
+    struct thread *wait_next;          /* wait queue link */
+    struct waitq *waiting_on;          /* queue this thread sleeps on, or NULL */
+    struct thread *timer_next;         /* sleepers sorted by deadline */
+    u64 deadline;                      /* wake-up time (ns, now_ns clock); 0 = none */
+    int wake_result;                   /* 0 woken, -ETIMEDOUT, -EINTR */
+    u32 futex_bitset;
+    u64 futex_key;
+    void *kstack_base;
+    struct thread *all_next;           /* every live thread */
     u64 fs_base;                       /* user TLS base (arch_prctl ARCH_SET_FS) */
     u64 gs_base;                       /* user GS base */
     int tid;
@@ -26,10 +44,36 @@ struct thread {
     u64 robust_list, robust_len;       /* set_robust_list */
     u64 sigmask;                       /* blocked signals, bit (n-1) for signal n */
     void *xsave;                       /* 64-byte aligned XSAVE area (user FPU/SSE/AVX) */
+    void *xsave_alloc;                 /* the allocation xsave points into */
     u64 kstack_top;
 };
 
 extern struct thread *current;
+
+/* A queue of blocked threads.  All of this runs with interrupts off on one CPU. */
+struct waitq {
+    struct thread *head, *tail;
+};
+
+void waitq_init(struct waitq *q);
+/* Block the current thread on q until woken or until deadline (now_ns clock; 0 =
+ * forever).  Returns 0 when woken, -ETIMEDOUT when the deadline passed. */
+int waitq_wait(struct waitq *q, u64 deadline);
+int waitq_wake(struct waitq *q, int n);          /* wake up to n threads; returns how many */
+void waitq_remove(struct thread *t);             /* take t off whatever queue it waits on */
+void thread_wake(struct thread *t, int result);  /* wake a blocked thread with that result */
+void waitq_requeue(struct thread *t, struct waitq *to);   /* move a waiter, keeping its deadline */
+
+void sched_init(void);
+void schedule(void);                             /* run something else (current stays runnable if it was) */
+void sched_preempt_check(void);                  /* after an interrupt from user mode */
+void sched_make_runnable(struct thread *t);
+/* Create a user thread whose first return to user mode restores *regs.  NULL on ENOMEM. */
+struct thread *thread_create_main(void);         /* tid 1, made current; panics on ENOMEM */
+struct thread *thread_create_user(const struct frame *regs, u64 fs_base);
+_Noreturn void thread_exit_current(void);        /* the caller must have done its cleanup */
+int thread_count_live(void);
+struct thread *thread_by_tid(int tid);
 
 /* Enter ring 3 at rip with stack rsp; never returns.  FPU state is reset. */
 _Noreturn void enter_user(u64 rip, u64 rsp);

@@ -29,8 +29,6 @@ static void pic_disable(void)
     outb(0x21, 0xff); outb(0xa1, 0xff);          /* mask all */
 }
 
-static void timer_irq(void) {}
-
 void apic_eoi(void)
 {
     if (apic != NULL)
@@ -57,7 +55,6 @@ void apic_init(void)
     apic_ticks_per_ms = elapsed / 5;
     if (apic_ticks_per_ms == 0)
         apic_ticks_per_ms = 1;
-    irq_register(VEC_TIMER, timer_irq);
     apic_write(APIC_LVT_TIMER, VEC_TIMER);       /* one-shot */
     klog("apic: id %u, timer %lu ticks/ms", apic_read(APIC_ID) >> 24, apic_ticks_per_ms);
 }

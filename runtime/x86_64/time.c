@@ -93,15 +93,3 @@ u64 boot_to_main_ns(void) { return boot_to_main; }
 
 /* Record the boot-to-main time (called right before the first entry to ring 3). */
 void time_mark_main(void) { boot_to_main = now_ns(); }
-
-void kernel_sleep_until(u64 deadline_ns)
-{
-    for (;;) {
-        u64 now = now_ns();
-        if (now >= deadline_ns)
-            break;
-        apic_oneshot_ns(deadline_ns - now);
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
-    }
-    apic_oneshot_ns(0);
-}

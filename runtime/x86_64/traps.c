@@ -103,6 +103,8 @@ void trap_handler(struct frame *f)
         irq_handlers[f->vector]();
     if (f->vector != VEC_SPURIOUS)
         apic_eoi();
+    if (from_user)
+        sched_preempt_check();
 }
 
 /* Weak default until the VM layer exists: nothing is resolvable. */

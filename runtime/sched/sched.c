@@ -1,0 +1,397 @@
+/*
+ * sched.c - threads, the run queue, wait queues and timed sleeps.
+ *
+ * Kernel code runs with interrupts off; it is never preempted, it only gives
+ * up the CPU by blocking (waitq_wait) or when an interrupt that arrived in
+ * user mode finds the time slice used up.  Each thread has its own kernel
+ * stack; switch_context moves between them.  When nothing is runnable the
+ * CPU's idle thread halts until the next interrupt.  One LAPIC one-shot timer
+ * serves both the earliest sleeper's deadline and the 10 ms time slice.
+ * User FPU/SSE/AVX state is saved with XSAVE when a thread is switched out.
+ */
+#include "thread.h"
+#include "../x86_64/cpu.h"
+
+#define KSTACK_SIZE (32 * 1024)
+#define SLICE_NS 10000000UL
+
+void switch_context(u64 *prev_ksp, u64 next_ksp);
+void thread_first_run(void);
+
+static struct thread *runq_head, *runq_tail;
+static struct thread *sleepers;        /* sorted by deadline */
+static struct thread *all_threads;
+static struct thread *zombies;
+static struct thread *idle_thread;
+static int next_tid = 1;
+static int live_threads;
+static bool need_resched;
+static u64 slice_end;
+static bool sched_ready;
+
+void waitq_init(struct waitq *q) { q->head = q->tail = NULL; }
+
+static void runq_push(struct thread *t)
+{
+    t->run_next = NULL;
+    if (runq_tail != NULL)
+        runq_tail->run_next = t;
+    else
+        runq_head = t;
+    runq_tail = t;
+}
+
+static struct thread *runq_pop(void)
+{
+    struct thread *t = runq_head;
+    if (t != NULL) {
+        runq_head = t->run_next;
+        if (runq_head == NULL)
+            runq_tail = NULL;
+        t->run_next = NULL;
+    }
+    return t;
+}
+
+static void timer_insert(struct thread *t)
+{
+    struct thread **pp = &sleepers;
+    while (*pp != NULL && (*pp)->deadline <= t->deadline)
+        pp = &(*pp)->timer_next;
+    t->timer_next = *pp;
+    *pp = t;
+}
+
+static void timer_remove(struct thread *t)
+{
+    for (struct thread **pp = &sleepers; *pp != NULL; pp = &(*pp)->timer_next) {
+        if (*pp == t) {
+            *pp = t->timer_next;
+            t->timer_next = NULL;
+            return;
+        }
+    }
+}
+
+void waitq_remove(struct thread *t)
+{
+    struct waitq *q = t->waiting_on;
+    struct thread *prev = NULL;
+    if (q == NULL)
+        return;
+    for (struct thread *c = q->head; c != NULL; prev = c, c = c->wait_next) {
+        if (c != t)
+            continue;
+        if (prev != NULL)
+            prev->wait_next = c->wait_next;
+        else
+            q->head = c->wait_next;
+        if (q->tail == c)
+            q->tail = prev;
+        break;
+    }
+    t->wait_next = NULL;
+    t->waiting_on = NULL;
+}
+
+void sched_make_runnable(struct thread *t)
+{
+    if (t->state == THREAD_RUNNABLE || t->state == THREAD_RUNNING || t->state == THREAD_DEAD)
+        return;
+    t->state = THREAD_RUNNABLE;
+    runq_push(t);
+}
+
+/* Wake t from whatever it sleeps on with the given result. */
+void thread_wake(struct thread *t, int result)
+{
+    waitq_remove(t);
+    if (t->deadline != 0) {
+        timer_remove(t);
+        t->deadline = 0;
+    }
+    t->wake_result = result;
+    sched_make_runnable(t);
+}
+
+void waitq_requeue(struct thread *t, struct waitq *to)
+{
+    waitq_remove(t);
+    t->waiting_on = to;
+    t->wait_next = NULL;
+    if (to->tail != NULL)
+        to->tail->wait_next = t;
+    else
+        to->head = t;
+    to->tail = t;
+}
+
+int waitq_wake(struct waitq *q, int n)
+{
+    int woken = 0;
+    while (woken < n && q->head != NULL) {
+        thread_wake(q->head, 0);
+        woken++;
+    }
+    return woken;
+}
+
+/* Program the one-shot timer for the earliest deadline or slice end. */
+static void timer_arm(void)
+{
+    u64 next = 0, now = now_ns();
+    if (sleepers != NULL)
+        next = sleepers->deadline;
+    if (runq_head != NULL && current != idle_thread && (next == 0 || slice_end < next))
+        next = slice_end;
+    if (next == 0) {
+        apic_oneshot_ns(0);
+        return;
+    }
+    apic_oneshot_ns(next > now + 1000 ? next - now : 1000);
+}
+
+static void timers_expire(void)
+{
+    u64 now = now_ns();
+    while (sleepers != NULL && sleepers->deadline <= now)
+        thread_wake(sleepers, -ETIMEDOUT);
+}
+
+static void timer_irq(void)
+{
+    timers_expire();
+    if (runq_head != NULL && now_ns() >= slice_end)
+        need_resched = true;
+    timer_arm();
+}
+
+static void reap_zombies(void)
+{
+    struct thread **pp = &zombies;
+    while (*pp != NULL) {
+        struct thread *z = *pp;
+        if (z == current) {
+            pp = &z->all_next;
+            continue;
+        }
+        *pp = z->all_next;
+        kfree(z->kstack_base);
+        kfree(z->xsave_alloc);
+        kfree(z);
+    }
+}
+
+static void switch_to(struct thread *prev, struct thread *next)
+{
+    if (prev->user && prev->state != THREAD_DEAD) {
+        xsave_state(prev->xsave);
+        prev->fpu_valid = true;
+    }
+    current = next;
+    next->state = THREAD_RUNNING;
+    if (next->user) {
+        cpu_set_kstack(next->kstack_top);
+        wrmsr(MSR_FS_BASE, next->fs_base);
+        wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+        if (next->fpu_valid)
+            xrstor_state(next->xsave);
+        slice_end = now_ns() + SLICE_NS;
+    }
+    need_resched = false;
+    timer_arm();
+    switch_context(&prev->ksp, next->ksp);
+}
+
+void schedule(void)
+{
+    struct thread *prev = current, *next;
+    if (prev->state == THREAD_RUNNING && prev != idle_thread) {
+        prev->state = THREAD_RUNNABLE;
+        runq_push(prev);
+    }
+    next = runq_pop();
+    if (next == NULL)
+        next = idle_thread;
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        slice_end = now_ns() + SLICE_NS;
+        need_resched = false;
+        timer_arm();
+        return;
+    }
+    switch_to(prev, next);
+}
+
+void sched_preempt_check(void)
+{
+    if (need_resched && sched_ready)
+        schedule();
+}
+
+int waitq_wait(struct waitq *q, u64 deadline)
+{
+    struct thread *t = current;
+    t->state = THREAD_BLOCKED;
+    t->wake_result = 0;
+    t->waiting_on = q;
+    t->wait_next = NULL;
+    if (q != NULL) {
+        if (q->tail != NULL)
+            q->tail->wait_next = t;
+        else
+            q->head = t;
+        q->tail = t;
+    }
+    t->deadline = deadline;
+    if (deadline != 0) {
+        if (deadline <= now_ns()) {    /* already expired: do not sleep at all */
+            waitq_remove(t);
+            t->deadline = 0;
+            t->state = THREAD_RUNNING;
+            return -ETIMEDOUT;
+        }
+        timer_insert(t);
+    }
+    schedule();
+    return t->wake_result;
+}
+
+static void idle_loop(void)
+{
+    for (;;) {
+        reap_zombies();
+        timers_expire();
+        if (runq_head != NULL) {
+            schedule();
+            continue;
+        }
+        timer_arm();
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+}
+
+void sched_first_run_hook(void)
+{
+    reap_zombies();
+}
+
+/* Allocate a thread with a kernel stack; the caller sets up what it runs. */
+static struct thread *thread_alloc(bool user)
+{
+    struct thread *t = kzalloc(sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    t->kstack_base = kmalloc(KSTACK_SIZE);
+    if (user)
+        t->xsave_alloc = kzalloc(xsave_size() + 64);
+    if (t->kstack_base == NULL || (user && t->xsave_alloc == NULL)) {
+        kfree(t->kstack_base);
+        kfree(t->xsave_alloc);
+        kfree(t);
+        return NULL;
+    }
+    t->kstack_top = ((u64)t->kstack_base + KSTACK_SIZE) & ~15UL;
+    t->xsave = user ? (void *)ALIGN_UP((u64)t->xsave_alloc, 64) : NULL;
+    t->user = user;
+    t->state = THREAD_BLOCKED;
+    return t;
+}
+
+/* Push the switch_context frame so the first switch "returns" to rip. */
+static void thread_prime(struct thread *t, u64 stack_top, void (*rip)(void))
+{
+    u64 *sp = (u64 *)stack_top;
+    *--sp = (u64)rip;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    t->ksp = (u64)sp;
+}
+
+void sched_init(void)
+{
+    idle_thread = thread_alloc(false);
+    kassert(idle_thread != NULL);
+    idle_thread->tid = 0;
+    thread_prime(idle_thread, idle_thread->kstack_top, idle_loop);
+    irq_register(VEC_TIMER, timer_irq);
+    sched_ready = true;
+}
+
+/* Create the program's main thread (tid 1) and make it current. */
+struct thread *thread_create_main(void)
+{
+    struct thread *t = thread_alloc(true);
+    kassert(t != NULL);
+    t->tid = next_tid++;
+    t->state = THREAD_RUNNING;
+    t->all_next = all_threads;
+    all_threads = t;
+    live_threads++;
+    current = t;
+    cpu_set_kstack(t->kstack_top);
+    slice_end = now_ns() + SLICE_NS;
+    return t;
+}
+
+struct thread *thread_create_user(const struct frame *regs, u64 fs_base)
+{
+    reap_zombies();
+    struct thread *t = thread_alloc(true);
+    if (t == NULL)
+        return NULL;
+    struct frame *f = (struct frame *)(t->kstack_top - sizeof(struct frame));
+    *f = *regs;
+    t->uframe = f;
+    thread_prime(t, (u64)f, thread_first_run);
+    t->tid = next_tid++;
+    t->fs_base = fs_base;
+    t->gs_base = current->gs_base;
+    t->sigmask = current->sigmask;
+    xsave_state(t->xsave);             /* the child starts with the parent's FPU state */
+    t->fpu_valid = true;
+    t->all_next = all_threads;
+    all_threads = t;
+    live_threads++;
+    return t;
+}
+
+_Noreturn void thread_exit_current(void)
+{
+    struct thread *t = current;
+    for (struct thread **pp = &all_threads; *pp != NULL; pp = &(*pp)->all_next) {
+        if (*pp == t) {
+            *pp = t->all_next;
+            break;
+        }
+    }
+    live_threads--;
+    t->state = THREAD_DEAD;
+    t->all_next = zombies;
+    zombies = t;
+    schedule();
+    panic("dead thread %d scheduled", t->tid);
+}
+
+int thread_count_live(void) { return live_threads; }
+
+struct thread *thread_by_tid(int tid)
+{
+    for (struct thread *t = all_threads; t != NULL; t = t->all_next)
+        if (t->tid == tid)
+            return t;
+    return NULL;
+}
+
+void kernel_sleep_until(u64 deadline_ns)
+{
+    if (!sched_ready || current == NULL) {
+        while (now_ns() < deadline_ns) {
+            apic_oneshot_ns(deadline_ns - now_ns());
+            __asm__ volatile("sti; hlt; cli" ::: "memory");
+        }
+        return;
+    }
+    while (now_ns() < deadline_ns)
+        (void)waitq_wait(NULL, deadline_ns);
+}
