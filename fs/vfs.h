@@ -27,4 +27,11 @@ void file_put(struct file *f);
 struct file *fd_file(int fd);                  /* borrowed reference, NULL if fd is not open */
 const char *vfs_exe_path(void);                /* absolute path of the program (/proc/self/exe) */
 
+/* A read-only file whose contents are produced when it is opened (/proc, /sys).
+ * gen writes at most cap bytes into buf and returns the length it wanted (like
+ * snprintf; the VFS retries with a bigger buffer when that exceeds cap) or -errno.
+ * path is absolute, e.g. "/proc/self/maps"; parent directories appear as needed. */
+typedef long (*vfs_gen_fn)(char *buf, size_t cap);
+int vfs_register_generated(const char *path, vfs_gen_fn gen);   /* 0 or -ENOMEM/-EEXIST */
+
 #endif
