@@ -1,0 +1,205 @@
+/*
+ * sched_policy.c - scheduling policy syscalls: CPU affinity, scheduling
+ * policy and priority, nice values, getcpu.  The kernel has one CPU and
+ * one round-robin scheduler with a 10 ms slice, so affinity always ends up
+ * {0}, and policy/priority/nice are recorded and reported with Linux's
+ * validation rules but do not change scheduling.  Values are kept once
+ * for the whole process (Linux keeps them per thread).
+ * Invariants: policy is a valid SCHED_* value whose priority is in range
+ * for it; nice is in [-20, 19].
+ */
+#include "syscalls.h"
+#include "misc.h"
+
+#define SCHED_OTHER 0
+#define SCHED_FIFO 1
+#define SCHED_RR 2
+#define SCHED_BATCH 3
+#define SCHED_IDLE 5
+#define SCHED_DEADLINE 6
+#define SCHED_RESET_ON_FORK 0x40000000
+#define CPUMASK_BYTES 8                /* cpumask_size(): one long covers nr_cpu_ids */
+#define NR_CPUS 1
+#define SLICE_NS 10000000L             /* the scheduler's time slice */
+#define RR_SLICE_NS 100000000L         /* Linux's SCHED_RR quantum */
+
+static int policy = SCHED_OTHER;
+static int rt_priority;
+static int nice_value;
+
+/* Does pid (>= 0) name this process or one of its threads (0 = the caller)? */
+static bool task_exists(long pid)
+{
+    return pid == 0 || (pid > 0 && pid <= 0x7fffffff && thread_by_tid((int)pid) != NULL);
+}
+
+/* ---------------------------------------------------------------- affinity */
+
+long sys_sched_getaffinity(int pid, u32 len, u64 umask)
+{
+    u64 mask = (1UL << NR_CPUS) - 1;
+    if ((u64)len * 8 < NR_CPUS || (len & (sizeof(long) - 1)) != 0)
+        return -EINVAL;
+    if (!task_exists(pid))
+        return -ESRCH;
+    u32 n = MIN(len, (u32)CPUMASK_BYTES);
+    if (copy_to_user((void *)umask, &mask, n) < 0)
+        return -EFAULT;
+    return n;
+}
+
+/* The new mask is intersected with the CPUs that exist; an empty result is EINVAL. */
+long sys_sched_setaffinity(int pid, u32 len, u64 umask)
+{
+    u64 mask = 0;
+    if (copy_from_user(&mask, (void *)umask, MIN(len, (u32)CPUMASK_BYTES)) < 0)
+        return -EFAULT;
+    if (!task_exists(pid))
+        return -ESRCH;
+    if ((mask & ((1UL << NR_CPUS) - 1)) == 0)
+        return -EINVAL;
+    return 0;
+}
+
+long sys_getcpu(u64 ucpu, u64 unode, u64 ucache)
+{
+    u32 zero = 0;
+    if (ucpu != 0 && copy_to_user((void *)ucpu, &zero, sizeof(zero)) < 0)
+        return -EFAULT;
+    if (unode != 0 && copy_to_user((void *)unode, &zero, sizeof(zero)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- policy */
+
+static bool rt_policy(int p) { return p == SCHED_FIFO || p == SCHED_RR; }
+
+long sys_sched_get_priority_max(int p)
+{
+    if (rt_policy(p))
+        return 99;
+    if (p == SCHED_OTHER || p == SCHED_BATCH || p == SCHED_IDLE || p == SCHED_DEADLINE)
+        return 0;
+    return -EINVAL;
+}
+
+long sys_sched_get_priority_min(int p)
+{
+    if (rt_policy(p))
+        return 1;
+    if (p == SCHED_OTHER || p == SCHED_BATCH || p == SCHED_IDLE || p == SCHED_DEADLINE)
+        return 0;
+    return -EINVAL;
+}
+
+long sys_sched_getscheduler(int pid)
+{
+    if (pid < 0)
+        return -EINVAL;
+    if (!task_exists(pid))
+        return -ESRCH;
+    return policy;
+}
+
+long sys_sched_getparam(int pid, u64 uparam)
+{
+    if (pid < 0 || uparam == 0)
+        return -EINVAL;
+    if (!task_exists(pid))
+        return -ESRCH;
+    s32 prio = rt_priority;
+    return copy_to_user((void *)uparam, &prio, sizeof(prio));
+}
+
+/* Validate and record policy p (-1 keeps the current one) with priority from user memory. */
+static long set_sched(int pid, int p, u64 uparam)
+{
+    s32 prio;
+    if (pid < 0 || uparam == 0)
+        return -EINVAL;
+    if (copy_from_user(&prio, (void *)uparam, sizeof(prio)) < 0)
+        return -EFAULT;
+    if (!task_exists(pid))
+        return -ESRCH;
+    if (p == -1)
+        p = policy;
+    p &= ~SCHED_RESET_ON_FORK;
+    if (p != SCHED_OTHER && p != SCHED_BATCH && p != SCHED_IDLE && !rt_policy(p))
+        return -EINVAL;            /* SCHED_DEADLINE needs sched_setattr */
+    if ((rt_policy(p) && (prio < 1 || prio > 99)) || (!rt_policy(p) && prio != 0))
+        return -EINVAL;
+    if (rt_policy(p) && process_euid() != 0 && (u64)prio > rlimit_cur(RLIMIT_RTPRIO))
+        return -EPERM;
+    policy = p;
+    rt_priority = prio;
+    return 0;
+}
+
+// partial: policy and priority are recorded for the whole process; scheduling stays round-robin
+long sys_sched_setscheduler(int pid, int p, u64 uparam)
+{
+    if (p < 0)
+        return -EINVAL;
+    return set_sched(pid, p, uparam);
+}
+
+// partial: the priority is recorded for the whole process; scheduling stays round-robin
+long sys_sched_setparam(int pid, u64 uparam) { return set_sched(pid, -1, uparam); }
+
+long sys_sched_rr_get_interval(int pid, u64 uts)
+{
+    if (pid < 0)
+        return -EINVAL;
+    if (!task_exists(pid))
+        return -ESRCH;
+    s64 ts[2] = { 0, policy == SCHED_FIFO ? 0 : (policy == SCHED_RR ? RR_SLICE_NS : SLICE_NS) };
+    return copy_to_user((void *)uts, ts, sizeof(ts));
+}
+
+/* ---------------------------------------------------------------- nice */
+
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+/* Does (which, who) select this process?  -EINVAL for a bad which. */
+static long prio_target(int which, int who)
+{
+    switch (which) {
+    case PRIO_PROCESS:
+        return task_exists(who) ? 1 : 0;
+    case PRIO_PGRP:
+        return (who == 0 || who == 1) ? 1 : 0;
+    case PRIO_USER:
+        return (who == 0 || (u32)who == process_ruid()) ? 1 : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* Returns 20 - nice (1..40) as the raw syscall does, so no valid result looks like an error. */
+long sys_getpriority(int which, int who)
+{
+    long t = prio_target(which, who);
+    if (t < 0)
+        return t;
+    if (t == 0)
+        return -ESRCH;
+    return 20 - nice_value;
+}
+
+// partial: one nice value for the whole process; it does not change scheduling
+long sys_setpriority(int which, int who, int nice)
+{
+    long t = prio_target(which, who);
+    if (t < 0)
+        return t;
+    if (t == 0)
+        return -ESRCH;
+    nice = nice < -20 ? -20 : (nice > 19 ? 19 : nice);
+    if (nice < nice_value && process_euid() != 0 && (u64)(20 - nice) > rlimit_cur(RLIMIT_NICE))
+        return -EACCES;
+    nice_value = nice;
+    return 0;
+}

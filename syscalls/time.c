@@ -1,0 +1,206 @@
+/*
+ * time.c - clock syscalls: clock_gettime, clock_getres, gettimeofday, time,
+ * nanosleep and clock_nanosleep.  The vDSO answers most clock reads without
+ * a trap; these are the same clocks for callers that trap (static programs
+ * with a raw syscall, clocks the vDSO does not serve) and must agree with it:
+ * monotonic clocks are now_ns() (TSC since boot, no suspend so BOOTTIME is
+ * the same), realtime clocks are realtime_ns() (TAI offset 0, as Linux until
+ * NTP sets one).  Sleeps block the calling thread in waitq_wait with a
+ * deadline on the monotonic clock, so other threads run meanwhile.
+ * There is no per-thread CPU accounting: CPU-time clocks report the time
+ * since the program started.
+ */
+#include "syscalls.h"
+#include "misc.h"
+
+#define NSEC_PER_SEC 1000000000UL
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define CLOCK_TAI 11
+#define TIMER_ABSTIME 1
+
+/* Kinds of clock, after decoding a clockid. */
+enum clock_kind { CK_INVALID, CK_REAL, CK_MONO, CK_MONO_NOSLEEP, CK_PROC_CPU, CK_THREAD_CPU };
+
+struct timespec_k {
+    s64 sec, nsec;
+};
+
+struct timeval_k {
+    s64 sec, usec;
+};
+
+/* CPU time of the process: the time since its first instruction. */
+u64 process_cpu_ns(void)
+{
+    return now_ns() - boot_to_main_ns();
+}
+
+/*
+ * Decode a dynamic CPU clock id (negative: ~pid << 3 | perthread << 2 | which),
+ * as made by clock_getcpuclockid and pthread_getcpuclockid.  pid 0 is the
+ * caller; a process clock needs the process's pid, a thread clock one of its
+ * threads.  Linux answers EINVAL (not ESRCH) for anything else.
+ */
+static enum clock_kind cpu_clock_kind(int clk)
+{
+    int pid = ~(clk >> 3);
+    bool thread = (clk & 4) != 0;
+    if ((clk & 3) == 3)
+        return CK_INVALID;             /* no such sampling kind (or a clock fd) */
+    if (thread)
+        return (pid == 0 || thread_by_tid(pid) != NULL) ? CK_THREAD_CPU : CK_INVALID;
+    return (pid == 0 || pid == 1) ? CK_PROC_CPU : CK_INVALID;
+}
+
+static enum clock_kind clock_kind(int clk)
+{
+    switch (clk) {
+    case CLOCK_REALTIME: case CLOCK_REALTIME_ALARM: case CLOCK_TAI:
+        return CK_REAL;
+    case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
+        return CK_MONO;
+    case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
+        return CK_MONO_NOSLEEP;
+    case CLOCK_REALTIME_COARSE:
+        return CK_REAL;                /* readable, but clock_nanosleep refuses it */
+    case CLOCK_PROCESS_CPUTIME_ID:
+        return CK_PROC_CPU;
+    case CLOCK_THREAD_CPUTIME_ID:
+        return CK_THREAD_CPU;
+    default:
+        return clk < 0 ? cpu_clock_kind(clk) : CK_INVALID;
+    }
+}
+
+static u64 clock_now(enum clock_kind k)
+{
+    switch (k) {
+    case CK_REAL:
+        return realtime_ns();
+    case CK_PROC_CPU: case CK_THREAD_CPU:
+        return process_cpu_ns();
+    default:
+        return now_ns();
+    }
+}
+
+static struct timespec_k ns_to_ts(u64 ns)
+{
+    struct timespec_k ts = { (s64)(ns / NSEC_PER_SEC), (s64)(ns % NSEC_PER_SEC) };
+    return ts;
+}
+
+// partial: CPU-time clocks (process, thread, pid/thread clock ids) count time since the program started, not CPU time
+long sys_clock_gettime(int clk, u64 uts)
+{
+    enum clock_kind k = clock_kind(clk);
+    if (k == CK_INVALID)
+        return -EINVAL;
+    struct timespec_k ts = ns_to_ts(clock_now(k));
+    return copy_to_user((void *)uts, &ts, sizeof(ts));
+}
+
+/* Every clock is read from the TSC, so all have 1 ns resolution (as the vDSO says). */
+long sys_clock_getres(int clk, u64 uts)
+{
+    struct timespec_k ts = { 0, 1 };
+    if (clock_kind(clk) == CK_INVALID)
+        return -EINVAL;
+    if (uts != 0 && copy_to_user((void *)uts, &ts, sizeof(ts)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+long sys_gettimeofday(u64 utv, u64 utz)
+{
+    u64 ns = realtime_ns();
+    struct timeval_k tv = { (s64)(ns / NSEC_PER_SEC), (s64)(ns % NSEC_PER_SEC / 1000) };
+    s32 tz[2] = { 0, 0 };              /* minuteswest, dsttime: the kernel's zone is UTC */
+    if (utv != 0 && copy_to_user((void *)utv, &tv, sizeof(tv)) < 0)
+        return -EFAULT;
+    if (utz != 0 && copy_to_user((void *)utz, tz, sizeof(tz)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+long sys_time(u64 tloc)
+{
+    s64 t = (s64)(realtime_ns() / NSEC_PER_SEC);
+    if (tloc != 0 && copy_to_user((void *)tloc, &t, sizeof(t)) < 0)
+        return -EFAULT;
+    return t;
+}
+
+/* Read and validate a user timespec; its value in ns (saturated) in *ns. */
+static long get_timespec(u64 uts, u64 *ns)
+{
+    struct timespec_k ts;
+    if (copy_from_user(&ts, (void *)uts, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (s64)NSEC_PER_SEC)
+        return -EINVAL;
+    const u64 cap = 1UL << 62;         /* ~146 years: effectively forever */
+    *ns = (u64)ts.sec >= cap / NSEC_PER_SEC ? cap : (u64)ts.sec * NSEC_PER_SEC + (u64)ts.nsec;
+    return 0;
+}
+
+/* Block the calling thread until now_ns() reaches deadline; other threads run. */
+static void sleep_until(u64 deadline)
+{
+    while (now_ns() < deadline)
+        (void)waitq_wait(NULL, deadline);
+}
+
+/* Sleep for a relative interval of ns nanoseconds. */
+static void sleep_for(u64 ns)
+{
+    u64 now = now_ns();
+    sleep_until(now + MIN(ns, (1UL << 63) - now));
+}
+
+long sys_nanosleep(u64 ureq, u64 urem)
+{
+    u64 ns;
+    long r = get_timespec(ureq, &ns);
+    if (r < 0)
+        return r;
+    sleep_for(ns);
+    return 0;                          /* never interrupted, so *rem is left alone */
+}
+
+/*
+ * clock_nanosleep: relative, or until the clock reads the absolute time
+ * (TIMER_ABSTIME); other flag bits are ignored as Linux does.  Clocks that
+ * cannot be slept on give EOPNOTSUPP, thread CPU clocks EINVAL.
+ */
+// partial: sleeping on the process CPU clock waits for elapsed time, not consumed CPU time
+long sys_clock_nanosleep(int clk, int flags, u64 ureq, u64 urem)
+{
+    enum clock_kind k = clock_kind(clk);
+    u64 ns;
+    if (k == CK_INVALID || k == CK_THREAD_CPU)
+        return -EINVAL;
+    if (k == CK_MONO_NOSLEEP || clk == CLOCK_REALTIME_COARSE)
+        return -EOPNOTSUPP;
+    long r = get_timespec(ureq, &ns);
+    if (r < 0)
+        return r;
+    if ((flags & TIMER_ABSTIME) == 0) {
+        sleep_for(ns);
+        return 0;
+    }
+    u64 now = clock_now(k);
+    if (ns > now)
+        sleep_for(ns - now);
+    return 0;
+}
