@@ -1,0 +1,146 @@
+/*
+ * blockdev.c - the block-device registry, byte-granular access on top of
+ * sector drivers, and drivers_init, which probes PCI and hands every function
+ * to the drivers that know it.  Byte access bounces through one sector only
+ * for an unaligned head or tail; the aligned middle goes to the driver in
+ * one call (the driver splits it into device requests), straight into or
+ * out of the caller's buffer: that is the path program files are read on.
+ * Invariants: devs[0..ndevs) never changes order; index 0 is the first disk
+ * found, which main.c mounts as the root.
+ */
+#include "blockdev.h"
+#include "pci.h"
+#include "virtio.h"
+
+#define MAX_BLOCKDEVS 16
+#define MAX_CALL_SECTORS (1U << 22)    /* 2 GiB per driver call keeps counts in u32 */
+
+static struct blockdev *devs[MAX_BLOCKDEVS];
+static int ndevs;
+
+/* PCI drivers, tried in order on every function; the first to return 0 owns it. */
+static int (*const pci_probes[])(struct pci_dev *pci) = {
+    virtio_blk_probe,
+};
+
+void blockdev_register(struct blockdev *d)
+{
+    if (ndevs == MAX_BLOCKDEVS) {
+        klog("blockdev: table full, %s ignored", d->name);
+        return;
+    }
+    devs[ndevs++] = d;
+}
+
+struct blockdev *blockdev_get(int index)
+{
+    if (index < 0 || index >= ndevs)
+        return NULL;
+    return devs[index];
+}
+
+/* -EIO (with a log line) unless [off, off+len) lies on the device. */
+static int check_bytes(struct blockdev *d, u64 off, u64 len)
+{
+    u64 size = d->sectors * SECTOR_SIZE;
+    if (off > size || len > size - off) {
+        klog("%s: byte access beyond the end (%lu + %lu of %lu)", d->name, off, len, size);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Whole sectors straight between the device and buf, in driver-sized calls. */
+static int sectors_io(struct blockdev *d, u64 sector, u8 *buf, u64 count, bool write)
+{
+    while (count > 0) {
+        u32 n = (u32)MIN(count, MAX_CALL_SECTORS);
+        int r = write ? d->write(d, sector, buf, n) : d->read(d, sector, buf, n);
+        if (r != 0)
+            return r;
+        sector += n;
+        buf += (u64)n * SECTOR_SIZE;
+        count -= n;
+    }
+    return 0;
+}
+
+int blockdev_read_bytes(struct blockdev *d, u64 off, void *buf, u64 len)
+{
+    u8 bounce[SECTOR_SIZE] __attribute__((aligned(SECTOR_SIZE)));
+    u8 *p = buf;
+    int r = check_bytes(d, off, len);
+    if (r != 0)
+        return r;
+    if (len > 0 && off % SECTOR_SIZE != 0) {
+        u64 skip = off % SECTOR_SIZE, n = MIN(len, SECTOR_SIZE - skip);
+        if ((r = d->read(d, off / SECTOR_SIZE, bounce, 1)) != 0)
+            return r;
+        memcpy(p, bounce + skip, n);
+        p += n;
+        off += n;
+        len -= n;
+    }
+    if ((r = sectors_io(d, off / SECTOR_SIZE, p, len / SECTOR_SIZE, false)) != 0)
+        return r;
+    p += ALIGN_DOWN(len, SECTOR_SIZE);
+    off += ALIGN_DOWN(len, SECTOR_SIZE);
+    len %= SECTOR_SIZE;
+    if (len > 0) {
+        if ((r = d->read(d, off / SECTOR_SIZE, bounce, 1)) != 0)
+            return r;
+        memcpy(p, bounce, len);
+    }
+    return 0;
+}
+
+/* Read-modify-write the part [skip, skip+n) of one sector. */
+static int write_partial(struct blockdev *d, u64 sector, u64 skip, const u8 *src, u64 n)
+{
+    u8 bounce[SECTOR_SIZE] __attribute__((aligned(SECTOR_SIZE)));
+    int r = d->read(d, sector, bounce, 1);
+    if (r != 0)
+        return r;
+    memcpy(bounce + skip, src, n);
+    return d->write(d, sector, bounce, 1);
+}
+
+int blockdev_write_bytes(struct blockdev *d, u64 off, const void *buf, u64 len)
+{
+    const u8 *p = buf;
+    int r = check_bytes(d, off, len);
+    if (r != 0)
+        return r;
+    if (len > 0 && off % SECTOR_SIZE != 0) {
+        u64 skip = off % SECTOR_SIZE, n = MIN(len, SECTOR_SIZE - skip);
+        if ((r = write_partial(d, off / SECTOR_SIZE, skip, p, n)) != 0)
+            return r;
+        p += n;
+        off += n;
+        len -= n;
+    }
+    if ((r = sectors_io(d, off / SECTOR_SIZE, (u8 *)p, len / SECTOR_SIZE, true)) != 0)
+        return r;
+    p += ALIGN_DOWN(len, SECTOR_SIZE);
+    off += ALIGN_DOWN(len, SECTOR_SIZE);
+    len %= SECTOR_SIZE;
+    if (len > 0)
+        return write_partial(d, off / SECTOR_SIZE, 0, p, len);
+    return 0;
+}
+
+/* Offer one PCI function to each driver until one takes it. */
+static void probe_function(struct pci_dev *pci)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(pci_probes); i++)
+        if (pci_probes[i](pci) == 0)
+            return;
+}
+
+void drivers_init(void)
+{
+    int n = pci_scan();
+    for (int i = 0; i < n; i++)
+        probe_function(pci_get(i));
+    klog("drivers: %d PCI functions, %d block devices", n, ndevs);
+}
