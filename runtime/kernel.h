@@ -109,6 +109,7 @@ static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 
 /* Random bytes for AT_RANDOM/getrandom (RDRAND where present, else TSC-seeded xorshift). */
 void random_bytes(void *buf, size_t n);
+void random_add_entropy(const void *buf, size_t n);   /* mix in device entropy */
 
 /* ---- program exit ---- */
 /* Flush filesystems, report status to the host (solo run exits with it) and power off. */

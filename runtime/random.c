@@ -50,3 +50,16 @@ void random_bytes(void *buf, size_t n)
         n -= k;
     }
 }
+
+/* Mix n bytes of outside entropy (the virtio-rng device) into the generator
+ * state with FNV-1a steps; the state stays non-zero as xorshift needs. */
+void random_add_entropy(const void *buf, size_t n)
+{
+    const u8 *p = buf;
+    if (state == 0)
+        state = rdtsc() | 1;
+    for (size_t i = 0; i < n; i++)
+        state = (state ^ p[i]) * 0x100000001b3UL;
+    if (state == 0)
+        state = 1;
+}

@@ -21,6 +21,7 @@ static int ndevs;
 /* PCI drivers, tried in order on every function; the first to return 0 owns it. */
 static int (*const pci_probes[])(struct pci_dev *pci) = {
     virtio_blk_probe,
+    virtio_rng_probe,
 };
 
 void blockdev_register(struct blockdev *d)

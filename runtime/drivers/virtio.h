@@ -175,5 +175,9 @@ int virtio_dma_segments(const void *buf, u64 len, u32 max_seg_len, bool write,
 
 /* Drivers built on this transport: bring up one PCI function (0 or -errno). */
 int virtio_blk_probe(struct pci_dev *pci);
+int virtio_rng_probe(struct pci_dev *pci);
+
+/* Host entropy from the virtio-rng device: n bytes, or -ENODEV without one. */
+long virtio_rng_read(void *buf, size_t n);
 
 #endif
