@@ -1,10 +1,12 @@
 /*
  * blockdev.c - the block-device registry, byte-granular access on top of
  * sector drivers, and drivers_init, which probes PCI and hands every function
- * to the drivers that know it.  Byte access bounces through one sector only
- * for an unaligned head or tail; the aligned middle goes to the driver in
- * one call (the driver splits it into device requests), straight into or
- * out of the caller's buffer: that is the path program files are read on.
+ * to the drivers that know it.  Byte access bounces through a small on-stack
+ * buffer only for an unaligned head or tail (or a small unaligned range as a
+ * whole, in one request); the aligned middle goes to the driver in one call
+ * (the driver splits it into device requests), straight into or out of the
+ * caller's buffer: that is the path program files are read on.  Unaligned
+ * writes are read-modify-write of the edge sectors.
  * Invariants: devs[0..ndevs) never changes order; index 0 is the first disk
  * found, which main.c mounts as the root.
  */
@@ -14,6 +16,7 @@
 
 #define MAX_BLOCKDEVS 16
 #define MAX_CALL_SECTORS (1U << 22)    /* 2 GiB per driver call keeps counts in u32 */
+#define SMALL_SECTORS 4                /* unaligned ranges this small: one bounced request */
 
 static struct blockdev *devs[MAX_BLOCKDEVS];
 static int ndevs;
@@ -66,68 +69,59 @@ static int sectors_io(struct blockdev *d, u64 sector, u8 *buf, u64 count, bool w
     return 0;
 }
 
-int blockdev_read_bytes(struct blockdev *d, u64 off, void *buf, u64 len)
+/* Access [off, off+len), which lies within SMALL_SECTORS sectors, through an
+ * on-stack bounce: one device read, plus one write when `write` is set. */
+static int small_io(struct blockdev *d, u64 off, u8 *buf, u64 len, bool write)
 {
-    u8 bounce[SECTOR_SIZE] __attribute__((aligned(SECTOR_SIZE)));
-    u8 *p = buf;
-    int r = check_bytes(d, off, len);
+    u8 bounce[SMALL_SECTORS * SECTOR_SIZE] __attribute__((aligned(SECTOR_SIZE)));
+    u64 first = off / SECTOR_SIZE, skip = off % SECTOR_SIZE;
+    u32 n = (u32)((skip + len + SECTOR_SIZE - 1) / SECTOR_SIZE);
+    kassert(n <= SMALL_SECTORS);
+    int r = d->read(d, first, bounce, n);
     if (r != 0)
         return r;
-    if (len > 0 && off % SECTOR_SIZE != 0) {
-        u64 skip = off % SECTOR_SIZE, n = MIN(len, SECTOR_SIZE - skip);
-        if ((r = d->read(d, off / SECTOR_SIZE, bounce, 1)) != 0)
+    if (!write) {
+        memcpy(buf, bounce + skip, len);
+        return 0;
+    }
+    memcpy(bounce + skip, buf, len);
+    return d->write(d, first, bounce, n);
+}
+
+/* Shared body of the byte helpers: bounce the unaligned head and tail (or a
+ * small range as a whole), move the aligned middle directly. */
+static int bytes_io(struct blockdev *d, u64 off, u8 *p, u64 len, bool write)
+{
+    int r = check_bytes(d, off, len);
+    if (r != 0 || len == 0)
+        return r;
+    u64 span = off % SECTOR_SIZE + len;
+    if ((off % SECTOR_SIZE != 0 || len % SECTOR_SIZE != 0) && span <= SMALL_SECTORS * SECTOR_SIZE)
+        return small_io(d, off, p, len, write);
+    if (off % SECTOR_SIZE != 0) {
+        u64 n = SECTOR_SIZE - off % SECTOR_SIZE;
+        if ((r = small_io(d, off, p, n, write)) != 0)
             return r;
-        memcpy(p, bounce + skip, n);
         p += n;
         off += n;
         len -= n;
     }
-    if ((r = sectors_io(d, off / SECTOR_SIZE, p, len / SECTOR_SIZE, false)) != 0)
+    if ((r = sectors_io(d, off / SECTOR_SIZE, p, len / SECTOR_SIZE, write)) != 0)
         return r;
-    p += ALIGN_DOWN(len, SECTOR_SIZE);
-    off += ALIGN_DOWN(len, SECTOR_SIZE);
-    len %= SECTOR_SIZE;
-    if (len > 0) {
-        if ((r = d->read(d, off / SECTOR_SIZE, bounce, 1)) != 0)
-            return r;
-        memcpy(p, bounce, len);
-    }
+    u64 mid = ALIGN_DOWN(len, SECTOR_SIZE);
+    if (len > mid)
+        return small_io(d, off + mid, p + mid, len - mid, write);
     return 0;
 }
 
-/* Read-modify-write the part [skip, skip+n) of one sector. */
-static int write_partial(struct blockdev *d, u64 sector, u64 skip, const u8 *src, u64 n)
+int blockdev_read_bytes(struct blockdev *d, u64 off, void *buf, u64 len)
 {
-    u8 bounce[SECTOR_SIZE] __attribute__((aligned(SECTOR_SIZE)));
-    int r = d->read(d, sector, bounce, 1);
-    if (r != 0)
-        return r;
-    memcpy(bounce + skip, src, n);
-    return d->write(d, sector, bounce, 1);
+    return bytes_io(d, off, buf, len, false);
 }
 
 int blockdev_write_bytes(struct blockdev *d, u64 off, const void *buf, u64 len)
 {
-    const u8 *p = buf;
-    int r = check_bytes(d, off, len);
-    if (r != 0)
-        return r;
-    if (len > 0 && off % SECTOR_SIZE != 0) {
-        u64 skip = off % SECTOR_SIZE, n = MIN(len, SECTOR_SIZE - skip);
-        if ((r = write_partial(d, off / SECTOR_SIZE, skip, p, n)) != 0)
-            return r;
-        p += n;
-        off += n;
-        len -= n;
-    }
-    if ((r = sectors_io(d, off / SECTOR_SIZE, (u8 *)p, len / SECTOR_SIZE, true)) != 0)
-        return r;
-    p += ALIGN_DOWN(len, SECTOR_SIZE);
-    off += ALIGN_DOWN(len, SECTOR_SIZE);
-    len %= SECTOR_SIZE;
-    if (len > 0)
-        return write_partial(d, off / SECTOR_SIZE, 0, p, len);
-    return 0;
+    return bytes_io(d, off, (u8 *)buf, len, true);
 }
 
 /* Offer one PCI function to each driver until one takes it. */
