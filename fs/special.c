@@ -1,0 +1,485 @@
+/*
+ * special.c - the in-memory part of the namespace: the vnode methods, the
+ * console (the std fds), the /dev devices, /proc/self (exe, cwd, fd) and the
+ * generated read-only files other subsystems register (/proc/self/maps...).
+ *
+ * The console streams are 0 (stdin: reads EOF), 1 (stdout: COM1) and 2
+ * (stderr: COM2), reachable as /dev/console, /dev/ttyS0 and /dev/ttyS1.  A
+ * stream is a terminal when the manifest's "tty" bitmask says the host's fd
+ * was one: then TCGETS and friends answer like a terminal, otherwise ENOTTY
+ * and the stream stats as a pipe, as it would natively under redirection.
+ *
+ * A generated file runs its generator once at open and serves that snapshot
+ * (so a read loop sees consistent content).  /proc/self/fd lists the open
+ * fds as symlinks to the paths they were opened by.
+ */
+#include "fs/vfs_impl.h"
+#include "syscalls/syscalls.h"
+
+#define TCGETS 0x5401
+#define TCSETS 0x5402
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TIOCGPGRP 0x540f
+#define TIOCSPGRP 0x5410
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541b
+#define GEN_MAX (16UL << 20)
+
+static u64 tty_mask;
+static const struct file_ops console_fops;
+static u64 boot_time_ns;
+static struct vnode *proc_dir, *dev_dir, *fd_link_proto;
+
+/* The kernel termios layout (struct termios in asm-generic/termbits.h). */
+struct kernel_termios {
+    u32 c_iflag, c_oflag, c_cflag, c_lflag;
+    u8 c_line;
+    u8 c_cc[19];
+};
+
+static struct kernel_termios tty_termios = {
+    .c_iflag = 0x500,                  /* ICRNL | IXON */
+    .c_oflag = 0x5,                    /* OPOST | ONLCR */
+    .c_cflag = 0xbf,                   /* B38400 | CS8 | CREAD */
+    .c_lflag = 0x8a3b,                 /* ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN */
+    .c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0 },
+};
+
+struct winsize { u16 row, col, xpixel, ypixel; };
+static struct winsize tty_winsize = { 24, 80, 0, 0 };
+
+bool console_is_tty(int stream)
+{
+    return stream >= 0 && stream < 3 && ((tty_mask >> stream) & 1) != 0;
+}
+
+/* ------------------------------------------------------------ vnode methods */
+
+static int vn_lookup(struct node dir, const char *name, size_t len, struct node *out)
+{
+    struct vnode *d = dir.v;
+    if (d->kind == VN_FDDIR) {
+        int fd = 0;
+        if (len == 0 || len > 4 || (len > 1 && name[0] == '0'))
+            return -ENOENT;
+        for (size_t i = 0; i < len; i++) {
+            if (name[i] < '0' || name[i] > '9')
+                return -ENOENT;
+            fd = fd * 10 + (name[i] - '0');
+        }
+        if (fd_file(fd) == NULL)
+            return -ENOENT;
+        *out = (struct node){ fd_link_proto, (u64)fd };
+        return 0;
+    }
+    if (d->kind != VN_DIR && d->kind != VN_ROOT)
+        return -ENOTDIR;
+    struct vnode *c = vnode_find(d, name, len);
+    if (c == NULL)
+        return -ENOENT;
+    *out = (struct node){ c, c->arg };
+    return 0;
+}
+
+static int vn_stat(struct node n, struct kstat *st)
+{
+    struct vnode *v = n.v;
+    st->mode = v->mode;
+    st->ino = v->ino;
+    st->dev = v->dev;
+    st->rdev = v->rdev;
+    st->nlink = 1;
+    st->atime = st->mtime = st->ctime = boot_time_ns;
+    if (v->kind == VN_DIR || v->kind == VN_FDDIR) {
+        st->nlink = 2;
+        for (struct vnode *c = v->child; c != NULL; c = c->sibling)
+            st->nlink += S_ISDIR(c->mode) ? 1 : 0;
+    } else if (v->kind == VN_FDLINK) {
+        struct file *f = fd_file((int)n.id);
+        int acc = f != NULL ? (f->flags & O_ACCMODE) : O_RDONLY;
+        st->mode = S_IFLNK | (acc == O_RDONLY ? 0500 : acc == O_WRONLY ? 0300 : 0700);
+        st->ino = v->ino + n.id;
+    } else if (v->kind == VN_CHR && v->fops == &console_fops && !console_is_tty((int)v->arg)) {
+        st->mode = S_IFIFO | 0600;
+        st->rdev = 0;
+    }
+    if (v->kind == VN_LINK)
+        st->size = strlen(v->target());
+    return 0;
+}
+
+static long copy_target(const char *t, char *buf, size_t cap)
+{
+    size_t len = MIN(strlen(t), cap);
+    memcpy(buf, t, len);
+    return (long)len;
+}
+
+/* The target of /proc/self/fd/N: the path the fd was opened by. */
+static long fd_link_target(int fd, char *buf, size_t cap)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL)
+        return -ENOENT;
+    if (f->path != NULL)
+        return copy_target(f->path, buf, cap);
+    return -ENOENT;
+}
+
+static long vn_readlink(struct node n, char *buf, size_t cap)
+{
+    if (n.v->kind == VN_LINK)
+        return copy_target(n.v->target(), buf, cap);
+    if (n.v->kind == VN_FDLINK)
+        return fd_link_target((int)n.id, buf, cap);
+    return -EINVAL;
+}
+
+static long gen_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    size_t k = clip_read(f->priv_len, off, n);
+    memcpy(buf, (const u8 *)f->priv + off, k);
+    return (long)k;
+}
+
+static long gen_size(struct file *f)
+{
+    return (long)f->priv_len;
+}
+
+static void gen_release(struct file *f)
+{
+    kfree(f->priv);
+}
+
+static const struct file_ops gen_fops = {
+    .read = gen_read,
+    .size = gen_size,
+    .release = gen_release,
+};
+
+/* Run v's generator into a buffer big enough for all of its output. */
+static int gen_open(struct vnode *v, struct file *f)
+{
+    size_t cap = 4096;
+    for (;;) {
+        char *buf = kmalloc(cap);
+        if (buf == NULL)
+            return -ENOMEM;
+        long n = v->gen(buf, cap);
+        if (n < 0) {
+            kfree(buf);
+            return (int)n;
+        }
+        if ((size_t)n <= cap) {
+            f->priv = buf;
+            f->priv_len = (size_t)n;
+            f->ops = &gen_fops;
+            return 0;
+        }
+        kfree(buf);
+        if ((size_t)n > GEN_MAX)
+            return -EFBIG;
+        cap = (size_t)n;
+    }
+}
+
+static int vn_open(struct node n, struct file *f)
+{
+    struct vnode *v = n.v;
+    bool wr = (f->flags & O_ACCMODE) != O_RDONLY || (f->flags & O_TRUNC) != 0;
+    switch (v->kind) {
+    case VN_DIR:
+    case VN_ROOT:
+    case VN_FDDIR:
+        f->ops = &vfs_dir_fops;
+        return wr ? -EISDIR : 0;
+    case VN_CHR:
+        if (v->fops == NULL)
+            return -ENXIO;
+        f->ops = v->fops;
+        return 0;
+    case VN_GEN:
+        return wr ? -EACCES : gen_open(v, f);
+    }
+    return -ELOOP;
+}
+
+static int vn_readdir(struct node dir, u64 pos, dir_emit_fn emit, void *ctx)
+{
+    struct vnode *d = dir.v;
+    if (d->kind == VN_FDDIR) {
+        for (int fd = fd_next_open((int)MIN(pos, (u64)VFS_FD_MAX)); fd >= 0; fd = fd_next_open(fd + 1)) {
+            char name[12];
+            int len = ksnprintf(name, sizeof(name), "%d", fd);
+            if (emit(ctx, name, (size_t)len, fd_link_proto->ino + (u64)fd, DT_LNK, (u64)fd + 1))
+                break;
+        }
+        return 0;
+    }
+    if (d->kind != VN_DIR && d->kind != VN_ROOT)
+        return -ENOTDIR;
+    u64 i = 0;
+    for (struct vnode *c = d->child; c != NULL; c = c->sibling, i++)
+        if (i >= pos && emit(ctx, c->name, strlen(c->name), c->ino, node_dtype(c->mode), i + 1))
+            break;
+    return 0;
+}
+
+const struct node_ops vnode_ops = {
+    .lookup = vn_lookup,
+    .stat = vn_stat,
+    .readlink = vn_readlink,
+    .open = vn_open,
+    .readdir = vn_readdir,
+};
+
+/* Directories: listed by getdents, never read or written. */
+static long dir_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    return -EISDIR;
+}
+
+static long dir_write(struct file *f, const void *buf, size_t n, u64 off)
+{
+    return -EISDIR;
+}
+
+/* Directory positions are entry indexes; SEEK_END is relative to 0. */
+static long dir_size(struct file *f)
+{
+    return 0;
+}
+
+const struct file_ops vfs_dir_fops = {
+    .read = dir_read,
+    .write = dir_write,
+    .size = dir_size,
+};
+
+/* ------------------------------------------------------------------ console */
+
+static int stream_of(struct file *f)
+{
+    return (int)f->node.v->arg;
+}
+
+static long console_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    return 0;
+}
+
+static long console_write_op(struct file *f, const void *buf, size_t n, u64 off)
+{
+    console_write(stream_of(f) == 2 ? 2 : 1, buf, n);
+    return (long)n;
+}
+
+
+/* Terminal ioctls on a stream that is a terminal on the host. */
+static long console_ioctl(struct file *f, unsigned cmd, u64 arg)
+{
+    int pgrp = 1;
+    if (!console_is_tty(stream_of(f)))
+        return -ENOTTY;
+    switch (cmd) {
+    case TCGETS:
+        return copy_to_user((void *)arg, &tty_termios, sizeof(tty_termios));
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        return copy_from_user(&tty_termios, (const void *)arg, sizeof(tty_termios));
+    case TIOCGWINSZ:
+        return copy_to_user((void *)arg, &tty_winsize, sizeof(tty_winsize));
+    case TIOCSWINSZ:
+        return copy_from_user(&tty_winsize, (const void *)arg, sizeof(tty_winsize));
+    case TIOCGPGRP:
+        return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
+    case TIOCSPGRP:
+        return copy_from_user(&pgrp, (const void *)arg, sizeof(pgrp));
+    case FIONREAD:
+        pgrp = 0;
+        return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
+    }
+    return -ENOTTY;
+}
+
+static const struct file_ops console_fops = {
+    .read = console_read,
+    .write = console_write_op,
+    .ioctl = console_ioctl,
+};
+
+/* ------------------------------------------------------------------ devices */
+
+static long null_read(struct file *f, void *buf, size_t n, u64 off) { return 0; }
+static long sink_write(struct file *f, const void *buf, size_t n, u64 off) { return (long)n; }
+static long full_write(struct file *f, const void *buf, size_t n, u64 off) { return -ENOSPC; }
+static long dev_size(struct file *f) { return 0; }
+
+static long zero_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    memset(buf, 0, n);
+    return (long)n;
+}
+
+static long random_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    random_bytes(buf, n);
+    return (long)n;
+}
+
+static const struct file_ops null_fops = { .read = null_read, .write = sink_write, .size = dev_size };
+static const struct file_ops zero_fops = { .read = zero_read, .write = sink_write, .size = dev_size };
+static const struct file_ops full_fops = { .read = zero_read, .write = full_write, .size = dev_size };
+static const struct file_ops random_fops = { .read = random_read, .write = sink_write, .size = dev_size };
+
+static struct vnode *add_chr(const char *name, const struct file_ops *fops, u64 rdev, u32 perm, u64 arg)
+{
+    struct vnode *v = vnode_add(dev_dir, name, VN_CHR, S_IFCHR | perm);
+    if (v != NULL) {
+        v->fops = fops;
+        v->rdev = rdev;
+        v->arg = arg;
+    }
+    return v;
+}
+
+static struct vnode *add_link(struct vnode *dir, const char *name, const char *(*target)(void))
+{
+    struct vnode *v = vnode_add(dir, name, VN_LINK, S_IFLNK | 0777);
+    if (v != NULL)
+        v->target = target;
+    return v;
+}
+
+static const char *t_stdin(void) { return "/proc/self/fd/0"; }
+static const char *t_stdout(void) { return "/proc/self/fd/1"; }
+static const char *t_stderr(void) { return "/proc/self/fd/2"; }
+static const char *t_fd(void) { return "/proc/self/fd"; }
+static const char *t_exe(void) { return vfs_exe_path(); }
+static const char *t_cwd(void) { return vfs_cwd(); }
+
+static void dev_init(void)
+{
+    dev_dir = vnode_add(vfs_root_vnode(), "dev", VN_DIR, S_IFDIR | 0755);
+    if (dev_dir == NULL)
+        panic("vfs: out of memory creating /dev");
+    dev_dir->dev = VFS_DEV_DEVFS;
+    add_chr("null", &null_fops, VFS_MKDEV(1, 3), 0666, 0);
+    add_chr("zero", &zero_fops, VFS_MKDEV(1, 5), 0666, 0);
+    add_chr("full", &full_fops, VFS_MKDEV(1, 7), 0666, 0);
+    add_chr("random", &random_fops, VFS_MKDEV(1, 8), 0666, 0);
+    add_chr("urandom", &random_fops, VFS_MKDEV(1, 9), 0666, 0);
+    add_chr("tty", NULL, VFS_MKDEV(5, 0), 0666, 0);
+    add_chr("console", &console_fops, VFS_MKDEV(5, 1), 0600, 0);
+    add_chr("ttyS0", &console_fops, VFS_MKDEV(4, 64), 0660, 1);
+    add_chr("ttyS1", &console_fops, VFS_MKDEV(4, 65), 0660, 2);
+    add_link(dev_dir, "stdin", t_stdin);
+    add_link(dev_dir, "stdout", t_stdout);
+    add_link(dev_dir, "stderr", t_stderr);
+    add_link(dev_dir, "fd", t_fd);
+}
+
+static void proc_init(void)
+{
+    proc_dir = vnode_add(vfs_root_vnode(), "proc", VN_DIR, S_IFDIR | 0555);
+    if (proc_dir == NULL)
+        panic("vfs: out of memory creating /proc");
+    proc_dir->dev = VFS_DEV_PROC;
+    struct vnode *self = vnode_add(proc_dir, "self", VN_DIR, S_IFDIR | 0555);
+    struct vnode *fd = self != NULL ? vnode_add(self, "fd", VN_FDDIR, S_IFDIR | 0500) : NULL;
+    if (fd == NULL || add_link(self, "exe", t_exe) == NULL || add_link(self, "cwd", t_cwd) == NULL)
+        panic("vfs: out of memory creating /proc/self");
+    fd_link_proto = kzalloc(sizeof(*fd_link_proto));
+    if (fd_link_proto == NULL)
+        panic("vfs: out of memory creating /proc/self/fd");
+    fd_link_proto->name = "fd";
+    fd_link_proto->kind = VN_FDLINK;
+    fd_link_proto->mode = S_IFLNK | 0700;
+    fd_link_proto->ino = 0x50000000;
+    fd_link_proto->dev = VFS_DEV_PROC;
+    fd_link_proto->nops = &vnode_ops;
+}
+
+/* Open the console streams as fds 0, 1 and 2. */
+static void std_fds_init(void)
+{
+    static const char *const names[3] = { "console", "ttyS0", "ttyS1" };
+    static const char *const paths[3] = { "/dev/console", "/dev/ttyS0", "/dev/ttyS1" };
+    for (int i = 0; i < 3; i++) {
+        struct vnode *v = vnode_find(dev_dir, names[i], strlen(names[i]));
+        struct file *f;
+        int fl = i == 0 ? O_RDONLY : O_WRONLY;
+        if (console_is_tty(i))
+            fl = O_RDWR;
+        if (v == NULL || node_open((struct node){ v, v->arg }, paths[i], fl, &f) < 0)
+            panic("vfs: cannot open the console");
+        if (fd_install(f, i, false) != i)
+            panic("vfs: fd %d is taken before start-up", i);
+    }
+}
+
+void special_init(void)
+{
+    struct tuple *m = fs_manifest();
+    tty_mask = m != NULL ? tuple_get_u64(m, "tty", 0) : 0;
+    boot_time_ns = realtime_ns();
+    if (dev_dir == NULL)
+        dev_init();
+    if (proc_dir == NULL)
+        proc_init();
+    if (fd_file(0) == NULL)
+        std_fds_init();
+}
+
+/* ------------------------------------------------------- generated files */
+
+/* Register gen as the read-only file at absolute path; parents are created
+ * (merged with TFS directories of the same path).  0, -EINVAL, -EEXIST, -ENOMEM. */
+int vfs_register_generated(const char *path, vfs_gen_fn gen)
+{
+    struct vnode *dir = vfs_root_vnode();
+    char name[VFS_NAME_MAX + 1];
+    if (path == NULL || path[0] != '/' || gen == NULL)
+        return -EINVAL;
+    if (dir->child == NULL && dev_dir == NULL) {
+        dev_init();
+        proc_init();
+    }
+    const char *p = path;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e != '\0' && *e != '/')
+            e++;
+        size_t len = (size_t)(e - p);
+        if (len == 0 || len > VFS_NAME_MAX)
+            return -EINVAL;
+        memcpy(name, p, len);
+        name[len] = '\0';
+        while (*e == '/')
+            e++;
+        if (*e == '\0')
+            break;
+        struct vnode *d = vnode_add(dir, name, VN_DIR, S_IFDIR | 0555);
+        if (d == NULL)
+            return vnode_find(dir, name, len) != NULL ? -EEXIST : -ENOMEM;
+        if (d->dev == 0 || dir->merge) {
+            d->dev = VFS_DEV_ROOT;
+            d->merge = true;
+        }
+        dir = d;
+        p = e;
+    }
+    if (vnode_find(dir, name, strlen(name)) != NULL)
+        return -EEXIST;
+    struct vnode *v = vnode_add(dir, name, VN_GEN, S_IFREG | 0444);
+    if (v == NULL)
+        return -ENOMEM;
+    v->gen = gen;
+    return 0;
+}

@@ -1,0 +1,584 @@
+/*
+ * vfs.c - the core of the file layer: node dispatch, the in-memory vnode
+ * tree (/dev, /proc, generated files) overlaid on the TFS root, path
+ * resolution, the cwd, open file descriptions and the fd table.
+ *
+ * Path resolution walks one component at a time from the root, the cwd or a
+ * directory fd, keeping the canonical absolute path of the current node.
+ * ".." trims that path and re-resolves it from the root (TFS directories have
+ * no parent links; the canonical path contains no symlinks, so this is exact
+ * and cheap).  A symlink is spliced in front of the unwalked rest of the path;
+ * at most VFS_SYMLINK_MAX are followed per lookup (ELOOP).
+ *
+ * The fd table is global (one process).  Each slot holds one reference to an
+ * open file description plus its close-on-exec flag; new fds take the lowest
+ * free slot, VFS_FD_MAX slots in all (EMFILE).
+ */
+#include "fs/vfs_impl.h"
+
+static struct vnode vroot = { .name = "/", .kind = VN_ROOT, .mode = S_IFDIR | 0755 };
+static u64 next_ino = 0x40000000;
+
+static struct {
+    struct file *f;
+    bool cloexec;
+} fdt[VFS_FD_MAX];
+
+static char cwd_path[VFS_PATH_MAX] = "/";
+static struct node cwd_node = { NULL, TFS_ID_ROOT };
+
+/* ------------------------------------------------------------------ nodes */
+
+const struct node_ops *node_ops_of(struct node n)
+{
+    return n.v != NULL ? n.v->nops : &tfs_node_ops;
+}
+
+/* Fill st for n.  0 or -errno. */
+int node_stat(struct node n, struct kstat *st)
+{
+    const struct node_ops *o = node_ops_of(n);
+    memset(st, 0, sizeof(*st));
+    st->blksize = 4096;
+    if (o->stat == NULL)
+        return -EIO;
+    return o->stat(n, st);
+}
+
+u8 node_dtype(u32 mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return DT_REG;
+    case S_IFDIR: return DT_DIR;
+    case S_IFLNK: return DT_LNK;
+    case S_IFCHR: return DT_CHR;
+    case S_IFBLK: return DT_BLK;
+    case S_IFIFO: return DT_FIFO;
+    case S_IFSOCK: return DT_SOCK;
+    }
+    return DT_UNKNOWN;
+}
+
+bool node_is_dir(struct node n)
+{
+    struct kstat st;
+    return node_stat(n, &st) == 0 && S_ISDIR(st.mode);
+}
+
+static u32 node_mode(struct node n)
+{
+    struct kstat st;
+    return node_stat(n, &st) == 0 ? st.mode : 0;
+}
+
+/* ----------------------------------------------------------------- vnodes */
+
+struct vnode *vfs_root_vnode(void)
+{
+    return &vroot;
+}
+
+/* The child of dir called name, or NULL. */
+struct vnode *vnode_find(struct vnode *dir, const char *name, size_t len)
+{
+    for (struct vnode *c = dir->child; c != NULL; c = c->sibling)
+        if (strlen(c->name) == len && memcmp(c->name, name, len) == 0)
+            return c;
+    return NULL;
+}
+
+extern const struct node_ops vnode_ops;
+
+/* Add a child vnode (appended, so listings keep creation order); an existing
+ * directory of that name is returned as is.  NULL on ENOMEM or a clash. */
+struct vnode *vnode_add(struct vnode *parent, const char *name, u8 kind, u32 mode)
+{
+    size_t len = strlen(name);
+    struct vnode *v = vnode_find(parent, name, len);
+    if (v != NULL)
+        return (kind == VN_DIR && v->kind == VN_DIR) ? v : NULL;
+    v = kzalloc(sizeof(*v) + len + 1);
+    if (v == NULL)
+        return NULL;
+    char *nm = (char *)(v + 1);
+    memcpy(nm, name, len + 1);
+    v->name = nm;
+    v->kind = kind;
+    v->mode = mode;
+    v->ino = next_ino++;
+    v->dev = parent->dev;
+    v->parent = parent;
+    v->nops = &vnode_ops;
+    struct vnode **pp = &parent->child;
+    while (*pp != NULL)
+        pp = &(*pp)->sibling;
+    *pp = v;
+    return v;
+}
+
+/* -------------------------------------------------------- path resolution */
+
+struct walkbuf {
+    struct lookup lk;
+    char rest[VFS_PATH_MAX];           /* unwalked path, symlinks spliced in */
+    char target[VFS_PATH_MAX];         /* symlink target scratch */
+};
+
+static struct walkbuf *spare_walk;
+
+struct lookup *lookup_alloc(void)
+{
+    struct walkbuf *w = spare_walk;
+    if (w != NULL) {
+        spare_walk = NULL;
+        return &w->lk;
+    }
+    w = kmalloc(sizeof(*w));
+    return w != NULL ? &w->lk : NULL;
+}
+
+void lookup_free(struct lookup *lk)
+{
+    if (lk == NULL)
+        return;
+    struct walkbuf *w = container_of(lk, struct walkbuf, lk);
+    if (spare_walk == NULL)
+        spare_walk = w;
+    else
+        kfree(w);
+}
+
+/* Resolve a canonical absolute path (no symlinks, ".", ".." or "//"). */
+static int resolve_canonical(const char *path, struct node *out)
+{
+    struct node cur = { NULL, TFS_ID_ROOT };
+    const char *p = path;
+    while (*p != '\0') {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e != '\0' && *e != '/')
+            e++;
+        if (e == p)
+            break;
+        const struct node_ops *o = node_ops_of(cur);
+        if (o->lookup == NULL)
+            return -ENOTDIR;
+        int r = o->lookup(cur, p, (size_t)(e - p), &cur);
+        if (r < 0)
+            return r;
+        p = e;
+    }
+    *out = cur;
+    return 0;
+}
+
+/* Drop the last component of canonical path p (the root stays "/"). */
+static void canon_up(char *p)
+{
+    char *s = strrchr(p, '/');
+    if (s == NULL || s == p)
+        p[1] = '\0';
+    else
+        *s = '\0';
+}
+
+static int canon_append(char *p, const char *name, size_t len)
+{
+    size_t pl = strlen(p);
+    size_t need = pl + (pl > 1 ? 1 : 0) + len + 1;
+    if (need > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    if (pl > 1)
+        p[pl++] = '/';
+    memcpy(p + pl, name, len);
+    p[pl + len] = '\0';
+    return 0;
+}
+
+/* Set the walk's start: the root, the cwd or a directory fd. */
+static int walk_start(int dirfd, const char *path, struct lookup *lk)
+{
+    if (path[0] == '/') {
+        lk->node = (struct node){ NULL, TFS_ID_ROOT };
+        memcpy(lk->path, "/", 2);
+        return 0;
+    }
+    if (dirfd == AT_FDCWD) {
+        lk->node = cwd_node;
+        memcpy(lk->path, cwd_path, strlen(cwd_path) + 1);
+        return 0;
+    }
+    struct file *f = fd_file(dirfd);
+    if (f == NULL)
+        return -EBADF;
+    if (path[0] != '\0' && (f->path == NULL || !node_is_dir(f->node)))
+        return -ENOTDIR;
+    lk->node = f->node;
+    if (f->path != NULL)
+        memcpy(lk->path, f->path, strlen(f->path) + 1);
+    else
+        lk->path[0] = '\0';
+    return 0;
+}
+
+/* Replace the walked-to symlink lnk with its target in front of rest (which
+ * starts at *pp).  Absolute targets restart at the root. */
+static int walk_splice(struct walkbuf *w, struct node lnk, const char **pp)
+{
+    const struct node_ops *o = node_ops_of(lnk);
+    long tl = o->readlink != NULL ? o->readlink(lnk, w->target, VFS_PATH_MAX) : -EINVAL;
+    if (tl < 0)
+        return (int)tl;
+    if (tl == 0)
+        return -ENOENT;
+    size_t rl = strlen(*pp);
+    if ((size_t)tl + rl + 1 > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    memmove(w->rest + tl, *pp, rl + 1);
+    memcpy(w->rest, w->target, (size_t)tl);
+    *pp = w->rest;
+    if (w->target[0] == '/') {
+        w->lk.node = (struct node){ NULL, TFS_ID_ROOT };
+        memcpy(w->lk.path, "/", 2);
+    }
+    return 0;
+}
+
+/* Walk ".." from the current node. */
+static int walk_up(struct lookup *lk)
+{
+    canon_up(lk->path);
+    return resolve_canonical(lk->path, &lk->node);
+}
+
+/* One component name[len] (p points just past it).  0 to continue. */
+static int walk_component(struct walkbuf *w, const char *name, size_t len, const char **pp,
+                          int lflags, int *links)
+{
+    struct lookup *lk = &w->lk;
+    const char *p = *pp;
+    bool slash = *p == '/';
+    while (*p == '/')
+        p++;
+    bool last = *p == '\0';
+    if (len > VFS_NAME_MAX)
+        return -ENAMETOOLONG;
+    if (len == 1 && name[0] == '.')
+        return 0;
+    if (len == 2 && name[0] == '.' && name[1] == '.')
+        return walk_up(lk);
+    const struct node_ops *o = node_ops_of(lk->node);
+    struct node next;
+    int r = o->lookup != NULL ? o->lookup(lk->node, name, len, &next) : -ENOTDIR;
+    if (r == -ENOENT && last) {
+        lk->missing_last = true;
+        memcpy(lk->last, name, len);
+        lk->last[len] = '\0';
+    }
+    if (r < 0)
+        return r;
+    u32 mode = node_mode(next);
+    if (S_ISLNK(mode) && (!last || slash || (lflags & LOOKUP_FOLLOW) != 0)) {
+        if (++*links > VFS_SYMLINK_MAX)
+            return -ELOOP;
+        return walk_splice(w, next, pp);
+    }
+    if ((!last || slash) && !S_ISDIR(mode))
+        return -ENOTDIR;
+    r = canon_append(lk->path, name, len);
+    if (r < 0)
+        return r;
+    lk->node = next;
+    return 0;
+}
+
+int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk)
+{
+    struct walkbuf *w = container_of(lk, struct walkbuf, lk);
+    size_t plen = strlen(path);
+    int links = 0;
+    lk->missing_last = false;
+    lk->last[0] = '\0';
+    if (plen == 0 && (lflags & LOOKUP_EMPTY) == 0)
+        return -ENOENT;
+    if (plen >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    int r = walk_start(dirfd, path, lk);
+    if (r < 0)
+        return r;
+    memcpy(w->rest, path, plen + 1);
+    const char *p = w->rest;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *name = p;
+        while (*p != '\0' && *p != '/')
+            p++;
+        /* a splice rewrites rest, so copy the name out first */
+        size_t len = (size_t)(p - name);
+        char comp[VFS_NAME_MAX + 1];
+        if (len > VFS_NAME_MAX)
+            return -ENAMETOOLONG;
+        memcpy(comp, name, len);
+        r = walk_component(w, comp, len, &p, lflags, &links);
+        if (r < 0)
+            return r;
+    }
+    if ((lflags & LOOKUP_DIRECTORY) != 0 && !node_is_dir(lk->node))
+        return -ENOTDIR;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ cwd */
+
+const char *vfs_cwd(void)
+{
+    return cwd_path;
+}
+
+/* Make n (a directory whose canonical path is path) the cwd. */
+int vfs_chdir_node(struct node n, const char *path)
+{
+    size_t len = strlen(path);
+    if (!node_is_dir(n))
+        return -ENOTDIR;
+    if (len == 0 || len >= VFS_PATH_MAX)
+        return -ENOENT;
+    memcpy(cwd_path, path, len + 1);
+    cwd_node = n;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+struct file *file_alloc(void)
+{
+    struct file *f = kzalloc(sizeof(*f));
+    if (f != NULL)
+        f->refs = 1;
+    return f;
+}
+
+void file_get(struct file *f)
+{
+    kassert(f->refs > 0);
+    f->refs++;
+}
+
+void file_put(struct file *f)
+{
+    if (f == NULL)
+        return;
+    kassert(f->refs > 0);
+    if (--f->refs > 0)
+        return;
+    if (f->ops != NULL && f->ops->release != NULL)
+        f->ops->release(f);
+    kfree(f->path);
+    kfree(f);
+}
+
+/* Open resolved node n.  O_PATH opens only name the node; otherwise the node's
+ * kind sets the methods.  0 and *out (one reference), or -errno. */
+int node_open(struct node n, const char *path, int flags, struct file **out)
+{
+    struct file *f = file_alloc();
+    if (f == NULL)
+        return -ENOMEM;
+    f->node = n;
+    f->flags = flags & ~O_CLOEXEC;
+    if (path != NULL) {
+        size_t len = strlen(path);
+        f->path = kmalloc(len + 1);
+        if (f->path == NULL) {
+            file_put(f);
+            return -ENOMEM;
+        }
+        memcpy(f->path, path, len + 1);
+    }
+    if ((flags & O_PATH) == 0) {
+        const struct node_ops *o = node_ops_of(n);
+        int r = o->open != NULL ? o->open(n, f) : -ENXIO;
+        if (r < 0) {
+            file_put(f);
+            return r;
+        }
+    }
+    *out = f;
+    return 0;
+}
+
+/* Kernel-internal open: follows symlinks, read-only access only. */
+int vfs_open(const char *path, int flags, int mode, struct file **out)
+{
+    if ((flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != 0)
+        return -EROFS;
+    struct lookup *lk = lookup_alloc();
+    if (lk == NULL)
+        return -ENOMEM;
+    int lf = (flags & O_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
+    int r = vfs_lookup(AT_FDCWD, path, lf, lk);
+    if (r == 0 && (flags & O_DIRECTORY) != 0 && !node_is_dir(lk->node))
+        r = -ENOTDIR;
+    if (r == 0 && (flags & O_PATH) == 0 && S_ISLNK(node_mode(lk->node)))
+        r = -ELOOP;
+    if (r == 0)
+        r = node_open(lk->node, lk->path, flags | O_LARGEFILE, out);
+    lookup_free(lk);
+    return r;
+}
+
+long file_pread(struct file *f, void *buf, size_t n, u64 off)
+{
+    if ((f->flags & O_PATH) != 0 || (f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (f->ops == NULL || f->ops->read == NULL)
+        return -EINVAL;
+    return f->ops->read(f, buf, n, off);
+}
+
+long file_size(struct file *f)
+{
+    struct kstat st;
+    int r = node_stat(f->node, &st);
+    if (r < 0)
+        return r;
+    if (!S_ISREG(st.mode))
+        return -ENODEV;
+    if (f->ops != NULL && f->ops->size != NULL)
+        return f->ops->size(f);
+    return (long)st.size;
+}
+
+/* --------------------------------------------------------------- fd table */
+
+struct file *fd_file(int fd)
+{
+    if (fd < 0 || fd >= VFS_FD_MAX)
+        return NULL;
+    return fdt[fd].f;
+}
+
+int fd_limit(void)
+{
+    return VFS_FD_MAX;
+}
+
+int fd_install(struct file *f, int minfd, bool cloexec)
+{
+    if (minfd < 0 || minfd >= VFS_FD_MAX)
+        return -EINVAL;
+    for (int fd = minfd; fd < VFS_FD_MAX; fd++) {
+        if (fdt[fd].f == NULL) {
+            fdt[fd].f = f;
+            fdt[fd].cloexec = cloexec;
+            return fd;
+        }
+    }
+    return -EMFILE;
+}
+
+int fd_close(int fd)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL)
+        return -EBADF;
+    fdt[fd].f = NULL;
+    fdt[fd].cloexec = false;
+    file_put(f);
+    return 0;
+}
+
+/* Make newfd refer to oldfd's file (closing what newfd held). */
+int fd_dup2(int oldfd, int newfd, bool cloexec)
+{
+    struct file *f = fd_file(oldfd);
+    if (f == NULL || newfd < 0 || newfd >= VFS_FD_MAX)
+        return -EBADF;
+    file_get(f);
+    struct file *old = fdt[newfd].f;
+    fdt[newfd].f = f;
+    fdt[newfd].cloexec = cloexec;
+    file_put(old);
+    return newfd;
+}
+
+bool fd_cloexec(int fd)
+{
+    return fd_file(fd) != NULL && fdt[fd].cloexec;
+}
+
+void fd_set_cloexec(int fd, bool on)
+{
+    if (fd_file(fd) != NULL)
+        fdt[fd].cloexec = on;
+}
+
+int fd_next_open(int from)
+{
+    for (int fd = MAX(from, 0); fd < VFS_FD_MAX; fd++)
+        if (fdt[fd].f != NULL)
+            return fd;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- readdir */
+
+struct readdir_ctx {
+    struct file *f;
+    dir_emit_fn emit;
+    void *ctx;
+};
+
+/* Provider positions are shifted by 2 past "." and "..". */
+static int readdir_shift(void *c, const char *name, size_t len, u64 ino, u8 dtype, u64 next)
+{
+    struct readdir_ctx *rc = c;
+    if (rc->emit(rc->ctx, name, len, ino, dtype, next + 2) != 0)
+        return 1;
+    rc->f->off = next + 2;
+    return 0;
+}
+
+static u64 parent_ino(struct file *f)
+{
+    struct node n;
+    struct kstat st;
+    char *p = kmalloc(VFS_PATH_MAX);
+    u64 ino = 0;
+    if (p == NULL || f->path == NULL)
+        goto out;
+    memcpy(p, f->path, strlen(f->path) + 1);
+    canon_up(p);
+    if (resolve_canonical(p, &n) == 0 && node_stat(n, &st) == 0)
+        ino = st.ino;
+out:
+    kfree(p);
+    return ino;
+}
+
+int vfs_readdir(struct file *f, dir_emit_fn emit, void *ctx)
+{
+    struct kstat st;
+    int r = node_stat(f->node, &st);
+    if (r < 0)
+        return r;
+    if (!S_ISDIR(st.mode))
+        return -ENOTDIR;
+    if (f->off == 0) {
+        if (emit(ctx, ".", 1, st.ino, DT_DIR, 1) != 0)
+            return 0;
+        f->off = 1;
+    }
+    if (f->off == 1) {
+        if (emit(ctx, "..", 2, parent_ino(f), DT_DIR, 2) != 0)
+            return 0;
+        f->off = 2;
+    }
+    const struct node_ops *o = node_ops_of(f->node);
+    struct readdir_ctx rc = { f, emit, ctx };
+    return o->readdir != NULL ? o->readdir(f->node, f->off - 2, readdir_shift, &rc) : -ENOTDIR;
+}

@@ -1,0 +1,232 @@
+/*
+ * vfs_impl.h - the file layer's internal interfaces, shared by fs/vfs.c (nodes,
+ * path resolution, open files, the fd table), fs/tfs.c (the TFS root),
+ * fs/special.c (/dev, /proc, the console, generated files) and the fs
+ * syscalls (syscalls/fs*.c).  Nothing outside those files includes it.
+ *
+ * A node names one filesystem object without owning it: either a TFS object
+ * (v == NULL, id = object id) or an in-memory vnode (v != NULL; id is a
+ * per-kind argument, e.g. the stream of a console or the fd of a
+ * /proc/self/fd link).  The TFS volume is read-only from the kernel, and
+ * vnodes are never freed, so nodes need no reference counts.
+ *
+ * An open file description (struct file) is reference counted: the fd table
+ * holds one reference per descriptor, and file_get/file_put add others
+ * (e.g. a memory mapping).  Every file carries the node it was opened from,
+ * its open flags and offset, and the canonical absolute path it was opened
+ * by (for fchdir, *at calls and /proc/self/fd).
+ *
+ * Invariant: kernel code runs on one CPU without preemption, and nothing here
+ * blocks, so no locks are needed.
+ */
+#ifndef SOLO_VFS_IMPL_H
+#define SOLO_VFS_IMPL_H
+
+#include "fs/vfs.h"
+#include "fs/tfs_format.h"
+
+/* ---- Linux ABI constants (uapi values) ---- */
+#define VFS_PATH_MAX 4096
+#define VFS_NAME_MAX 255
+#define VFS_FD_MAX 1024                /* RLIMIT_NOFILE */
+#define VFS_SYMLINK_MAX 40             /* symlinks followed per lookup (ELOOP beyond) */
+
+#define S_IFMT   0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK  0120000
+#define S_IFREG  0100000
+#define S_IFBLK  0060000
+#define S_IFDIR  0040000
+#define S_IFCHR  0020000
+#define S_IFIFO  0010000
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+
+#define O_ACCMODE   00000003
+#define O_RDONLY    00000000
+#define O_WRONLY    00000001
+#define O_RDWR      00000002
+#define O_CREAT     00000100
+#define O_EXCL      00000200
+#define O_NOCTTY    00000400
+#define O_TRUNC     00001000
+#define O_APPEND    00002000
+#define O_NONBLOCK  00004000
+#define O_DSYNC     00010000
+#define O_ASYNC     00020000
+#define O_DIRECT    00040000
+#define O_LARGEFILE 00100000
+#define O_DIRECTORY 00200000
+#define O_NOFOLLOW  00400000
+#define O_NOATIME   01000000
+#define O_CLOEXEC   02000000
+#define O_SYNC      04010000
+#define O_PATH      010000000
+#define O_TMPFILE   020200000
+
+#define AT_FDCWD            (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR        0x200
+#define AT_EACCESS          0x200
+#define AT_SYMLINK_FOLLOW   0x400
+#define AT_NO_AUTOMOUNT     0x800
+#define AT_EMPTY_PATH       0x1000
+#define AT_STATX_SYNC_TYPE  0x6000
+
+#define DT_UNKNOWN 0
+#define DT_FIFO 1
+#define DT_CHR 2
+#define DT_DIR 4
+#define DT_BLK 6
+#define DT_REG 8
+#define DT_LNK 10
+#define DT_SOCK 12
+
+/* st_dev of each filesystem, and makedev() for small numbers. */
+#define VFS_MKDEV(ma, mi) ((u64)(((ma) << 8) | (mi)))
+#define VFS_DEV_ROOT VFS_MKDEV(8, 1)
+#define VFS_DEV_DEVFS VFS_MKDEV(0, 5)
+#define VFS_DEV_PROC VFS_MKDEV(0, 22)
+
+/* ---- nodes ---- */
+struct vnode;
+struct node {
+    struct vnode *v;                   /* NULL: TFS object */
+    u64 id;                            /* TFS object id, or per-kind argument */
+};
+
+/* stat information in one neutral shape (times in ns since the epoch). */
+struct kstat {
+    u64 dev, ino, nlink, rdev, size, blocks;
+    u32 mode, blksize;
+    u64 atime, mtime, ctime;
+};
+
+/* readdir callback: one entry; return nonzero to stop (caller's buffer full).
+ * next is the directory position just after this entry. */
+typedef int (*dir_emit_fn)(void *ctx, const char *name, size_t len, u64 ino, u8 dtype, u64 next);
+
+/* Operations on a kind of node.  Missing methods mean "not that kind of node". */
+struct node_ops {
+    /* Find name in directory dir: 0 and *out, -ENOENT, or -ENOTDIR. */
+    int (*lookup)(struct node dir, const char *name, size_t len, struct node *out);
+    int (*stat)(struct node n, struct kstat *st);
+    /* Symlink target into buf (not NUL-terminated): length or -errno. */
+    long (*readlink)(struct node n, char *buf, size_t cap);
+    /* Set up f (ops, priv) for node n; f->flags already set.  0 or -errno. */
+    int (*open)(struct node n, struct file *f);
+    /* Emit entries from position pos on (positions count entries from 0; "."
+     * and ".." are added by the caller).  0 or -errno. */
+    int (*readdir)(struct node dir, u64 pos, dir_emit_fn emit, void *ctx);
+};
+
+/* An in-memory node: /dev, /proc and generated files.  Never freed. */
+enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK };
+struct vnode {
+    const char *name;
+    u8 kind;                           /* enum vnode_kind */
+    u32 mode;                          /* S_IF* | permissions */
+    u64 ino, rdev, dev;
+    u64 arg;                           /* node id given to lookups (e.g. console stream) */
+    bool merge;                        /* VN_DIR: merged with a TFS directory of that path */
+    struct vnode *parent, *child, *sibling;
+    const struct node_ops *nops;
+    const struct file_ops *fops;       /* VN_CHR: file methods */
+    vfs_gen_fn gen;                    /* VN_GEN */
+    const char *(*target)(void);       /* VN_LINK: target string */
+};
+
+/* Open-file methods.  Buffers are kernel memory; the syscall layer bounces
+ * user data.  off is the position to use (the caller keeps f->off). */
+struct file_ops {
+    long (*read)(struct file *f, void *buf, size_t n, u64 off);        /* bytes or -errno */
+    long (*write)(struct file *f, const void *buf, size_t n, u64 off); /* bytes or -errno */
+    long (*ioctl)(struct file *f, unsigned cmd, u64 arg);             /* -ENOTTY if unknown */
+    long (*size)(struct file *f);      /* for SEEK_END; NULL: not seekable (ESPIPE) */
+    void (*release)(struct file *f);   /* last reference dropped */
+};
+
+struct file {
+    const struct file_ops *ops;
+    struct node node;
+    int refs;
+    int flags;                         /* access mode and status flags (no O_CLOEXEC) */
+    u64 off;
+    char *path;                        /* canonical absolute path (kmalloc), or NULL */
+    void *priv;                        /* per-type state */
+    size_t priv_len;
+};
+
+const struct node_ops *node_ops_of(struct node n);
+int node_stat(struct node n, struct kstat *st);
+u8 node_dtype(u32 mode);
+bool node_is_dir(struct node n);
+/* Open node n (already resolved) into a new file with flags; path is copied. */
+int node_open(struct node n, const char *path, int flags, struct file **out);
+
+/* ---- path resolution (fs/vfs.c) ---- */
+#define LOOKUP_FOLLOW 1                /* follow a symlink in the last component */
+#define LOOKUP_EMPTY 2                 /* "" names the start directory (AT_EMPTY_PATH) */
+#define LOOKUP_DIRECTORY 4             /* the result must be a directory (trailing "/") */
+
+struct lookup {
+    struct node node;                  /* the object found (or its parent, see missing_last) */
+    char path[VFS_PATH_MAX];           /* canonical absolute path of node */
+    bool missing_last;                 /* -ENOENT only because the last component is absent */
+    char last[VFS_NAME_MAX + 1];       /* that last component */
+    char upath[VFS_PATH_MAX];          /* scratch for the caller (e.g. the user's path) */
+};
+
+/* Resolve path (kernel string) relative to dirfd (AT_FDCWD: the cwd).  0 and
+ * lk filled, or -ENOENT/-ENOTDIR/-ELOOP/-ENAMETOOLONG/-EBADF. */
+int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk);
+struct lookup *lookup_alloc(void);     /* NULL on ENOMEM */
+void lookup_free(struct lookup *lk);
+
+/* getdents core: emits ".", ".." and then the node's entries from f->off,
+ * advancing f->off past each entry emit accepts (returns 0). 0 or -errno. */
+int vfs_readdir(struct file *f, dir_emit_fn emit, void *ctx);
+
+/* ---- the cwd ---- */
+const char *vfs_cwd(void);
+int vfs_chdir_node(struct node n, const char *path);
+
+/* ---- the fd table (global: one process) ---- */
+/* Install f at the lowest free fd >= minfd (takes over the caller's reference).
+ * fd, or -EMFILE (-EINVAL if minfd is out of range). */
+int fd_install(struct file *f, int minfd, bool cloexec);
+int fd_close(int fd);                  /* 0 or -EBADF */
+int fd_dup2(int oldfd, int newfd, bool cloexec);   /* newfd or -EBADF */
+bool fd_cloexec(int fd);
+void fd_set_cloexec(int fd, bool on);
+int fd_limit(void);
+int fd_next_open(int from);            /* lowest open fd >= from, or -1 */
+
+struct file *file_alloc(void);         /* one reference, zeroed; NULL on ENOMEM */
+
+/* ---- providers ---- */
+extern const struct node_ops tfs_node_ops;
+int tfs_mount(struct blockdev *d);     /* fs/tfs.c */
+struct tuple *tfs_root_manifest(void);
+void tfs_sync_root(void);
+int tfs_statfs_blocks(u64 *blocks);    /* volume size in 4 KiB blocks */
+struct vnode *vfs_root_vnode(void);    /* virtual entries overlaid on "/" */
+struct vnode *vnode_find(struct vnode *dir, const char *name, size_t len);
+/* Create (or find, for VN_DIR) a vnode under parent.  NULL on ENOMEM. */
+struct vnode *vnode_add(struct vnode *parent, const char *name, u8 kind, u32 mode);
+/* The vnode directory merged into TFS directory id, or NULL. */
+struct vnode *tfs_overlay(u64 id);
+extern const struct file_ops vfs_dir_fops;
+void special_init(void);               /* fs/special.c: /dev, /proc, std fds */
+bool console_is_tty(int stream);
+
+/* Bytes of a read, clipped to a file of size sz at off (0 past the end). */
+static inline size_t clip_read(u64 sz, u64 off, size_t n)
+{
+    if (off >= sz)
+        return 0;
+    return (size_t)MIN((u64)n, sz - off);
+}
+
+#endif

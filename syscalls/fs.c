@@ -1,0 +1,712 @@
+/*
+ * fs.c - file syscalls on descriptors: read/write and their vector and
+ * positioned forms, lseek, getdents, ioctl, fcntl, dup*, close, sendfile and
+ * the sync/advice calls.  Path-based calls live in fs_path.c.
+ *
+ * User data moves through a 64 KiB kernel bounce buffer: file methods only
+ * see kernel memory, and a fault on the user side ends the transfer with the
+ * bytes done so far (or EFAULT when there were none), as Linux does.  Each
+ * call is clipped to MAX_RW bytes like Linux's MAX_RW_COUNT.
+ */
+#include "syscalls.h"
+#include "fs/vfs_impl.h"
+
+#define BOUNCE (64 * 1024)
+#define MAX_RW 0x7ffff000UL
+#define UIO_MAXIOV 1024
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+
+struct iovec_k { u64 base; u64 len; };
+
+static u8 bounce_static[BOUNCE];
+static bool bounce_busy;
+
+/* The bounce buffer (a fresh one if it is in use by an outer call). */
+static u8 *bounce_get(void)
+{
+    if (!bounce_busy) {
+        bounce_busy = true;
+        return bounce_static;
+    }
+    return kmalloc(BOUNCE);
+}
+
+static void bounce_put(u8 *b)
+{
+    if (b == bounce_static)
+        bounce_busy = false;
+    else
+        kfree(b);
+}
+
+static bool readable(const struct file *f)
+{
+    int acc = f->flags & O_ACCMODE;
+    return (f->flags & O_PATH) == 0 && (acc == O_RDONLY || acc == O_RDWR);
+}
+
+static bool writable(const struct file *f)
+{
+    int acc = f->flags & O_ACCMODE;
+    return (f->flags & O_PATH) == 0 && (acc == O_WRONLY || acc == O_RDWR);
+}
+
+static bool seekable(const struct file *f)
+{
+    return f->ops != NULL && f->ops->size != NULL;
+}
+
+/* Read up to n bytes at *pos into user memory; advances *pos. */
+static long do_read(struct file *f, u8 *ubuf, size_t n, u64 *pos)
+{
+    if (f->ops == NULL || f->ops->read == NULL)
+        return -EINVAL;
+    u8 *b = bounce_get();
+    if (b == NULL)
+        return -ENOMEM;
+    size_t done = 0;
+    long r;
+    do {
+        size_t chunk = MIN(n - done, (size_t)BOUNCE);
+        r = f->ops->read(f, b, chunk, *pos);
+        if (r <= 0)
+            break;
+        if (copy_to_user(ubuf + done, b, (size_t)r) < 0) {
+            r = -EFAULT;
+            break;
+        }
+        done += (size_t)r;
+        *pos += (u64)r;
+        if ((size_t)r < chunk)
+            break;
+    } while (done < n);
+    bounce_put(b);
+    return done > 0 ? (long)done : r;
+}
+
+/* Write n bytes from user memory at *pos; advances *pos. */
+static long do_write(struct file *f, const u8 *ubuf, size_t n, u64 *pos)
+{
+    if (f->ops == NULL || f->ops->write == NULL)
+        return -EINVAL;
+    u8 *b = bounce_get();
+    if (b == NULL)
+        return -ENOMEM;
+    size_t done = 0;
+    long r = 0;
+    do {
+        size_t chunk = MIN(n - done, (size_t)BOUNCE);
+        if (copy_from_user(b, ubuf + done, chunk) < 0) {
+            r = -EFAULT;
+            break;
+        }
+        r = f->ops->write(f, b, chunk, *pos);
+        if (r <= 0)
+            break;
+        done += (size_t)r;
+        *pos += (u64)r;
+        if ((size_t)r < chunk)
+            break;
+    } while (done < n);
+    bounce_put(b);
+    return done > 0 ? (long)done : r;
+}
+
+/* Position for a plain write: the end of file under O_APPEND. */
+static u64 *write_pos(struct file *f)
+{
+    if ((f->flags & O_APPEND) != 0 && seekable(f))
+        f->off = (u64)f->ops->size(f);
+    return &f->off;
+}
+
+long sys_read(int fd, u8 *buf, size_t count)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || !readable(f))
+        return -EBADF;
+    if (!user_range_ok(buf, count))
+        return -EFAULT;
+    return do_read(f, buf, MIN(count, MAX_RW), &f->off);
+}
+
+long sys_write(int fd, const u8 *buf, size_t count)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || !writable(f))
+        return -EBADF;
+    if (!user_range_ok(buf, count))
+        return -EFAULT;
+    return do_write(f, buf, MIN(count, MAX_RW), write_pos(f));
+}
+
+long sys_pread64(int fd, u8 *buf, size_t count, s64 off)
+{
+    if (off < 0)
+        return -EINVAL;
+    struct file *f = fd_file(fd);
+    if (f == NULL || !readable(f))
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    if (!user_range_ok(buf, count))
+        return -EFAULT;
+    u64 pos = (u64)off;
+    return do_read(f, buf, MIN(count, MAX_RW), &pos);
+}
+
+long sys_pwrite64(int fd, const u8 *buf, size_t count, s64 off)
+{
+    if (off < 0)
+        return -EINVAL;
+    struct file *f = fd_file(fd);
+    if (f == NULL || !writable(f))
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    if (!user_range_ok(buf, count))
+        return -EFAULT;
+    u64 pos = (u64)off;
+    return do_write(f, buf, MIN(count, MAX_RW), &pos);
+}
+
+/* ---------------------------------------------------------------- vectors */
+
+/* Copy in and check an iovec array (Linux's import_iovec rules).  *out is
+ * fast or a kmalloc'd array the caller frees. */
+static long import_iov(const struct iovec_k *uiov, int cnt, struct iovec_k *fast, size_t nfast,
+                       struct iovec_k **out)
+{
+    if (cnt < 0 || cnt > UIO_MAXIOV)
+        return -EINVAL;
+    struct iovec_k *v = (size_t)cnt <= nfast ? fast : kmalloc((size_t)cnt * sizeof(*v));
+    if (v == NULL)
+        return -ENOMEM;
+    *out = v;
+    if (copy_from_user(v, uiov, (size_t)cnt * sizeof(*v)) < 0)
+        return -EFAULT;
+    u64 total = 0;
+    for (int i = 0; i < cnt; i++) {
+        if ((s64)v[i].len < 0)
+            return -EINVAL;
+        if (!user_range_ok((void *)v[i].base, v[i].len))
+            return -EFAULT;
+        v[i].len = MIN(v[i].len, MAX_RW - total);
+        total += v[i].len;
+    }
+    return 0;
+}
+
+/* Vector transfer at *pos; stops at the first short segment. */
+static long do_vec(struct file *f, const struct iovec_k *uiov, int cnt, u64 *pos, bool wr)
+{
+    struct iovec_k fast[8], *v = NULL;
+    long r = import_iov(uiov, cnt, fast, ARRAY_SIZE(fast), &v);
+    long done = 0;
+    for (int i = 0; r == 0 && i < cnt; i++) {
+        if (v[i].len == 0)
+            continue;
+        long n = wr ? do_write(f, (const u8 *)v[i].base, v[i].len, pos)
+                    : do_read(f, (u8 *)v[i].base, v[i].len, pos);
+        if (n < 0) {
+            r = done > 0 ? 0 : n;
+            break;
+        }
+        done += n;
+        if ((u64)n < v[i].len)
+            break;
+    }
+    if (v != fast)
+        kfree(v);
+    return r < 0 ? r : done;
+}
+
+long sys_readv(int fd, const struct iovec_k *iov, int cnt)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || !readable(f))
+        return -EBADF;
+    return do_vec(f, iov, cnt, &f->off, false);
+}
+
+long sys_writev(int fd, const struct iovec_k *iov, int cnt)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || !writable(f))
+        return -EBADF;
+    return do_vec(f, iov, cnt, write_pos(f), true);
+}
+
+#define RWF_SUPPORTED 0x1f             /* HIPRI DSYNC SYNC NOWAIT APPEND */
+
+/* preadv2/pwritev2 core: off == -1 means the current offset. */
+static long do_pvec(int fd, const struct iovec_k *iov, int cnt, s64 off, int flags, bool wr)
+{
+    if ((flags & ~RWF_SUPPORTED) != 0)
+        return -EOPNOTSUPP;
+    struct file *f = fd_file(fd);
+    if (f == NULL || !(wr ? writable(f) : readable(f)))
+        return -EBADF;
+    if (off == -1)
+        return do_vec(f, iov, cnt, wr ? write_pos(f) : &f->off, wr);
+    if (!seekable(f))
+        return -ESPIPE;
+    if (off < 0)
+        return -EINVAL;
+    u64 pos = (u64)off;
+    return do_vec(f, iov, cnt, &pos, wr);
+}
+
+long sys_preadv(int fd, const struct iovec_k *iov, int cnt, s64 off)
+{
+    return off == -1 ? -EINVAL : do_pvec(fd, iov, cnt, off, 0, false);
+}
+
+long sys_pwritev(int fd, const struct iovec_k *iov, int cnt, s64 off)
+{
+    return off == -1 ? -EINVAL : do_pvec(fd, iov, cnt, off, 0, true);
+}
+
+long sys_preadv2(int fd, const struct iovec_k *iov, int cnt, s64 off, long off_hi, int flags)
+{
+    return do_pvec(fd, iov, cnt, off, flags, false);
+}
+
+long sys_pwritev2(int fd, const struct iovec_k *iov, int cnt, s64 off, long off_hi, int flags)
+{
+    return do_pvec(fd, iov, cnt, off, flags, true);
+}
+
+// partial: SEEK_DATA/SEEK_HOLE treat the whole file as data (holes are not reported)
+long sys_lseek(int fd, s64 off, int whence)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    if (!seekable(f))
+        return -ESPIPE;
+    s64 base, size = f->ops->size(f);
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (s64)f->off; break;
+    case SEEK_END: base = size; break;
+    case SEEK_DATA:
+    case SEEK_HOLE:
+        if (off < 0 || off >= size)
+            return -ENXIO;
+        f->off = whence == SEEK_DATA ? (u64)off : (u64)size;
+        return (long)f->off;
+    default: return -EINVAL;
+    }
+    s64 n;
+    if (__builtin_add_overflow(base, off, &n))
+        return -EOVERFLOW;
+    if (n < 0)
+        return -EINVAL;
+    f->off = (u64)n;
+    return (long)n;
+}
+
+/* ---------------------------------------------------------------- getdents */
+
+struct dents {
+    u8 *buf;
+    size_t cap, used;
+    bool old;                          /* struct linux_dirent (getdents) */
+    bool full;                         /* an entry did not fit */
+};
+
+static int put_dent(void *c, const char *name, size_t len, u64 ino, u8 dtype, u64 next)
+{
+    struct dents *d = c;
+    size_t reclen = d->old ? ALIGN_UP(18 + len + 2, 8UL) : ALIGN_UP(19 + len + 1, 8UL);
+    if (d->used + reclen > d->cap) {
+        d->full = true;
+        return 1;
+    }
+    u8 *p = d->buf + d->used;
+    memset(p, 0, reclen);
+    memcpy(p, &ino, 8);
+    memcpy(p + 8, &next, 8);
+    u16 rl = (u16)reclen;
+    memcpy(p + 16, &rl, 2);
+    if (d->old) {
+        memcpy(p + 18, name, len);
+        p[reclen - 1] = dtype;
+    } else {
+        p[18] = dtype;
+        memcpy(p + 19, name, len);
+    }
+    d->used += reclen;
+    return 0;
+}
+
+static long do_getdents(int fd, u8 *ubuf, size_t count, bool old)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    if (!node_is_dir(f->node))
+        return -ENOTDIR;
+    if (!user_range_ok(ubuf, count))
+        return -EFAULT;
+    u8 *b = bounce_get();
+    if (b == NULL)
+        return -ENOMEM;
+    struct dents d = { b, MIN(count, (size_t)BOUNCE), 0, old, false };
+    long r = vfs_readdir(f, put_dent, &d);
+    if (r == 0 && d.used == 0 && d.full)
+        r = -EINVAL;                   /* not even one entry fits */
+    if (r == 0 && d.used > 0 && copy_to_user(ubuf, b, d.used) < 0)
+        r = -EFAULT;
+    bounce_put(b);
+    return r < 0 ? r : (long)d.used;
+}
+
+long sys_getdents64(int fd, u8 *buf, size_t count)
+{
+    return do_getdents(fd, buf, count, false);
+}
+
+long sys_getdents(int fd, u8 *buf, size_t count)
+{
+    return do_getdents(fd, buf, count, true);
+}
+
+/* ---------------------------------------------------------------- ioctl */
+
+#define FIONREAD 0x541b
+#define FIONBIO 0x5421
+#define FIOASYNC 0x5452
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+
+static long set_flag_from_user(struct file *f, u64 arg, int flag)
+{
+    int on;
+    if (copy_from_user(&on, (const void *)arg, sizeof(on)) < 0)
+        return -EFAULT;
+    f->flags = on != 0 ? (f->flags | flag) : (f->flags & ~flag);
+    return 0;
+}
+
+// partial: terminal ioctls answer from a fixed termios/winsize (the host terminal is not queried)
+long sys_ioctl(int fd, unsigned cmd, u64 arg)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    switch (cmd) {
+    case FIOCLEX:
+    case FIONCLEX:
+        fd_set_cloexec(fd, cmd == FIOCLEX);
+        return 0;
+    case FIONBIO:
+        return set_flag_from_user(f, arg, O_NONBLOCK);
+    case FIOASYNC:
+        return set_flag_from_user(f, arg, O_ASYNC);
+    }
+    struct kstat st;
+    if (cmd == FIONREAD && node_stat(f->node, &st) == 0 && S_ISREG(st.mode)) {
+        s64 left = (s64)(seekable(f) ? (u64)f->ops->size(f) : st.size) - (s64)f->off;
+        int n = (int)MIN(MAX(left, 0), (s64)0x7fffffff);
+        return copy_to_user((void *)arg, &n, sizeof(n));
+    }
+    if (f->ops == NULL || f->ops->ioctl == NULL)
+        return -ENOTTY;
+    return f->ops->ioctl(f, cmd, arg);
+}
+
+/* ---------------------------------------------------------------- fcntl */
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_SETOWN 8
+#define F_GETOWN 9
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+struct flock_k {
+    s16 l_type, l_whence;
+    s64 l_start, l_len;
+    s32 l_pid;
+};
+
+/* Record locks: with one process every lock is granted at once and no lock
+ * ever conflicts, so only the arguments are checked. */
+static long fcntl_lock(struct file *f, int cmd, u64 arg)
+{
+    struct flock_k fl;
+    if (copy_from_user(&fl, (const void *)arg, sizeof(fl)) < 0)
+        return -EFAULT;
+    if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
+        return -EINVAL;
+    if (fl.l_whence < 0 || fl.l_whence > 2)
+        return -EINVAL;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+        fl.l_type = F_UNLCK;
+        return copy_to_user((void *)arg, &fl, sizeof(fl));
+    }
+    if ((f->flags & O_PATH) != 0)
+        return -EBADF;
+    if ((fl.l_type == F_RDLCK && !readable(f)) || (fl.l_type == F_WRLCK && !writable(f)))
+        return -EBADF;
+    return 0;
+}
+
+long sys_fcntl(int fd, int cmd, u64 arg)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL)
+        return -EBADF;
+    switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        if (arg >= (u64)fd_limit())
+            return -EINVAL;
+        file_get(f);
+        long r = fd_install(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+        if (r < 0)
+            file_put(f);
+        return r;
+    case F_GETFD:
+        return fd_cloexec(fd) ? FD_CLOEXEC : 0;
+    case F_SETFD:
+        fd_set_cloexec(fd, (arg & FD_CLOEXEC) != 0);
+        return 0;
+    case F_GETFL:
+        return f->flags;
+    case F_SETFL:
+        if ((f->flags & O_PATH) != 0)
+            return -EBADF;
+        f->flags = (f->flags & ~SETFL_MASK) | ((int)arg & SETFL_MASK);
+        return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        return fcntl_lock(f, cmd, arg);
+    case F_GETOWN:
+        return 0;
+    case F_SETOWN:
+        return (f->flags & O_PATH) != 0 ? -EBADF : 0;
+    }
+    return -EINVAL;
+}
+
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+/* flock: one process holds every lock it asks for. */
+long sys_flock(int fd, int op)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    int kind = op & ~LOCK_NB;
+    if (kind != LOCK_SH && kind != LOCK_EX && kind != LOCK_UN)
+        return -EINVAL;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- fd calls */
+
+long sys_close(int fd)
+{
+    return fd_close(fd);
+}
+
+#define CLOSE_RANGE_UNSHARE 2
+#define CLOSE_RANGE_CLOEXEC 4
+
+long sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+    if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last)
+        return -EINVAL;
+    for (int fd = fd_next_open((int)MIN(first, (unsigned)fd_limit())); fd >= 0 && (unsigned)fd <= last;
+         fd = fd_next_open(fd + 1)) {
+        if ((flags & CLOSE_RANGE_CLOEXEC) != 0)
+            fd_set_cloexec(fd, true);
+        else
+            fd_close(fd);
+    }
+    return 0;
+}
+
+long sys_dup(int oldfd)
+{
+    struct file *f = fd_file(oldfd);
+    if (f == NULL)
+        return -EBADF;
+    file_get(f);
+    long r = fd_install(f, 0, false);
+    if (r < 0)
+        file_put(f);
+    return r;
+}
+
+long sys_dup3(int oldfd, int newfd, int flags)
+{
+    if ((flags & ~O_CLOEXEC) != 0 || oldfd == newfd)
+        return -EINVAL;
+    return fd_dup2(oldfd, newfd, (flags & O_CLOEXEC) != 0);
+}
+
+long sys_dup2(int oldfd, int newfd)
+{
+    if (oldfd == newfd)
+        return fd_file(oldfd) != NULL ? newfd : -EBADF;
+    return fd_dup2(oldfd, newfd, false);
+}
+
+/* ---------------------------------------------------------------- sendfile */
+
+long sys_sendfile(int outfd, int infd, s64 *uoff, size_t count)
+{
+    struct file *in = fd_file(infd), *out = fd_file(outfd);
+    if (in == NULL || out == NULL || !readable(in) || !writable(out))
+        return -EBADF;
+    if (!seekable(in) || (out->flags & O_APPEND) != 0)
+        return -EINVAL;
+    s64 off = (s64)in->off;
+    if (uoff != NULL && copy_from_user(&off, uoff, sizeof(off)) < 0)
+        return -EFAULT;
+    if (off < 0)
+        return -EINVAL;
+    u8 *b = bounce_get();
+    if (b == NULL)
+        return -ENOMEM;
+    u64 pos = (u64)off;
+    size_t done = 0, n = MIN(count, MAX_RW);
+    long r = 0;
+    while (done < n) {
+        size_t chunk = MIN(n - done, (size_t)BOUNCE);
+        r = in->ops->read(in, b, chunk, pos);
+        if (r <= 0)
+            break;
+        long w = out->ops->write != NULL ? out->ops->write(out, b, (size_t)r, out->off) : -EINVAL;
+        if (w <= 0) {
+            r = w;
+            break;
+        }
+        out->off += (u64)w;
+        pos += (u64)w;
+        done += (size_t)w;
+        if (w < r || (size_t)r < chunk)
+            break;
+    }
+    bounce_put(b);
+    if (uoff != NULL) {
+        off = (s64)pos;
+        if (copy_to_user(uoff, &off, sizeof(off)) < 0)
+            return -EFAULT;
+    } else {
+        in->off = pos;
+    }
+    return done > 0 ? (long)done : r;
+}
+
+/* ---------------------------------------------------------------- sync, advice */
+
+static long fd_check(int fd)
+{
+    struct file *f = fd_file(fd);
+    return (f == NULL || (f->flags & O_PATH) != 0) ? -EBADF : 0;
+}
+
+/* Nothing the kernel writes is buffered (the volume is read-only to it). */
+long sys_fsync(int fd)
+{
+    long r = fd_check(fd);
+    if (r == 0 && !seekable(fd_file(fd)))
+        r = -EINVAL;
+    return r;
+}
+
+long sys_fdatasync(int fd)
+{
+    return sys_fsync(fd);
+}
+
+long sys_syncfs(int fd)
+{
+    long r = fd_check(fd);
+    if (r == 0)
+        fs_sync_all();
+    return r;
+}
+
+long sys_sync(void)
+{
+    fs_sync_all();
+    return 0;
+}
+
+long sys_fadvise64(int fd, s64 off, s64 len, int advice)
+{
+    long r = fd_check(fd);
+    if (r < 0)
+        return r;
+    if (!seekable(fd_file(fd)))
+        return -ESPIPE;
+    if (advice < 0 || advice > 5 || len < 0)
+        return -EINVAL;
+    return 0;
+}
+
+long sys_readahead(int fd, s64 off, size_t count)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || !readable(f))
+        return -EBADF;
+    if (!seekable(f) || off < 0)
+        return -EINVAL;
+    return 0;
+}
+
+long sys_ftruncate(int fd, s64 len)
+{
+    struct file *f = fd_file(fd);
+    struct kstat st;
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    if (len < 0 || !writable(f) || node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
+        return -EINVAL;
+    return f->node.v == NULL ? -EROFS : -EPERM;
+}
+
+long sys_fallocate(int fd, int mode, s64 off, s64 len)
+{
+    struct file *f = fd_file(fd);
+    struct kstat st;
+    if (f == NULL || !writable(f))
+        return -EBADF;
+    if (off < 0 || len <= 0)
+        return -EINVAL;
+    if (!seekable(f))
+        return -ESPIPE;
+    if (node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
+        return -ENODEV;
+    return f->node.v == NULL ? -EROFS : -EOPNOTSUPP;
+}

@@ -1,0 +1,634 @@
+/*
+ * fs_path.c - file syscalls that take paths: open*, the stat family, statx,
+ * statfs, readlink, access, getcwd/chdir, and the calls that would modify
+ * the filesystem (mkdir, unlink, rename, chmod, ...).
+ *
+ * Every path is copied from user memory into the lookup's scratch buffer
+ * (EFAULT, ENAMETOOLONG) and resolved by vfs_lookup relative to a dirfd.
+ * The program runs as root: permission bits never refuse a read or write,
+ * execute needs some x bit, and the TFS root is read-only, so modifying
+ * calls report EROFS there after the same existence checks Linux makes
+ * (EEXIST, ENOENT, ENOTDIR come first), and EPERM/EACCES on /dev and /proc.
+ */
+#include "syscalls.h"
+#include "fs/vfs_impl.h"
+
+#define R_OK 4
+#define W_OK 2
+#define X_OK 1
+
+/* Copy upath in and resolve it; the caller frees *out whatever the result. */
+static int user_lookup(int dirfd, const char *upath, int lflags, struct lookup **out)
+{
+    struct lookup *lk = lookup_alloc();
+    *out = lk;
+    if (lk == NULL)
+        return -ENOMEM;
+    long n = strncpy_from_user(lk->upath, upath, VFS_PATH_MAX);
+    if (n < 0)
+        return (int)n;
+    return vfs_lookup(dirfd, lk->upath, lflags, lk);
+}
+
+/* ---------------------------------------------------------------- open */
+
+/* The answer to creating lk->last in the directory lk->node. */
+static int create_denied(struct lookup *lk)
+{
+    return lk->node.v == NULL ? -EROFS : -EACCES;
+}
+
+static long do_openat(int dirfd, const char *upath, int flags, int mode)
+{
+    if ((flags & O_TMPFILE) == O_TMPFILE)
+        return (flags & O_ACCMODE) == O_RDONLY ? -EINVAL : -EROFS;
+    if ((flags & O_PATH) != 0)
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+    int lf = ((flags & O_NOFOLLOW) != 0 || excl) ? 0 : LOOKUP_FOLLOW;
+    struct lookup *lk;
+    struct file *f;
+    int r = user_lookup(dirfd, upath, lf, &lk);
+    if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0)
+        r = create_denied(lk);
+    else if (r == 0 && excl)
+        r = -EEXIST;
+    if (r < 0)
+        goto out;
+    struct kstat st;
+    r = node_stat(lk->node, &st);
+    if (r < 0)
+        goto out;
+    if ((flags & O_DIRECTORY) != 0 && !S_ISDIR(st.mode))
+        r = -ENOTDIR;
+    else if (S_ISLNK(st.mode) && (flags & O_PATH) == 0)
+        r = -ELOOP;
+    else if (S_ISDIR(st.mode) && (flags & O_CREAT) != 0)
+        r = -EISDIR;
+    if (r < 0)
+        goto out;
+    r = node_open(lk->node, lk->path, flags | O_LARGEFILE, &f);
+    if (r < 0)
+        goto out;
+    r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
+    if (r < 0)
+        file_put(f);
+out:
+    lookup_free(lk);
+    return r;
+}
+
+// partial: files cannot be created or written on the TFS root (EROFS); no writable tmpfs yet
+long sys_openat(int dirfd, const char *path, int flags, int mode)
+{
+    return do_openat(dirfd, path, flags, mode);
+}
+
+// partial: files cannot be created or written on the TFS root (EROFS); no writable tmpfs yet
+long sys_open(const char *path, int flags, int mode)
+{
+    return do_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_creat(const char *path, int mode)
+{
+    return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+/* ---------------------------------------------------------------- stat */
+
+struct stat_k {
+    u64 st_dev, st_ino, st_nlink;
+    u32 st_mode, st_uid, st_gid, pad0;
+    u64 st_rdev;
+    s64 st_size, st_blksize, st_blocks;
+    u64 st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
+    s64 unused[3];
+};
+
+static int put_stat(void *ubuf, const struct kstat *k)
+{
+    struct stat_k s;
+    memset(&s, 0, sizeof(s));
+    s.st_dev = k->dev;
+    s.st_ino = k->ino;
+    s.st_nlink = k->nlink;
+    s.st_mode = k->mode;
+    s.st_rdev = k->rdev;
+    s.st_size = (s64)k->size;
+    s.st_blksize = k->blksize;
+    s.st_blocks = (s64)k->blocks;
+    s.st_atime = k->atime / 1000000000;
+    s.st_atime_nsec = k->atime % 1000000000;
+    s.st_mtime = k->mtime / 1000000000;
+    s.st_mtime_nsec = k->mtime % 1000000000;
+    s.st_ctime = k->ctime / 1000000000;
+    s.st_ctime_nsec = k->ctime % 1000000000;
+    return copy_to_user(ubuf, &s, sizeof(s));
+}
+
+/* stat of dirfd/path per AT_* flags (path NULL with AT_EMPTY_PATH: dirfd). */
+static int stat_at(int dirfd, const char *upath, int flags, struct kstat *st)
+{
+    if (upath == NULL && (flags & AT_EMPTY_PATH) != 0) {
+        if (dirfd == AT_FDCWD)
+            return -EFAULT;
+        struct file *f = fd_file(dirfd);
+        return f == NULL ? -EBADF : node_stat(f->node, st);
+    }
+    int lf = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
+    if ((flags & AT_EMPTY_PATH) != 0)
+        lf |= LOOKUP_EMPTY;
+    struct lookup *lk;
+    int r = user_lookup(dirfd, upath, lf, &lk);
+    if (r == 0)
+        r = node_stat(lk->node, st);
+    lookup_free(lk);
+    return r;
+}
+
+long sys_newfstatat(int dirfd, const char *path, void *buf, int flags)
+{
+    struct kstat st;
+    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) != 0)
+        return -EINVAL;
+    int r = stat_at(dirfd, path, flags, &st);
+    return r < 0 ? r : put_stat(buf, &st);
+}
+
+long sys_stat(const char *path, void *buf)
+{
+    return sys_newfstatat(AT_FDCWD, path, buf, 0);
+}
+
+long sys_lstat(const char *path, void *buf)
+{
+    return sys_newfstatat(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_fstat(int fd, void *buf)
+{
+    struct kstat st;
+    struct file *f = fd_file(fd);
+    if (f == NULL)
+        return -EBADF;
+    int r = node_stat(f->node, &st);
+    return r < 0 ? r : put_stat(buf, &st);
+}
+
+struct statx_ts { s64 sec; u32 nsec; s32 reserved; };
+struct statx_k {
+    u32 mask, blksize;
+    u64 attributes;
+    u32 nlink, uid, gid;
+    u16 mode, spare0;
+    u64 ino, size, blocks, attributes_mask;
+    struct statx_ts atime, btime, ctime, mtime;
+    u32 rdev_major, rdev_minor, dev_major, dev_minor;
+    u64 mnt_id;
+    u32 dio_mem_align, dio_offset_align;
+    u64 spare3[12];
+};
+
+#define STATX_BASIC_STATS 0x7ffU
+#define STATX_MNT_ID 0x1000U
+#define STATX__RESERVED 0x80000000U
+
+static struct statx_ts ts_of(u64 ns)
+{
+    return (struct statx_ts){ (s64)(ns / 1000000000), (u32)(ns % 1000000000), 0 };
+}
+
+static u32 dev_major(u64 d) { return (u32)(((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffU)); }
+static u32 dev_minor(u64 d) { return (u32)((d & 0xff) | ((d >> 12) & ~0xffU)); }
+
+long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf)
+{
+    struct kstat st;
+    struct statx_k x;
+    int valid = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE;
+    if ((flags & ~valid) != 0 || (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+        return -EINVAL;
+    if ((mask & STATX__RESERVED) != 0)
+        return -EINVAL;
+    int r = stat_at(dirfd, path, flags, &st);
+    if (r < 0)
+        return r;
+    memset(&x, 0, sizeof(x));
+    x.mask = STATX_BASIC_STATS | STATX_MNT_ID;
+    x.blksize = st.blksize;
+    x.nlink = (u32)st.nlink;
+    x.mode = (u16)st.mode;
+    x.ino = st.ino;
+    x.size = st.size;
+    x.blocks = st.blocks;
+    x.atime = ts_of(st.atime);
+    x.mtime = ts_of(st.mtime);
+    x.ctime = ts_of(st.ctime);
+    x.rdev_major = dev_major(st.rdev);
+    x.rdev_minor = dev_minor(st.rdev);
+    x.dev_major = dev_major(st.dev);
+    x.dev_minor = dev_minor(st.dev);
+    x.mnt_id = st.dev == VFS_DEV_ROOT ? 1 : st.dev == VFS_DEV_DEVFS ? 2 : 3;
+    return copy_to_user(buf, &x, sizeof(x));
+}
+
+/* ---------------------------------------------------------------- statfs */
+
+struct statfs_k {
+    s64 f_type, f_bsize;
+    u64 f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    s32 f_fsid[2];
+    s64 f_namelen, f_frsize, f_flags;
+    s64 f_spare[4];
+};
+
+#define TFS_SUPER_MAGIC 0x534f4c4f     /* "SOLO" */
+#define TMPFS_MAGIC 0x01021994
+#define PROC_SUPER_MAGIC 0x9fa0
+#define ST_RDONLY 1
+#define ST_NOSUID 2
+#define ST_NODEV 4
+#define ST_NOEXEC 8
+#define ST_VALID 0x20
+#define ST_NOATIME 1024
+#define ST_RELATIME 4096
+
+static int put_statfs(void *ubuf, struct node n)
+{
+    struct kstat st;
+    struct statfs_k s;
+    int r = node_stat(n, &st);
+    if (r < 0)
+        return r;
+    memset(&s, 0, sizeof(s));
+    s.f_bsize = s.f_frsize = 4096;
+    s.f_namelen = VFS_NAME_MAX;
+    s.f_fsid[0] = (s32)st.dev;
+    if (st.dev == VFS_DEV_ROOT) {
+        s.f_type = TFS_SUPER_MAGIC;
+        tfs_statfs_blocks(&s.f_blocks);
+        s.f_flags = ST_VALID | ST_RDONLY | ST_NOATIME;
+    } else if (st.dev == VFS_DEV_DEVFS) {
+        s.f_type = TMPFS_MAGIC;
+        s.f_flags = ST_VALID | ST_NOSUID;
+    } else {
+        s.f_type = PROC_SUPER_MAGIC;
+        s.f_flags = ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME;
+    }
+    return copy_to_user(ubuf, &s, sizeof(s));
+}
+
+long sys_statfs(const char *path, void *buf)
+{
+    struct lookup *lk;
+    int r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &lk);
+    if (r == 0)
+        r = put_statfs(buf, lk->node);
+    lookup_free(lk);
+    return r;
+}
+
+long sys_fstatfs(int fd, void *buf)
+{
+    struct file *f = fd_file(fd);
+    return f == NULL ? -EBADF : put_statfs(buf, f->node);
+}
+
+/* ---------------------------------------------------------------- readlink */
+
+long sys_readlinkat(int dirfd, const char *path, char *buf, int size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    struct lookup *lk;
+    int r = user_lookup(dirfd, path, LOOKUP_EMPTY, &lk);
+    if (r < 0)
+        goto out;
+    const struct node_ops *o = node_ops_of(lk->node);
+    long n = o->readlink != NULL ? o->readlink(lk->node, lk->upath, VFS_PATH_MAX) : -EINVAL;
+    if (n == -EINVAL && lk->upath[0] == '\0')
+        n = -ENOENT;                   /* "" names a non-link: ENOENT as Linux */
+    if (n >= 0) {
+        n = MIN(n, (long)size);
+        if (copy_to_user(buf, lk->upath, (size_t)n) < 0)
+            n = -EFAULT;
+    }
+    r = (int)n;
+out:
+    lookup_free(lk);
+    return r;
+}
+
+long sys_readlink(const char *path, char *buf, int size)
+{
+    return sys_readlinkat(AT_FDCWD, path, buf, size);
+}
+
+/* ---------------------------------------------------------------- access */
+
+static long do_access(int dirfd, const char *path, int mode, int flags)
+{
+    if ((mode & ~(R_OK | W_OK | X_OK)) != 0)
+        return -EINVAL;
+    if ((flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+        return -EINVAL;
+    struct kstat st;
+    int r = stat_at(dirfd, path, flags, &st);
+    if (r < 0)
+        return r;
+    u32 t = st.mode & S_IFMT;
+    if ((mode & W_OK) != 0 && st.dev == VFS_DEV_ROOT && (t == S_IFREG || t == S_IFDIR || t == S_IFLNK))
+        return -EROFS;
+    if ((mode & X_OK) != 0 && t != S_IFDIR && (st.mode & 0111) == 0)
+        return -EACCES;
+    return 0;
+}
+
+long sys_faccessat2(int dirfd, const char *path, int mode, int flags)
+{
+    return do_access(dirfd, path, mode, flags);
+}
+
+long sys_faccessat(int dirfd, const char *path, int mode)
+{
+    return do_access(dirfd, path, mode, 0);
+}
+
+long sys_access(const char *path, int mode)
+{
+    return do_access(AT_FDCWD, path, mode, 0);
+}
+
+/* ---------------------------------------------------------------- cwd */
+
+long sys_getcwd(char *buf, size_t size)
+{
+    const char *cwd = vfs_cwd();
+    size_t len = strlen(cwd) + 1;
+    if (size < len)
+        return -ERANGE;
+    if (copy_to_user(buf, cwd, len) < 0)
+        return -EFAULT;
+    return (long)len;
+}
+
+long sys_chdir(const char *path)
+{
+    struct lookup *lk;
+    int r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &lk);
+    if (r == 0)
+        r = vfs_chdir_node(lk->node, lk->path);
+    lookup_free(lk);
+    return r;
+}
+
+long sys_fchdir(int fd)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL)
+        return -EBADF;
+    if (f->path == NULL || !node_is_dir(f->node))
+        return -ENOTDIR;
+    return vfs_chdir_node(f->node, f->path);
+}
+
+/* ---------------------------------------------------------------- modifying calls */
+
+/* Creating dirfd/path: EEXIST if it exists, else EROFS/EACCES from its parent. */
+static long create_at(int dirfd, const char *path)
+{
+    struct lookup *lk;
+    int r = user_lookup(dirfd, path, 0, &lk);
+    if (r == 0)
+        r = -EEXIST;
+    else if (r == -ENOENT && lk->missing_last)
+        r = create_denied(lk);
+    lookup_free(lk);
+    return r;
+}
+
+/* Changing an existing dirfd/path (lf: LOOKUP_* flags). */
+static long modify_at(int dirfd, const char *path, int lf)
+{
+    struct lookup *lk;
+    int r = user_lookup(dirfd, path, lf, &lk);
+    if (r == 0)
+        r = lk->node.v == NULL ? -EROFS : -EPERM;
+    lookup_free(lk);
+    return r;
+}
+
+/* Removing or renaming dirfd/path: Linux checks the mount before the name. */
+static long remove_at(int dirfd, const char *path, bool dir)
+{
+    struct lookup *lk;
+    int r = user_lookup(dirfd, path, 0, &lk);
+    if (r == -ENOENT && lk->missing_last && lk->node.v == NULL)
+        r = -EROFS;
+    else if (r == 0 && !dir && node_is_dir(lk->node) && lk->node.v != NULL)
+        r = -EISDIR;
+    else if (r == 0 && dir && !node_is_dir(lk->node))
+        r = -ENOTDIR;
+    else if (r == 0)
+        r = lk->node.v == NULL ? -EROFS : -EACCES;
+    lookup_free(lk);
+    return r;
+}
+
+long sys_mkdirat(int dirfd, const char *path, int mode)
+{
+    return create_at(dirfd, path);
+}
+
+long sys_mkdir(const char *path, int mode)
+{
+    return create_at(AT_FDCWD, path);
+}
+
+long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
+{
+    return create_at(dirfd, path);
+}
+
+long sys_mknod(const char *path, int mode, unsigned dev)
+{
+    return create_at(AT_FDCWD, path);
+}
+
+long sys_symlinkat(const char *target, int dirfd, const char *path)
+{
+    char c;
+    if (copy_from_user(&c, target, 1) < 0)
+        return -EFAULT;
+    if (c == '\0')
+        return -ENOENT;
+    return create_at(dirfd, path);
+}
+
+long sys_symlink(const char *target, const char *path)
+{
+    return sys_symlinkat(target, AT_FDCWD, path);
+}
+
+long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+    if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
+        return -EINVAL;
+    struct lookup *lk;
+    int lf = ((flags & AT_SYMLINK_FOLLOW) != 0 ? LOOKUP_FOLLOW : 0) |
+             ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
+    int r = user_lookup(olddirfd, oldpath, lf, &lk);
+    if (r == 0 && node_is_dir(lk->node))
+        r = -EPERM;
+    lookup_free(lk);
+    return r < 0 ? r : create_at(newdirfd, newpath);
+}
+
+long sys_link(const char *oldpath, const char *newpath)
+{
+    return sys_linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+long sys_unlinkat(int dirfd, const char *path, int flags)
+{
+    if ((flags & ~AT_REMOVEDIR) != 0)
+        return -EINVAL;
+    return remove_at(dirfd, path, (flags & AT_REMOVEDIR) != 0);
+}
+
+long sys_unlink(const char *path)
+{
+    return remove_at(AT_FDCWD, path, false);
+}
+
+long sys_rmdir(const char *path)
+{
+    return remove_at(AT_FDCWD, path, true);
+}
+
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+
+long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
+{
+    if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0)
+        return -EINVAL;
+    if ((flags & RENAME_NOREPLACE) != 0 && (flags & RENAME_EXCHANGE) != 0)
+        return -EINVAL;
+    struct lookup *lk;
+    int r = user_lookup(olddirfd, oldpath, 0, &lk);
+    bool missing = r == -ENOENT && lk != NULL && lk->missing_last;
+    if (r == 0 || missing)
+        r = lk->node.v == NULL ? -EROFS : -EACCES;
+    lookup_free(lk);
+    if (r != -EROFS && r != -EACCES)
+        return r;
+    struct lookup *nk;
+    int r2 = user_lookup(newdirfd, newpath, 0, &nk);
+    if (r2 == -ENOENT && nk != NULL && nk->missing_last)
+        r2 = 0;
+    lookup_free(nk);
+    return r2 < 0 ? r2 : r;
+}
+
+long sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+    return sys_renameat2(olddirfd, oldpath, newdirfd, newpath, 0);
+}
+
+long sys_rename(const char *oldpath, const char *newpath)
+{
+    return sys_renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+long sys_fchmodat(int dirfd, const char *path, int mode)
+{
+    return modify_at(dirfd, path, LOOKUP_FOLLOW);
+}
+
+long sys_chmod(const char *path, int mode)
+{
+    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+}
+
+long sys_fchownat(int dirfd, const char *path, int uid, int gid, int flags)
+{
+    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+        return -EINVAL;
+    int lf = ((flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW) |
+             ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
+    return modify_at(dirfd, path, lf);
+}
+
+long sys_chown(const char *path, int uid, int gid)
+{
+    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+}
+
+long sys_lchown(const char *path, int uid, int gid)
+{
+    return modify_at(AT_FDCWD, path, 0);
+}
+
+static long modify_fd(int fd)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    return f->node.v == NULL ? -EROFS : -EPERM;
+}
+
+long sys_fchmod(int fd, int mode)
+{
+    return modify_fd(fd);
+}
+
+long sys_fchown(int fd, int uid, int gid)
+{
+    return modify_fd(fd);
+}
+
+long sys_utimensat(int dirfd, const char *path, const void *times, int flags)
+{
+    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+        return -EINVAL;
+    if (path == NULL)
+        return modify_fd(dirfd);
+    int lf = ((flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW) |
+             ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
+    return modify_at(dirfd, path, lf);
+}
+
+long sys_utimes(const char *path, const void *times)
+{
+    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+}
+
+long sys_utime(const char *path, const void *times)
+{
+    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+}
+
+long sys_futimesat(int dirfd, const char *path, const void *times)
+{
+    return path == NULL ? modify_fd(dirfd) : modify_at(dirfd, path, LOOKUP_FOLLOW);
+}
+
+long sys_truncate(const char *path, s64 len)
+{
+    struct lookup *lk;
+    struct kstat st;
+    int r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &lk);
+    if (r == 0)
+        r = node_stat(lk->node, &st);
+    if (r == 0 && S_ISDIR(st.mode))
+        r = -EISDIR;
+    else if (r == 0 && (!S_ISREG(st.mode) || len < 0))
+        r = -EINVAL;
+    else if (r == 0)
+        r = lk->node.v == NULL ? -EROFS : -EACCES;
+    lookup_free(lk);
+    return r;
+}
