@@ -1,0 +1,188 @@
+/*
+ * build.c - from command line and config.json to an image plan (see build.h).
+ * Every failure prints exactly one "solo: " line and maps to an exit status:
+ * not found 127, not runnable 126, bad config or usage 2, other I/O 1.
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "build.h"
+#include "config.h"
+#include "deps.h"
+#include "elf.h"
+
+char *locate_program(const char *typed)
+{
+    const char *path = getenv("PATH");
+    if (strchr(typed, '/') != NULL || access(typed, F_OK) == 0)
+        return xstrdup(typed);
+    if (path == NULL)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    char *copy = xstrdup(path), *save = NULL, *found = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d != NULL && found == NULL;
+         d = strtok_r(NULL, ":", &save)) {
+        char *cand = path_join(d, typed);
+        struct stat st;
+        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+            found = cand;
+        else
+            free(cand);
+    }
+    free(copy);
+    return found;
+}
+
+/* Check the program and add it (and, when dynamic, its closure). */
+static int add_program(const char *typed, const char *host, const char *ldpath,
+                       struct image_plan *plan)
+{
+    struct elf_info info;
+    char why[300];
+    int r = elf_inspect_file(host, &info, why, sizeof(why));
+    if (r == -ENOENT) {
+        errmsg("%s: No such file or directory", typed);
+        return SOLO_EXIT_NOENT;
+    }
+    if (r < 0) {
+        errmsg("%s: %s", typed, why);
+        return r == -EACCES ? SOLO_EXIT_NOEXEC : r == -ENOEXEC || r == -EISDIR ? SOLO_EXIT_NOEXEC :
+               SOLO_EXIT_FAILURE;
+    }
+    if (access(host, X_OK) != 0) {
+        errmsg("%s: Permission denied (not executable)", typed);
+        elf_info_free(&info);
+        return SOLO_EXIT_NOEXEC;
+    }
+    plan->program = guest_path(host);
+    r = plan_add_file(plan, host, plan->program, why, sizeof(why));
+    if (r == 0 && (info.has_interp || info.needed.n > 0))
+        r = deps_add(plan, host, &info, ldpath, why, sizeof(why));
+    elf_info_free(&info);
+    if (r < 0) {
+        errmsg("%s", why);
+        return r == -ENOENT ? SOLO_EXIT_NOENT : r == -ENOEXEC ? SOLO_EXIT_NOEXEC : SOLO_EXIT_FAILURE;
+    }
+    return 0;
+}
+
+/* Files and Dirs: each host path goes to the same path in the image. */
+static int add_paths(const struct strvec *paths, bool dirs, struct image_plan *plan)
+{
+    char why[300];
+    for (size_t i = 0; i < paths->n; i++) {
+        char *g = guest_path(paths->v[i]);
+        int r = dirs ? plan_add_tree(plan, paths->v[i], g, why, sizeof(why)) :
+                       plan_add_file(plan, paths->v[i], g, why, sizeof(why));
+        free(g);
+        if (r < 0) {
+            errmsg("%s (listed in %s)", why, dirs ? "Dirs" : "Files");
+            return r == -ENOENT ? SOLO_EXIT_NOENT : SOLO_EXIT_FAILURE;
+        }
+    }
+    return 0;
+}
+
+/* MapDirs: every match of each host glob is copied into its guest directory. */
+static int add_mapdirs(const struct solo_config *c, struct image_plan *plan)
+{
+    char why[300];
+    for (size_t i = 0; i < c->map_src.n; i++) {
+        glob_t g;
+        int gr = glob(c->map_src.v[i], 0, NULL, &g);
+        if (gr == GLOB_NOMATCH) {
+            warnmsg("MapDirs: \"%s\" matches nothing", c->map_src.v[i]);
+            continue;
+        }
+        if (gr != 0) {
+            errmsg("MapDirs: cannot expand \"%s\"", c->map_src.v[i]);
+            return SOLO_EXIT_FAILURE;
+        }
+        int r = 0;
+        for (size_t k = 0; r == 0 && k < g.gl_pathc; k++) {
+            const char *base = strrchr(g.gl_pathv[k], '/');
+            char *dst = path_join(c->map_dst.v[i], base != NULL ? base + 1 : g.gl_pathv[k]);
+            r = plan_add_file(plan, g.gl_pathv[k], dst, why, sizeof(why));
+            free(dst);
+        }
+        globfree(&g);
+        if (r < 0) {
+            errmsg("%s (MapDirs)", why);
+            return SOLO_EXIT_FAILURE;
+        }
+    }
+    return 0;
+}
+
+/* Value of NAME in a "NAME=VALUE" list (last one wins), or NULL. */
+static const char *env_lookup(const struct strvec *env, const char *name)
+{
+    const char *v = NULL;
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < env->n; i++)
+        if (strncmp(env->v[i], name, nl) == 0 && env->v[i][nl] == '=')
+            v = env->v[i] + nl + 1;
+    return v;
+}
+
+/* argv, environment and cwd of the manifest. */
+static int fill_manifest(const struct build_opts *o, const struct solo_config *c,
+                         const char *typed, struct image_plan *plan)
+{
+    strvec_push(&plan->argv, typed);
+    for (size_t i = 0; i < c->args.n; i++)
+        strvec_push(&plan->argv, c->args.v[i]);
+    for (int i = 0; i < o->nargs; i++)
+        strvec_push(&plan->argv, o->args[i]);
+    for (size_t i = 0; i < c->env.n; i++)
+        strvec_push(&plan->env, c->env.v[i]);
+    for (size_t i = 0; i < o->env.n; i++) {
+        if (strchr(o->env.v[i], '=') == NULL || o->env.v[i][0] == '=') {
+            errmsg("-e %s: expected NAME=VALUE", o->env.v[i]);
+            return SOLO_EXIT_USAGE;
+        }
+        strvec_push(&plan->env, o->env.v[i]);
+    }
+    plan->cwd = guest_path(c->cwd != NULL ? c->cwd : "/");
+    return 0;
+}
+
+int build_plan(const struct build_opts *o, struct image_plan *plan)
+{
+    struct solo_config c;
+    char why[512];
+    int r = 0;
+    memset(&c, 0, sizeof(c));
+    if (o->config != NULL && config_load(o->config, &c, why, sizeof(why)) < 0) {
+        errmsg("%s", why);
+        return SOLO_EXIT_USAGE;
+    }
+    const char *typed = o->program != NULL ? o->program : c.program;
+    if (typed == NULL || typed[0] == '\0') {
+        errmsg("no program given (name one on the command line or as \"Program\" in config.json)");
+        config_free(&c);
+        return SOLO_EXIT_USAGE;
+    }
+    char *host = locate_program(typed);
+    if (host == NULL) {
+        errmsg("%s: command not found (not a file here and not on $PATH)", typed);
+        config_free(&c);
+        return SOLO_EXIT_NOENT;
+    }
+    r = fill_manifest(o, &c, typed, plan);
+    if (r == 0)
+        r = add_program(typed, host, env_lookup(&plan->env, "LD_LIBRARY_PATH"), plan);
+    if (r == 0)
+        r = add_paths(&c.files, false, plan);
+    if (r == 0)
+        r = add_paths(&c.dirs, true, plan);
+    if (r == 0)
+        r = add_mapdirs(&c, plan);
+    if (r == 0 && plan_find(plan, plan->cwd) == NULL && strcmp(plan->cwd, "/") != 0)
+        plan_add_dir(plan, plan->cwd, 0755, 0);
+    free(host);
+    config_free(&c);
+    return r;
+}

@@ -1,0 +1,28 @@
+/*
+ * build.h - turning `solo build/run PROGRAM [ARGS...]` plus an optional
+ * config.json into an image plan: locating and checking the program, its
+ * shared-library closure, the config's Files/Dirs/MapDirs, and the manifest
+ * (argv[0] is the program exactly as typed; the program itself lands at its
+ * absolute host path, or under / when given relative; the cwd defaults to /).
+ */
+#ifndef SOLO_TOOLS_BUILD_H
+#define SOLO_TOOLS_BUILD_H
+
+#include "image.h"
+
+struct build_opts {
+    const char *config;            /* -c config.json, or NULL */
+    const char *program;           /* as typed; NULL: the config's Program */
+    char **args;                   /* arguments after the program */
+    int nargs;
+    struct strvec env;             /* -e NAME=VALUE, applied after the config's Env */
+};
+
+/* Fill plan.  Returns 0, or the solo exit status after printing one
+ * "solo: ..." line (SOLO_EXIT_USAGE, SOLO_EXIT_NOENT, SOLO_EXIT_NOEXEC, ...). */
+int build_plan(const struct build_opts *o, struct image_plan *plan);
+/* Where PROGRAM comes from on the host: itself if it has a '/', or exists in
+ * the cwd; else the first match on $PATH.  Malloc'ed, NULL when not found. */
+char *locate_program(const char *typed);
+
+#endif

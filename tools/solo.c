@@ -1,0 +1,315 @@
+/*
+ * solo.c - the `solo` command: build an image from a Linux x86-64 program,
+ * boot it under QEMU, and look inside images.  This file only parses the
+ * command line and strings the pieces together; the work is in build.c
+ * (what goes into an image), image.c (writing it), vm.c (booting it) and
+ * fscmd.c (reading it back).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "build.h"
+#include "fscmd.h"
+#include "image.h"
+#include "vm.h"
+
+static const char usage_text[] =
+"usage: solo build [-o IMAGE] [-c config.json] [--size SIZE] [-e NAME=VALUE]... PROGRAM [ARGS...]\n"
+"       solo run [-c config.json] [--accel kvm|tcg] [--mem SIZE] [--cpus N] [-v]\n"
+"                [--timeout SECONDS] [--kernel KERNEL] [--size SIZE] [-e NAME=VALUE]...\n"
+"                PROGRAM [ARGS...]\n"
+"       solo run [options] --image IMAGE\n"
+"       solo fs ls IMAGE [PATH] | solo fs cat IMAGE PATH | solo fs manifest IMAGE\n"
+"\n"
+"PROGRAM is a Linux x86-64 ELF (static, static-pie or dynamic: its interpreter and\n"
+"libraries are copied in).  An absolute PROGRAM keeps its path in the image, a\n"
+"relative one lands under / and the program starts in / (config \"Cwd\" changes it).\n"
+"argv[0] is PROGRAM as typed.  The kernel is KERNEL, $SOLO_KERNEL, or kernel.elf\n"
+"next to the solo binary; QEMU is $SOLO_QEMU or qemu-system-x86_64 on $PATH.\n"
+"The accelerator is kvm only on real hardware virtualization, else tcg; --mem\n"
+"defaults to 1G.  -v also streams the kernel log (and QEMU's messages) to stderr.\n"
+"\n"
+"Exit status of solo run: the program's own status (0-255), or\n"
+"    1  host-side failure (I/O error, QEMU not installed, kernel missing)\n"
+"    2  bad command line or bad config.json\n"
+"  124  --timeout expired (the VM was killed)\n"
+"  125  the VM stopped without reporting an exit status (kernel panic, QEMU crash)\n"
+"  126  PROGRAM is not a runnable x86-64 ELF\n"
+"  127  PROGRAM, its interpreter or a library it needs was not found\n"
+"  128+N  solo was stopped by signal N\n"
+"solo build and solo fs use the same codes for the same failures.\n";
+
+static int usage(void)
+{
+    fputs(usage_text, stderr);
+    return SOLO_EXIT_USAGE;
+}
+
+struct cli {
+    struct build_opts b;
+    const char *out;               /* build -o */
+    const char *image;             /* run --image */
+    const char *kernel;
+    uint64_t size;
+    struct vm_opts vm;
+};
+
+/* If argv[*i] is option name (with "--name=value" or a following value), store
+ * the value and return true.  *bad is set when the value is missing. */
+static bool opt_value(char **argv, int argc, int *i, const char *name, const char **val, bool *bad)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return false;
+    if (argv[*i][n] == '=' && name[1] == '-') {
+        *val = argv[*i] + n + 1;
+        return true;
+    }
+    if (argv[*i][n] != '\0')
+        return false;
+    if (*i + 1 >= argc) {
+        errmsg("option %s needs a value", name);
+        *bad = true;
+        return true;
+    }
+    *val = argv[++*i];
+    return true;
+}
+
+/* Parse one option at argv[*i] for command cmd.  0, or an exit status. */
+static int parse_opt(struct cli *c, bool run, char **argv, int argc, int *i)
+{
+    const char *v = NULL;
+    bool bad = false;
+    if (opt_value(argv, argc, i, "-c", &v, &bad) || opt_value(argv, argc, i, "--config", &v, &bad))
+        c->b.config = v;
+    else if (opt_value(argv, argc, i, "-e", &v, &bad) || opt_value(argv, argc, i, "--env", &v, &bad)) {
+        if (v != NULL)
+            strvec_push(&c->b.env, v);
+    } else if (opt_value(argv, argc, i, "--size", &v, &bad)) {
+        if (v != NULL && (parse_size(v, &c->size) < 0 || c->size < (1u << 20))) {
+            errmsg("--size %s: expected a size of at least 1M such as 64M or 2G", v);
+            bad = true;
+        }
+    } else if (!run && opt_value(argv, argc, i, "-o", &v, &bad))
+        c->out = v;
+    else if (run && opt_value(argv, argc, i, "--image", &v, &bad))
+        c->image = v;
+    else if (run && opt_value(argv, argc, i, "--kernel", &v, &bad))
+        c->kernel = v;
+    else if (run && opt_value(argv, argc, i, "--accel", &v, &bad)) {
+        if (v != NULL && strcmp(v, "kvm") != 0 && strcmp(v, "tcg") != 0) {
+            errmsg("--accel %s: expected kvm or tcg", v);
+            bad = true;
+        }
+        c->vm.accel = v;
+    } else if (run && opt_value(argv, argc, i, "--mem", &v, &bad)) {
+        if (v != NULL && (parse_size(v, &c->vm.mem) < 0 || c->vm.mem < (32u << 20))) {
+            errmsg("--mem %s: expected a size of at least 32M such as 512M or 2G", v);
+            bad = true;
+        }
+    } else if (run && opt_value(argv, argc, i, "--cpus", &v, &bad)) {
+        char *end;
+        unsigned long n = v != NULL ? strtoul(v, &end, 10) : 0;
+        if (v != NULL && (*v == '\0' || *end != '\0' || n < 1 || n > 255)) {
+            errmsg("--cpus %s: expected a number from 1 to 255", v);
+            bad = true;
+        }
+        c->vm.cpus = (unsigned)n;
+    } else if (run && opt_value(argv, argc, i, "--timeout", &v, &bad)) {
+        char *end;
+        unsigned long n = v != NULL ? strtoul(v, &end, 10) : 0;
+        if (v != NULL && (*v == '\0' || *end != '\0' || n > 86400 * 365)) {
+            errmsg("--timeout %s: expected whole seconds", v);
+            bad = true;
+        }
+        c->vm.timeout_s = (unsigned)n;
+    } else if (run && (strcmp(argv[*i], "-v") == 0 || strcmp(argv[*i], "--verbose") == 0))
+        c->vm.verbose = true;
+    else {
+        errmsg("unknown option %s (see solo --help)", argv[*i]);
+        bad = true;
+    }
+    return bad ? SOLO_EXIT_USAGE : 0;
+}
+
+/* Options up to PROGRAM (or "--"); sets the program and its arguments. */
+static int parse_cmdline(struct cli *c, bool run, int argc, char **argv)
+{
+    int i;
+    for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        int r = parse_opt(c, run, argv, argc, &i);
+        if (r != 0)
+            return r;
+    }
+    if (i < argc) {
+        c->b.program = argv[i];
+        c->b.args = argv + i + 1;
+        c->b.nargs = argc - i - 1;
+    }
+    return 0;
+}
+
+/* Bit i set when host fd i (0, 1, 2) is a terminal. */
+static uint64_t tty_mask(void)
+{
+    uint64_t m = 0;
+    for (int fd = 0; fd < 3; fd++)
+        if (isatty(fd))
+            m |= 1u << fd;
+    return m;
+}
+
+/* Default image name for `solo build`: the program's basename + ".img". */
+static char *default_output(const char *program)
+{
+    const char *base = strrchr(program, '/');
+    return xasprintf("%s.img", base != NULL ? base + 1 : program);
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    struct cli c;
+    struct image_plan plan;
+    char why[600];
+    memset(&c, 0, sizeof(c));
+    memset(&plan, 0, sizeof(plan));
+    int rc = parse_cmdline(&c, false, argc, argv);
+    if (rc == 0)
+        rc = build_plan(&c.b, &plan);
+    if (rc == 0) {
+        char *out = c.out != NULL ? xstrdup(c.out) : default_output(plan.program);
+        if (image_write(&plan, out, c.size, true, why, sizeof(why)) < 0) {
+            errmsg("%s", why);
+            rc = SOLO_EXIT_FAILURE;
+        }
+        free(out);
+    }
+    plan_free(&plan);
+    strvec_free(&c.b.env);
+    return rc;
+}
+
+/* The kernel to boot: --kernel, $SOLO_KERNEL, or kernel.elf beside this binary. */
+static char *find_kernel(const char *opt)
+{
+    const char *env = getenv("SOLO_KERNEL");
+    char self[4096];
+    if (opt != NULL)
+        return xstrdup(opt);
+    if (env != NULL && env[0] != '\0')
+        return xstrdup(env);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return xstrdup("kernel.elf");
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    return path_join(self, "kernel.elf");
+}
+
+/* Write the plan to a fresh temporary image; its path or NULL (message printed). */
+static char *temp_image(struct image_plan *plan, uint64_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    char why[600];
+    char *path = xasprintf("%s/solo-XXXXXX.img", dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+    int fd = mkstemps(path, 4);
+    if (fd < 0) {
+        errmsg("cannot create a temporary image in %s: %s", dir != NULL ? dir : "/tmp", strerror(errno));
+        free(path);
+        return NULL;
+    }
+    close(fd);
+    if (image_write(plan, path, size, false, why, sizeof(why)) < 0) {
+        errmsg("%s", why);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Record the host's terminals in an existing image (best effort). */
+static void image_tty(const char *image, bool verbose)
+{
+    char why[600];
+    if (access(image, W_OK) != 0)
+        return;
+    if (image_set_manifest_u64(image, "tty", tty_mask(), why, sizeof(why)) < 0 && verbose)
+        warnmsg("%s (booting it anyway)", why);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    struct cli c;
+    struct image_plan plan;
+    char *tmp = NULL, *kernel = NULL;
+    struct stat st;
+    memset(&c, 0, sizeof(c));
+    memset(&plan, 0, sizeof(plan));
+    c.vm.mem = 1ULL << 30;
+    c.vm.cpus = 1;
+    int rc = parse_cmdline(&c, true, argc, argv);
+    if (rc == 0 && c.image != NULL && (c.b.program != NULL || c.b.config != NULL || c.b.env.n > 0)) {
+        errmsg("--image boots an existing image: give no PROGRAM, -c or -e with it");
+        rc = SOLO_EXIT_USAGE;
+    }
+    if (rc == 0) {
+        kernel = find_kernel(c.kernel);
+        if (stat(kernel, &st) != 0 || !S_ISREG(st.st_mode)) {
+            errmsg("kernel not found at %s (build it with make, or pass --kernel)", kernel);
+            rc = SOLO_EXIT_FAILURE;
+        }
+    }
+    if (rc == 0 && c.image != NULL) {
+        if (stat(c.image, &st) != 0) {
+            errmsg("%s: %s", c.image, strerror(errno));
+            rc = SOLO_EXIT_FAILURE;
+        } else {
+            image_tty(c.image, c.vm.verbose);
+        }
+    } else if (rc == 0) {
+        rc = build_plan(&c.b, &plan);
+        plan.has_tty = true;
+        plan.tty = tty_mask();
+        if (rc == 0 && (tmp = temp_image(&plan, c.size)) == NULL)
+            rc = SOLO_EXIT_FAILURE;
+    }
+    if (rc == 0) {
+        c.vm.kernel = kernel;
+        c.vm.image = c.image != NULL ? c.image : tmp;
+        rc = vm_run(&c.vm);
+    }
+    if (tmp != NULL)
+        unlink(tmp);
+    free(tmp);
+    free(kernel);
+    plan_free(&plan);
+    strvec_free(&c.b.env);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    if (strcmp(argv[1], "build") == 0)
+        return cmd_build(argc - 2, argv + 2);
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "fs") == 0)
+        return fs_main(argc - 2, argv + 2);
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    errmsg("unknown command \"%s\" (expected build, run or fs; see solo --help)", argv[1]);
+    return SOLO_EXIT_USAGE;
+}

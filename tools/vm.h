@@ -1,0 +1,45 @@
+/*
+ * vm.h - booting an image under QEMU and relaying its consoles.
+ *
+ * QEMU gets three one-way channels, each a pipe that solo drains:
+ *   COM1 (first -serial)      -> the program's stdout -> solo's stdout
+ *   COM2 (second -serial)     -> the program's stderr -> solo's stderr
+ *   debugcon (port 0xe9)      -> the kernel log (to stderr with -v)
+ * and QEMU's own stdout/stderr go to a fourth pipe that is shown only when
+ * something fails (or with -v).  Bytes are relayed unchanged.  The kernel ends
+ * every run with a "SOLO-EXIT n" log line and an isa-debug-exit write; vm_run
+ * returns n.  When the VM stops without that line, it prints the last kernel
+ * log lines and returns SOLO_EXIT_VM (125).
+ */
+#ifndef SOLO_TOOLS_VM_H
+#define SOLO_TOOLS_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "util.h"
+
+struct vm_opts {
+    const char *kernel;            /* kernel ELF booted with -kernel (PVH) */
+    const char *image;             /* raw TFS image, attached as virtio-blk */
+    const char *accel;             /* "kvm", "tcg", or NULL to detect */
+    uint64_t mem;                  /* bytes of guest RAM */
+    unsigned cpus;
+    bool verbose;                  /* stream the kernel log and QEMU's messages */
+    unsigned timeout_s;            /* 0: none; else kill the VM after this long */
+    const char *qemu;              /* QEMU binary; NULL: $SOLO_QEMU or qemu-system-x86_64 */
+};
+
+/* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded
+ * or vmx/svm in /proc/cpuinfo) and openable, else "tcg". */
+const char *accel_detect(void);
+/* Full path of the QEMU binary to use, or NULL when it is not installed. Malloc'ed. */
+char *qemu_find(const char *name);
+/* The QEMU command line for o, with the three consoles on the given paths. */
+void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const char *err,
+             const char *log, struct strvec *argv);
+/* Boot and relay until the VM stops; returns the exit status for solo. */
+int vm_run(const struct vm_opts *o);
+/* Parse one kernel log line; true and *status when it is "SOLO-EXIT n". */
+bool vm_exit_line(const char *line, size_t len, int *status);
+
+#endif
