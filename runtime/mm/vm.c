@@ -1,0 +1,798 @@
+/*
+ * vm.c - the program's user address space.  It is one sorted, doubly linked
+ * list of regions [start, end), each with Linux protections, a kind
+ * (anonymous, private file copy, stack, brk heap, vDSO, guard) and for file
+ * regions a file reference and offset.  The page tables are the only record
+ * of which pages exist: a user leaf PTE that is non-zero holds a page of the
+ * region covering it.  Pages of a PROT_NONE region keep their frame in a PTE
+ * with the present bit clear and PTE_KEPT set, so mprotect can bring them
+ * back.  Pages are filled on first touch (vm_fault): anonymous pages come
+ * zeroed from page_alloc, file pages are read with file_pread (with a small
+ * fault-around window) into private frames, so MAP_PRIVATE needs no
+ * copy-on-write; a shared page cache is later work.
+ *
+ * Invariants: regions never overlap and are sorted by start; start and end
+ * are page-aligned; every page that holds a frame lies inside a region; a
+ * frame belongs to exactly one PTE, except vDSO frames, which vdso_map.c owns
+ * (VM_VDSO regions never free them).  Adjacent regions that agree on every
+ * attribute are merged, so brk and back-to-back anonymous mmaps stay one
+ * region each, as on Linux.
+ *
+ * The stack is a VM_STACK region under VM_STACK_TOP with a VM_GUARD region
+ * below it covering the rest of the 8 MiB reservation; a fault in the guard
+ * right below the stack grows the stack.  Guards are not Linux mappings: they
+ * do not appear in /proc/self/maps, count as free for explicit addresses
+ * (hints, MAP_FIXED) and only keep the top-down mmap search away.
+ */
+#include "vm.h"
+#include "mm.h"
+#include "fs/vfs.h"
+
+/* The VFS may not be linked yet; its functions are only called for regions
+ * built from files it handed out. */
+#pragma weak file_pread
+#pragma weak file_size
+#pragma weak file_get
+#pragma weak file_put
+#pragma weak vfs_register_generated
+
+#define PTE_KEPT      (1UL << 9)        /* software bit: frame kept by the VM */
+#define PF_PRESENT    (1UL << 0)
+#define PF_WRITE      (1UL << 1)
+#define PF_RSVD       (1UL << 3)
+#define PF_INSTR      (1UL << 4)
+#define FAULT_AROUND  16                /* file pages read per fault, at most */
+
+extern u64 vdso_base;
+u64 vdso_size(void);
+
+struct region {
+    u64 start, end;
+    u32 prot, flags;
+    int kind;
+    struct file *file;
+    u64 offset, file_limit;
+    char *name;
+    struct region *prev, *next;
+};
+
+static struct region *head;
+static struct region *cache;            /* last lookup hit */
+static bool ready;
+static u64 brk_start, brk_cur;
+
+/* ------------------------------------------------------------ page tables */
+
+/* The next-level table behind entry va of table t at level l, or NULL. */
+static u64 *table_next(u64 *t, u64 va, int l)
+{
+    u64 e = t[(va >> (12 + 9 * l)) & 511];
+    if ((e & PTE_P) == 0 || (e & PTE_PS) != 0)
+        return NULL;
+    return phys_to_virt(e & PTE_ADDR_MASK);
+}
+
+/* The leaf PTE slot of user address va, or NULL when no page table covers it. */
+static u64 *pte_slot(u64 va)
+{
+    u64 *t = phys_to_virt(kernel_pml4_pa);
+    for (int l = 3; l > 0 && t != NULL; l--)
+        t = table_next(t, va, l);
+    return t == NULL ? NULL : &t[(va >> 12) & 511];
+}
+
+/* PTE flags for a page of a region with protection prot. */
+static u64 pte_flags(u32 prot)
+{
+    u64 f = PTE_U | PTE_KEPT;
+    if (prot == PROT_NONE)
+        return f;
+    f |= PTE_P;
+    if ((prot & PROT_WRITE) != 0)
+        f |= PTE_W;
+    if ((prot & PROT_EXEC) == 0)
+        f |= PTE_NX;
+    return f;
+}
+
+/* Install frame pa at va with the given flags (present or kept). 0 or -ENOMEM. */
+static int set_pte(u64 va, u64 pa, u64 flags)
+{
+    int r = mmu_map(va, pa, flags | PTE_P);
+    if (r == 0 && (flags & PTE_P) == 0) {
+        *pte_slot(va) = pa | flags;
+        mmu_flush(va);
+    }
+    return r;
+}
+
+typedef int (*pte_fn)(u64 va, u64 *slot, void *ctx);
+
+/* Call fn for every page of [start, end) whose PTE holds a frame, skipping
+ * absent page tables wholesale.  Stops at and returns fn's first non-zero. */
+static int pte_walk(u64 start, u64 end, pte_fn fn, void *ctx)
+{
+    u64 va = start;
+    while (va < end) {
+        u64 *t = phys_to_virt(kernel_pml4_pa), *n;
+        int l = 3;
+        while (l > 0 && (n = table_next(t, va, l)) != NULL) {
+            t = n;
+            l--;
+        }
+        u64 span = 1UL << (12 + 9 * (l > 0 ? l : 1));
+        u64 stop = MIN(end, ALIGN_DOWN(va, span) + span);
+        if (l > 0) {
+            va = stop;
+            continue;
+        }
+        for (; va < stop; va += PAGE_SIZE) {
+            u64 *slot = &t[(va >> 12) & 511];
+            int r = *slot != 0 ? fn(va, slot, ctx) : 0;
+            if (r != 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ regions */
+
+static char *kstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = kmalloc(n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+static struct region *region_new(u64 start, u64 end, const struct vm_map_args *a)
+{
+    struct region *r = kzalloc(sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    if (a->name != NULL && (r->name = kstrdup(a->name)) == NULL) {
+        kfree(r);
+        return NULL;
+    }
+    r->start = start;
+    r->end = end;
+    r->prot = a->prot;
+    r->flags = a->flags;
+    r->kind = a->kind;
+    r->file = a->file;
+    r->offset = a->offset;
+    r->file_limit = a->file_limit;
+    if (r->file != NULL)
+        file_get(r->file);
+    return r;
+}
+
+static void region_args(const struct region *r, struct vm_map_args *a)
+{
+    a->prot = r->prot;
+    a->flags = r->flags;
+    a->kind = r->kind;
+    a->file = r->file;
+    a->offset = r->offset;
+    a->file_limit = r->file_limit;
+    a->name = r->name;
+}
+
+static void region_unlink(struct region *r)
+{
+    if (r->prev != NULL)
+        r->prev->next = r->next;
+    else
+        head = r->next;
+    if (r->next != NULL)
+        r->next->prev = r->prev;
+    if (cache == r)
+        cache = NULL;
+    if (r->file != NULL)
+        file_put(r->file);
+    kfree(r->name);
+    kfree(r);
+}
+
+static void link_after(struct region *prev, struct region *r)
+{
+    r->prev = prev;
+    r->next = prev != NULL ? prev->next : head;
+    if (r->next != NULL)
+        r->next->prev = r;
+    if (prev != NULL)
+        prev->next = r;
+    else
+        head = r;
+}
+
+/* The region containing addr, or NULL. */
+static struct region *lookup(u64 addr)
+{
+    if (cache != NULL && addr >= cache->start && addr < cache->end)
+        return cache;
+    for (struct region *r = head; r != NULL && r->start <= addr; r = r->next) {
+        if (addr < r->end) {
+            cache = r;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* The first region that ends after addr, or NULL. */
+static struct region *first_after(u64 addr)
+{
+    struct region *r = head;
+    while (r != NULL && r->end <= addr)
+        r = r->next;
+    return r;
+}
+
+static bool names_equal(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static bool mergeable(const struct region *a, const struct region *b)
+{
+    if (a->end != b->start || a->kind != b->kind || a->prot != b->prot ||
+        a->flags != b->flags || a->file != b->file || a->kind == VM_VDSO)
+        return false;
+    if (a->file != NULL && (a->offset + (a->end - a->start) != b->offset ||
+                            a->file_limit != b->file_limit))
+        return false;
+    return names_equal(a->name, b->name);
+}
+
+/* Merge r with its neighbours where they agree; returns the surviving region. */
+static struct region *merge_around(struct region *r)
+{
+    if (r->next != NULL && mergeable(r, r->next)) {
+        r->end = r->next->end;
+        region_unlink(r->next);
+    }
+    if (r->prev != NULL && mergeable(r->prev, r)) {
+        struct region *p = r->prev;
+        p->end = r->end;
+        region_unlink(r);
+        r = p;
+    }
+    return r;
+}
+
+/* Insert r (not overlapping any region) at its sorted place, merging. */
+static void region_insert(struct region *r)
+{
+    struct region *prev = NULL;
+    for (struct region *q = head; q != NULL && q->start < r->start; q = q->next)
+        prev = q;
+    link_after(prev, r);
+    merge_around(r);
+}
+
+/* Split r at addr (strictly inside it) into two regions.  0 or -ENOMEM. */
+static int region_split(struct region *r, u64 addr)
+{
+    struct vm_map_args a;
+    region_args(r, &a);
+    a.offset = r->offset + (addr - r->start);
+    struct region *n = region_new(addr, r->end, &a);
+    if (n == NULL)
+        return -ENOMEM;
+    r->end = addr;
+    link_after(r, n);
+    return 0;
+}
+
+/* Make start and end region boundaries.  0 or -ENOMEM. */
+static int clip(u64 start, u64 end)
+{
+    struct region *r = lookup(start);
+    if (r != NULL && r->start < start && region_split(r, start) < 0)
+        return -ENOMEM;
+    r = lookup(end - 1);
+    if (r != NULL && r->end > end && region_split(r, end) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static int drop_page(u64 va, u64 *slot, void *ctx)
+{
+    const struct region *r = ctx;
+    u64 pa = *slot & PTE_ADDR_MASK;
+    *slot = 0;
+    mmu_flush(va);
+    if (r->kind != VM_VDSO)
+        page_free(pa);
+    return 0;
+}
+
+/* Unmap [start, end): free the frames and remove the regions.  0 or -ENOMEM. */
+static int remove_range(u64 start, u64 end)
+{
+    if (clip(start, end) < 0)
+        return -ENOMEM;
+    struct region *r = first_after(start);
+    while (r != NULL && r->start < end) {
+        struct region *next = r->next;
+        pte_walk(r->start, r->end, drop_page, r);
+        region_unlink(r);
+        r = next;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static void add_vdso_region(u64 start, u64 len, u32 prot, const char *name)
+{
+    struct vm_map_args a = { prot, 0, VM_VDSO, NULL, 0, 0, name };
+    struct region *r = region_new(start, start + len, &a);
+    if (r == NULL)
+        panic("vm: out of memory recording the vDSO");
+    region_insert(r);
+}
+
+void vm_init(void)
+{
+    if (ready)
+        return;
+    ready = true;
+    if (vdso_base != 0) {
+        add_vdso_region(vdso_base - PAGE_SIZE, PAGE_SIZE, PROT_READ, "[vvar]");
+        add_vdso_region(vdso_base, vdso_size(), PROT_READ | PROT_EXEC, "[vdso]");
+    }
+    if (vfs_register_generated != NULL &&
+        vfs_register_generated("/proc/self/maps", vm_maps_gen) < 0)
+        klog("vm: cannot register /proc/self/maps");
+}
+
+int vm_map(u64 start, u64 len, const struct vm_map_args *a)
+{
+    vm_init();
+    kassert((start | len) % PAGE_SIZE == 0 && len != 0 && start + len <= USER_TOP);
+    if (remove_range(start, start + len) < 0)
+        return -ENOMEM;
+    struct region *r = region_new(start, start + len, a);
+    if (r == NULL)
+        return -ENOMEM;
+    region_insert(r);
+    return 0;
+}
+
+int vm_unmap(u64 start, u64 len)
+{
+    vm_init();
+    return len == 0 ? 0 : remove_range(start, start + len);
+}
+
+/* ------------------------------------------------------------ queries */
+
+bool vm_range_free(u64 start, u64 len)
+{
+    for (struct region *r = first_after(start); r != NULL && r->start < start + len; r = r->next)
+        if (r->kind != VM_GUARD)
+            return false;
+    return true;
+}
+
+bool vm_range_mapped(u64 start, u64 len)
+{
+    u64 at = start, end = start + len;
+    for (struct region *r = first_after(start); r != NULL && at < end; r = r->next) {
+        if (r->start > at || r->kind == VM_GUARD)
+            return false;
+        at = r->end;
+    }
+    return at >= end;
+}
+
+int vm_region_info(u64 addr, int *kind, u32 *flags, u32 *prot, u64 *end)
+{
+    struct region *r = lookup(addr);
+    if (r == NULL || r->kind == VM_GUARD)
+        return -ENOMEM;
+    *kind = r->kind;
+    *flags = r->flags;
+    *prot = r->prot;
+    *end = r->end;
+    return 0;
+}
+
+/* The highest a in [lo, hi - len] with [a, a+len) free of regions (guards
+ * included), or 0. */
+static u64 highest_gap(u64 lo, u64 hi, u64 len)
+{
+    u64 best = 0, prev_end = lo;
+    if (hi < lo || hi - lo < len)
+        return 0;
+    for (struct region *r = head;; r = r->next) {
+        u64 gap_end = r != NULL ? MIN(r->start, hi) : hi;
+        if (gap_end > prev_end && gap_end - prev_end >= len)
+            best = gap_end - len;
+        if (r == NULL || r->start >= hi)
+            break;
+        prev_end = MAX(prev_end, r->end);
+    }
+    return best;
+}
+
+long vm_find_free(u64 hint, u64 len)
+{
+    vm_init();
+    if (len == 0 || len > USER_TOP - VM_MIN_ADDR)
+        return -ENOMEM;
+    if (hint >= VM_MIN_ADDR && hint <= USER_TOP - len && vm_range_free(hint, len))
+        return (long)hint;
+    u64 a = highest_gap(VM_MIN_ADDR, VM_MMAP_BASE, len);
+    if (a == 0)
+        a = highest_gap(VM_MMAP_BASE, USER_TOP, len);
+    return a != 0 ? (long)a : -ENOMEM;
+}
+
+long vm_find_free_range(u64 lo, u64 hi, u64 len)
+{
+    vm_init();
+    u64 a = highest_gap(MAX(lo, VM_MIN_ADDR), MIN(hi, USER_TOP), len);
+    return a != 0 ? (long)a : -ENOMEM;
+}
+
+/* ------------------------------------------------------------ protection */
+
+static int reprotect_page(u64 va, u64 *slot, void *ctx)
+{
+    const struct region *r = ctx;
+    *slot = (*slot & PTE_ADDR_MASK) | pte_flags(r->prot);
+    mmu_flush(va);
+    return 0;
+}
+
+/* Whether a region may take protection prot at all (Linux's VM_MAY* bits). */
+static bool prot_allowed(const struct region *r, u32 prot)
+{
+    if ((prot & PROT_WRITE) == 0)
+        return true;
+    if (r->kind == VM_VDSO)
+        return false;
+    return !(r->kind == VM_FILE && (r->flags & VMR_SHARED) != 0);
+}
+
+int vm_protect(u64 start, u64 len, u32 prot)
+{
+    u64 end = start + len;
+    vm_init();
+    if (!vm_range_mapped(start, len))
+        return -ENOMEM;
+    for (struct region *r = first_after(start); r != NULL && r->start < end; r = r->next)
+        if (!prot_allowed(r, prot))
+            return -EACCES;
+    if (clip(start, end) < 0)
+        return -ENOMEM;
+    struct region *r = first_after(start);
+    while (r != NULL && r->start < end) {
+        r->prot = prot;
+        pte_walk(r->start, r->end, reprotect_page, r);
+        r = merge_around(r)->next;
+    }
+    if (r != NULL)
+        merge_around(r);
+    return 0;
+}
+
+/* ------------------------------------------------------------ faults */
+
+static bool access_ok(u32 prot, u64 err)
+{
+    if ((err & PF_WRITE) != 0)
+        return (prot & PROT_WRITE) != 0;
+    if ((err & PF_INSTR) != 0)
+        return (prot & PROT_EXEC) != 0;
+    return prot != PROT_NONE;
+}
+
+/* A fault at va in guard g: grow the stack right above g down to va.
+ * Returns the stack region, or NULL when g is not the stack's guard. */
+static struct region *grow_stack(struct region *g, u64 va)
+{
+    struct region *s = g->next;
+    if (s == NULL || s->kind != VM_STACK || s->start != g->end)
+        return NULL;
+    s->start = va;
+    if (va == g->start)
+        region_unlink(g);
+    else
+        g->end = va;
+    return s;
+}
+
+static int fill_zero(const struct region *r, u64 va)
+{
+    u64 pa = page_alloc();
+    if (pa == 0) {
+        klog("vm: out of memory at %lx", va);
+        return -ENOMEM;
+    }
+    if (mmu_map(va, pa, pte_flags(r->prot)) < 0) {
+        page_free(pa);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static bool page_empty(u64 va)
+{
+    u64 *s = pte_slot(va);
+    return s == NULL || *s == 0;
+}
+
+/* The file offset of page va of file region r. */
+static u64 file_off(const struct region *r, u64 va) { return r->offset + (va - r->start); }
+
+/* The window of empty pages around va (inside r, inside the file's data,
+ * at most FAULT_AROUND pages, aligned to it) to read in one go. */
+static void fault_window(const struct region *r, u64 va, u64 data_end, u64 *ws, u64 *we)
+{
+    u64 span = FAULT_AROUND * PAGE_SIZE;
+    u64 lo = MAX(r->start, ALIGN_DOWN(va, span));
+    u64 hi = MIN(r->end, ALIGN_DOWN(va, span) + span);
+    u64 s = va, e = va + PAGE_SIZE;
+    while (s > lo && page_empty(s - PAGE_SIZE))
+        s -= PAGE_SIZE;
+    while (e < hi && file_off(r, e) < data_end && page_empty(e))
+        e += PAGE_SIZE;
+    *ws = s;
+    *we = e;
+}
+
+/* Read the file page(s) around va of private file region r into new frames. */
+static int fill_file(const struct region *r, u64 va)
+{
+    long size = file_size(r->file);
+    u64 data_end = MIN(r->file_limit, size < 0 ? ~0UL : ALIGN_UP((u64)size, PAGE_SIZE));
+    if (file_off(r, va) >= data_end)
+        return -EFAULT;              /* past the end of the file: SIGBUS on Linux */
+    u64 ws, we;
+    fault_window(r, va, data_end, &ws, &we);
+    size_t n = (we - ws) / PAGE_SIZE;
+    u64 pa = pages_alloc(n);
+    if (pa == 0 && n > 1) {
+        ws = va;
+        n = 1;
+        pa = page_alloc();
+    }
+    if (pa == 0) {
+        klog("vm: out of memory at %lx", va);
+        return -ENOMEM;
+    }
+    u64 off = file_off(r, ws);
+    u64 want = MIN(n * PAGE_SIZE, r->file_limit - off);
+    long got = file_pread(r->file, phys_to_virt(pa), want, off);
+    if (got < 0) {
+        klog("vm: reading a mapped file page at offset %lx failed: %ld", off, got);
+        pages_free(pa, n);
+        return -EFAULT;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (mmu_map(ws + i * PAGE_SIZE, pa + i * PAGE_SIZE, pte_flags(r->prot)) < 0) {
+            pages_free(pa + i * PAGE_SIZE, n - i);
+            return ws + i * PAGE_SIZE > va ? 0 : -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Give page va of region r a frame according to its kind. */
+static int fault_in(const struct region *r, u64 va)
+{
+    return r->kind == VM_FILE ? fill_file(r, va) : fill_zero(r, va);
+}
+
+int vm_fault(u64 addr, u64 error_code)
+{
+    if (addr >= USER_TOP || (error_code & PF_RSVD) != 0)
+        return -EFAULT;
+    vm_init();
+    u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
+    struct region *r = lookup(addr);
+    if (r != NULL && r->kind == VM_GUARD)
+        r = grow_stack(r, va);
+    if (r == NULL || !access_ok(r->prot, error_code))
+        return -EFAULT;
+    u64 *slot = pte_slot(va);
+    if (slot != NULL && *slot != 0) {
+        /* Already there (stale TLB entry or a kept page): refresh the flags. */
+        *slot = (*slot & PTE_ADDR_MASK) | pte_flags(r->prot);
+        mmu_flush(va);
+        return 0;
+    }
+    return fault_in(r, va);
+}
+
+int vm_populate(u64 start, u64 len)
+{
+    u64 end = start + len;
+    vm_init();
+    for (struct region *r = first_after(start); r != NULL && r->start < end; r = r->next) {
+        if (r->prot == PROT_NONE || r->kind == VM_GUARD || r->kind == VM_VDSO)
+            continue;
+        for (u64 va = MAX(start, r->start); va < MIN(end, r->end); va += PAGE_SIZE) {
+            int e = page_empty(va) ? fault_in(r, va) : 0;
+            if (e < 0)
+                return e;
+        }
+    }
+    return 0;
+}
+
+int vm_discard(u64 start, u64 len)
+{
+    u64 end = start + len;
+    vm_init();
+    for (struct region *r = first_after(start); r != NULL && r->start < end; r = r->next)
+        if (r->kind != VM_VDSO && r->kind != VM_GUARD)
+            pte_walk(MAX(start, r->start), MIN(end, r->end), drop_page, r);
+    return 0;
+}
+
+int vm_resident(u64 start, u64 len, u8 *vec)
+{
+    for (u64 i = 0; i < len / PAGE_SIZE; i++)
+        vec[i] = page_empty(start + i * PAGE_SIZE) ? 0 : 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ mremap */
+
+struct move_ctx { s64 delta; };
+
+static int move_page(u64 va, u64 *slot, void *ctx)
+{
+    const struct move_ctx *m = ctx;
+    u64 e = *slot;
+    if (set_pte(va + (u64)m->delta, e & PTE_ADDR_MASK, e & ~PTE_ADDR_MASK) < 0)
+        return -ENOMEM;
+    *slot = 0;
+    mmu_flush(va);
+    return 0;
+}
+
+/* Move every frame of [start, start+len) by delta; all or nothing. */
+static int move_frames(u64 start, u64 len, s64 delta)
+{
+    struct move_ctx m = { delta };
+    if (pte_walk(start, start + len, move_page, &m) == 0)
+        return 0;
+    /* A page table could not be allocated: move back what moved (the old
+     * tables still exist, so this cannot fail). */
+    struct move_ctx back = { -delta };
+    pte_walk(start + (u64)delta, start + (u64)delta + len, move_page, &back);
+    return -ENOMEM;
+}
+
+int vm_move(u64 old, u64 old_len, u64 dst, u64 new_len, bool keep_old)
+{
+    struct region *r = lookup(old);
+    kassert(r != NULL && old + old_len <= r->end);
+    struct vm_map_args a;
+    region_args(r, &a);
+    a.offset = r->offset + (old - r->start);
+    if (a.kind == VM_STACK || a.kind == VM_BRK) {
+        a.kind = VM_ANON;          /* a moved heap or stack is plain memory */
+        a.name = NULL;
+    }
+    int e = vm_map(dst, new_len, &a);
+    if (e < 0)
+        return e;
+    e = move_frames(old, MIN(old_len, new_len), (s64)(dst - old));
+    if (e < 0) {
+        remove_range(dst, dst + new_len);
+        return e;
+    }
+    return keep_old ? 0 : remove_range(old, old + old_len);
+}
+
+int vm_expand(u64 old, u64 old_len, u64 new_len)
+{
+    struct region *r = lookup(old);
+    u64 end = old + new_len;
+    if (r == NULL || r->end != old + old_len || end > USER_TOP || end < old)
+        return -ENOMEM;
+    if (!vm_range_free(r->end, end - r->end))
+        return -ENOMEM;
+    if (remove_range(r->end, end) < 0)      /* guard pieces only */
+        return -ENOMEM;
+    r->end = end;
+    merge_around(r);
+    return 0;
+}
+
+/* ------------------------------------------------------------ brk and stack */
+
+void vm_brk_init(u64 start)
+{
+    brk_start = brk_cur = ALIGN_UP(start, PAGE_SIZE);
+}
+
+/* Grow the heap from old_top to new_top (page-aligned).  0 or -ENOMEM. */
+static int brk_grow(u64 old_top, u64 new_top)
+{
+    struct vm_map_args a = { PROT_READ | PROT_WRITE, 0, VM_BRK, NULL, 0, 0, "[heap]" };
+    if (new_top > USER_TOP - PAGE_SIZE || new_top - old_top > mem_total_bytes())
+        return -ENOMEM;
+    if (!vm_range_free(old_top, new_top - old_top + PAGE_SIZE))
+        return -ENOMEM;        /* keep a page between the heap and the next mapping */
+    return vm_map(old_top, new_top - old_top, &a);
+}
+
+u64 vm_brk(u64 addr)
+{
+    vm_init();
+    if (brk_start == 0 || addr < brk_start || addr > USER_TOP)
+        return brk_cur;
+    u64 old_top = ALIGN_UP(brk_cur, PAGE_SIZE), new_top = ALIGN_UP(addr, PAGE_SIZE);
+    int e = 0;
+    if (new_top > old_top)
+        e = brk_grow(old_top, new_top);
+    else if (new_top < old_top)
+        e = vm_unmap(new_top, old_top - new_top);
+    if (e == 0)
+        brk_cur = addr;
+    return brk_cur;
+}
+
+int vm_stack_init(u64 initial, bool exec)
+{
+    u64 low = VM_STACK_TOP - VM_STACK_MAX;
+    struct vm_map_args s = { PROT_READ | PROT_WRITE | (exec ? PROT_EXEC : 0), VMR_GROWSDOWN,
+                             VM_STACK, NULL, 0, 0, "[stack]" };
+    struct vm_map_args g = { PROT_NONE, 0, VM_GUARD, NULL, 0, 0, NULL };
+    initial = MIN(ALIGN_UP(initial, PAGE_SIZE), VM_STACK_MAX);
+    int e = vm_map(VM_STACK_TOP - initial, initial, &s);
+    if (e == 0 && initial < VM_STACK_MAX)
+        e = vm_map(low, VM_STACK_MAX - initial, &g);
+    return e;
+}
+
+/* ------------------------------------------------------------ /proc/self/maps */
+
+/* One line of /proc/self/maps for r into line (room for n bytes); its length. */
+static size_t maps_line(const struct region *r, char *line, size_t n)
+{
+    size_t len = (size_t)ksnprintf(line, n, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", r->start, r->end,
+                                   (r->prot & PROT_READ) != 0 ? 'r' : '-',
+                                   (r->prot & PROT_WRITE) != 0 ? 'w' : '-',
+                                   (r->prot & PROT_EXEC) != 0 ? 'x' : '-',
+                                   (r->flags & VMR_SHARED) != 0 ? 's' : 'p',
+                                   r->kind == VM_FILE ? r->offset : 0UL);
+    if (r->name != NULL) {
+        while (len < 72)
+            line[len++] = ' ';
+        line[len++] = ' ';
+        size_t nl = strnlen(r->name, n - len - 1);
+        memcpy(line + len, r->name, nl);
+        len += nl;
+    }
+    line[len++] = '\n';
+    return len;
+}
+
+long vm_maps_gen(char *buf, size_t cap)
+{
+    static char line[4096 + 128];
+    size_t total = 0;
+    vm_init();
+    for (const struct region *r = head; r != NULL; r = r->next) {
+        if (r->kind == VM_GUARD)
+            continue;
+        size_t len = maps_line(r, line, sizeof(line));
+        if (total + len <= cap)
+            memcpy(buf + total, line, len);
+        total += len;
+    }
+    return (long)total;
+}

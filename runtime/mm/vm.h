@@ -1,0 +1,111 @@
+/*
+ * vm.h - the program's one user address space: a sorted list of regions
+ * (anonymous, file-backed private, stack, brk heap, vDSO, guard) backed
+ * lazily by the page tables.  The syscall edge (syscalls/mm.c) validates
+ * Linux arguments and calls these; the loader (loader/elf.c) maps segments
+ * and the stack with them; traps.c calls vm_fault for every page fault.
+ *
+ * Addresses and lengths given to the vm_* calls are page-aligned and lie in
+ * [VM_MIN_ADDR, USER_TOP) unless a comment says otherwise; the caller checks
+ * that.  Protections are Linux PROT_* bits.  Errors are -errno.
+ */
+#ifndef SOLO_VM_H
+#define SOLO_VM_H
+
+#include "../kernel.h"
+
+struct file;
+
+/* Linux mmap/mprotect ABI values, shared by the syscall edge and the loader. */
+#define PROT_NONE      0x0
+#define PROT_READ      0x1
+#define PROT_WRITE     0x2
+#define PROT_EXEC      0x4
+#define PROT_SEM       0x8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP   0x02000000
+
+/* The layout of the address space. */
+#define VM_MIN_ADDR     0x10000UL                    /* mmap_min_addr */
+#define VM_STACK_TOP    USER_TOP                     /* 0x7ffffffff000 */
+#define VM_STACK_MAX    (8UL << 20)                  /* RLIMIT_STACK reservation */
+#define VM_MMAP_BASE    (USER_TOP - (128UL << 20))   /* top-down mmap search starts here */
+#define VM_ET_DYN_BASE  0x555555554000UL             /* PIE / static-pie load address */
+
+enum vm_kind {
+    VM_ANON,        /* demand-zero memory (mmap anonymous, ELF bss) */
+    VM_FILE,        /* private copy of file pages, read on first touch */
+    VM_STACK,       /* the main stack; grows down into the guard below it */
+    VM_BRK,         /* the brk heap */
+    VM_VDSO,        /* vDSO image and vvar page: pages owned by vdso_map.c */
+    VM_GUARD,       /* the unused part of the stack reservation (not a Linux vma) */
+};
+
+/* Region flags. */
+#define VMR_SHARED    0x1      /* MAP_SHARED */
+#define VMR_GROWSDOWN 0x2      /* MAP_GROWSDOWN or the stack */
+#define VMR_NORESERVE 0x4      /* MAP_NORESERVE (no overcommit check) */
+
+/* What to map: everything but the address range. */
+struct vm_map_args {
+    u32 prot;                  /* PROT_* */
+    u32 flags;                 /* VMR_* */
+    int kind;                  /* enum vm_kind */
+    struct file *file;         /* VM_FILE: the region takes its own reference */
+    u64 offset;                /* VM_FILE: file offset of the first page */
+    u64 file_limit;            /* VM_FILE: file bytes at or past this offset read as zero */
+    const char *name;          /* /proc/self/maps name (copied), or NULL */
+};
+
+/* Set up the address space once (vDSO regions, /proc/self/maps); idempotent. */
+void vm_init(void);
+
+/* Map [start, start+len), replacing (unmapping) anything there: MAP_FIXED. */
+int vm_map(u64 start, u64 len, const struct vm_map_args *a);
+/* Unmap [start, start+len); holes are fine.  0 or -ENOMEM (a split failed). */
+int vm_unmap(u64 start, u64 len);
+/* Change the protection of [start, start+len), which must be fully mapped (-ENOMEM). */
+int vm_protect(u64 start, u64 len, u32 prot);
+
+/* A free range of len bytes: hint (page-aligned) when it is free, else the
+ * highest free range below VM_MMAP_BASE, else any.  Address or -ENOMEM. */
+long vm_find_free(u64 hint, u64 len);
+/* The highest free range of len bytes inside [lo, hi) (MAP_32BIT).  Address or -ENOMEM. */
+long vm_find_free_range(u64 lo, u64 hi, u64 len);
+/* True when no region (guard regions aside) intersects [start, start+len). */
+bool vm_range_free(u64 start, u64 len);
+/* True when [start, start+len) is covered by regions without a hole (guards excluded). */
+bool vm_range_mapped(u64 start, u64 len);
+/* The kind and flags of the region holding addr: 0, or -ENOMEM when unmapped. */
+int vm_region_info(u64 addr, int *kind, u32 *flags, u32 *prot, u64 *end);
+
+/* Fault in every page of [start, start+len) that the protection allows. */
+int vm_populate(u64 start, u64 len);
+/* MADV_DONTNEED: drop the pages of [start, start+len): the next touch sees
+ * zeroes (anonymous) or the file again (private file mappings). */
+int vm_discard(u64 start, u64 len);
+/* mincore: vec[i] = 1 when page i of [start, start+len) is resident. */
+int vm_resident(u64 start, u64 len, u8 *vec);
+/* Move [old, old+old_len) (within one region) to [dst, dst+new_len), keeping
+ * the pages; the tail beyond old_len fills on demand.  dst must be free (or
+ * overlap nothing the caller cares about: it is unmapped first).  keep_old
+ * leaves the old range mapped but empty (MREMAP_DONTUNMAP). */
+int vm_move(u64 old, u64 old_len, u64 dst, u64 new_len, bool keep_old);
+/* Grow the region ending at old+old_len in place to old+new_len: -ENOMEM when
+ * the space after it is taken or old+old_len is not the end of its region. */
+int vm_expand(u64 old, u64 old_len, u64 new_len);
+
+/* brk: vm_brk_init sets the start (page-aligned, after the program's
+ * segments); vm_brk moves the break to addr when possible and returns the
+ * break in force afterwards (Linux brk semantics). */
+void vm_brk_init(u64 start);
+u64 vm_brk(u64 addr);
+
+/* Create the stack region [VM_STACK_TOP - initial, VM_STACK_TOP) with the
+ * rest of the VM_STACK_MAX reservation as a guard it grows into. */
+int vm_stack_init(u64 initial, bool exec);
+
+/* The /proc/self/maps text (a vfs_gen_fn). */
+long vm_maps_gen(char *buf, size_t cap);
+
+#endif
