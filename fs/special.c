@@ -319,6 +319,13 @@ static long sink_write(struct file *f, const void *buf, size_t n, u64 off) { ret
 static long full_write(struct file *f, const void *buf, size_t n, u64 off) { return -ENOSPC; }
 static long dev_size(struct file *f) { return 0; }
 
+/* Seeking a memory device always lands at 0, as on Linux. */
+static long dev_lseek(struct file *f, s64 off, int whence)
+{
+    f->off = 0;
+    return 0;
+}
+
 static long zero_read(struct file *f, void *buf, size_t n, u64 off)
 {
     memset(buf, 0, n);
@@ -331,10 +338,30 @@ static long random_read(struct file *f, void *buf, size_t n, u64 off)
     return (long)n;
 }
 
-static const struct file_ops null_fops = { .read = null_read, .write = sink_write, .size = dev_size };
-static const struct file_ops zero_fops = { .read = zero_read, .write = sink_write, .size = dev_size };
-static const struct file_ops full_fops = { .read = zero_read, .write = full_write, .size = dev_size };
-static const struct file_ops random_fops = { .read = random_read, .write = sink_write, .size = dev_size };
+static const struct file_ops null_fops = {
+    .read = null_read,
+    .write = sink_write,
+    .size = dev_size,
+    .lseek = dev_lseek,
+};
+static const struct file_ops zero_fops = {
+    .read = zero_read,
+    .write = sink_write,
+    .size = dev_size,
+    .lseek = dev_lseek,
+};
+static const struct file_ops full_fops = {
+    .read = zero_read,
+    .write = full_write,
+    .size = dev_size,
+    .lseek = dev_lseek,
+};
+static const struct file_ops random_fops = {
+    .read = random_read,
+    .write = sink_write,
+    .size = dev_size,
+    .lseek = dev_lseek,
+};
 
 static struct vnode *add_chr(const char *name, const struct file_ops *fops, u64 rdev, u32 perm, u64 arg)
 {

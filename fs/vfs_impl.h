@@ -144,6 +144,7 @@ struct file_ops {
     long (*write)(struct file *f, const void *buf, size_t n, u64 off); /* bytes or -errno */
     long (*ioctl)(struct file *f, unsigned cmd, u64 arg);             /* -ENOTTY if unknown */
     long (*size)(struct file *f);      /* for SEEK_END; NULL: not seekable (ESPIPE) */
+    long (*lseek)(struct file *f, s64 off, int whence);   /* optional override */
     void (*release)(struct file *f);   /* last reference dropped */
 };
 

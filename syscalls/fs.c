@@ -289,6 +289,8 @@ long sys_lseek(int fd, s64 off, int whence)
         return -EBADF;
     if (!seekable(f))
         return -ESPIPE;
+    if (f->ops->lseek != NULL)
+        return f->ops->lseek(f, off, whence);
     s64 base, size = f->ops->size(f);
     switch (whence) {
     case SEEK_SET: base = 0; break;
