@@ -279,6 +279,8 @@ int deps_add(struct image_plan *plan, const char *prog, const struct elf_info *i
             return -ENOENT;
         }
         r = add_object(&c, info->interp);
+        const char *base = strrchr(info->interp, '/');
+        strvec_push(&c.done, base != NULL ? base + 1 : info->interp);   /* ld.so knows itself */
     }
     if (r == 0 && read_file(LDCACHE_PATH, &c.cache, &c.cachelen) < 0)
         c.cache = NULL;

@@ -1,0 +1,309 @@
+#!/bin/bash
+# run.sh - integration tests for the solo CLI and the kernel, booting real
+# QEMU under TCG.  Usage: B=build tests/integration/run.sh [TEST...]
+#
+# The build directory ($B, default "build") must hold solo and kernel.elf.
+# Test programs (tests/integration/progs/*.c) are compiled static into
+# $B/itest/bin (with musl-gcc too when present).  Each t_* function below is
+# one test; they run as background jobs, $JOBS at a time (default 2), each
+# writing PASS or "FAIL: why" to $B/itest/res/NAME.result with its stdout,
+# stderr and status next to it for post-mortems.  Every boot has a --timeout
+# so a hung VM fails its test instead of the run.  Exit status 0 only when
+# every test passed.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B=${B:-build}
+case $B in /*) BD=$B ;; *) BD=$ROOT/$B ;; esac
+SOLO=$BD/solo
+KERNEL=$BD/kernel.elf
+W=$BD/itest
+BIN=$W/bin
+RES=$W/res
+JOBS=${JOBS:-2}
+TMO=${SOLO_TEST_TIMEOUT:-60}
+export SOLO_KERNEL=$KERNEL
+unset SOLO_QEMU
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+[ -x "$SOLO" ] || die "$SOLO not built (make B=$B)"
+[ -f "$KERNEL" ] || die "$KERNEL not built (make B=$B)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt install qemu-system-x86)"
+
+# ------------------------------------------------------------ test programs
+build_progs() {
+    rm -rf "$RES" && mkdir -p "$BIN" "$RES" || die "cannot create $W"
+    local src name
+    for src in "$ROOT"/tests/integration/progs/*.c; do
+        name=$(basename "$src" .c)
+        gcc -static -O2 -Wall -o "$BIN/$name" "$src" || die "cannot compile $src"
+    done
+    if command -v musl-gcc >/dev/null; then
+        musl-gcc -static -O2 -o "$BIN/hello-musl" "$ROOT/tests/integration/progs/hello.c" ||
+            die "musl-gcc failed"
+    fi
+    gcc -O2 -o "$BIN/hello-dyn" "$ROOT/tests/integration/progs/hello.c" || die "gcc failed"
+    # Programs solo must refuse: text, 32-bit x86, AArch64 (header of a real ELF
+    # with e_machine changed: the check is on the header).
+    printf '#!/bin/sh\necho not an ELF\n' > "$BIN/script.sh" && chmod +x "$BIN/script.sh"
+    printf '.globl _start\n_start:\n movl $1, %%eax\n xorl %%ebx, %%ebx\n int $0x80\n' > "$W/s32.S"
+    gcc -m32 -nostdlib -static -o "$BIN/prog32" "$W/s32.S" || die "cannot build a 32-bit ELF"
+    cp "$BIN/hello" "$BIN/prog-arm64"
+    printf '\267\000' | dd of="$BIN/prog-arm64" bs=1 seek=18 conv=notrunc status=none
+    mkdir -p "$BIN/data/sub"
+    printf 'line one\nline two\n' > "$BIN/data/input.txt"
+    printf 'nested file\n' > "$BIN/data/sub/deep.txt"
+    printf 'private\n' > "$BIN/data/private.txt" && chmod 0640 "$BIN/data/private.txt"
+    ln -sfn input.txt "$BIN/data/link.txt"
+}
+
+# ------------------------------------------------------------ helpers (run inside a test)
+# Each test runs in its own subshell with $T = its name and cwd = $BIN.
+fail() { echo "FAIL: $*" > "$RES/$T.result"; exit 0; }
+# srun [solo run options and program...]: boot, capturing out/err/rc as $RES/$T.*
+srun() {
+    "$SOLO" run --timeout "$TMO" "$@" < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
+    echo $? > "$RES/$T.rc"
+}
+# scmd CMD...: run any solo subcommand the same way (no boot expected)
+scmd() {
+    timeout "$TMO" "$SOLO" "$@" < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
+    echo $? > "$RES/$T.rc"
+}
+rc() { cat "$RES/$T.rc"; }
+expect_rc() {
+    [ "$(rc)" = "$1" ] || fail "exit status $(rc), expected $1; stderr: $(head -c 600 "$RES/$T.err")"
+}
+expect_out() {     # expect_out STRING: stdout is exactly STRING (printf %s)
+    printf '%s' "$1" > "$RES/$T.want"
+    cmp -s "$RES/$T.want" "$RES/$T.out" || fail "stdout differs: got '$(head -c 300 "$RES/$T.out")'"
+}
+expect_err() {     # expect_err STRING: stderr is exactly STRING
+    printf '%s' "$1" > "$RES/$T.wanterr"
+    cmp -s "$RES/$T.wanterr" "$RES/$T.err" || fail "stderr differs: got '$(head -c 300 "$RES/$T.err")'"
+}
+expect_err_grep() {   # expect_err_grep ERE: stderr matches
+    grep -Eq -- "$1" "$RES/$T.err" || fail "stderr does not match /$1/: '$(head -c 400 "$RES/$T.err")'"
+}
+expect_one_line_error() {   # a clear error: one "solo: " line, nothing booted
+    [ "$(wc -l < "$RES/$T.err")" = 1 ] || fail "expected one error line, got: $(cat "$RES/$T.err")"
+    grep -q '^solo: ' "$RES/$T.err" || fail "error not prefixed 'solo: ': $(cat "$RES/$T.err")"
+    [ ! -s "$RES/$T.out" ] || fail "unexpected stdout: $(head -c 200 "$RES/$T.out")"
+}
+pass() { echo PASS > "$RES/$T.result"; }
+
+# ------------------------------------------------------------ tests: booting
+t_hello() {
+    srun ./hello
+    expect_rc 0; expect_out $'hello, world\n'; expect_err ''; pass
+}
+t_exit42() {
+    srun ./status 42
+    expect_rc 42; expect_out $'exiting with 42\n'; pass
+}
+t_exit0_after_nonzero_arg() {
+    srun ./status 0
+    expect_rc 0; pass
+}
+t_streams() {        # stdout and stderr separate and byte-exact
+    srun ./streams
+    expect_rc 3
+    (cd "$BIN" && ./streams > "$RES/$T.nout" 2> "$RES/$T.nerr")
+    cmp -s "$RES/$T.nout" "$RES/$T.out" || fail "stdout not byte-identical to native"
+    cmp -s "$RES/$T.nerr" "$RES/$T.err" || fail "stderr not identical to native: $(cat "$RES/$T.err")"
+    pass
+}
+t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
+    srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
+    expect_rc 0
+    (cd "$BIN" && env -i FOO=bar 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode') |
+        sed 's|^cwd=.*|cwd=/|' > "$RES/$T.native"
+    sort "$RES/$T.native" > "$RES/$T.a"; sort "$RES/$T.out" > "$RES/$T.b"
+    cmp -s "$RES/$T.a" "$RES/$T.b" || fail "differs from native: $(diff "$RES/$T.a" "$RES/$T.b" | head -5)"
+    pass
+}
+t_absolute_path() {  # an absolute program keeps its path; argv[0] is that path
+    srun "$BIN/args"
+    expect_rc 0
+    grep -qx "argv\[0\]=$BIN/args" "$RES/$T.out" || fail "argv[0] wrong: $(head -3 "$RES/$T.out")"
+    pass
+}
+t_build_then_image() {   # solo build -o, inspect with solo fs, then run --image
+    scmd build -o "$W/$T.img" ./status 7
+    expect_rc 0
+    [ -s "$W/$T.img" ] || fail "no image written"
+    "$SOLO" fs cat "$W/$T.img" /status | cmp -s - "$BIN/status" || fail "fs cat /status differs"
+    "$SOLO" fs ls "$W/$T.img" / | grep -q ' status$' || fail "fs ls / lacks status"
+    "$SOLO" fs manifest "$W/$T.img" > "$RES/$T.manifest" || fail "fs manifest failed"
+    grep -q 'program: "/status"' "$RES/$T.manifest" || fail "manifest program: $(cat "$RES/$T.manifest")"
+    srun --image "$W/$T.img"
+    expect_rc 7; expect_out $'exiting with 7\n'
+    "$SOLO" fs manifest "$W/$T.img" | grep -q '^tty: 0$' || fail "run --image did not record tty 0"
+    pass
+}
+t_config_files() {   # config.json: Program, Args, Files, Dirs, Env, Cwd
+    cat > "$W/$T.json" <<EOF
+{
+    "Program": "./cat",
+    "Args": ["data/input.txt", "data/sub/deep.txt"],
+    "Files": ["data/input.txt"],
+    "Dirs": ["data/sub"],
+    "Env": {"CFGVAR": "from-config"},
+    "Cwd": "/"
+}
+EOF
+    srun -c "$W/$T.json"
+    expect_rc 0; expect_out $'line one\nline two\nnested file\n'; pass
+}
+t_config_mapdirs() { # MapDirs: host glob -> guest dir; Args from config then command line
+    cat > "$W/$T.json" <<EOF
+{ "MapDirs": {"data/*.txt": "/etc/solo"}, "Args": ["/etc/solo/input.txt"], "Env": {"A": "1"} }
+EOF
+    srun -c "$W/$T.json" ./cat /etc/solo/input.txt
+    expect_rc 0; expect_out $'line one\nline two\nline one\nline two\n'; pass
+}
+t_config_env() {
+    printf '{"Env": {"CFGVAR": "from-config", "B": "x=y"}, "Args": ["a1"]}' > "$W/$T.json"
+    srun -c "$W/$T.json" ./args a2
+    expect_rc 0
+    grep -qx 'env CFGVAR=from-config' "$RES/$T.out" || fail "Env missing: $(cat "$RES/$T.out")"
+    grep -qx 'env B=x=y' "$RES/$T.out" || fail "Env B missing"
+    grep -qx 'argv\[1\]=a1' "$RES/$T.out" && grep -qx 'argv\[2\]=a2' "$RES/$T.out" ||
+        fail "config Args before command-line args: $(cat "$RES/$T.out")"
+    pass
+}
+t_musl() {
+    [ -x "$BIN/hello-musl" ] || { echo "PASS (skipped: no musl-gcc)" > "$RES/$T.result"; exit 0; }
+    srun ./hello-musl
+    expect_rc 0; expect_out $'hello, world\n'; pass
+}
+t_dynamic() {        # PT_INTERP program: ld.so and libc travel with it
+    srun ./hello-dyn
+    expect_rc 0; expect_out $'hello, world\n'; pass
+}
+t_verbose() {        # -v streams the kernel log to stderr
+    srun -v ./hello
+    expect_rc 0; expect_out $'hello, world\n'; expect_err_grep '^SOLO-EXIT 0$'; pass
+}
+t_timeout() {        # a program that never exits is killed at --timeout
+    "$SOLO" run --timeout 3 ./spin < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
+    echo $? > "$RES/$T.rc"
+    expect_rc 124; expect_err_grep '^solo: timed out'; pass
+}
+t_corrupt_image() {  # a corrupt image: clear error from the kernel's mount, no hang
+    "$SOLO" build -o "$W/$T.img" ./hello 2> "$RES/$T.err" || fail "build failed"
+    dd if=/dev/urandom of="$W/$T.img" bs=4096 count=2 conv=notrunc status=none
+    srun --image "$W/$T.img"
+    expect_rc 125; expect_err_grep 'solo: .*(mount|filesystem)'; pass
+}
+t_no_pvh_kernel() {  # QEMU refuses the "kernel": VM never starts -> 125 with QEMU's words
+    srun --kernel "$BIN/hello" ./hello
+    expect_rc 125; expect_err_grep '^solo: QEMU stopped before the kernel'; pass
+}
+
+# ------------------------------------------------------------ tests: clear errors, nothing booted
+t_err_missing() {
+    scmd run ./no-such-program
+    expect_rc 127; expect_one_line_error; expect_err_grep 'no-such-program: No such file'; pass
+}
+t_err_not_found_on_path() {
+    scmd run no-such-command-anywhere
+    expect_rc 127; expect_one_line_error; expect_err_grep 'command not found'; pass
+}
+t_err_not_elf() {
+    scmd run ./script.sh
+    expect_rc 126; expect_one_line_error; expect_err_grep 'script.sh: not an ELF'; pass
+}
+t_err_32bit() {
+    scmd run ./prog32
+    expect_rc 126; expect_one_line_error; expect_err_grep 'prog32: 32-bit ELF'; pass
+}
+t_err_arm64() {
+    scmd run ./prog-arm64
+    expect_rc 126; expect_one_line_error; expect_err_grep 'prog-arm64: ELF for AArch64'; pass
+}
+t_err_bad_json() {
+    printf '{\n  "Args": ["a",]\n}\n' > "$W/$T.json"
+    scmd run -c "$W/$T.json" ./hello
+    expect_rc 2; expect_one_line_error; expect_err_grep "$T.json:2:16: invalid JSON: trailing comma"; pass
+}
+t_err_config_type() {
+    printf '{"Args": "not-an-array"}' > "$W/$T.json"
+    scmd build -o "$W/$T.img" -c "$W/$T.json" ./hello
+    expect_rc 2; expect_one_line_error; expect_err_grep '"Args" must be an array'
+    [ ! -e "$W/$T.img" ] || fail "image written despite the error"
+    pass
+}
+t_err_config_unknown_key() {   # unknown keys: a warning, and the build goes on
+    printf '{"Frobnicate": 1, "Files": []}' > "$W/$T.json"
+    scmd build -o "$W/$T.img" -c "$W/$T.json" ./hello
+    expect_rc 0; expect_err_grep 'warning: .*unknown key "Frobnicate"'; pass
+}
+t_err_no_qemu() {
+    SOLO_QEMU=/nonexistent/qemu-system-x86_64 scmd run ./hello
+    expect_rc 1; expect_one_line_error; expect_err_grep 'qemu-system-x86'; pass
+}
+t_err_missing_file() {
+    printf '{"Files": ["data/nope.txt"]}' > "$W/$T.json"
+    scmd run -c "$W/$T.json" ./hello
+    expect_rc 127; expect_one_line_error; expect_err_grep 'data/nope.txt: No such file'; pass
+}
+t_err_usage() {
+    scmd run --mem lots ./hello
+    expect_rc 2; expect_one_line_error; expect_err_grep -- '--mem lots'; pass
+}
+t_fs_tree() {        # host-side: Dirs keep structure and modes, symlinks stay symlinks
+    printf '{"Dirs": ["data"]}' > "$W/$T.json"
+    scmd build -o "$W/$T.img" -c "$W/$T.json" ./hello
+    expect_rc 0
+    "$SOLO" fs ls "$W/$T.img" /data > "$RES/$T.ls" || fail "fs ls failed"
+    grep -q '^-rw-r----- .* private.txt$' "$RES/$T.ls" || fail "mode not kept: $(cat "$RES/$T.ls")"
+    grep -q '^l.* link.txt -> input.txt$' "$RES/$T.ls" || fail "symlink not kept: $(cat "$RES/$T.ls")"
+    "$SOLO" fs cat "$W/$T.img" /data/link.txt | cmp -s - "$BIN/data/input.txt" || fail "cat via symlink"
+    "$SOLO" fs cat "$W/$T.img" /data/sub/../sub/deep.txt | cmp -s - "$BIN/data/sub/deep.txt" ||
+        fail "cat with .."
+    pass
+}
+t_fs_dynamic_closure() {   # host-side: interpreter and libraries at their host paths
+    scmd build -o "$W/$T.img" ./hello-dyn
+    expect_rc 0
+    local interp
+    interp=$(readelf -l "$BIN/hello-dyn" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    "$SOLO" fs cat "$W/$T.img" "$interp" | cmp -s - "$interp" || fail "interpreter $interp missing"
+    local libc
+    libc=$(ldd "$BIN/hello-dyn" | awk '/libc.so.6/ {print $3}')
+    "$SOLO" fs cat "$W/$T.img" "$libc" | cmp -s - "$libc" || fail "libc $libc missing"
+    pass
+}
+
+# ------------------------------------------------------------ driver
+run_test() {
+    local name=$1
+    ( T=$name; cd "$BIN" && "t_$name" ) ||
+        echo "FAIL: test function failed" > "$RES/$name.result"
+    [ -s "$RES/$name.result" ] || echo "FAIL: no verdict" > "$RES/$name.result"
+}
+
+main() {
+    local start=$SECONDS tests t failed=0
+    build_progs
+    if [ $# -gt 0 ]; then tests="$*"; else
+        tests=$(declare -F | awk '{print $3}' | sed -n 's/^t_//p')
+    fi
+    for t in $tests; do
+        declare -F "t_$t" > /dev/null || die "no test $t"
+        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+        run_test "$t" &
+    done
+    wait
+    for t in $tests; do
+        local v
+        v=$(cat "$RES/$t.result")
+        printf '%-28s %s\n' "$t" "$v"
+        case $v in PASS*) ;; *) failed=$((failed + 1)) ;; esac
+    done
+    echo "integration: $(( $(echo $tests | wc -w) - failed )) passed, $failed failed ($((SECONDS - start)) s)"
+    [ $failed = 0 ]
+}
+
+main "$@"
