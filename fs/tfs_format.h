@@ -77,4 +77,26 @@ int tfs_sync(struct tfs *fs);
 /* Exposed for unit tests and `solo fs check`. */
 u32 tfs_crc32(u32 crc, const void *p, size_t n);
 
+/* ---- additions (engineer "lib"): more writers, statfs, mode bits ---- */
+/* Linux mode type bits, for "mode" (the kernel has no <sys/stat.h>). */
+#define TFS_S_IFMT  0170000
+#define TFS_S_IFDIR 0040000
+#define TFS_S_IFREG 0100000
+#define TFS_S_IFLNK 0120000
+/* Replace key with a deep copy of val (e.g. the manifest's "arguments"). 0 or -errno. */
+int tfs_set_tuple(struct tfs *fs, u64 id, const char *key, const struct tuple *val);
+/* Remove one key of an object ("size"/"extents"/"children" refused: -EINVAL). 0 or -ENOENT. */
+int tfs_remove_key(struct tfs *fs, u64 id, const char *key);
+/* Set a file's length: shrinking frees whole blocks past the end (reusable
+ * after the next tfs_sync), growing leaves a hole.  tfs_set_u64(..,"size",..)
+ * does the same.  0 or -errno. */
+int tfs_truncate(struct tfs *fs, u64 id, u64 size);
+/* Delete an object and free its data (directory entries naming it are the
+ * caller's business; the root and the manifest cannot be deleted: -EPERM). */
+int tfs_delete(struct tfs *fs, u64 id);
+/* Volume size and free space in TFS_BLOCK_SIZE blocks (for statfs). */
+void tfs_statfs(struct tfs *fs, u64 *total_blocks, u64 *free_blocks);
+/* Treat tuples returned by tfs_get/tfs_manifest as read-only: changes made
+ * through the tuple API are not logged.  Use the tfs_set_* calls. */
+
 #endif

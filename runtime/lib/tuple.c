@@ -244,6 +244,11 @@ int tuple_set_u64(struct tuple *t, const char *key, u64 n)
     return set_number(t, key, strlen(key), VALUE_U64, n);
 }
 
+int tuple_set_u64n(struct tuple *t, const void *key, size_t klen, u64 n)
+{
+    return set_number(t, key, klen, VALUE_U64, n);
+}
+
 int tuple_set_ref(struct tuple *t, const char *key, u64 id)
 {
     return set_number(t, key, strlen(key), VALUE_REF, id);

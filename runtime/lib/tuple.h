@@ -42,6 +42,7 @@ int tuple_set_bytes(struct tuple *t, const char *key, const void *p, size_t n);
 int tuple_set_str(struct tuple *t, const char *key, const char *s);
 int tuple_set_u64(struct tuple *t, const char *key, u64 n);
 int tuple_set_ref(struct tuple *t, const char *key, u64 id);
+int tuple_set_u64n(struct tuple *t, const void *key, size_t klen, u64 n);     /* added by lib */
 int tuple_set_refn(struct tuple *t, const void *key, size_t klen, u64 id);
 int tuple_set_tuple(struct tuple *t, const char *key, struct tuple *child);   /* takes ownership */
 int tuple_set_tuplen(struct tuple *t, const void *key, size_t klen, struct tuple *child);

@@ -1,0 +1,1867 @@
+/*
+ * tfs_format.c - the TFS volume: on-disk layout, log replay, extents, and the
+ * writers used by the host mkfs and (later) the kernel.
+ *
+ * Building an image (host):
+ *     io = { ctx, read, write, flush, size = bytes of the image file };
+ *     tfs_format(heap, &io, &fs);                   superblock, manifest, root
+ *     id = tfs_create(fs, t);                       t: tuple with "mode" (+ "target")
+ *     tfs_link(fs, TFS_ID_ROOT, "bin", id);         directory entry
+ *     tfs_write(fs, id, data, len, 0);              file data
+ *     tfs_set_bytes / tfs_set_u64 / tfs_set_tuple   metadata, manifest keys
+ *     tfs_sync(fs); tfs_close(fs);
+ * Mounting: tfs_open(heap, &io, &fs, err, sizeof(err)), then tfs_lookup /
+ * tfs_get / tfs_read.
+ *
+ * On-disk layout (all integers little-endian, block = 4096 bytes):
+ *
+ *   block 0       superblock (first 128 bytes used, rest zero)
+ *                   0 magic "SOLO-TFS"     8 u32 version (1)
+ *                  12 u32 block size      16 u8 uuid[16]
+ *                  32 u64 volume blocks   40 u64 byte offset of the first log segment
+ *                  48 u32 default log segment size in blocks
+ *                  52 u32 feature flags (bit 0: zlib extents may exist)
+ *                 124 u32 CRC32 of bytes 0..123
+ *                 The superblock is written by tfs_format and never changes
+ *                 afterwards (the log is self-delimiting), so a crash cannot
+ *                 tear it; tfs_sync rewrites it only while it is dirty.
+ *   log segment   a run of contiguous blocks starting with a 64-byte header:
+ *                   0 magic "TFS-LOG\0"  8 u8 uuid[16]  24 u64 sequence number
+ *                  32 u32 size in blocks  60 u32 CRC32 of bytes 0..59
+ *                 then records, each 8-byte aligned:
+ *                   0 u32 CRC32 of (volume uuid, record bytes 4..24+len)
+ *                   4 u32 len (payload bytes)   8 u8 type   9..15 zero
+ *                  16 u64 object id            24 payload, zero padding
+ *                 type 1 CREATE (payload: the whole tuple), 2 UPDATE (payload:
+ *                 a delta merged into the object), 3 DELETE (no payload),
+ *                 4 NEXT (payload: u64 byte offset of the next segment, whose
+ *                 sequence number must be this one's plus 1).
+ *                 The log ends at the first record with type 0 (a zeroed
+ *                 terminator is written after the last record at every sync),
+ *                 a bad CRC (torn write), a malformed payload, or a NEXT to a
+ *                 segment whose header is invalid.  New records overwrite the
+ *                 end.  Every segment keeps room for a NEXT record plus the
+ *                 terminator, so the log can always be chained onward.
+ *   data extents  runs of blocks anywhere else, listed in each file's
+ *                 "extents" tuple: key = first file block (8 bytes big-endian,
+ *                 so key order is file order), value = tuple {"block": first
+ *                 disk block, "blocks": count, "flags": bit 0 TFS_EXT_ZLIB
+ *                 (reserved: compressed extents, "stored" = compressed bytes;
+ *                 reading one returns -EOPNOTSUPP until zlib support lands)}.
+ *                 Bytes of an allocated block past the file's "size" are zero.
+ *
+ * Tuple encoding (payloads): varint count, then per entry: varint key length,
+ * key bytes, u8 kind, value.  Kinds: 1 bytes (varint length + bytes), 2 u64
+ * (varint), 3 tuple (nested encoding, depth <= TFS_MAX_DEPTH), 4 ref
+ * (varint id), 0x7f remove (no value; deletes the key).  A delta is applied
+ * entry by entry: nested tuples merge recursively, other kinds replace.
+ *
+ * Invariants: the in-memory tuples always equal a replay of the log written
+ * so far (every mutation is encoded, appended to the pending log buffer, then
+ * applied by the same code replay uses); free space = all blocks minus the
+ * superblock, the log segments and every live extent; blocks freed by
+ * truncate/delete only become allocatable after the next tfs_sync, so the
+ * durable log never points at reused blocks.  One default-size segment is
+ * kept in reserve (not on disk: chosen at mount) so metadata can still be
+ * logged once data has filled the volume.
+ * Untrusted input: every offset and length read from disk is checked against
+ * the volume size and the buffer holding it, counts are bounded by the bytes
+ * left, nesting is capped, and segment chains cannot loop (a segment's blocks
+ * must be free when it is reached).
+ */
+#include "fs/tfs_format.h"
+#include "runtime/lib/klibc.h"
+#include "runtime/lib/range.h"
+#include "runtime/lib/crc32.h"
+#include "runtime/lib/format.h"
+
+#define BS TFS_BLOCK_SIZE
+#define TFS_VERSION 1
+#define SB_SIZE 128
+#define SEG_HDR 64
+#define REC_HDR 24
+#define NEXT_SIZE 32                   /* REC_HDR + u64, aligned */
+#define TERM_SIZE REC_HDR
+#define TFS_MAX_DEPTH 16
+#define TFS_MAX_KEY 4096
+#define TFS_MAX_SEG_BLOCKS 16384       /* 64 MiB: a log segment is read whole */
+#define TFS_MAX_ID (1ULL << 48)
+#define TFS_MAX_FILE_BLOCKS (1ULL << 40)
+#define TFS_EXT_ZLIB 1
+
+enum { REC_END = 0, REC_CREATE = 1, REC_UPDATE = 2, REC_DELETE = 3, REC_NEXT = 4 };
+#define KIND_REMOVE 0x7f
+
+static const u8 sb_magic[8] = { 'S', 'O', 'L', 'O', '-', 'T', 'F', 'S' };
+static const u8 seg_magic[8] = { 'T', 'F', 'S', '-', 'L', 'O', 'G', 0 };
+
+struct ext {
+    u64 fblk;                          /* first file block */
+    u64 dblk;                          /* first disk block */
+    u64 nblk;
+    u64 flags;
+};
+
+struct obj {
+    u64 id;
+    struct tuple *t;
+    struct obj *hnext;
+    struct ext *ext;                   /* sorted by fblk, disjoint */
+    size_t next, extcap;
+    bool ext_valid;
+};
+
+struct buf {
+    u8 *p;
+    size_t len, cap;
+    int err;                           /* sticky -ENOMEM / -EINVAL while encoding */
+};
+
+struct tfs {
+    struct heap *h;
+    struct tfs_io io;
+    u8 uuid[16];
+    u64 blocks;                        /* volume size in blocks */
+    u32 seg_default;                   /* blocks per log segment */
+    u32 features;
+    u64 log_head;
+    struct range_set free;             /* allocatable blocks */
+    struct range_set freeing;          /* freed since the last sync */
+    struct obj **bucket;
+    size_t nbucket, nobj;
+    u64 next_id;
+    u64 seg_off, seg_bytes, seg_seq;   /* current (last) log segment */
+    u64 seg_pos;                       /* where the pending records go */
+    u64 spare;                         /* first block of a reserved next segment, 0 if none */
+    struct buf pend;                   /* records not yet written */
+    bool sb_dirty;
+    u8 *zero;                          /* BS zero bytes */
+};
+
+/* ---------------------------------------------------------------- bytes */
+
+static void put_le32(u8 *p, u32 v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (u8)(v >> (8 * i));
+}
+
+static void put_le64(u8 *p, u64 v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (u8)(v >> (8 * i));
+}
+
+static u32 get_le32(const u8 *p)
+{
+    u32 v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static u64 get_le64(const u8 *p)
+{
+    u64 v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void put_be64(u8 *p, u64 v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (u8)(v >> (56 - 8 * i));
+}
+
+static u64 get_be64(const u8 *p)
+{
+    u64 v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+u32 tfs_crc32(u32 crc, const void *p, size_t n)
+{
+    return crc32_update(crc, p, n);
+}
+
+/* ---------------------------------------------------------------- growable buffer / encoder */
+
+/* Ensure room for n more bytes; sets the sticky error on failure. */
+static bool buf_room(struct heap *h, struct buf *b, size_t n)
+{
+    size_t ncap;
+    u8 *np;
+
+    if (b->err != 0)
+        return false;
+    if (b->len + n <= b->cap)
+        return true;
+    ncap = b->cap == 0 ? 256 : b->cap;
+    while (ncap < b->len + n)
+        ncap *= 2;
+    np = heap_alloc(h, ncap);
+    if (np == NULL) {
+        b->err = -ENOMEM;
+        return false;
+    }
+    if (b->len > 0)
+        memcpy(np, b->p, b->len);
+    heap_free(h, b->p, b->cap);
+    b->p = np;
+    b->cap = ncap;
+    return true;
+}
+
+static void buf_release(struct heap *h, struct buf *b)
+{
+    heap_free(h, b->p, b->cap);
+    b->p = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->err = 0;
+}
+
+static void enc_bytes(struct heap *h, struct buf *b, const void *p, size_t n)
+{
+    if (buf_room(h, b, n) == false)
+        return;
+    if (n > 0)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+static void enc_u8(struct heap *h, struct buf *b, u8 v)
+{
+    enc_bytes(h, b, &v, 1);
+}
+
+static void enc_varint(struct heap *h, struct buf *b, u64 v)
+{
+    u8 tmp[10];
+    size_t n = 0;
+
+    do {
+        tmp[n] = (u8)(v & 0x7f);
+        v >>= 7;
+        if (v != 0)
+            tmp[n] |= 0x80;
+        n++;
+    } while (v != 0);
+    enc_bytes(h, b, tmp, n);
+}
+
+static void enc_key(struct heap *h, struct buf *b, const void *k, size_t klen)
+{
+    if (klen > TFS_MAX_KEY && b->err == 0)
+        b->err = -ENAMETOOLONG;
+    enc_varint(h, b, klen);
+    enc_bytes(h, b, k, klen);
+}
+
+struct enc_ctx {
+    struct heap *h;
+    struct buf *b;
+    int depth;
+};
+
+static void enc_tuple(struct heap *h, struct buf *b, const struct tuple *t, int depth);
+
+/* tuple_iter callback: encode one entry. */
+static int enc_entry(void *ctx, const u8 *key, size_t klen, const struct value *v)
+{
+    struct enc_ctx *c = ctx;
+
+    enc_key(c->h, c->b, key, klen);
+    enc_u8(c->h, c->b, v->kind);
+    if (v->kind == VALUE_BYTES) {
+        enc_varint(c->h, c->b, v->len);
+        enc_bytes(c->h, c->b, v->u.bytes, v->len);
+    } else if (v->kind == VALUE_U64 || v->kind == VALUE_REF) {
+        enc_varint(c->h, c->b, v->u.n);
+    } else if (v->kind == VALUE_TUPLE) {
+        enc_tuple(c->h, c->b, v->u.t, c->depth + 1);
+    }
+    return c->b->err;
+}
+
+/* Encode a whole tuple, nested at depth (at most TFS_MAX_DEPTH). */
+static void enc_tuple(struct heap *h, struct buf *b, const struct tuple *t, int depth)
+{
+    struct enc_ctx c = { h, b, depth };
+    size_t n = tuple_count(t);
+
+    if (depth > TFS_MAX_DEPTH) {
+        if (b->err == 0)
+            b->err = -EINVAL;
+        return;
+    }
+    enc_varint(h, b, n);
+    tuple_iter(t, enc_entry, &c);
+}
+
+/* ---------------------------------------------------------------- decoder */
+
+struct dec {
+    const u8 *p;
+    size_t len, pos;
+    bool bad;
+};
+
+static u64 dec_varint(struct dec *d)
+{
+    u64 v = 0;
+    unsigned shift = 0;
+
+    while (d->bad == false) {
+        u8 c;
+        if (d->pos >= d->len || shift > 63) {
+            d->bad = true;
+            break;
+        }
+        c = d->p[d->pos++];
+        if (shift == 63 && (c & 0x7e) != 0) {
+            d->bad = true;
+            break;
+        }
+        v |= (u64)(c & 0x7f) << shift;
+        if ((c & 0x80) == 0)
+            return v;
+        shift += 7;
+    }
+    return 0;
+}
+
+static u8 dec_u8(struct dec *d)
+{
+    if (d->bad == true || d->pos >= d->len) {
+        d->bad = true;
+        return 0;
+    }
+    return d->p[d->pos++];
+}
+
+/* Consume n bytes; NULL (and bad) when fewer remain. */
+static const u8 *dec_take(struct dec *d, u64 n)
+{
+    const u8 *p;
+
+    if (d->bad == true || n > d->len - d->pos) {
+        d->bad = true;
+        return NULL;
+    }
+    p = d->p + d->pos;
+    d->pos += n;
+    return p;
+}
+
+/* Check an encoded tuple's structure without allocating. */
+static bool dec_validate(struct dec *d, int depth)
+{
+    u64 count, i;
+
+    if (depth > TFS_MAX_DEPTH)
+        return false;
+    count = dec_varint(d);
+    if (d->bad == true || count > (d->len - d->pos) / 2)
+        return false;
+    for (i = 0; i < count && d->bad == false; i++) {
+        u64 klen = dec_varint(d);
+        if (klen > TFS_MAX_KEY)
+            return false;
+        dec_take(d, klen);
+        switch (dec_u8(d)) {
+        case VALUE_BYTES: {
+            u64 n = dec_varint(d);
+            if (n > 0xfffffffeULL)
+                return false;
+            dec_take(d, n);
+            break;
+        }
+        case VALUE_U64:
+        case VALUE_REF:
+            dec_varint(d);
+            break;
+        case VALUE_TUPLE:
+            if (dec_validate(d, depth + 1) == false)
+                return false;
+            break;
+        case KIND_REMOVE:
+            break;
+        default:
+            return false;
+        }
+    }
+    return d->bad == false;
+}
+
+/* Apply a validated encoded delta to t.  0 or -ENOMEM (t partly updated). */
+static int dec_apply(struct dec *d, struct tuple *t, struct heap *h)
+{
+    u64 count = dec_varint(d), i;
+    int r = 0;
+
+    for (i = 0; i < count && r == 0 && d->bad == false; i++) {
+        u64 klen = dec_varint(d);
+        const u8 *key = dec_take(d, klen);
+        u8 kind = dec_u8(d);
+        if (d->bad == true)
+            return -EINVAL;
+        if (kind == VALUE_BYTES) {
+            u64 n = dec_varint(d);
+            const u8 *p = dec_take(d, n);
+            r = p == NULL ? -EINVAL : tuple_set_bytesn(t, key, klen, p, n);
+        } else if (kind == VALUE_U64) {
+            r = tuple_set_u64n(t, key, klen, dec_varint(d));
+        } else if (kind == VALUE_REF) {
+            r = tuple_set_refn(t, key, klen, dec_varint(d));
+        } else if (kind == VALUE_TUPLE) {
+            const struct value *v = tuple_getn(t, key, klen);
+            struct tuple *c;
+            if (v != NULL && v->kind == VALUE_TUPLE) {
+                c = v->u.t;
+            } else {
+                c = tuple_new(h);
+                if (c == NULL)
+                    return -ENOMEM;
+                r = tuple_set_tuplen(t, key, klen, c);
+                if (r != 0)
+                    return r;
+            }
+            r = dec_apply(d, c, h);
+        } else if (kind == KIND_REMOVE) {
+            tuple_removen(t, key, klen);
+        } else {
+            return -EINVAL;
+        }
+    }
+    return r != 0 ? r : (d->bad == true ? -EINVAL : 0);
+}
+
+/* ---------------------------------------------------------------- objects */
+
+static size_t obj_slot(const struct tfs *fs, u64 id)
+{
+    return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (fs->nbucket - 1);
+}
+
+static struct obj *obj_find(const struct tfs *fs, u64 id)
+{
+    struct obj *o;
+
+    for (o = fs->bucket[obj_slot(fs, id)]; o != NULL; o = o->hnext) {
+        if (o->id == id)
+            return o;
+    }
+    return NULL;
+}
+
+/* Double the bucket array when the table is full.  Failure is harmless
+ * (chains just get longer). */
+static void obj_rehash(struct tfs *fs)
+{
+    size_t n = fs->nbucket * 2, i, oldn = fs->nbucket;
+    struct obj **nb = heap_alloc(fs->h, n * sizeof(*nb)), **old = fs->bucket;
+
+    if (nb == NULL)
+        return;
+    memset(nb, 0, n * sizeof(*nb));
+    fs->bucket = nb;
+    fs->nbucket = n;
+    for (i = 0; i < oldn; i++) {
+        while (old[i] != NULL) {
+            struct obj *o = old[i];
+            old[i] = o->hnext;
+            o->hnext = nb[obj_slot(fs, o->id)];
+            nb[obj_slot(fs, o->id)] = o;
+        }
+    }
+    heap_free(fs->h, old, oldn * sizeof(*old));
+}
+
+/* Add object id with tuple t (owned from now on).  NULL on -ENOMEM (t freed). */
+static struct obj *obj_insert(struct tfs *fs, u64 id, struct tuple *t)
+{
+    struct obj *o = heap_alloc(fs->h, sizeof(*o));
+    size_t s;
+
+    if (o == NULL) {
+        tuple_free(t);
+        return NULL;
+    }
+    memset(o, 0, sizeof(*o));
+    o->id = id;
+    o->t = t;
+    o->ext_valid = tuple_get(t, "extents") == NULL;
+    if (fs->nobj >= fs->nbucket)
+        obj_rehash(fs);
+    s = obj_slot(fs, id);
+    o->hnext = fs->bucket[s];
+    fs->bucket[s] = o;
+    fs->nobj++;
+    if (id >= fs->next_id)
+        fs->next_id = id + 1;
+    return o;
+}
+
+static void ext_drop(struct tfs *fs, struct obj *o)
+{
+    heap_free(fs->h, o->ext, o->extcap * sizeof(struct ext));
+    o->ext = NULL;
+    o->next = 0;
+    o->extcap = 0;
+    o->ext_valid = false;
+}
+
+static void obj_remove(struct tfs *fs, u64 id)
+{
+    struct obj **pp = &fs->bucket[obj_slot(fs, id)];
+
+    while (*pp != NULL && (*pp)->id != id)
+        pp = &(*pp)->hnext;
+    if (*pp == NULL)
+        return;
+    struct obj *o = *pp;
+    *pp = o->hnext;
+    ext_drop(fs, o);
+    tuple_free(o->t);
+    heap_free(fs->h, o, sizeof(*o));
+    fs->nobj--;
+}
+
+static u64 obj_mode(const struct obj *o)
+{
+    return tuple_get_u64(o->t, "mode", 0);
+}
+
+static bool obj_is_dir(const struct obj *o)
+{
+    return (obj_mode(o) & TFS_S_IFMT) == TFS_S_IFDIR;
+}
+
+/* ---------------------------------------------------------------- extent cache */
+
+/* Parse one "extents" entry; false when malformed or outside the volume. */
+static bool ext_parse(const struct tfs *fs, const u8 *key, size_t klen, const struct value *v, struct ext *e)
+{
+    if (klen != 8 || v->kind != VALUE_TUPLE)
+        return false;
+    e->fblk = get_be64(key);
+    e->dblk = tuple_get_u64(v->u.t, "block", 0);
+    e->nblk = tuple_get_u64(v->u.t, "blocks", 0);
+    e->flags = tuple_get_u64(v->u.t, "flags", 0);
+    if (e->dblk == 0 || e->nblk == 0 || e->dblk >= fs->blocks || e->nblk > fs->blocks - e->dblk)
+        return false;
+    return e->fblk < TFS_MAX_FILE_BLOCKS && e->nblk <= TFS_MAX_FILE_BLOCKS - e->fblk;
+}
+
+struct ext_build {
+    struct tfs *fs;
+    struct obj *o;
+    bool mark;                         /* take the blocks out of free space */
+};
+
+/* tuple_iter callback: append a valid, non-overlapping extent to the cache. */
+static int ext_build_one(void *ctx, const u8 *key, size_t klen, const struct value *v)
+{
+    struct ext_build *b = ctx;
+    struct obj *o = b->o;
+    struct ext e;
+
+    if (ext_parse(b->fs, key, klen, v, &e) == false)
+        return 0;
+    if (o->next > 0 && o->ext[o->next - 1].fblk + o->ext[o->next - 1].nblk > e.fblk)
+        return 0;
+    if (b->mark == true && range_remove(&b->fs->free, e.dblk, e.nblk) != 0)
+        return 0;                      /* overlaps the log or another file */
+    o->ext[o->next++] = e;
+    return 0;
+}
+
+/* Build o's extent cache from its tuple.  0 or -ENOMEM. */
+static int ext_build(struct tfs *fs, struct obj *o, bool mark)
+{
+    struct tuple *x = tuple_get_tuple(o->t, "extents");
+    struct ext_build b = { fs, o, mark };
+    size_t n = x == NULL ? 0 : tuple_count(x);
+
+    ext_drop(fs, o);
+    if (n > 0) {
+        o->ext = heap_alloc(fs->h, n * sizeof(struct ext));
+        if (o->ext == NULL)
+            return -ENOMEM;
+        o->extcap = n;
+        tuple_iter(x, ext_build_one, &b);
+    }
+    o->ext_valid = true;
+    return 0;
+}
+
+/* Index of the first extent ending after file block fb (o->next if none). */
+static size_t ext_search(const struct obj *o, u64 fb)
+{
+    size_t lo = 0, hi = o->next;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->ext[mid].fblk + o->ext[mid].nblk <= fb)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---------------------------------------------------------------- superblock, segments */
+
+static void sb_encode(const struct tfs *fs, u8 *p)
+{
+    memset(p, 0, SB_SIZE);
+    memcpy(p, sb_magic, 8);
+    put_le32(p + 8, TFS_VERSION);
+    put_le32(p + 12, BS);
+    memcpy(p + 16, fs->uuid, 16);
+    put_le64(p + 32, fs->blocks);
+    put_le64(p + 40, fs->log_head);
+    put_le32(p + 48, fs->seg_default);
+    put_le32(p + 52, fs->features);
+    put_le32(p + 124, tfs_crc32(0, p, 124));
+}
+
+static void seg_encode(const struct tfs *fs, u8 *p, u64 seq, u32 blocks)
+{
+    memset(p, 0, SEG_HDR);
+    memcpy(p, seg_magic, 8);
+    memcpy(p + 8, fs->uuid, 16);
+    put_le64(p + 24, seq);
+    put_le32(p + 32, blocks);
+    put_le32(p + 60, tfs_crc32(0, p, 60));
+}
+
+/* True when p holds a valid header for segment seq of this volume. */
+static bool seg_valid(const struct tfs *fs, const u8 *p, u64 seq, u64 off)
+{
+    u32 blocks = get_le32(p + 32);
+
+    if (memcmp(p, seg_magic, 8) != 0 || memcmp(p + 8, fs->uuid, 16) != 0)
+        return false;
+    if (get_le32(p + 60) != tfs_crc32(0, p, 60) || get_le64(p + 24) != seq)
+        return false;
+    return blocks > 0 && blocks <= TFS_MAX_SEG_BLOCKS && blocks <= fs->blocks - off / BS;
+}
+
+/* Write a fresh segment header plus an end marker at block b. */
+static int seg_write_new(struct tfs *fs, u64 b, u64 seq, u32 blocks)
+{
+    u8 hdr[SEG_HDR + TERM_SIZE];
+
+    memset(hdr, 0, sizeof(hdr));
+    seg_encode(fs, hdr, seq, blocks);
+    return fs->io.write(fs->io.ctx, b * BS, hdr, sizeof(hdr)) != 0 ? -EIO : 0;
+}
+
+/* ---------------------------------------------------------------- log */
+
+static u32 rec_crc(const struct tfs *fs, const u8 *rec, u32 len)
+{
+    return tfs_crc32(tfs_crc32(0, fs->uuid, 16), rec + 4, REC_HDR - 4 + (size_t)len);
+}
+
+/* Append an encoded record to the pending buffer (room already checked). */
+static int rec_put(struct tfs *fs, u8 type, u64 id, const u8 *payload, u32 len)
+{
+    size_t size = ALIGN_UP((size_t)REC_HDR + len, 8);
+    u8 *r;
+
+    if (buf_room(fs->h, &fs->pend, size) == false) {
+        fs->pend.err = 0;
+        return -ENOMEM;
+    }
+    r = fs->pend.p + fs->pend.len;
+    memset(r, 0, size);
+    put_le32(r + 4, len);
+    r[8] = type;
+    put_le64(r + 16, id);
+    if (len > 0)
+        memcpy(r + REC_HDR, payload, len);
+    put_le32(r, rec_crc(fs, r, len));
+    fs->pend.len += size;
+    return 0;
+}
+
+/* Write the pending records and an end marker at the log tail.  The pending
+ * records stay pending on failure. */
+static int log_write_pending(struct tfs *fs)
+{
+    u64 off = fs->seg_off + fs->seg_pos;
+
+    if (buf_room(fs->h, &fs->pend, TERM_SIZE) == false) {
+        fs->pend.err = 0;
+        return -ENOMEM;
+    }
+    memset(fs->pend.p + fs->pend.len, 0, TERM_SIZE);
+    if (fs->io.write(fs->io.ctx, off, fs->pend.p, fs->pend.len + TERM_SIZE) != 0)
+        return -EIO;
+    fs->seg_pos += fs->pend.len;
+    fs->pend.len = 0;
+    return 0;
+}
+
+/* Hold one default-size segment out of free space so the log can always be
+ * chained onward, even after data filled the volume (fragmentation could
+ * otherwise leave no contiguous run).  Failure just means no spare. */
+static void spare_reserve(struct tfs *fs)
+{
+    u64 b;
+
+    if (fs->spare == 0 && range_alloc_exact(&fs->free, fs->seg_default, &b) == 0)
+        fs->spare = b;
+}
+
+/* Chain a new segment big enough for a record of rsize bytes after the
+ * current one: write its header, append NEXT to the current segment and
+ * write that out.  0, -ENOSPC, -EFBIG (record too big), -EIO or -ENOMEM. */
+static int log_new_segment(struct tfs *fs, size_t rsize)
+{
+    u64 need = ((u64)SEG_HDR + rsize + NEXT_SIZE + TERM_SIZE + BS - 1) / BS;
+    u64 blocks = MAX(need, (u64)fs->seg_default), b;
+    u8 payload[8];
+    size_t saved = fs->pend.len;
+    int r;
+
+    if (blocks > TFS_MAX_SEG_BLOCKS)
+        return -EFBIG;
+    if (fs->seg_pos + fs->pend.len + NEXT_SIZE + TERM_SIZE > fs->seg_bytes)
+        return -ENOSPC;                /* only a foreign image can get here */
+    if (blocks == fs->seg_default && fs->spare != 0)
+        b = fs->spare;
+    else if (range_alloc_exact(&fs->free, blocks, &b) != 0)
+        return -ENOSPC;
+    r = seg_write_new(fs, b, fs->seg_seq + 1, (u32)blocks);
+    if (r == 0) {
+        put_le64(payload, b * BS);
+        r = rec_put(fs, REC_NEXT, 0, payload, 8);
+    }
+    if (r == 0)
+        r = log_write_pending(fs);
+    if (r != 0) {
+        fs->pend.len = saved;
+        if (b != fs->spare)
+            range_add(&fs->free, b, blocks);
+        return r;
+    }
+    if (b == fs->spare)
+        fs->spare = 0;
+    spare_reserve(fs);
+    fs->seg_off = b * BS;
+    fs->seg_bytes = blocks * BS;
+    fs->seg_seq++;
+    fs->seg_pos = SEG_HDR;
+    return 0;
+}
+
+/* Append one record to the log (in memory until tfs_sync). 0 or -errno. */
+static int log_append(struct tfs *fs, u8 type, u64 id, const struct buf *payload)
+{
+    u32 len = payload == NULL ? 0 : (u32)payload->len;
+    size_t rsize = ALIGN_UP((size_t)REC_HDR + len, 8);
+    int r;
+
+    if (payload != NULL && payload->err != 0)
+        return payload->err;
+    if (payload != NULL && payload->len > TFS_MAX_SEG_BLOCKS * (u64)BS)
+        return -EFBIG;
+    if (fs->seg_pos + fs->pend.len + rsize + NEXT_SIZE + TERM_SIZE > fs->seg_bytes) {
+        r = log_new_segment(fs, rsize);
+        if (r != 0)
+            return r;
+    }
+    return rec_put(fs, type, id, payload == NULL ? NULL : payload->p, len);
+}
+
+/* Log an UPDATE delta for o and apply it to the in-memory tuple. */
+static int commit_update(struct tfs *fs, struct obj *o, struct buf *delta)
+{
+    struct dec d = { delta->p, delta->len, 0, false };
+    int r = log_append(fs, REC_UPDATE, o->id, delta);
+
+    if (r == 0)
+        r = dec_apply(&d, o->t, fs->h);
+    buf_release(fs->h, delta);
+    return r;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+/* Apply one CRC-valid record.  1 when its content is malformed (the log ends
+ * there), 0 when applied or ignored, -ENOMEM. */
+static int replay_record(struct tfs *fs, u8 type, u64 id, const u8 *p, u32 len)
+{
+    struct dec d = { p, len, 0, false };
+    struct obj *o;
+    struct tuple *t;
+    int r;
+
+    if (id == 0 || id >= TFS_MAX_ID)
+        return 1;
+    if (type == REC_DELETE) {
+        obj_remove(fs, id);
+        return 0;
+    }
+    if ((type != REC_CREATE && type != REC_UPDATE) || dec_validate(&d, 0) == false || d.pos != len)
+        return 1;
+    d.pos = 0;
+    o = obj_find(fs, id);
+    if (type == REC_UPDATE) {
+        if (o == NULL)
+            return 0;
+        ext_drop(fs, o);
+        return dec_apply(&d, o->t, fs->h) == 0 ? 0 : -ENOMEM;
+    }
+    t = tuple_new(fs->h);
+    if (t == NULL)
+        return -ENOMEM;
+    r = dec_apply(&d, t, fs->h);
+    if (r != 0) {
+        tuple_free(t);
+        return -ENOMEM;
+    }
+    if (o != NULL)
+        obj_remove(fs, id);
+    return obj_insert(fs, id, t) == NULL ? -ENOMEM : 0;
+}
+
+/* Follow a NEXT record: validate the target segment and claim its blocks.
+ * Returns the target's size in blocks, or 0 when the chain ends here. */
+static u64 replay_next(struct tfs *fs, const u8 *payload, u32 len, u64 seq)
+{
+    u8 hdr[SEG_HDR];
+    u64 off, blocks;
+
+    if (len != 8)
+        return 0;
+    off = get_le64(payload);
+    if (off % BS != 0 || off < BS || off / BS >= fs->blocks)
+        return 0;
+    if (fs->io.read(fs->io.ctx, off, hdr, SEG_HDR) != 0 || seg_valid(fs, hdr, seq, off) == false)
+        return 0;
+    blocks = get_le32(hdr + 32);
+    if (range_remove(&fs->free, off / BS, blocks) != 0)
+        return 0;                      /* overlaps the log already seen: a loop */
+    return blocks;
+}
+
+/* Replay the records of one segment image (seg, nbytes) starting at pos.
+ * Returns where the log ends in this segment, or sets *next_off when the
+ * segment chains on; *rc receives -ENOMEM when memory ran out. */
+static u64 replay_segment(struct tfs *fs, const u8 *seg, u64 nbytes, u64 *next_off, u64 *next_blocks, int *rc)
+{
+    u64 pos = SEG_HDR;
+
+    while (pos + REC_HDR <= nbytes) {
+        const u8 *r = seg + pos;
+        u32 len = get_le32(r + 4);
+        u8 type = r[8];
+        u64 id = get_le64(r + 16);
+
+        if (type == REC_END || len > nbytes - pos - REC_HDR || get_le32(r) != rec_crc(fs, r, len))
+            break;
+        if (type == REC_NEXT) {
+            u64 nb = replay_next(fs, r + REC_HDR, len, fs->seg_seq + 1);
+            if (nb != 0) {
+                *next_off = get_le64(r + REC_HDR);
+                *next_blocks = nb;
+            }
+            break;
+        }
+        int x = replay_record(fs, type, id, r + REC_HDR, len);
+        if (x < 0)
+            *rc = x;
+        if (x != 0)
+            break;
+        pos += ALIGN_UP((u64)REC_HDR + len, 8);
+    }
+    return pos;
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Write a one-line reason into err (when the caller gave one). */
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    fmt_vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Replay the whole log from the first segment.  0 or -errno. */
+static int replay(struct tfs *fs, char *err, size_t errlen)
+{
+    u8 hdr[SEG_HDR];
+    u64 off = fs->log_head, blocks;
+    int rc = 0;
+
+    if (fs->io.read(fs->io.ctx, off, hdr, SEG_HDR) != 0) {
+        seterr(err, errlen, "tfs: read error at byte offset %llu (first log segment)", (unsigned long long)off);
+        return -EIO;
+    }
+    if (seg_valid(fs, hdr, 1, off) == false) {
+        seterr(err, errlen, "tfs: corrupt first log segment header at byte offset %llu", (unsigned long long)off);
+        return -EUCLEAN;
+    }
+    blocks = get_le32(hdr + 32);
+    if (range_remove(&fs->free, off / BS, blocks) != 0) {
+        seterr(err, errlen, "tfs: first log segment at byte offset %llu overlaps the superblock", (unsigned long long)off);
+        return -EUCLEAN;
+    }
+    fs->seg_seq = 1;
+    for (;;) {
+        u64 nbytes = blocks * BS, next_off = 0, next_blocks = 0;
+        u8 *seg = heap_alloc(fs->h, nbytes);
+        if (seg == NULL)
+            return -ENOMEM;
+        if (fs->io.read(fs->io.ctx, off, seg, nbytes) != 0) {
+            heap_free(fs->h, seg, nbytes);
+            seterr(err, errlen, "tfs: read error at byte offset %llu (log segment)", (unsigned long long)off);
+            return -EIO;
+        }
+        fs->seg_off = off;
+        fs->seg_bytes = nbytes;
+        fs->seg_pos = replay_segment(fs, seg, nbytes, &next_off, &next_blocks, &rc);
+        heap_free(fs->h, seg, nbytes);
+        if (rc != 0)
+            return rc;
+        if (next_blocks == 0)
+            return 0;
+        off = next_off;
+        blocks = next_blocks;
+        fs->seg_seq++;
+    }
+}
+
+/* ---------------------------------------------------------------- open, format, close */
+
+static struct tfs *fs_new(struct heap *h, const struct tfs_io *io)
+{
+    struct tfs *fs = heap_alloc(h, sizeof(*fs));
+
+    if (fs == NULL)
+        return NULL;
+    memset(fs, 0, sizeof(*fs));
+    fs->h = h;
+    fs->io = *io;
+    fs->next_id = TFS_ID_ROOT + 1;
+    range_init(&fs->free, h);
+    range_init(&fs->freeing, h);
+    fs->nbucket = 64;
+    fs->bucket = heap_alloc(h, fs->nbucket * sizeof(struct obj *));
+    if (fs->bucket != NULL)
+        memset(fs->bucket, 0, fs->nbucket * sizeof(struct obj *));
+    fs->zero = heap_alloc(h, BS);
+    if (fs->bucket == NULL || fs->zero == NULL) {
+        tfs_close(fs);
+        return NULL;
+    }
+    memset(fs->zero, 0, BS);
+    return fs;
+}
+
+void tfs_close(struct tfs *fs)
+{
+    size_t i;
+
+    if (fs == NULL)
+        return;
+    for (i = 0; fs->bucket != NULL && i < fs->nbucket; i++) {
+        while (fs->bucket[i] != NULL)
+            obj_remove(fs, fs->bucket[i]->id);
+    }
+    heap_free(fs->h, fs->bucket, fs->nbucket * sizeof(struct obj *));
+    range_destroy(&fs->free);
+    range_destroy(&fs->freeing);
+    buf_release(fs->h, &fs->pend);
+    heap_free(fs->h, fs->zero, BS);
+    heap_free(fs->h, fs, sizeof(*fs));
+}
+
+/* Validate and load the superblock.  0 or -errno with a reason in err. */
+static int sb_load(struct tfs *fs, char *err, size_t errlen)
+{
+    u8 sb[SB_SIZE];
+    u32 crc;
+
+    if (fs->io.size < BS) {
+        seterr(err, errlen, "tfs: volume of %llu bytes is too small for a superblock at byte offset 0",
+               (unsigned long long)fs->io.size);
+        return -EINVAL;
+    }
+    if (fs->io.read(fs->io.ctx, 0, sb, SB_SIZE) != 0) {
+        seterr(err, errlen, "tfs: read error at byte offset 0 (superblock)");
+        return -EIO;
+    }
+    if (memcmp(sb, sb_magic, 8) != 0) {
+        seterr(err, errlen, "tfs: bad magic at byte offset 0: not a TFS volume");
+        return -EINVAL;
+    }
+    if (get_le32(sb + 8) != TFS_VERSION) {
+        seterr(err, errlen, "tfs: unsupported version %u at byte offset 8", get_le32(sb + 8));
+        return -EINVAL;
+    }
+    crc = tfs_crc32(0, sb, 124);
+    if (get_le32(sb + 124) != crc) {
+        seterr(err, errlen, "tfs: corrupt superblock: CRC mismatch at byte offset 124 (stored 0x%08x, computed 0x%08x)",
+               get_le32(sb + 124), crc);
+        return -EUCLEAN;
+    }
+    memcpy(fs->uuid, sb + 16, 16);
+    fs->blocks = get_le64(sb + 32);
+    fs->log_head = get_le64(sb + 40);
+    fs->seg_default = get_le32(sb + 48);
+    fs->features = get_le32(sb + 52);
+    if (get_le32(sb + 12) != BS) {
+        seterr(err, errlen, "tfs: corrupt superblock: block size %u at byte offset 12", get_le32(sb + 12));
+        return -EUCLEAN;
+    }
+    if (fs->blocks < 2 || fs->blocks > fs->io.size / BS) {
+        seterr(err, errlen, "tfs: superblock volume size %llu blocks at byte offset 32 exceeds the device "
+               "(%llu bytes): truncated image?", (unsigned long long)fs->blocks, (unsigned long long)fs->io.size);
+        return -EUCLEAN;
+    }
+    if (fs->log_head % BS != 0 || fs->log_head < BS || fs->log_head / BS >= fs->blocks) {
+        seterr(err, errlen, "tfs: corrupt superblock: log head %llu out of range at byte offset 40",
+               (unsigned long long)fs->log_head);
+        return -EUCLEAN;
+    }
+    if (fs->seg_default == 0 || fs->seg_default > TFS_MAX_SEG_BLOCKS) {
+        seterr(err, errlen, "tfs: corrupt superblock: segment size %u at byte offset 48", fs->seg_default);
+        return -EUCLEAN;
+    }
+    return 0;
+}
+
+/* Build every file's extent cache and take its blocks out of free space. */
+static int claim_extents(struct tfs *fs)
+{
+    size_t i;
+    struct obj *o;
+
+    for (i = 0; i < fs->nbucket; i++) {
+        for (o = fs->bucket[i]; o != NULL; o = o->hnext) {
+            if (ext_build(fs, o, true) != 0)
+                return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+int tfs_open(struct heap *h, const struct tfs_io *io, struct tfs **out, char *err, size_t errlen)
+{
+    struct tfs *fs = fs_new(h, io);
+    struct obj *root, *man;
+    int r;
+
+    if (fs == NULL)
+        return -ENOMEM;
+    seterr(err, errlen, "tfs: ok");
+    r = sb_load(fs, err, errlen);
+    if (r == 0)
+        r = range_add(&fs->free, 1, fs->blocks - 1);
+    if (r == 0)
+        r = replay(fs, err, errlen);
+    if (r == 0) {
+        root = obj_find(fs, TFS_ID_ROOT);
+        man = obj_find(fs, TFS_ID_MANIFEST);
+        if (root == NULL || obj_is_dir(root) == false || man == NULL) {
+            seterr(err, errlen, "tfs: %s missing after log replay (log ends at byte offset %llu)",
+                   man == NULL ? "manifest (object 1)" : "root directory (object 2)",
+                   (unsigned long long)(fs->seg_off + fs->seg_pos));
+            r = -EUCLEAN;
+        }
+    }
+    if (r == 0)
+        r = claim_extents(fs);
+    if (r == 0)
+        spare_reserve(fs);
+    if (r != 0) {
+        if (r == -ENOMEM)
+            seterr(err, errlen, "tfs: out of memory while mounting");
+        tfs_close(fs);
+        return r;
+    }
+    *out = fs;
+    return 0;
+}
+
+/* A volume id: not cryptographic, only distinct per format run. */
+static void make_uuid(struct tfs *fs)
+{
+    u64 x = __builtin_ia32_rdtsc() ^ (u64)(uintptr_t)fs ^ (u64)(uintptr_t)&x ^ fs->io.size;
+
+    for (int i = 0; i < 2; i++) {
+        x += 0x9e3779b97f4a7c15ULL;
+        u64 z = x;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        put_le64(fs->uuid + 8 * i, z);
+    }
+    fs->uuid[6] = (u8)((fs->uuid[6] & 0x0f) | 0x40);   /* RFC 4122 version 4 */
+    fs->uuid[8] = (u8)((fs->uuid[8] & 0x3f) | 0x80);
+}
+
+/* Log the creation of object id with tuple t (owned from now on). */
+static int create_obj(struct tfs *fs, u64 id, struct tuple *t)
+{
+    struct buf b = { 0 };
+    int r;
+
+    tuple_remove(t, "extents");
+    enc_tuple(fs->h, &b, t, 0);
+    r = log_append(fs, REC_CREATE, id, &b);
+    buf_release(fs->h, &b);
+    if (r != 0) {
+        tuple_free(t);
+        return r;
+    }
+    return obj_insert(fs, id, t) == NULL ? -ENOMEM : 0;
+}
+
+/* The empty manifest and the root directory. */
+static int format_objects(struct tfs *fs)
+{
+    struct tuple *man = tuple_new(fs->h), *root = tuple_new(fs->h);
+    int r;
+
+    if (man == NULL || root == NULL || tuple_set_u64(root, "mode", TFS_S_IFDIR | 0755) != 0 ||
+        tuple_child(root, "children") == NULL) {
+        tuple_free(man);
+        tuple_free(root);
+        return -ENOMEM;
+    }
+    r = create_obj(fs, TFS_ID_MANIFEST, man);
+    if (r != 0) {
+        tuple_free(root);
+        return r;
+    }
+    return create_obj(fs, TFS_ID_ROOT, root);
+}
+
+int tfs_format(struct heap *h, const struct tfs_io *io, struct tfs **out)
+{
+    u64 blocks = io->size / BS, b;
+    struct tfs *fs;
+    int r;
+
+    if (blocks < 8)
+        return -ENOSPC;
+    fs = fs_new(h, io);
+    if (fs == NULL)
+        return -ENOMEM;
+    fs->blocks = blocks;
+    fs->seg_default = (u32)MIN(MAX(blocks / 64, 4), 256);
+    make_uuid(fs);
+    r = range_add(&fs->free, 1, blocks - 1);
+    if (r == 0)
+        r = range_alloc_exact(&fs->free, fs->seg_default, &b);
+    if (r == 0)
+        r = seg_write_new(fs, b, 1, fs->seg_default);
+    if (r == 0) {
+        fs->log_head = b * BS;
+        fs->seg_off = b * BS;
+        fs->seg_bytes = (u64)fs->seg_default * BS;
+        fs->seg_seq = 1;
+        fs->seg_pos = SEG_HDR;
+        fs->sb_dirty = true;
+        spare_reserve(fs);
+        r = format_objects(fs);
+    }
+    if (r == 0)
+        r = tfs_sync(fs);
+    if (r != 0 || out == NULL) {
+        tfs_close(fs);
+        return r;
+    }
+    *out = fs;
+    return 0;
+}
+
+/* Move blocks freed since the last sync back to free space. */
+static void release_freeing(struct tfs *fs)
+{
+    size_t i;
+
+    for (i = 0; i < fs->freeing.n; i++)
+        range_add(&fs->free, fs->freeing.r[i].start, fs->freeing.r[i].len);
+    range_destroy(&fs->freeing);
+}
+
+int tfs_sync(struct tfs *fs)
+{
+    u8 sb[SB_SIZE];
+    int r;
+
+    if (fs->pend.len > 0) {
+        r = log_write_pending(fs);
+        if (r != 0)
+            return r;
+    }
+    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
+        return -EIO;
+    if (fs->sb_dirty == true) {
+        sb_encode(fs, sb);
+        if (fs->io.write(fs->io.ctx, 0, sb, SB_SIZE) != 0)
+            return -EIO;
+        if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
+            return -EIO;
+        fs->sb_dirty = false;
+    }
+    release_freeing(fs);
+    return 0;
+}
+
+void tfs_statfs(struct tfs *fs, u64 *total_blocks, u64 *free_blocks)
+{
+    if (total_blocks != NULL)
+        *total_blocks = fs->blocks;
+    if (free_blocks != NULL)
+        *free_blocks = range_total(&fs->free) + range_total(&fs->freeing);
+}
+
+/* ---------------------------------------------------------------- objects: public */
+
+struct tuple *tfs_get(struct tfs *fs, u64 id)
+{
+    struct obj *o = obj_find(fs, id);
+
+    return o == NULL ? NULL : o->t;
+}
+
+struct tuple *tfs_manifest(struct tfs *fs)
+{
+    return tfs_get(fs, TFS_ID_MANIFEST);
+}
+
+u64 tfs_lookup(struct tfs *fs, u64 dir, const char *name, size_t len)
+{
+    struct obj *o = obj_find(fs, dir);
+    const struct value *v;
+
+    if (o == NULL)
+        return 0;
+    v = tuple_getn(tuple_get_tuple(o->t, "children"), name, len);
+    return v != NULL && v->kind == VALUE_REF ? v->u.n : 0;
+}
+
+u64 tfs_create(struct tfs *fs, struct tuple *init)
+{
+    u64 id = fs->next_id;
+
+    if (init == NULL)
+        return 0;
+    if (id >= TFS_MAX_ID) {
+        tuple_free(init);
+        return 0;
+    }
+    return create_obj(fs, id, init) == 0 ? id : 0;
+}
+
+/* Keys only this module may change through the generic setters. */
+static bool key_reserved(const char *key)
+{
+    return strcmp(key, "extents") == 0 || strcmp(key, "children") == 0 || strcmp(key, "size") == 0;
+}
+
+/* Start a one-entry delta "key: <kind>"; the caller appends the value. */
+static void delta_key(struct tfs *fs, struct buf *b, const char *key, u8 kind)
+{
+    enc_varint(fs->h, b, 1);
+    enc_key(fs->h, b, key, strlen(key));
+    enc_u8(fs->h, b, kind);
+}
+
+int tfs_set_bytes(struct tfs *fs, u64 id, const char *key, const void *p, size_t n)
+{
+    struct obj *o = obj_find(fs, id);
+    struct buf b = { 0 };
+
+    if (o == NULL)
+        return -ENOENT;
+    if (key_reserved(key) == true || n > 0xfffffffeUL)
+        return -EINVAL;
+    delta_key(fs, &b, key, VALUE_BYTES);
+    enc_varint(fs->h, &b, n);
+    enc_bytes(fs->h, &b, p, n);
+    return commit_update(fs, o, &b);
+}
+
+int tfs_set_u64(struct tfs *fs, u64 id, const char *key, u64 n)
+{
+    struct obj *o = obj_find(fs, id);
+    struct buf b = { 0 };
+
+    if (o == NULL)
+        return -ENOENT;
+    if (strcmp(key, "size") == 0)
+        return tfs_truncate(fs, id, n);
+    if (key_reserved(key) == true)
+        return -EINVAL;
+    delta_key(fs, &b, key, VALUE_U64);
+    enc_varint(fs->h, &b, n);
+    return commit_update(fs, o, &b);
+}
+
+int tfs_set_tuple(struct tfs *fs, u64 id, const char *key, const struct tuple *val)
+{
+    struct obj *o = obj_find(fs, id);
+    struct buf b = { 0 };
+
+    if (o == NULL)
+        return -ENOENT;
+    if (key_reserved(key) == true || val == NULL)
+        return -EINVAL;
+    enc_varint(fs->h, &b, 2);          /* remove the old value, then set: a replacement */
+    enc_key(fs->h, &b, key, strlen(key));
+    enc_u8(fs->h, &b, KIND_REMOVE);
+    enc_key(fs->h, &b, key, strlen(key));
+    enc_u8(fs->h, &b, VALUE_TUPLE);
+    enc_tuple(fs->h, &b, val, 1);
+    return commit_update(fs, o, &b);
+}
+
+int tfs_remove_key(struct tfs *fs, u64 id, const char *key)
+{
+    struct obj *o = obj_find(fs, id);
+    struct buf b = { 0 };
+
+    if (o == NULL)
+        return -ENOENT;
+    if (key_reserved(key) == true)
+        return -EINVAL;
+    if (tuple_get(o->t, key) == NULL)
+        return -ENOENT;
+    delta_key(fs, &b, key, KIND_REMOVE);
+    return commit_update(fs, o, &b);
+}
+
+/* A directory entry name: 1..255 bytes, no '/', not "." or "..". */
+static int name_check(const char *name, size_t *len)
+{
+    size_t n = strnlen(name, 256);
+
+    if (n == 0 || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return -EINVAL;
+    if (n > 255)
+        return -ENAMETOOLONG;
+    *len = n;
+    return 0;
+}
+
+/* Log "children: {name: <kind> [child]}" for directory o. */
+static int link_delta(struct tfs *fs, struct obj *o, const char *name, size_t n, u8 kind, u64 child)
+{
+    struct buf b = { 0 };
+
+    delta_key(fs, &b, "children", VALUE_TUPLE);
+    enc_varint(fs->h, &b, 1);
+    enc_key(fs->h, &b, name, n);
+    enc_u8(fs->h, &b, kind);
+    if (kind == VALUE_REF)
+        enc_varint(fs->h, &b, child);
+    return commit_update(fs, o, &b);
+}
+
+int tfs_link(struct tfs *fs, u64 dir, const char *name, u64 child)
+{
+    struct obj *o = obj_find(fs, dir);
+    size_t n;
+    int r = name_check(name, &n);
+
+    if (r != 0)
+        return r;
+    if (o == NULL || obj_find(fs, child) == NULL)
+        return -ENOENT;
+    if (obj_is_dir(o) == false)
+        return -ENOTDIR;
+    if (tfs_lookup(fs, dir, name, n) != 0)
+        return -EEXIST;
+    return link_delta(fs, o, name, n, VALUE_REF, child);
+}
+
+int tfs_unlink(struct tfs *fs, u64 dir, const char *name)
+{
+    struct obj *o = obj_find(fs, dir);
+    size_t n;
+    int r = name_check(name, &n);
+
+    if (r != 0)
+        return r;
+    if (o == NULL)
+        return -ENOENT;
+    if (obj_is_dir(o) == false)
+        return -ENOTDIR;
+    if (tuple_getn(tuple_get_tuple(o->t, "children"), name, n) == NULL)
+        return -ENOENT;
+    return link_delta(fs, o, name, n, KIND_REMOVE, 0);
+}
+
+/* ---------------------------------------------------------------- file data */
+
+/* The regular file id with a valid extent cache, or -errno. */
+static int file_obj(struct tfs *fs, u64 id, struct obj **out)
+{
+    struct obj *o = obj_find(fs, id);
+    u64 type;
+
+    if (o == NULL)
+        return -ENOENT;
+    type = obj_mode(o) & TFS_S_IFMT;
+    if (type == TFS_S_IFDIR)
+        return -EISDIR;
+    if (type != TFS_S_IFREG && type != 0)
+        return -EINVAL;
+    if (o->ext_valid == false && ext_build(fs, o, false) != 0)
+        return -ENOMEM;
+    *out = o;
+    return 0;
+}
+
+long tfs_read(struct tfs *fs, u64 id, void *buf, u64 len, u64 off)
+{
+    struct obj *o;
+    u64 size, end, pos;
+    size_t i;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    size = tuple_get_u64(o->t, "size", 0);
+    if (off >= size || len == 0)
+        return 0;
+    end = off + MIN(len, size - off);
+    if (end - off > 0x7fffffffffffffffULL)
+        end = off + 0x7fffffffffffffffULL;
+    i = ext_search(o, off / BS);
+    for (pos = off; pos < end;) {
+        u8 *dst = (u8 *)buf + (pos - off);
+        const struct ext *e = i < o->next ? &o->ext[i] : NULL;
+        if (e != NULL && e->fblk * BS <= pos) {
+            u64 stop = MIN(end, (e->fblk + e->nblk) * BS);
+            if ((e->flags & TFS_EXT_ZLIB) != 0)
+                return -EOPNOTSUPP;
+            if (fs->io.read(fs->io.ctx, e->dblk * BS + (pos - e->fblk * BS), dst, stop - pos) != 0)
+                return -EIO;
+            pos = stop;
+            i++;
+        } else {
+            u64 stop = e == NULL ? end : MIN(end, e->fblk * BS);
+            memset(dst, 0, stop - pos);
+            pos = stop;
+        }
+    }
+    return (long)(end - off);
+}
+
+/* A growable array of extents. */
+struct extv {
+    struct ext *e;
+    size_t n, cap;
+};
+
+static int extv_push(struct heap *h, struct extv *v, const struct ext *e)
+{
+    if (v->n == v->cap) {
+        size_t ncap = v->cap == 0 ? 8 : v->cap * 2;
+        struct ext *ne = heap_alloc(h, ncap * sizeof(*ne));
+        if (ne == NULL)
+            return -ENOMEM;
+        if (v->n > 0)
+            memcpy(ne, v->e, v->n * sizeof(*ne));
+        heap_free(h, v->e, v->cap * sizeof(*ne));
+        v->e = ne;
+        v->cap = ncap;
+    }
+    v->e[v->n++] = *e;
+    return 0;
+}
+
+static void extv_release(struct heap *h, struct extv *v)
+{
+    heap_free(h, v->e, v->cap * sizeof(struct ext));
+    v->e = NULL;
+    v->n = 0;
+    v->cap = 0;
+}
+
+/* Visit the unmapped runs of file blocks [b0, b1) in order.  A nonzero
+ * return from fn stops the walk and is returned. */
+static int holes_walk(const struct obj *o, u64 b0, u64 b1, int (*fn)(void *ctx, u64 fb, u64 n), void *ctx)
+{
+    size_t i = ext_search(o, b0);
+    u64 fb = b0;
+    int r;
+
+    while (fb < b1) {
+        if (i < o->next && o->ext[i].fblk <= fb) {
+            fb = MIN(b1, o->ext[i].fblk + o->ext[i].nblk);
+            i++;
+            continue;
+        }
+        u64 stop = i < o->next ? MIN(b1, o->ext[i].fblk) : b1;
+        r = fn(ctx, fb, stop - fb);
+        if (r != 0)
+            return r;
+        fb = stop;
+    }
+    return 0;
+}
+
+static int count_hole(void *ctx, u64 fb, u64 n)
+{
+    (void)fb;
+    *(u64 *)ctx += n;
+    return 0;
+}
+
+struct alloc_ctx {
+    struct tfs *fs;
+    struct extv *pieces;
+};
+
+/* Allocate disk blocks for a hole run, as few pieces as free space allows. */
+static int alloc_hole(void *ctx, u64 fb, u64 n)
+{
+    struct alloc_ctx *a = ctx;
+
+    while (n > 0) {
+        struct ext e = { fb, 0, 0, 0 };
+        e.nblk = range_alloc(&a->fs->free, n, &e.dblk);
+        if (e.nblk == 0)
+            return -ENOSPC;
+        if (extv_push(a->fs->h, a->pieces, &e) != 0) {
+            range_add(&a->fs->free, e.dblk, e.nblk);
+            return -ENOMEM;
+        }
+        fb += e.nblk;
+        n -= e.nblk;
+    }
+    return 0;
+}
+
+static void free_pieces(struct tfs *fs, struct extv *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->n; i++)
+        range_add(&fs->free, p->e[i].dblk, p->e[i].nblk);
+    extv_release(fs->h, p);
+}
+
+/* Blocks data may use (the spare log segment is already held out). */
+static u64 data_avail(const struct tfs *fs)
+{
+    return range_total(&fs->free);
+}
+
+static int io_write(struct tfs *fs, u64 off, const void *p, u64 n)
+{
+    if (n == 0)
+        return 0;
+    return fs->io.write(fs->io.ctx, off, p, n) != 0 ? -EIO : 0;
+}
+
+/* Write buf = file bytes [off, end) through the old extents (in place) and the
+ * new pieces; new blocks get zeros around the data so no stale bytes show. */
+static int write_data(struct tfs *fs, const struct obj *o, const struct extv *pc, const u8 *buf, u64 off, u64 end)
+{
+    size_t i = ext_search(o, off / BS), j = 0;
+    u64 pos = off;
+    int r = 0;
+
+    while (pos < end && r == 0) {
+        u64 fb = pos / BS;
+        while (j < pc->n && pc->e[j].fblk + pc->e[j].nblk <= fb)
+            j++;
+        while (i < o->next && o->ext[i].fblk + o->ext[i].nblk <= fb)
+            i++;
+        bool fresh = !(i < o->next && o->ext[i].fblk <= fb);
+        const struct ext *e = fresh == true ? &pc->e[j] : &o->ext[i];
+        u64 stop = MIN(end, (e->fblk + e->nblk) * BS);
+        u64 disk = e->dblk * BS + (pos - e->fblk * BS);
+        if (fresh == true && pos % BS != 0)
+            r = io_write(fs, disk - pos % BS, fs->zero, pos % BS);
+        if (r == 0)
+            r = io_write(fs, disk, buf + (pos - off), stop - pos);
+        if (r == 0 && fresh == true && stop == end && end % BS != 0)
+            r = io_write(fs, disk + (stop - pos), fs->zero, BS - end % BS);
+        pos = stop;
+    }
+    return r;
+}
+
+/* Merge the new pieces into a copy of o's extents (joining a piece to the
+ * extent it continues on disk) and note which entries changed. */
+static int merge_pieces(struct tfs *fs, const struct obj *o, const struct extv *pc, struct extv *out, struct extv *dirty)
+{
+    size_t i = 0, j = 0;
+    int r = 0;
+
+    while (r == 0 && (i < o->next || j < pc->n)) {
+        if (j >= pc->n || (i < o->next && o->ext[i].fblk < pc->e[j].fblk)) {
+            r = extv_push(fs->h, out, &o->ext[i++]);
+            continue;
+        }
+        const struct ext *p = &pc->e[j++];
+        struct ext *last = out->n > 0 ? &out->e[out->n - 1] : NULL;
+        if (last != NULL && last->fblk + last->nblk == p->fblk && last->dblk + last->nblk == p->dblk &&
+            last->flags == 0) {
+            last->nblk += p->nblk;
+            if (dirty->n > 0 && dirty->e[dirty->n - 1].fblk == last->fblk)
+                dirty->e[dirty->n - 1] = *last;
+            else
+                r = extv_push(fs->h, dirty, last);
+        } else {
+            r = extv_push(fs->h, out, p);
+            if (r == 0)
+                r = extv_push(fs->h, dirty, p);
+        }
+    }
+    return r;
+}
+
+/* Encode one extent entry: key = first file block, big-endian. */
+static void enc_extent(struct tfs *fs, struct buf *b, const struct ext *e, bool remove)
+{
+    u8 key[8];
+
+    put_be64(key, e->fblk);
+    enc_key(fs->h, b, key, 8);
+    if (remove == true) {
+        enc_u8(fs->h, b, KIND_REMOVE);
+        return;
+    }
+    enc_u8(fs->h, b, VALUE_TUPLE);
+    enc_varint(fs->h, b, 2);
+    enc_key(fs->h, b, "block", 5);
+    enc_u8(fs->h, b, VALUE_U64);
+    enc_varint(fs->h, b, e->dblk);
+    enc_key(fs->h, b, "blocks", 6);
+    enc_u8(fs->h, b, VALUE_U64);
+    enc_varint(fs->h, b, e->nblk);
+}
+
+/* The delta {"size": size (when set_size), "extents": {changed..., removed...}}. */
+static void enc_file_delta(struct tfs *fs, struct buf *b, bool set_size, u64 size,
+                           const struct ext *chg, size_t nchg, const struct ext *rm, size_t nrm)
+{
+    size_t k;
+
+    enc_varint(fs->h, b, (set_size == true ? 1 : 0) + (nchg + nrm > 0 ? 1 : 0));
+    if (set_size == true) {
+        enc_key(fs->h, b, "size", 4);
+        enc_u8(fs->h, b, VALUE_U64);
+        enc_varint(fs->h, b, size);
+    }
+    if (nchg + nrm == 0)
+        return;
+    enc_key(fs->h, b, "extents", 7);
+    enc_u8(fs->h, b, VALUE_TUPLE);
+    enc_varint(fs->h, b, nchg + nrm);
+    for (k = 0; k < nrm; k++)
+        enc_extent(fs, b, &rm[k], true);
+    for (k = 0; k < nchg; k++)
+        enc_extent(fs, b, &chg[k], false);
+}
+
+/* Replace o's extent cache with v (taking its memory). */
+static void ext_adopt(struct tfs *fs, struct obj *o, struct extv *v)
+{
+    ext_drop(fs, o);
+    o->ext = v->e;
+    o->next = v->n;
+    o->extcap = v->cap;
+    o->ext_valid = true;
+    v->e = NULL;
+    v->n = 0;
+    v->cap = 0;
+}
+
+/* Log a file delta and apply it to the tuple; on success o's cache becomes
+ * newext (when given). */
+static int commit_file(struct tfs *fs, struct obj *o, struct buf *b, struct extv *newext)
+{
+    int r = commit_update(fs, o, b);
+
+    if (r == 0 && newext != NULL)
+        ext_adopt(fs, o, newext);
+    return r;
+}
+
+/* Allocate blocks for the holes in [b0, b1).  0, -ENOSPC or -ENOMEM (nothing allocated). */
+static int alloc_range(struct tfs *fs, struct obj *o, u64 b0, u64 b1, struct extv *pieces)
+{
+    struct alloc_ctx a = { fs, pieces };
+    u64 holes = 0;
+    int r;
+
+    holes_walk(o, b0, b1, count_hole, &holes);
+    if (holes == 0)
+        return 0;
+    if (holes > data_avail(fs))
+        return -ENOSPC;
+    r = holes_walk(o, b0, b1, alloc_hole, &a);
+    if (r != 0)
+        free_pieces(fs, pieces);
+    return r;
+}
+
+/* -EOPNOTSUPP when [b0, b1) touches a compressed extent (not writable in place). */
+static int check_plain(const struct obj *o, u64 b0, u64 b1)
+{
+    size_t i;
+
+    for (i = ext_search(o, b0); i < o->next && o->ext[i].fblk < b1; i++) {
+        if (o->ext[i].flags != 0)
+            return -EOPNOTSUPP;
+    }
+    return 0;
+}
+
+long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
+{
+    struct obj *o;
+    struct extv pieces = { 0 }, merged = { 0 }, dirty = { 0 };
+    struct buf b = { 0 };
+    u64 end = off + len, size, b0, b1;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    if (len == 0)
+        return 0;
+    if (end < off || len > 0x7fffffffffffffffULL || end > TFS_MAX_FILE_BLOCKS * BS)
+        return -EFBIG;
+    b0 = off / BS;
+    b1 = (end + BS - 1) / BS;
+    size = tuple_get_u64(o->t, "size", 0);
+    r = check_plain(o, b0, b1);
+    if (r == 0)
+        r = alloc_range(fs, o, b0, b1, &pieces);
+    if (r == 0)
+        r = write_data(fs, o, &pieces, buf, off, end);
+    if (r == 0 && (pieces.n > 0 || end > size)) {
+        r = merge_pieces(fs, o, &pieces, &merged, &dirty);
+        if (r == 0) {
+            enc_file_delta(fs, &b, end > size, end, dirty.e, dirty.n, NULL, 0);
+            r = commit_file(fs, o, &b, pieces.n > 0 ? &merged : NULL);
+        }
+        buf_release(fs->h, &b);
+    }
+    if (r != 0)
+        free_pieces(fs, &pieces);
+    extv_release(fs->h, &pieces);
+    extv_release(fs->h, &merged);
+    extv_release(fs->h, &dirty);
+    return r != 0 ? r : (long)len;
+}
+
+/* Shrink o to size: trims the extent cache (into kept), lists the removed
+ * and trimmed extents, and the disk runs that become free. */
+static int shrink_plan(struct tfs *fs, const struct obj *o, u64 keep, struct extv *kept,
+                       struct extv *chg, struct extv *rm, struct extv *freed)
+{
+    size_t i;
+    int r = 0;
+
+    for (i = 0; i < o->next && r == 0; i++) {
+        struct ext e = o->ext[i];
+        if (e.fblk + e.nblk <= keep) {
+            r = extv_push(fs->h, kept, &e);
+        } else if (e.fblk >= keep) {
+            struct ext f = { 0, e.dblk, e.nblk, 0 };
+            r = extv_push(fs->h, rm, &e);
+            if (r == 0)
+                r = extv_push(fs->h, freed, &f);
+        } else if (e.flags != 0) {
+            r = -EOPNOTSUPP;
+        } else {
+            struct ext f = { 0, e.dblk + (keep - e.fblk), e.fblk + e.nblk - keep, 0 };
+            e.nblk = keep - e.fblk;
+            r = extv_push(fs->h, kept, &e);
+            if (r == 0)
+                r = extv_push(fs->h, chg, &e);
+            if (r == 0)
+                r = extv_push(fs->h, freed, &f);
+        }
+    }
+    return r;
+}
+
+/* Zero the bytes of the block holding size that lie past it (the invariant
+ * that allocated bytes past "size" read as zero). */
+static int zero_tail(struct tfs *fs, const struct obj *o, u64 size)
+{
+    size_t i = ext_search(o, size / BS);
+    const struct ext *e = i < o->next ? &o->ext[i] : NULL;
+
+    if (size % BS == 0 || e == NULL || e->fblk > size / BS || e->flags != 0)
+        return 0;
+    return io_write(fs, e->dblk * BS + (size - e->fblk * BS), fs->zero, BS - size % BS);
+}
+
+int tfs_truncate(struct tfs *fs, u64 id, u64 size)
+{
+    struct obj *o;
+    struct extv kept = { 0 }, chg = { 0 }, rm = { 0 }, freed = { 0 };
+    struct buf b = { 0 };
+    size_t k;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    if (size > TFS_MAX_FILE_BLOCKS * BS)
+        return -EFBIG;
+    if (size == tuple_get_u64(o->t, "size", 0) && tuple_get(o->t, "size") != NULL)
+        return 0;
+    r = shrink_plan(fs, o, (size + BS - 1) / BS, &kept, &chg, &rm, &freed);
+    if (r == 0)
+        r = zero_tail(fs, o, size);
+    if (r == 0) {
+        enc_file_delta(fs, &b, true, size, chg.e, chg.n, rm.e, rm.n);
+        r = commit_file(fs, o, &b, rm.n + chg.n > 0 ? &kept : NULL);
+        buf_release(fs->h, &b);
+    }
+    for (k = 0; r == 0 && k < freed.n; k++)
+        range_add(&fs->freeing, freed.e[k].dblk, freed.e[k].nblk);
+    extv_release(fs->h, &kept);
+    extv_release(fs->h, &chg);
+    extv_release(fs->h, &rm);
+    extv_release(fs->h, &freed);
+    return r;
+}
+
+int tfs_delete(struct tfs *fs, u64 id)
+{
+    struct obj *o = obj_find(fs, id);
+    size_t i;
+    int r;
+
+    if (id == TFS_ID_ROOT || id == TFS_ID_MANIFEST)
+        return -EPERM;
+    if (o == NULL)
+        return -ENOENT;
+    if (o->ext_valid == false && ext_build(fs, o, false) != 0)
+        return -ENOMEM;
+    r = log_append(fs, REC_DELETE, id, NULL);
+    if (r != 0)
+        return r;
+    for (i = 0; i < o->next; i++)
+        range_add(&fs->freeing, o->ext[i].dblk, o->ext[i].nblk);
+    obj_remove(fs, id);
+    return 0;
+}

@@ -1,0 +1,710 @@
+/*
+ * test_tfs.c - the TFS volume format over an in-memory disk: format, build a
+ * tree, write, sync, remount and compare byte for byte; holes and partial
+ * blocks; truncate and delete; torn/corrupt records; corrupt and truncated
+ * superblocks; random mutations (which must never crash); ENOSPC on a tiny
+ * volume; ENOMEM during mount; I/O errors during sync.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include "testutil.h"
+
+#define MiB (1024 * 1024)
+
+static struct test_heap th;
+static struct memdisk md;
+static struct tfs_io io;
+
+static int setup(void **state)
+{
+    (void)state;
+    test_heap_init(&th);
+    memdisk_init(&md, 8 * MiB);
+    io = memdisk_io(&md);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(md.p);
+    assert_int_equal(th.live, 0);      /* nothing leaked */
+    return 0;
+}
+
+/* Deterministic pseudo-random bytes. */
+static u64 rng_state = 88172645463325252ULL;
+static u64 rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static unsigned char *pattern(size_t n, unsigned seed)
+{
+    unsigned char *p = malloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ (i >> 5));
+    return p;
+}
+
+static struct tfs *mount(void)
+{
+    struct tfs *fs = NULL;
+    char err[200];
+    int r = tfs_open(&th.h, &io, &fs, err, sizeof(err));
+    if (r != 0)
+        print_error("mount failed: %d %s\n", r, err);
+    assert_int_equal(r, 0);
+    return fs;
+}
+
+static u64 mkobj(struct tfs *fs, u64 mode, const char *target)
+{
+    struct tuple *t = tuple_new(&th.h);
+    assert_non_null(t);
+    assert_int_equal(tuple_set_u64(t, "mode", mode), 0);
+    if ((mode & TFS_S_IFMT) == TFS_S_IFDIR)
+        assert_non_null(tuple_child(t, "children"));
+    if (target != NULL)
+        assert_int_equal(tuple_set_str(t, "target", target), 0);
+    u64 id = tfs_create(fs, t);
+    assert_true(id > TFS_ID_ROOT);
+    return id;
+}
+
+static void check_file(struct tfs *fs, u64 id, const unsigned char *want, size_t n)
+{
+    unsigned char *got = malloc(n + 100);
+    assert_int_equal(tfs_read(fs, id, got, n + 100, 0), (long)n);
+    assert_memory_equal(got, want, n);
+    free(got);
+}
+
+static void test_format_empty(void **state)
+{
+    struct tfs *fs;
+    u64 total, freeb;
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    assert_non_null(tfs_manifest(fs));
+    tfs_close(fs);
+    fs = mount();
+    struct tuple *root = tfs_get(fs, TFS_ID_ROOT);
+    assert_non_null(root);
+    assert_int_equal(tuple_get_u64(root, "mode", 0) & TFS_S_IFMT, TFS_S_IFDIR);
+    assert_non_null(tfs_manifest(fs));
+    assert_null(tfs_get(fs, 3));
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "x", 1), 0);
+    tfs_statfs(fs, &total, &freeb);
+    assert_int_equal(total, 8 * MiB / TFS_BLOCK_SIZE);
+    assert_true(freeb > total - 300 && freeb < total);
+    assert_true(md.flushes > 0);
+    tfs_close(fs);
+}
+
+static void test_tree_roundtrip(void **state)
+{
+    struct tfs *fs;
+    (void)state;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 bin = mkobj(fs, TFS_S_IFDIR | 0755, NULL);
+    u64 f1 = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    u64 f2 = mkobj(fs, TFS_S_IFREG | 0755, NULL);
+    u64 ln = mkobj(fs, TFS_S_IFLNK | 0777, "bin/prog");
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "bin", bin), 0);
+    assert_int_equal(tfs_link(fs, bin, "prog", f2), 0);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "hello.txt", f1), 0);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "link", ln), 0);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "link", ln), -EEXIST);
+    assert_int_equal(tfs_link(fs, f1, "x", ln), -ENOTDIR);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "a/b", ln), -EINVAL);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "..", ln), -EINVAL);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "", ln), -EINVAL);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "zz", 999), -ENOENT);
+    assert_int_equal(tfs_write(fs, f1, "hello, world\n", 13, 0), 13);
+    unsigned char *big = pattern(200000, 1);
+    assert_int_equal(tfs_write(fs, f2, big, 200000, 0), 200000);
+    assert_int_equal(tfs_set_u64(fs, f2, "mtime", 1234567890123ULL), 0);
+    assert_int_equal(tfs_set_bytes(fs, TFS_ID_MANIFEST, "program", "/bin/prog", 9), 0);
+    struct tuple *args = tuple_new(&th.h);
+    tuple_set_str(args, "0", "prog");
+    tuple_set_str(args, "1", "--flag");
+    assert_int_equal(tfs_set_tuple(fs, TFS_ID_MANIFEST, "arguments", args), 0);
+    tuple_free(args);
+    assert_int_equal(tfs_write(fs, bin, "x", 1, 0), -EISDIR);
+    assert_int_equal(tfs_read(fs, 777, big, 1, 0), -ENOENT);
+    assert_int_equal(tfs_set_bytes(fs, f1, "extents", "x", 1), -EINVAL);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+
+    fs = mount();
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "bin", 3), bin);
+    assert_int_equal(tfs_lookup(fs, bin, "prog", 4), f2);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "hello.txt", 9), f1);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "link", 4), ln);
+    assert_string_equal(tuple_get_str(tfs_get(fs, ln), "target"), "bin/prog");
+    check_file(fs, f1, (const unsigned char *)"hello, world\n", 13);
+    check_file(fs, f2, big, 200000);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f2), "size", 0), 200000);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f2), "mtime", 0), 1234567890123ULL);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f2), "mode", 0), TFS_S_IFREG | 0755);
+    struct tuple *m = tfs_manifest(fs);
+    assert_string_equal(tuple_get_str(m, "program"), "/bin/prog");
+    assert_string_equal(tuple_get_str(tuple_get_tuple(m, "arguments"), "1"), "--flag");
+    /* the next id continues after the replayed ones */
+    u64 f3 = mkobj(fs, TFS_S_IFREG | 0600, NULL);
+    assert_true(f3 > ln);
+    /* short reads past the end, reads at offsets */
+    unsigned char b[10];
+    assert_int_equal(tfs_read(fs, f1, b, 10, 7), 6);
+    assert_memory_equal(b, "world\n", 6);
+    assert_int_equal(tfs_read(fs, f1, b, 10, 13), 0);
+    assert_int_equal(tfs_read(fs, f1, b, 10, 1000), 0);
+    free(big);
+    tfs_close(fs);
+}
+
+static void test_large_file(void **state)
+{
+    struct tfs *fs;
+    size_t n = 5 * MiB + 12345, pos = 0;
+    unsigned char *data = pattern(n, 2), *got = malloc(n);
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "big", f);
+    while (pos < n) {                  /* odd chunk sizes: many partial blocks */
+        size_t c = 1 + rnd() % 70000;
+        c = MIN(n - pos, c);
+        assert_int_equal(tfs_write(fs, f, data + pos, c, pos), (long)c);
+        pos += c;
+    }
+    /* appends land on contiguous blocks: the extents merge */
+    assert_true(tuple_count(tuple_get_tuple(tfs_get(fs, f), "extents")) <= 2);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    memset(got, 0xaa, n);
+    for (pos = 0; pos < n;) {
+        size_t c = 1 + rnd() % 300000;
+        c = MIN(n - pos, c);
+        assert_int_equal(tfs_read(fs, f, got + pos, c, pos), (long)c);
+        pos += c;
+    }
+    assert_memory_equal(got, data, n);
+    tfs_close(fs);
+    free(data);
+    free(got);
+}
+
+static void test_holes_and_overwrite(void **state)
+{
+    struct tfs *fs;
+    unsigned char buf[20000], zero[20000];
+    (void)state;
+
+    memset(zero, 0, sizeof(zero));
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    assert_int_equal(tfs_write(fs, f, "abc", 3, 100), 3);
+    assert_int_equal(tfs_write(fs, f, "XYZ", 3, 1000000 + 5), 3);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f), "size", 0), 1000008);
+    /* overwrite in place across the first block, then a partial block in a hole */
+    assert_int_equal(tfs_write(fs, f, "12345", 5, 98), 5);
+    assert_int_equal(tfs_write(fs, f, "mid", 3, 500000), 3);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, buf, 200, 0), 200);
+    assert_memory_equal(buf, zero, 98);
+    assert_memory_equal(buf + 98, "12345", 5);
+    assert_memory_equal(buf + 103, zero, 97);
+    assert_int_equal(tfs_read(fs, f, buf, 20000, 490000), 20000);
+    assert_memory_equal(buf, zero, 10000);
+    assert_memory_equal(buf + 10000, "mid", 3);
+    assert_memory_equal(buf + 10003, zero, 20000 - 10003);
+    assert_int_equal(tfs_read(fs, f, buf, 100, 1000000), 8);
+    assert_memory_equal(buf, zero, 5);
+    assert_memory_equal(buf + 5, "XYZ", 3);
+    /* a pure in-place overwrite logs nothing new */
+    long writes = md.writes;
+    assert_int_equal(tfs_write(fs, f, "Q", 1, 101), 1);
+    assert_int_equal(md.writes, writes + 1);
+    /* shrink into a block, grow again: the cut bytes read as zero */
+    assert_int_equal(tfs_truncate(fs, f, 101), 0);
+    assert_int_equal(tfs_set_u64(fs, f, "size", 5000), 0);
+    assert_int_equal(tfs_read(fs, f, buf, 5000, 0), 5000);
+    assert_memory_equal(buf + 98, "123", 3);
+    assert_memory_equal(buf + 101, zero, 5000 - 101);
+    assert_int_equal(tfs_write(fs, f, "end", 3, 4000), 3);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, buf, 6000, 0), 5000);
+    assert_memory_equal(buf + 98, "123", 3);
+    assert_memory_equal(buf + 101, zero, 4000 - 101);
+    assert_memory_equal(buf + 4000, "end", 3);
+    assert_memory_equal(buf + 4003, zero, 997);
+    tfs_close(fs);
+}
+
+static void test_metadata_ops(void **state)
+{
+    struct tfs *fs;
+    u64 total, free0, free1, free2;
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    tfs_statfs(fs, &total, &free0);
+    u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    u64 g = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "f", f);
+    tfs_link(fs, TFS_ID_ROOT, "g", g);
+    unsigned char *d = pattern(1 * MiB, 3);
+    assert_int_equal(tfs_write(fs, f, d, MiB, 0), MiB);
+    tfs_statfs(fs, &total, &free1);
+    assert_true(free1 <= free0 - 256);
+    assert_int_equal(tfs_set_bytes(fs, g, "note", "x", 1), 0);
+    assert_int_equal(tfs_remove_key(fs, g, "note"), 0);
+    assert_int_equal(tfs_remove_key(fs, g, "note"), -ENOENT);
+    assert_int_equal(tfs_unlink(fs, TFS_ID_ROOT, "f"), 0);
+    assert_int_equal(tfs_unlink(fs, TFS_ID_ROOT, "f"), -ENOENT);
+    assert_int_equal(tfs_delete(fs, f), 0);
+    assert_int_equal(tfs_delete(fs, f), -ENOENT);
+    assert_int_equal(tfs_delete(fs, TFS_ID_ROOT), -EPERM);
+    assert_int_equal(tfs_truncate(fs, g, 0), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_statfs(fs, &total, &free2);
+    assert_true(free2 >= free1 + 256);
+    tfs_close(fs);
+    fs = mount();
+    assert_null(tfs_get(fs, f));
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "f", 1), 0);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "g", 1), g);
+    assert_null(tuple_get(tfs_get(fs, g), "note"));
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free1, free2);    /* freed blocks are free after remount too */
+    free(d);
+    tfs_close(fs);
+}
+
+/* Offset of the first occurrence of s in the image. */
+static size_t find_in_image(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= md.size; i++) {
+        if (memcmp(md.p + i, s, n) == 0)
+            return i;
+    }
+    fail_msg("%s not in image", s);
+    return 0;
+}
+
+static void test_corrupt_record(void **state)
+{
+    struct tfs *fs;
+    char name[32];
+    u64 id[6];
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    for (int i = 0; i < 6; i++) {
+        id[i] = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+        snprintf(name, sizeof(name), "file_%d", i);
+        assert_int_equal(tfs_link(fs, TFS_ID_ROOT, name, id[i]), 0);
+        assert_int_equal(tfs_write(fs, id[i], name, strlen(name), 0), (long)strlen(name));
+        assert_int_equal(tfs_sync(fs), 0);
+    }
+    tfs_close(fs);
+    md.p[find_in_image("file_3") + 2] ^= 0x10;   /* torn/corrupt link record of file_3 */
+    fs = mount();
+    for (int i = 0; i < 6; i++) {
+        snprintf(name, sizeof(name), "file_%d", i);
+        assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, name, 6), i < 3 ? id[i] : 0);
+    }
+    assert_non_null(tfs_get(fs, id[3]));        /* created before the bad record */
+    assert_null(tfs_get(fs, id[4]));
+    /* the log continues from the bad record: new work survives a remount */
+    u64 n = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "after", n), 0);
+    assert_int_equal(tfs_write(fs, n, "ok", 2, 0), 2);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "after", 5), n);
+    check_file(fs, n, (const unsigned char *)"ok", 2);
+    check_file(fs, id[2], (const unsigned char *)"file_2", 6);
+    tfs_close(fs);
+}
+
+static void test_corrupt_superblock(void **state)
+{
+    struct tfs *fs = NULL;
+    char err[200];
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, NULL), 0);
+    md.p[20] ^= 1;                                /* inside the uuid */
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EUCLEAN);
+    assert_non_null(strstr(err, "superblock"));
+    assert_non_null(strstr(err, "byte offset 124"));
+    md.p[20] ^= 1;
+    md.p[0] ^= 1;
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "magic"));
+    assert_non_null(strstr(err, "byte offset 0"));
+    md.p[0] ^= 1;
+    md.p[8] = 9;                                  /* version */
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "version 9"));
+    md.p[8] = 1;
+    fs = mount();
+    tfs_close(fs);
+    /* first log segment header damaged */
+    md.p[4096 + 30] ^= 0xff;
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EUCLEAN);
+    assert_non_null(strstr(err, "byte offset 4096"));
+}
+
+static void test_truncated_image(void **state)
+{
+    struct tfs *fs = NULL;
+    char err[200];
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, NULL), 0);
+    io.size = md.size / 2;
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EUCLEAN);
+    assert_non_null(strstr(err, "truncated"));
+    io.size = 100;
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "too small"));
+    io.size = 0;
+    assert_int_equal(tfs_open(&th.h, &io, &fs, err, sizeof(err)), -EINVAL);
+    /* a larger device than the volume is fine */
+    io.size = md.size;
+    struct tfs_io small = io;
+    small.size = md.size / 2;
+    assert_int_equal(tfs_format(&th.h, &small, NULL), 0);
+    fs = mount();
+    u64 total;
+    tfs_statfs(fs, &total, NULL);
+    assert_int_equal(total, md.size / 2 / TFS_BLOCK_SIZE);
+    tfs_close(fs);
+    assert_int_equal(tfs_format(&th.h, &small, &fs), 0);
+    tfs_close(fs);
+    small.size = 7 * 4096;
+    assert_int_equal(tfs_format(&th.h, &small, &fs), -ENOSPC);
+}
+
+/* Build a small image with a few files into md. */
+static void build_sample(void)
+{
+    struct tfs *fs;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 d = mkobj(fs, TFS_S_IFDIR | 0755, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "d", d);
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+        snprintf(name, sizeof(name), "f%d", i);
+        tfs_link(fs, d, name, f);
+        unsigned char *p = pattern(3000 * i + 1, i);
+        tfs_write(fs, f, p, 3000 * i + 1, 0);
+        free(p);
+    }
+    tfs_set_bytes(fs, TFS_ID_MANIFEST, "program", "/d/f1", 5);
+    tfs_sync(fs);
+    tfs_close(fs);
+}
+
+/* Exercise a mounted (possibly damaged) volume; must not crash. */
+static void poke(struct tfs *fs)
+{
+    unsigned char buf[30000];
+    u64 d = tfs_lookup(fs, TFS_ID_ROOT, "d", 1);
+    for (int i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "f%d", i);
+        u64 f = tfs_lookup(fs, d, name, strlen(name));
+        tfs_read(fs, f, buf, sizeof(buf), 0);
+        tfs_read(fs, f, buf, 100, 5000);
+    }
+    u64 n = tfs_create(fs, tuple_new(&th.h));
+    if (n != 0) {
+        tfs_write(fs, n, buf, 5000, 3);
+        tfs_link(fs, TFS_ID_ROOT, "new", n);
+    }
+    tfs_sync(fs);
+}
+
+static void test_random_mutations(void **state)
+{
+    (void)state;
+    md.size = 512 * 1024;
+    io.size = md.size;
+    build_sample();
+    unsigned char *good = malloc(md.size);
+    memcpy(good, md.p, md.size);
+    int mounted = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        struct tfs *fs = NULL;
+        char err[200];
+        memcpy(md.p, good, md.size);
+        int k = 1 + (int)(rnd() % 8);
+        for (int j = 0; j < k; j++) {
+            size_t off = iter % 3 == 0 ? rnd() % md.size : rnd() % (3 * 4096 + 4096);
+            md.p[off] ^= (unsigned char)(1 + rnd() % 255);
+        }
+        int r = tfs_open(&th.h, &io, &fs, err, sizeof(err));
+        if (r == 0) {
+            mounted++;
+            poke(fs);
+            tfs_close(fs);
+            fs = NULL;
+            if (tfs_open(&th.h, &io, &fs, err, sizeof(err)) == 0)
+                tfs_close(fs);
+        } else {
+            assert_true(r == -EINVAL || r == -EUCLEAN || r == -EIO);
+            assert_true(strlen(err) > 10);
+        }
+        assert_int_equal(th.live, 0);
+    }
+    assert_true(mounted > 0);
+    free(good);
+}
+
+/* Records with valid CRCs but random payloads: the decoder must cope. */
+static void test_garbage_records(void **state)
+{
+    (void)state;
+    md.size = 512 * 1024;
+    io.size = md.size;
+    build_sample();
+    unsigned char *good = malloc(md.size), uuid[16];
+    memcpy(good, md.p, md.size);
+    memcpy(uuid, md.p + 16, 16);
+    u64 seg = 0;
+    memcpy(&seg, md.p + 40, 8);
+    for (int iter = 0; iter < 300; iter++) {
+        struct tfs *fs = NULL;
+        char err[200];
+        memcpy(md.p, good, md.size);
+        /* overwrite a record somewhere in the first records with random content */
+        size_t pos = seg + 64 + 8 * (rnd() % 64);
+        u32 len = (u32)(rnd() % 200);
+        unsigned char *r = md.p + pos;
+        memset(r, 0, 24);
+        r[4] = (unsigned char)len;
+        r[8] = (unsigned char)(1 + rnd() % 4);
+        u64 id = rnd() % 16;
+        memcpy(r + 16, &id, 8);
+        for (u32 i = 0; i < len; i++)
+            r[24 + i] = (unsigned char)(rnd() % 4 == 0 ? rnd() : rnd() % 8);
+        u32 crc = tfs_crc32(tfs_crc32(0, uuid, 16), r + 4, 20 + len);
+        memcpy(r, &crc, 4);
+        if (tfs_open(&th.h, &io, &fs, err, sizeof(err)) == 0) {
+            poke(fs);
+            tfs_close(fs);
+        }
+        assert_int_equal(th.live, 0);
+    }
+    free(good);
+}
+
+static void test_enospc(void **state)
+{
+    struct tfs *fs;
+    u64 ids[40];
+    size_t lens[40];
+    int n = 0;
+    long r = 0;
+    (void)state;
+
+    md.size = 64 * 1024;                          /* 16 blocks */
+    io.size = md.size;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    unsigned char *d = pattern(8192, 5);
+    for (n = 0; n < 40; n++) {
+        ids[n] = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+        char name[16];
+        snprintf(name, sizeof(name), "f%d", n);
+        assert_int_equal(tfs_link(fs, TFS_ID_ROOT, name, ids[n]), 0);
+        lens[n] = 3000 + (size_t)n * 700;
+        r = tfs_write(fs, ids[n], d, lens[n], 0);
+        if (r < 0)
+            break;
+        assert_int_equal(r, (long)lens[n]);
+    }
+    assert_int_equal(r, -ENOSPC);
+    assert_true(n >= 2);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, ids[n]), "size", 0), 0);
+    /* use up the last blocks one at a time */
+    u64 filler = mkobj(fs, TFS_S_IFREG | 0644, NULL), fsize = 0, freeb;
+    while ((r = tfs_write(fs, filler, d, 4096, fsize)) == 4096)
+        fsize += 4096;
+    assert_int_equal(r, -ENOSPC);
+    tfs_statfs(fs, NULL, &freeb);
+    assert_int_equal(freeb, 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    for (int i = 0; i < n; i++)
+        check_file(fs, ids[i], d, lens[i]);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, filler), "size", 0), fsize);
+    /* free one file, sync, and the space is usable again */
+    assert_int_equal(tfs_delete(fs, ids[0]), 0);
+    assert_int_equal(tfs_write(fs, ids[n], d, 2000, 0), -ENOSPC);   /* not before sync */
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(tfs_write(fs, ids[n], d, 2000, 0), 2000);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    check_file(fs, ids[n], d, 2000);
+    /* metadata keeps going until the log segments run out, then ENOSPC too */
+    int i, rc = 0;
+    for (i = 0; i < 100000 && rc == 0; i++)
+        rc = tfs_set_u64(fs, TFS_ID_MANIFEST, "counter", (u64)i);
+    assert_int_equal(rc, -ENOSPC);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tuple_get_u64(tfs_manifest(fs), "counter", 0), (u64)(i - 2));
+    check_file(fs, ids[1], d, lens[1]);
+    tfs_close(fs);
+    free(d);
+}
+
+static void test_many_segments(void **state)
+{
+    struct tfs *fs;
+    char name[32];
+    (void)state;
+
+    md.size = 2 * MiB;                            /* 4-block (16 KiB) segments */
+    io.size = md.size;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 d = mkobj(fs, TFS_S_IFDIR | 0755, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "d", d);
+    for (int i = 0; i < 2000; i++) {
+        snprintf(name, sizeof(name), "entry-%04d", i);
+        u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+        assert_int_equal(tfs_link(fs, d, name, f), 0);
+        if (i % 500 == 0)
+            assert_int_equal(tfs_sync(fs), 0);
+    }
+    struct tuple *big = tuple_new(&th.h);     /* a record bigger than a segment */
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof(name), "VAR_%d", i);
+        tuple_set_str(big, name, "some environment value");
+    }
+    assert_int_equal(tfs_set_tuple(fs, TFS_ID_MANIFEST, "environment", big), 0);
+    tuple_free(big);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tuple_count(tuple_get_tuple(tfs_get(fs, d), "children")), 2000);
+    assert_true(tfs_lookup(fs, d, "entry-1999", 10) != 0);
+    assert_int_equal(tuple_count(tuple_get_tuple(tfs_manifest(fs), "environment")), 3000);
+    tfs_close(fs);
+}
+
+static void test_enomem_mount(void **state)
+{
+    struct tfs *fs = NULL;
+    char err[200];
+    int r = -ENOMEM;
+    long k;
+    (void)state;
+
+    build_sample();
+    for (k = 0; k < 100000 && r == -ENOMEM; k++) {
+        th.fail_after = k;
+        r = tfs_open(&th.h, &io, &fs, err, sizeof(err));
+        th.fail_after = -1;
+        if (r == -ENOMEM)
+            assert_int_equal(th.live, 0);
+    }
+    assert_int_equal(r, 0);
+    assert_true(k > 20);
+    tfs_close(fs);
+    /* ENOMEM while writing leaves the volume usable */
+    fs = mount();
+    u64 f = tfs_lookup(fs, tfs_lookup(fs, TFS_ID_ROOT, "d", 1), "f3", 2);
+    unsigned char *p = pattern(9001, 3);
+    th.fail_after = 0;
+    assert_int_equal(tfs_write(fs, f, p, 5000, 9001), -ENOMEM);
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "x", f), -ENOMEM);
+    th.fail_after = -1;
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    check_file(fs, f, p, 9001);
+    tfs_close(fs);
+    free(p);
+}
+
+static void test_io_errors(void **state)
+{
+    struct tfs *fs;
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "f", f);
+    md.fail_io = true;
+    assert_int_equal(tfs_sync(fs), -EIO);
+    assert_int_equal(tfs_write(fs, f, "abc", 3, 0), -EIO);
+    char b[4];
+    md.fail_io = false;
+    assert_int_equal(tfs_sync(fs), 0);       /* the pending records were kept */
+    assert_int_equal(tfs_write(fs, f, "abc", 3, 0), 3);
+    md.fail_io = true;
+    assert_int_equal(tfs_read(fs, f, b, 3, 0), -EIO);
+    md.fail_io = false;
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "f", 1), f);
+    check_file(fs, f, (const unsigned char *)"abc", 3);
+    tfs_close(fs);
+}
+
+static void test_crc32(void **state)
+{
+    (void)state;
+    assert_int_equal(tfs_crc32(0, "123456789", 9), 0xcbf43926);
+    assert_int_equal(tfs_crc32(tfs_crc32(0, "1234", 4), "56789", 5), 0xcbf43926);
+    assert_int_equal(tfs_crc32(0, "", 0), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_crc32, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_format_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tree_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_holes_and_overwrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metadata_ops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_superblock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_mutations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_segments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enomem_mount, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
