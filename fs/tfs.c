@@ -281,9 +281,47 @@ static long tfs_node_readlink(struct node n, char *buf, size_t cap)
     return (long)len;
 }
 
+/* Read-ahead window of an open TFS file: small reads (read(2) in 4-8 KiB
+ * steps, page faults of file mappings) are served from one larger device
+ * read, since each device request costs far more than its bytes. */
+#define RA_SIZE (128 * 1024)
+struct readahead {
+    u64 off;                           /* file offset of data[0] */
+    size_t len;                        /* valid bytes */
+    u8 data[RA_SIZE];
+};
+
 static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
 {
-    return tfs_read(rootfs, f->node.id, buf, n, off);
+    struct readahead *ra = f->priv;
+    if (n >= RA_SIZE / 2)
+        return tfs_read(rootfs, f->node.id, buf, n, off);
+    if (ra == NULL) {
+        ra = f->priv = kmalloc(sizeof(*ra));
+        if (ra == NULL)
+            return tfs_read(rootfs, f->node.id, buf, n, off);
+        ra->len = 0;
+    }
+    if (off < ra->off || off + n > ra->off + ra->len) {
+        u64 size = tuple_get_u64(obj(f->node), "size", 0);
+        if (off >= size)
+            return 0;
+        long r = tfs_read(rootfs, f->node.id, ra->data, RA_SIZE, off);
+        if (r < 0) {
+            ra->len = 0;
+            return r;
+        }
+        ra->off = off;
+        ra->len = (size_t)r;
+    }
+    size_t k = clip_read(ra->off + ra->len, off, n);
+    memcpy(buf, ra->data + (off - ra->off), k);
+    return (long)k;
+}
+
+static void tfs_file_release(struct file *f)
+{
+    kfree(f->priv);
 }
 
 static long tfs_file_size(struct file *f)
@@ -294,6 +332,7 @@ static long tfs_file_size(struct file *f)
 static const struct file_ops tfs_file_fops = {
     .read = tfs_file_read,
     .size = tfs_file_size,
+    .release = tfs_file_release,
 };
 
 extern const struct file_ops vfs_dir_fops;
