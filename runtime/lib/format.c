@@ -76,7 +76,7 @@ static void emit_int(struct sink *s, const struct spec *sp, u64 v, bool neg, int
         prefix = "+";
     else if (sp->space && base == 10)
         prefix = " ";
-    else if (sp->alt && base == 16 && n > 0 && tmp[sizeof(tmp) - 1] != '0')
+    else if (sp->alt && base == 16 && n > 0 && !(n == 1 && tmp[sizeof(tmp) - 1] == '0'))
         prefix = upper ? "0X" : "0x";
     else if (sp->alt && base == 8 && tmp[sizeof(tmp) - n] != '0')
         prefix = "0";
