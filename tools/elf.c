@@ -153,14 +153,14 @@ static int read_phdrs(const unsigned char *b, size_t len, struct elf_info *info,
                       char *err, size_t errlen)
 {
     const Elf64_Ehdr *eh = (const void *)b;
-    const Elf64_Phdr *ph = (const void *)(b + eh->e_phoff);
-    const Elf64_Phdr *dyn = NULL;
+    const Elf64_Phdr *ph, *dyn = NULL;
     unsigned n = eh->e_phnum;
     if (n == 0 || eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff % 8 != 0 ||
         !in_bounds(len, eh->e_phoff, (uint64_t)n * sizeof(Elf64_Phdr))) {
         snprintf(err, errlen, "malformed ELF (program headers missing or out of bounds)");
         return -ENOEXEC;
     }
+    ph = (const void *)(b + eh->e_phoff);
     for (unsigned i = 0; i < n; i++) {
         if (ph[i].p_type == PT_INTERP) {
             if (!in_bounds(len, ph[i].p_offset, ph[i].p_filesz) || ph[i].p_filesz == 0 ||

@@ -1,0 +1,269 @@
+/*
+ * test_cli_util.c - host-tool helpers: size parsing, guest path rules, the
+ * SOLO-EXIT line parser, the QEMU command line, ld.so.cache lookup, and a
+ * full image round trip (plan -> image_write -> image_open -> read back,
+ * manifest contents, symlink and ".." resolution).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "tools/util.h"
+#include "tools/vm.h"
+#include "tools/deps.h"
+#include "tools/image.h"
+
+static void test_parse_size(void **state)
+{
+    uint64_t v;
+    (void)state;
+    assert_int_equal(parse_size("4096", &v), 0);
+    assert_int_equal(v, 4096);
+    assert_int_equal(parse_size("64M", &v), 0);
+    assert_int_equal(v, 64ULL << 20);
+    assert_int_equal(parse_size("1G", &v), 0);
+    assert_int_equal(v, 1ULL << 30);
+    assert_int_equal(parse_size("2GiB", &v), 0);
+    assert_int_equal(v, 2ULL << 30);
+    assert_int_equal(parse_size("512k", &v), 0);
+    assert_int_equal(v, 512ULL << 10);
+    assert_int_equal(parse_size("1T", &v), 0);
+    assert_int_equal(v, 1ULL << 40);
+    assert_int_equal(parse_size("", &v), -1);
+    assert_int_equal(parse_size("M", &v), -1);
+    assert_int_equal(parse_size("-1", &v), -1);
+    assert_int_equal(parse_size("12Q", &v), -1);
+    assert_int_equal(parse_size("99999999999999T", &v), -1);
+    assert_int_equal(parse_size("99999999999999999999", &v), -1);
+}
+
+static void expect_guest(const char *in, const char *want)
+{
+    char *g = guest_path(in);
+    assert_string_equal(g, want);
+    free(g);
+}
+
+static void test_guest_path(void **state)
+{
+    (void)state;
+    expect_guest("./hello", "/hello");
+    expect_guest("hello", "/hello");
+    expect_guest("/usr/bin/python3", "/usr/bin/python3");
+    expect_guest("a//b/./c/", "/a/b/c");
+    expect_guest("../x", "/x");
+    expect_guest("a/../../b", "/b");
+    expect_guest("/", "/");
+    expect_guest(".", "/");
+    expect_guest("", "/");
+    char *j = path_join("/a/", "/b");
+    assert_string_equal(j, "/a/b");
+    free(j);
+}
+
+static void test_exit_line(void **state)
+{
+    int st = -1;
+    (void)state;
+    assert_true(vm_exit_line("SOLO-EXIT 0", 11, &st));
+    assert_int_equal(st, 0);
+    assert_true(vm_exit_line("SOLO-EXIT 255\r\n", 15, &st));
+    assert_int_equal(st, 255);
+    assert_false(vm_exit_line("SOLO-EXIT 256", 13, &st));
+    assert_false(vm_exit_line("SOLO-EXIT ", 10, &st));
+    assert_false(vm_exit_line("SOLO-EXIT 4x", 12, &st));
+    assert_false(vm_exit_line("xSOLO-EXIT 4", 12, &st));
+    assert_false(vm_exit_line("SOLO-EXIT 99999999999999999", 27, &st));
+}
+
+static bool has_arg(const struct strvec *av, const char *a)
+{
+    return strvec_contains(av, a);
+}
+
+static void test_qemu_argv(void **state)
+{
+    struct vm_opts o = { .kernel = "k.elf", .image = "i.img", .accel = "tcg", .mem = 1ULL << 30, .cpus = 2 };
+    struct strvec av = { NULL, 0 };
+    (void)state;
+    vm_argv(&o, "/usr/bin/qemu", "/dev/fd/3", "/dev/fd/4", "/dev/fd/5", &av);
+    assert_string_equal(av.v[0], "/usr/bin/qemu");
+    assert_true(has_arg(&av, "max"));
+    assert_true(has_arg(&av, "1024"));
+    assert_true(has_arg(&av, "-nodefaults"));
+    assert_true(has_arg(&av, "-no-reboot"));
+    assert_true(has_arg(&av, "isa-debug-exit,iobase=0xf4,iosize=4"));
+    assert_true(has_arg(&av, "virtio-blk-pci,drive=solo_disk,disable-legacy=on"));
+    assert_true(has_arg(&av, "file,id=solo_out,path=/dev/fd/3"));
+    assert_true(has_arg(&av, "k.elf"));
+    strvec_free(&av);
+    o.accel = "kvm";
+    vm_argv(&o, "q", "a", "b", "c", &av);
+    assert_true(has_arg(&av, "host"));
+    assert_false(has_arg(&av, "max"));
+    strvec_free(&av);
+    const char *a = accel_detect();
+    assert_true(strcmp(a, "tcg") == 0 || strcmp(a, "kvm") == 0);
+}
+
+/* A synthetic new-format ld.so.cache with two entries. */
+static void test_ldcache(void **state)
+{
+    unsigned char c[512];
+    (void)state;
+    memset(c, 0, sizeof(c));
+    memcpy(c, "glibc-ld.so.cache1.1", 20);
+    uint32_t n = 2, strlen_ = 100;
+    memcpy(c + 20, &n, 4);
+    memcpy(c + 24, &strlen_, 4);
+    const char *strs[] = { "libx.so.1", "/lib32/libx.so.1", "libx.so.1", "/opt/x/libx.so.1" };
+    uint32_t off = 48 + 2 * 24, keys[4];
+    for (int i = 0; i < 4; i++) {
+        keys[i] = off;
+        strcpy((char *)c + off, strs[i]);
+        off += (uint32_t)strlen(strs[i]) + 1;
+    }
+    int32_t flags32 = 0x0803, flags64 = 0x0303;   /* i386 entry first, then x86-64 */
+    memcpy(c + 48, &flags32, 4);
+    memcpy(c + 52, &keys[0], 4);
+    memcpy(c + 56, &keys[1], 4);
+    memcpy(c + 72, &flags64, 4);
+    memcpy(c + 76, &keys[2], 4);
+    memcpy(c + 80, &keys[3], 4);
+    char *p = ldcache_lookup(c, off, "libx.so.1");
+    assert_non_null(p);
+    assert_string_equal(p, "/opt/x/libx.so.1");
+    free(p);
+    assert_null(ldcache_lookup(c, off, "liby.so"));
+    assert_null(ldcache_lookup(c, 30, "libx.so.1"));          /* truncated */
+    n = 0x7fffffff;
+    memcpy(c + 20, &n, 4);
+    assert_null(ldcache_lookup(c, off, "libx.so.1"));         /* count beyond the file */
+    assert_null(ldcache_lookup("garbage", 7, "libx.so.1"));
+}
+
+static void test_plan_replace(void **state)
+{
+    struct image_plan p;
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    for (int i = 0; i < 300; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "/d/%d", i);
+        plan_add_dir(&p, name, 0700, 0);
+    }
+    plan_add_symlink(&p, "/d/7", "target");
+    assert_int_equal(p.n, 300);
+    const struct img_entry *e = plan_find(&p, "/d/7");
+    assert_non_null(e);
+    assert_int_equal(e->kind, IMG_SYMLINK);
+    assert_string_equal(e->target, "target");
+    assert_non_null(plan_find(&p, "/d/299"));
+    assert_null(plan_find(&p, "/d/300"));
+    plan_free(&p);
+}
+
+/* Write a small image from real host files and read everything back. */
+static void test_image_roundtrip(void **state)
+{
+    char dir[] = "/tmp/solo-unit-XXXXXX", why[300];
+    struct image_plan p;
+    struct image img;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    char *f1 = path_join(dir, "prog"), *sub = path_join(dir, "tree"), *f2 = path_join(sub, "data.bin");
+    char *imgpath = path_join(dir, "x.img");
+    FILE *f = fopen(f1, "w");
+    fputs("#!fake program\n", f);
+    fclose(f);
+    chmod(f1, 0751);
+    mkdir(sub, 0750);
+    unsigned char *big = malloc(3 << 20);
+    for (size_t i = 0; i < (3u << 20); i++)
+        big[i] = (unsigned char)(i * 7 + i / 4096);
+    f = fopen(f2, "w");
+    fwrite(big, 1, 3 << 20, f);
+    fclose(f);
+    char *lnk = path_join(sub, "link");
+    assert_int_equal(symlink("data.bin", lnk), 0);
+    free(lnk);
+
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(plan_add_file(&p, f1, "/bin/prog", why, sizeof(why)), 0);
+    assert_int_equal(plan_add_tree(&p, sub, "/srv/tree", why, sizeof(why)), 0);
+    assert_int_equal(plan_add_file(&p, "/nonexistent", "/x", why, sizeof(why)), -ENOENT);
+    p.program = xstrdup("/bin/prog");
+    strvec_push(&p.argv, "prog");
+    strvec_push(&p.argv, "arg 1");
+    strvec_push(&p.env, "A=b=c");
+    p.cwd = xstrdup("/srv");
+    p.has_tty = true;
+    p.tty = 6;
+    assert_int_equal(image_write(&p, imgpath, 0, false, why, sizeof(why)), 0);
+
+    assert_int_equal(image_open(imgpath, false, &img, why, sizeof(why)), 0);
+    struct tuple *m = tfs_manifest(img.fs);
+    assert_string_equal(tuple_get_str(m, "program"), "/bin/prog");
+    assert_string_equal(tuple_get_str(m, "cwd"), "/srv");
+    assert_int_equal(tuple_get_u64(m, "tty", 99), 6);
+    assert_string_equal(tuple_get_str(tuple_get_tuple(m, "arguments"), "1"), "arg 1");
+    assert_string_equal(tuple_get_str(tuple_get_tuple(m, "environment"), "A"), "b=c");
+    u64 id = image_resolve(&img, "/bin/prog", true);
+    assert_int_not_equal(id, 0);
+    assert_int_equal(tuple_get_u64(tfs_get(img.fs, id), "mode", 0), S_IFREG | 0751);
+    u64 tid = image_resolve(&img, "/srv/tree", true);
+    assert_int_equal(tuple_get_u64(tfs_get(img.fs, tid), "mode", 0), S_IFDIR | 0750);
+    u64 did = image_resolve(&img, "/srv/./tree/../tree/link", true);
+    assert_int_equal(did, image_resolve(&img, "/srv/tree/data.bin", true));
+    assert_int_not_equal(image_resolve(&img, "/srv/tree/link", false), did);
+    assert_int_equal(image_resolve(&img, "/srv/tree/nope", true), 0);
+    assert_int_equal(image_resolve(&img, "/bin/prog/x", true), 0);
+    unsigned char *back = malloc(3 << 20);
+    assert_int_equal(tfs_read(img.fs, did, back, 3 << 20, 0), 3 << 20);
+    assert_memory_equal(back, big, 3 << 20);
+    image_close(&img);
+
+    assert_int_equal(image_set_manifest_u64(imgpath, "tty", 1, why, sizeof(why)), 0);
+    assert_int_equal(image_open(imgpath, false, &img, why, sizeof(why)), 0);
+    assert_int_equal(tuple_get_u64(tfs_manifest(img.fs), "tty", 99), 1);
+    image_close(&img);
+
+    /* Too small: a clean -ENOSPC and no file left behind. */
+    assert_int_equal(image_write(&p, imgpath, 1 << 20, false, why, sizeof(why)), -ENOSPC);
+    assert_non_null(strstr(why, "--size"));
+    assert_int_not_equal(access(imgpath, F_OK), 0);
+    /* Not an image. */
+    assert_true(image_open(f1, false, &img, why, sizeof(why)) < 0);
+    assert_non_null(strstr(why, "not a valid solo image"));
+
+    plan_free(&p);
+    free(back);
+    free(big);
+    char *cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(f1);
+    free(f2);
+    free(sub);
+    free(imgpath);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_guest_path),
+        cmocka_unit_test(test_exit_line),
+        cmocka_unit_test(test_qemu_argv),
+        cmocka_unit_test(test_ldcache),
+        cmocka_unit_test(test_plan_replace),
+        cmocka_unit_test(test_image_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
