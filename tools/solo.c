@@ -5,6 +5,7 @@
  * (what goes into an image), image.c (writing it), vm.c (booting it) and
  * fscmd.c (reading it back).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,17 @@ static char *find_kernel(const char *opt)
     return path_join(self, "kernel.elf");
 }
 
+static const char *volatile cleanup_path;
+
+/* A signal while the temporary image is being written: remove it, then die of the signal. */
+static void cleanup_and_die(int sig)
+{
+    if (cleanup_path != NULL)
+        unlink(cleanup_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* Write the plan to a fresh temporary image; its path or NULL (message printed). */
 static char *temp_image(struct image_plan *plan, uint64_t size)
 {
@@ -228,8 +240,13 @@ static char *temp_image(struct image_plan *plan, uint64_t size)
         return NULL;
     }
     close(fd);
+    cleanup_path = path;
+    signal(SIGINT, cleanup_and_die);
+    signal(SIGTERM, cleanup_and_die);
+    signal(SIGHUP, cleanup_and_die);
     if (image_write(plan, path, size, false, why, sizeof(why)) < 0) {
         errmsg("%s", why);
+        cleanup_path = NULL;
         free(path);
         return NULL;
     }
@@ -289,6 +306,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (tmp != NULL)
         unlink(tmp);
+    cleanup_path = NULL;
     free(tmp);
     free(kernel);
     plan_free(&plan);
