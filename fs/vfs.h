@@ -34,4 +34,10 @@ const char *vfs_exe_path(void);                /* absolute path of the program (
 typedef long (*vfs_gen_fn)(char *buf, size_t cap);
 int vfs_register_generated(const char *path, vfs_gen_fn gen);   /* 0 or -ENOMEM/-EEXIST */
 
+/* For mmap and /proc/self/maps (runtime/mm, syscalls/mm.c reference them
+ * weakly until they exist): the open flags of f (O_ACCMODE bits, O_PATH...,
+ * no O_CLOEXEC) and the canonical absolute path f was opened by, or NULL. */
+int file_flags(struct file *f);
+const char *file_path(struct file *f);
+
 #endif

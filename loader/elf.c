@@ -386,6 +386,16 @@ static void image_free(struct elf_image *img)
     kfree(img->interp);
 }
 
+/* AT_EXECFN: the name execve would have been given.  A shell passes the
+ * command as typed when it contains a slash (argv[0]), else the path it
+ * found, which is the program's path here. */
+static const char *exec_name(const char *path, int argc, char *const argv[])
+{
+    if (argc > 0 && strchr(argv[0], '/') != NULL)
+        return argv[0];
+    return path;
+}
+
 int loader_exec(const char *path, int argc, char *const argv[], char *const envp[], u64 *entry, u64 *sp)
 {
     struct elf_image prog, interp;
@@ -406,7 +416,7 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
     }
     if (e == 0) {
         vm_brk_init(prog.bias + prog.hi);
-        e = build_stack(path, argc, argv, envp, &si, sp);
+        e = build_stack(exec_name(path, argc, argv), argc, argv, envp, &si, sp);
     }
     if (e == 0)
         *entry = start;

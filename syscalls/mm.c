@@ -17,6 +17,12 @@
 
 #pragma weak fd_file
 #pragma weak file_size
+#pragma weak file_flags
+#pragma weak file_path
+
+#define O_ACCMODE 03
+#define O_WRONLY  01
+#define O_PATH    010000000
 
 #define MAP_SHARED          0x01
 #define MAP_PRIVATE         0x02
@@ -107,17 +113,22 @@ long sys_brk(u64 addr)
 
 /* ------------------------------------------------------------ mmap */
 
-/* Checks that depend on the file: 0 or -errno. */
+/* The open flags of f, or 0 (read-only) while the VFS has no accessor. */
+static int open_flags(struct file *f) { return file_flags != NULL ? file_flags(f) : 0; }
+
+/* Checks that depend on the file, in Linux's order: 0 or -errno. */
 static int check_file(struct file *f, u64 prot, u64 flags)
 {
     if ((flags & MAP_HUGETLB) != 0)
         return -EINVAL;
-    if (file_size(f) < 0)
-        return -ENODEV;               /* not a regular file: no mmap method */
     if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK) != 0)
         return -EOPNOTSUPP;
     if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) != 0)
+        return -EACCES;               /* no write-back: treated as not open for writing */
+    if ((open_flags(f) & O_ACCMODE) == O_WRONLY)
         return -EACCES;
+    if (file_size(f) < 0)
+        return -ENODEV;               /* not a regular file: no mmap method */
     return 0;
 }
 
@@ -151,7 +162,7 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
     u64 type = flags & MAP_TYPE;
     if ((off & PAGE_MASK_LOW) != 0)
         return -EINVAL;
-    if (!anon && (fd_file == NULL || (f = fd_file(fd)) == NULL))
+    if (!anon && (fd_file == NULL || (f = fd_file(fd)) == NULL || (open_flags(f) & O_PATH) != 0))
         return -EBADF;
     if (len == 0 || type < MAP_SHARED || type > MAP_SHARED_VALIDATE)
         return -EINVAL;
@@ -174,7 +185,8 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
         (u32)prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
         (type != MAP_PRIVATE ? VMR_SHARED : 0) | ((flags & MAP_GROWSDOWN) != 0 ? VMR_GROWSDOWN : 0) |
             ((flags & MAP_NORESERVE) != 0 ? VMR_NORESERVE : 0),
-        anon ? VM_ANON : VM_FILE, f, anon ? 0 : off, ~0UL, NULL,
+        anon ? VM_ANON : VM_FILE, f, anon ? 0 : off, ~0UL,
+        anon || file_path == NULL ? NULL : file_path(f),
     };
     e = vm_map((u64)at, len, &a);
     if (e < 0)
