@@ -134,8 +134,9 @@ static void probe_function(struct pci_dev *pci)
 
 void drivers_init(void)
 {
+    u64 t0 = now_ns();
     int n = pci_scan();
     for (int i = 0; i < n; i++)
         probe_function(pci_get(i));
-    klog("drivers: %d PCI functions, %d block devices", n, ndevs);
+    klog("drivers: %d PCI functions, %d block devices (%lu us)", n, ndevs, (now_ns() - t0) / 1000);
 }

@@ -2,12 +2,13 @@
  * pci.c - PCI enumeration over configuration mechanism #1.  pci_scan() walks
  * the hierarchy depth-first from bus 0 (each function of a multi-function
  * host bridge at 00:00 is its own root bus; bridges lead to their secondary
- * bus), sizes every BAR and records the function in `devs`.  Firmware
- * (SeaBIOS under `qemu -kernel`) normally has assigned BAR addresses already;
- * a memory BAR left at 0 is given an address from a window above the highest
- * assigned one, below the IOAPIC/LAPIC area.
- * Invariants: devs[0..ndevs) are fully sized; a BAR's va is set only by
- * pci_map_bar and never changes afterwards.
+ * bus) and records each function in `devs`, reading only.  BARs are sized
+ * when a driver first asks for one (see pci.h).  Firmware (SeaBIOS under
+ * `qemu -kernel`) normally has assigned BAR addresses already; a memory BAR
+ * left at 0 is given the lowest free address in a window of the 32-bit PCI
+ * hole, below the IOAPIC/LAPIC area.
+ * Invariants: a BAR's fields are meaningful once `sized`; its va is set only
+ * by pci_map_bar and never changes afterwards.
  */
 #include "pci.h"
 
@@ -15,13 +16,12 @@
 #define CONFIG_DATA 0xcfc
 #define PCI_CLASS_BRIDGE 0x06
 #define PCI_SUBCLASS_PCI_BRIDGE 0x04
-#define MMIO_WINDOW_BASE 0xe0000000UL   /* fallback BAR window (QEMU's PCI hole) */
+#define MMIO_WINDOW_BASE 0xe0000000UL   /* fallback BAR window: in the PCI hole of pc and q35 */
 #define MMIO_WINDOW_END 0xfec00000UL    /* IOAPIC and LAPIC live above */
 
 static struct pci_dev devs[PCI_MAX_DEVICES];
 static int ndevs;
 static bool scanned;
-static u64 mmio_next;                   /* next free address for unassigned BARs */
 
 static u32 config_address(u8 bus, u8 slot, u8 func, u16 off)
 {
@@ -67,46 +67,55 @@ void pci_write8(const struct pci_dev *d, u16 off, u8 v)
     outb(CONFIG_DATA + (off & 3), v);
 }
 
-/* Size BAR n by writing all ones with decoding off; returns the slots used (1 or 2). */
-static int size_bar(struct pci_dev *d, int n)
+/* Size BAR n with decoding off (all ones written, mask read back, value
+ * restored) and fill in *b.  For a 64-bit BAR, slot n+1 is its upper half. */
+static void size_bar(struct pci_dev *d, int n, struct pci_bar *b)
 {
-    u16 off = PCI_BAR0 + 4 * n;
-    u32 lo = pci_read32(d, off);
-    struct pci_bar *b = &d->bar[n];
+    u16 off = PCI_BAR0 + 4 * n, cmd = pci_read16(d, PCI_COMMAND);
+    u32 lo = pci_read32(d, off), hi = 0, mask, mhi = 0xffffffffU;
 
+    pci_write16(d, PCI_COMMAND, cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
     pci_write32(d, off, 0xffffffffU);
-    u32 mask = pci_read32(d, off);
+    mask = pci_read32(d, off);
     pci_write32(d, off, lo);
-    if (mask == 0 || mask == 0xffffffffU)
-        return 1;
+    b->mem64 = (lo & 1) == 0 && ((lo >> 1) & 3) == 2 && n + 1 < PCI_NBARS;
+    if (b->mem64) {
+        hi = pci_read32(d, off + 4);
+        pci_write32(d, off + 4, 0xffffffffU);
+        mhi = pci_read32(d, off + 4);
+        pci_write32(d, off + 4, hi);
+    }
+    pci_write16(d, PCI_COMMAND, cmd);
+    b->sized = true;
+    if (mask == 0 || (mask == 0xffffffffU && !b->mem64))
+        return;                        /* not implemented */
     if ((lo & 1) != 0) {
         b->io = true;
         b->addr = lo & ~3U;
         b->size = (u16)~(mask & ~3U) + 1;
-        return 1;
+        return;
     }
-    u64 addr = lo & ~0xfU, full = (u64)(mask & ~0xfU) | 0xffffffff00000000UL;
-    if (((lo >> 1) & 3) == 2 && n + 1 < PCI_NBARS) {
-        u32 hi = pci_read32(d, off + 4);
-        pci_write32(d, off + 4, 0xffffffffU);
-        u32 mhi = pci_read32(d, off + 4);
-        pci_write32(d, off + 4, hi);
-        addr |= (u64)hi << 32;
-        full = ((u64)mhi << 32) | (mask & ~0xfU);
-        b->mem64 = true;
-    }
-    b->addr = addr;
-    b->size = ~full + 1;
-    return b->mem64 ? 2 : 1;
+    b->addr = ((u64)hi << 32) | (lo & ~0xfU);
+    b->size = ~(((u64)mhi << 32) | (mask & ~0xfU)) + 1;
 }
 
-static void size_bars(struct pci_dev *d)
+/* True when slot n holds the upper half of a 64-bit memory BAR in slot n-1. */
+static bool upper_half(const struct pci_dev *d, int n)
 {
-    u16 cmd = pci_read16(d, PCI_COMMAND);
-    pci_write16(d, PCI_COMMAND, cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
-    for (int n = 0; n < PCI_NBARS; n += size_bar(d, n))
-        ;
-    pci_write16(d, PCI_COMMAND, cmd);
+    if (n == 0)
+        return false;
+    u32 prev = pci_read32(d, PCI_BAR0 + 4 * (n - 1));
+    return (prev & 1) == 0 && ((prev >> 1) & 3) == 2 && !upper_half(d, n - 1);
+}
+
+struct pci_bar *pci_bar(struct pci_dev *d, int n)
+{
+    if (n < 0 || n >= PCI_NBARS || d->htype != 0 || upper_half(d, n))
+        return NULL;
+    struct pci_bar *b = &d->bar[n];
+    if (!b->sized)
+        size_bar(d, n, b);
+    return b;
 }
 
 static const char *class_name(const struct pci_dev *d)
@@ -141,10 +150,10 @@ static void add_function(u8 bus, u8 slot, u8 func, int depth)
         d->prog_if = (u8)(cls >> 8);
         d->subclass = (u8)(cls >> 16);
         d->class = (u8)(cls >> 24);
+        d->htype = htype;
         if (htype == 0) {
             d->subsys_device = pci_read16(d, PCI_SUBSYS_ID);
             d->irq_line = pci_read8(d, PCI_IRQ_LINE);
-            size_bars(d);
         }
         klog("pci %02x:%02x.%u %04x:%04x class %02x.%02x.%02x %s", bus, slot, func,
              d->vendor, d->device, d->class, d->subclass, d->prog_if, class_name(d));
@@ -176,25 +185,29 @@ static void scan_bus(u8 bus, int depth)
         scan_slot(bus, slot, depth);
 }
 
-/* Lowest address the fallback allocator may hand out: above every assigned memory BAR in the window. */
-static void init_mmio_window(void)
+/* True when [addr, addr+size) overlaps an assigned memory BAR of any device. */
+static bool bar_overlaps(u64 addr, u64 size)
 {
-    mmio_next = MMIO_WINDOW_BASE;
     for (int i = 0; i < ndevs; i++)
         for (int n = 0; n < PCI_NBARS; n++) {
-            struct pci_bar *b = &devs[i].bar[n];
-            if (b->size == 0 || b->io || b->addr < MMIO_WINDOW_BASE || b->addr >= MMIO_WINDOW_END)
+            struct pci_bar *b = pci_bar(&devs[i], n);
+            if (b == NULL || b->size == 0 || b->io || b->addr == 0)
                 continue;
-            if (b->addr + b->size > mmio_next)
-                mmio_next = b->addr + b->size;
+            if (addr < b->addr + b->size && b->addr < addr + size)
+                return true;
         }
+    return false;
 }
 
-/* Give an unassigned memory BAR an address in the fallback window.  0 or -ENOSPC. */
+/* Give an unassigned memory BAR the lowest free, naturally aligned address in
+ * the fallback window (bus 0 devices; bridge windows are not programmed).
+ * 0 or -ENOSPC. */
 static int assign_bar(struct pci_dev *d, int n)
 {
     struct pci_bar *b = &d->bar[n];
-    u64 addr = ALIGN_UP(mmio_next, b->size);
+    u64 addr = ALIGN_UP(MMIO_WINDOW_BASE, b->size);
+    while (addr + b->size <= MMIO_WINDOW_END && bar_overlaps(addr, b->size))
+        addr += b->size;
     if (addr + b->size > MMIO_WINDOW_END)
         return -ENOSPC;
     u16 cmd = pci_read16(d, PCI_COMMAND);
@@ -204,7 +217,6 @@ static int assign_bar(struct pci_dev *d, int n)
         pci_write32(d, PCI_BAR0 + 4 * n + 4, 0);
     pci_write16(d, PCI_COMMAND, cmd);
     b->addr = addr;
-    mmio_next = addr + b->size;
     klog("pci %02x:%02x.%u BAR%d assigned %lx (%lu KiB)", d->bus, d->slot, d->func, n,
          addr, b->size >> 10);
     return 0;
@@ -226,7 +238,6 @@ int pci_scan(void)
             if ((u16)raw_read32(0, 0, func, PCI_VENDOR_ID) != 0xffff)
                 scan_bus(func, 0);
     }
-    init_mmio_window();
     return ndevs;
 }
 
@@ -258,19 +269,45 @@ u8 pci_find_cap(const struct pci_dev *d, u8 id, u8 after)
 
 void *pci_map_bar(struct pci_dev *d, int n)
 {
-    if (n < 0 || n >= PCI_NBARS)
+    struct pci_bar *b = pci_bar(d, n);
+    if (b == NULL || b->size == 0 || b->io)
         return NULL;
-    struct pci_bar *b = &d->bar[n];
     if (b->va != NULL)
         return b->va;
-    if (b->size == 0 || b->io)
-        return NULL;
     if (b->addr == 0 && assign_bar(d, n) != 0) {
         klog("pci %02x:%02x.%u BAR%d: no address space left", d->bus, d->slot, d->func, n);
         return NULL;
     }
     b->va = ioremap(b->addr, b->size);
     return b->va;
+}
+
+/* The address firmware put in memory BAR n (0 if none), read without sizing. */
+static u64 bar_address(const struct pci_dev *d, int n)
+{
+    u32 lo = pci_read32(d, PCI_BAR0 + 4 * n);
+    if ((lo & 1) != 0)
+        return 0;
+    u64 addr = lo & ~0xfU;
+    if (((lo >> 1) & 3) == 2 && n + 1 < PCI_NBARS)
+        addr |= (u64)pci_read32(d, PCI_BAR0 + 4 * n + 4) << 32;
+    return addr;
+}
+
+void *pci_map_bar_range(struct pci_dev *d, int n, u64 off, u64 len)
+{
+    if (n < 0 || n >= PCI_NBARS || d->htype != 0 || upper_half(d, n) || len == 0)
+        return NULL;
+    u64 addr = d->bar[n].sized ? d->bar[n].addr : bar_address(d, n);
+    if (addr == 0 || d->bar[n].sized) {
+        struct pci_bar *b = pci_bar(d, n);
+        if (b->size == 0 || b->io || off > b->size || len > b->size - off)
+            return NULL;
+        if (b->addr == 0 && assign_bar(d, n) != 0)
+            return NULL;
+        addr = b->addr;
+    }
+    return ioremap(addr + off, len);
 }
 
 void pci_enable(struct pci_dev *d)

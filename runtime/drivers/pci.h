@@ -2,8 +2,9 @@
  * pci.h - PCI bus enumeration and configuration space access (configuration
  * mechanism #1, ports 0xCF8/0xCFC, which QEMU's pc and q35 machines both
  * provide).  pci_scan() walks bus 0 and every bus behind a PCI-PCI bridge
- * once at boot and records each function in a fixed table; drivers then look
- * devices up by index, walk capability lists, map BARs and enable DMA.
+ * once at boot and records each function in a fixed table (ids and class
+ * only: it writes nothing); drivers then look devices up by index, walk
+ * capability lists, size and map BARs and enable DMA.
  * Single CPU, no preemption in the kernel: the CF8/CFC pair needs no lock.
  */
 #ifndef SOLO_PCI_H
@@ -36,11 +37,15 @@
 #define PCI_CAP_MSIX 0x11
 #define PCI_CAP_VENDOR 0x09
 
+/* Sizing a BAR means briefly turning decoding off, which makes QEMU rebuild
+ * its memory map: slow under TCG.  So BARs are sized on first use (pci_bar),
+ * not during the scan; the fields below are valid once pci_bar returned. */
 struct pci_bar {
     u64 addr;                          /* bus address (memory) or port number (I/O) */
     u64 size;                          /* 0: BAR not implemented */
     bool io;                           /* I/O-space BAR */
-    bool mem64;                        /* 64-bit memory BAR (occupies two slots) */
+    bool mem64;                        /* 64-bit memory BAR (occupies slots n and n+1) */
+    bool sized;
     void *va;                          /* kernel mapping once pci_map_bar ran */
 };
 
@@ -50,7 +55,8 @@ struct pci_dev {
     u16 subsys_device;                 /* subsystem id (virtio: transitional device type) */
     u8 class, subclass, prog_if, revision;
     u8 irq_line;
-    struct pci_bar bar[PCI_NBARS];
+    u8 htype;                          /* header type: 0 device, 1 PCI bridge, 2 CardBus */
+    struct pci_bar bar[PCI_NBARS];     /* through pci_bar() only */
 };
 
 /* Configuration space access; off must be naturally aligned for its width. */
@@ -71,9 +77,19 @@ struct pci_dev *pci_get(int index);    /* NULL past the end */
  * at the head of the list), or 0 when there is none. */
 u8 pci_find_cap(const struct pci_dev *d, u8 id, u8 after);
 
+/* BAR n, sized on first use.  NULL for n out of range or the upper half of a
+ * 64-bit BAR; size 0 when the BAR is not implemented. */
+struct pci_bar *pci_bar(struct pci_dev *d, int n);
+
 /* Map memory BAR n uncached into kernel space (once; later calls return the
  * same pointer).  NULL if the BAR is absent, an I/O BAR, or unmappable. */
 void *pci_map_bar(struct pci_dev *d, int n);
+
+/* Map [off, off+len) of memory BAR n uncached.  When firmware assigned the
+ * BAR this neither sizes it nor checks the range, which the caller vouches
+ * for (it comes from a device capability); an unassigned BAR is sized,
+ * assigned and checked.  NULL for an I/O or absent BAR or a bad range. */
+void *pci_map_bar_range(struct pci_dev *d, int n, u64 off, u64 len);
 
 /* Turn on memory-space decoding and bus mastering (DMA), INTx off. */
 void pci_enable(struct pci_dev *d);

@@ -81,14 +81,10 @@ static volatile u8 *map_cap(struct virtio_dev *vd, u8 cap, u32 *len)
     u8 bar = pci_read8(vd->pci, cap + CAP_BAR);
     u32 off = pci_read32(vd->pci, cap + CAP_OFFSET);
     u32 n = pci_read32(vd->pci, cap + CAP_LENGTH);
-    if (bar >= PCI_NBARS || (u64)off + n > vd->pci->bar[bar].size)
-        return NULL;
-    u8 *base = pci_map_bar(vd->pci, bar);
-    if (base == NULL)
-        return NULL;
-    if (len != NULL)
+    u8 *va = pci_map_bar_range(vd->pci, bar, off, n);
+    if (va != NULL && len != NULL)
         *len = n;
-    return base + off;
+    return va;
 }
 
 /* Walk the vendor capabilities and map the first of each kind we use. */
@@ -101,7 +97,7 @@ static int find_regions(struct virtio_dev *vd)
         if (type == CFG_COMMON && vd->common == NULL) {
             vd->common = map_cap(vd, cap, &common_len);
         } else if (type == CFG_NOTIFY && vd->notify_base == NULL) {
-            vd->notify_base = map_cap(vd, cap, &len);
+            vd->notify_base = map_cap(vd, cap, &vd->notify_len);
             vd->notify_mult = pci_read32(vd->pci, cap + CAP_NOTIFY_MULT);
         } else if (type == CFG_ISR && vd->isr == NULL) {
             vd->isr = map_cap(vd, cap, &len);
@@ -232,8 +228,13 @@ int virtq_setup(struct virtio_dev *vd, u16 index, struct virtq *q, u16 max_size)
     cc_write64(vd, CC_QUEUE_DESC, pa);
     cc_write64(vd, CC_QUEUE_DRIVER, pa + ((u8 *)q->avail - (u8 *)q->desc));
     cc_write64(vd, CC_QUEUE_DEVICE, pa + ((volatile u8 *)q->used - (u8 *)q->desc));
-    u16 notify_off = cc_read16(vd, CC_QUEUE_NOTIFY_OFF);
-    q->notify = (volatile u16 *)(vd->notify_base + (u64)notify_off * vd->notify_mult);
+    u64 notify_at = (u64)cc_read16(vd, CC_QUEUE_NOTIFY_OFF) * vd->notify_mult;
+    if (notify_at + 2 > vd->notify_len) {
+        pages_free(q->ring_pa, q->ring_pages);
+        q->ring_pa = 0;
+        return -EINVAL;                /* the device points outside its notify region */
+    }
+    q->notify = (volatile u16 *)(vd->notify_base + notify_at);
     cc_write16(vd, CC_QUEUE_ENABLE, 1);
     return 0;
 }

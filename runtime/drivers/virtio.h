@@ -99,6 +99,7 @@ struct virtio_dev {
     int type;                          /* VIRTIO_ID_* */
     volatile u8 *common;               /* struct virtio_pci_common_cfg */
     volatile u8 *notify_base;
+    u32 notify_len;
     u32 notify_mult;                   /* notify_off_multiplier */
     volatile u8 *isr;
     volatile u8 *devcfg;               /* device-specific configuration */

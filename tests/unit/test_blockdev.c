@@ -34,6 +34,7 @@ _Noreturn void panic(const char *fmt, ...)
 }
 
 int pci_scan(void) { return 0; }
+u64 now_ns(void) { return 0; }
 struct pci_dev *pci_get(int index) { (void)index; return NULL; }
 int virtio_blk_probe(struct pci_dev *pci) { (void)pci; return -ENODEV; }
 int virtio_rng_probe(struct pci_dev *pci) { (void)pci; return -ENODEV; }
