@@ -106,7 +106,9 @@ static int vn_stat(struct node n, struct kstat *st)
         st->rdev = 0;
     }
     if (v->kind == VN_LINK)
-        st->size = strlen(v->target());
+        st->size = strlen(v->target != NULL ? v->target() : v->ltarget);
+    if (v->ram)
+        ramfs_stat(v, st);
     return 0;
 }
 
@@ -131,7 +133,7 @@ static long fd_link_target(int fd, char *buf, size_t cap)
 static long vn_readlink(struct node n, char *buf, size_t cap)
 {
     if (n.v->kind == VN_LINK)
-        return copy_target(n.v->target(), buf, cap);
+        return copy_target(n.v->target != NULL ? n.v->target() : n.v->ltarget, buf, cap);
     if (n.v->kind == VN_FDLINK)
         return fd_link_target((int)n.id, buf, cap);
     return -EINVAL;
@@ -203,6 +205,8 @@ static int vn_open(struct node n, struct file *f)
         return 0;
     case VN_GEN:
         return wr ? -EACCES : gen_open(v, f);
+    case VN_RAMFILE:
+        return ramfs_open(v, f);
     }
     return -ELOOP;
 }
@@ -408,6 +412,8 @@ static void dev_init(void)
     add_link(dev_dir, "stdout", t_stdout);
     add_link(dev_dir, "stderr", t_stderr);
     add_link(dev_dir, "fd", t_fd);
+    if (ramfs_mount(dev_dir, "shm") == NULL)
+        panic("vfs: out of memory creating /dev/shm");
 }
 
 static void proc_init(void)
@@ -458,6 +464,8 @@ void special_init(void)
         dev_init();
     if (proc_dir == NULL)
         proc_init();
+    if (vnode_find(vfs_root_vnode(), "tmp", 3) == NULL && ramfs_mount(vfs_root_vnode(), "tmp") == NULL)
+        panic("vfs: out of memory creating /tmp");
     if (fd_file(0) == NULL)
         std_fds_init();
 }

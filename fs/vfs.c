@@ -15,6 +15,7 @@
  * free slot, VFS_FD_MAX slots in all (EMFILE).
  */
 #include "fs/vfs_impl.h"
+#include "syscalls/misc.h"
 
 static struct vnode vroot = { .name = "/", .kind = VN_ROOT, .mode = S_IFDIR | 0755 };
 static u64 next_ino = 0x40000000;
@@ -462,16 +463,18 @@ struct file *fd_file(int fd)
     return fdt[fd].f;
 }
 
+/* Descriptors allowed: RLIMIT_NOFILE, at most the table's size. */
 int fd_limit(void)
 {
-    return VFS_FD_MAX;
+    return (int)MIN(rlimit_cur(RLIMIT_NOFILE), (u64)VFS_FD_MAX);
 }
 
 int fd_install(struct file *f, int minfd, bool cloexec)
 {
-    if (minfd < 0 || minfd >= VFS_FD_MAX)
+    int lim = fd_limit();
+    if (minfd < 0 || minfd >= lim)
         return -EINVAL;
-    for (int fd = minfd; fd < VFS_FD_MAX; fd++) {
+    for (int fd = minfd; fd < lim; fd++) {
         if (fdt[fd].f == NULL) {
             fdt[fd].f = f;
             fdt[fd].cloexec = cloexec;
@@ -496,7 +499,7 @@ int fd_close(int fd)
 int fd_dup2(int oldfd, int newfd, bool cloexec)
 {
     struct file *f = fd_file(oldfd);
-    if (f == NULL || newfd < 0 || newfd >= VFS_FD_MAX)
+    if (f == NULL || newfd < 0 || newfd >= fd_limit())
         return -EBADF;
     file_get(f);
     struct file *old = fdt[newfd].f;

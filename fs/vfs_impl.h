@@ -122,7 +122,7 @@ struct node_ops {
 };
 
 /* An in-memory node: /dev, /proc and generated files.  Never freed. */
-enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK };
+enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK, VN_RAMFILE };
 struct vnode {
     const char *name;
     u8 kind;                           /* enum vnode_kind */
@@ -134,7 +134,15 @@ struct vnode {
     const struct node_ops *nops;
     const struct file_ops *fops;       /* VN_CHR: file methods */
     vfs_gen_fn gen;                    /* VN_GEN */
-    const char *(*target)(void);       /* VN_LINK: target string */
+    const char *(*target)(void);       /* VN_LINK: target string (NULL: ltarget) */
+    /* tmpfs (/tmp, /dev/shm): writable in-memory files, directories, links */
+    bool ram;                          /* lives in a tmpfs */
+    bool unlinked;                     /* removed from its directory */
+    int opens;                         /* open files of a VN_RAMFILE */
+    u8 *data;                          /* VN_RAMFILE contents */
+    u64 size, cap;
+    char *ltarget;                     /* tmpfs symlink target */
+    u64 atime, mtime, ctime;           /* tmpfs times (ns) */
 };
 
 /* Open-file methods.  Buffers are kernel memory; the syscall layer bounces
@@ -219,7 +227,21 @@ struct vnode *vnode_add(struct vnode *parent, const char *name, u8 kind, u32 mod
 /* The vnode directory merged into TFS directory id, or NULL. */
 struct vnode *tfs_overlay(u64 id);
 extern const struct file_ops vfs_dir_fops;
-void special_init(void);               /* fs/special.c: /dev, /proc, std fds */
+void special_init(void);
+
+/* ---- tmpfs (fs/ramfs.c) ---- */
+#define VFS_DEV_TMPFS VFS_MKDEV(0, 30)
+struct vnode *ramfs_mount(struct vnode *parent, const char *name);
+/* Create name in ram directory dir: kind VN_RAMFILE, VN_DIR or VN_LINK (target). */
+int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const char *target,
+                 struct vnode **out);
+int ramfs_remove(struct vnode *v, bool dir);         /* unlink / rmdir semantics */
+int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct vnode *victim,
+                 unsigned flags);
+int ramfs_truncate(struct vnode *v, u64 len);
+int ramfs_open(struct vnode *v, struct file *f);
+void ramfs_stat(struct vnode *v, struct kstat *st);
+bool node_is_ram(struct node n);               /* fs/special.c: /dev, /proc, std fds */
 bool console_is_tty(int stream);
 
 /* Bytes of a read, clipped to a file of size sz at off (0 past the end). */

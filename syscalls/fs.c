@@ -637,7 +637,8 @@ static long fd_check(int fd)
     return (f == NULL || (f->flags & O_PATH) != 0) ? -EBADF : 0;
 }
 
-/* Nothing the kernel writes is buffered (the volume is read-only to it). */
+/* Nothing is buffered: the TFS volume is read-only to the kernel and tmpfs
+ * lives in memory. */
 long sys_fsync(int fd)
 {
     long r = fd_check(fd);
@@ -695,9 +696,12 @@ long sys_ftruncate(int fd, s64 len)
         return -EBADF;
     if (len < 0 || !writable(f) || node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
         return -EINVAL;
+    if (node_is_ram(f->node))
+        return ramfs_truncate(f->node.v, (u64)len);
     return f->node.v == NULL ? -EROFS : -EPERM;
 }
 
+// partial: on tmpfs only mode 0 (allocate/extend); other modes EOPNOTSUPP
 long sys_fallocate(int fd, int mode, s64 off, s64 len)
 {
     struct file *f = fd_file(fd);
@@ -710,5 +714,7 @@ long sys_fallocate(int fd, int mode, s64 off, s64 len)
         return -ESPIPE;
     if (node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
         return -ENODEV;
+    if (node_is_ram(f->node) && mode == 0)
+        return (u64)(off + len) > st.size ? ramfs_truncate(f->node.v, (u64)(off + len)) : 0;
     return f->node.v == NULL ? -EROFS : -EOPNOTSUPP;
 }

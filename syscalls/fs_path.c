@@ -35,7 +35,36 @@ static int user_lookup(int dirfd, const char *upath, int lflags, struct lookup *
 /* The answer to creating lk->last in the directory lk->node. */
 static int create_denied(struct lookup *lk)
 {
-    return lk->node.v == NULL ? -EROFS : -EACCES;
+    if (lk->node.v == NULL)
+        return -EROFS;
+    return lk->node.v->dev == VFS_DEV_PROC ? -ENOENT : -EACCES;
+}
+
+static bool ends_with_slash(const char *p)
+{
+    size_t n = strlen(p);
+    return n > 0 && p[n - 1] == '/';
+}
+
+/* Create lk->last (kind, mode, symlink target) in the tmpfs directory
+ * lk->node; on success lk names the new node. */
+static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
+{
+    struct vnode *v;
+    if (!node_is_ram(lk->node))
+        return create_denied(lk);
+    int r = ramfs_create(lk->node.v, lk->last, kind, (u32)mode, target, &v);
+    if (r < 0)
+        return r;
+    size_t pl = strlen(lk->path), nl = strlen(lk->last);
+    if (pl + 1 + nl + 1 > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    if (pl > 1)
+        lk->path[pl++] = '/';
+    memcpy(lk->path + pl, lk->last, nl + 1);
+    lk->node = (struct node){ v, v->arg };
+    lk->missing_last = false;
+    return 0;
 }
 
 static long do_openat(int dirfd, const char *upath, int flags, int mode)
@@ -50,7 +79,7 @@ static long do_openat(int dirfd, const char *upath, int flags, int mode)
     struct file *f;
     int r = user_lookup(dirfd, upath, lf, &lk);
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0)
-        r = create_denied(lk);
+        r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL);
     else if (r == 0 && excl)
         r = -EEXIST;
     if (r < 0)
@@ -78,13 +107,13 @@ out:
     return r;
 }
 
-// partial: files cannot be created or written on the TFS root (EROFS); no writable tmpfs yet
+// partial: the TFS root is read-only (EROFS); only /tmp and /dev/shm (tmpfs) are writable
 long sys_openat(int dirfd, const char *path, int flags, int mode)
 {
     return do_openat(dirfd, path, flags, mode);
 }
 
-// partial: files cannot be created or written on the TFS root (EROFS); no writable tmpfs yet
+// partial: the TFS root is read-only (EROFS); only /tmp and /dev/shm (tmpfs) are writable
 long sys_open(const char *path, int flags, int mode)
 {
     return do_openat(AT_FDCWD, path, flags, mode);
@@ -269,6 +298,11 @@ static int put_statfs(void *ubuf, struct node n)
         s.f_type = TFS_SUPER_MAGIC;
         tfs_statfs_blocks(&s.f_blocks);
         s.f_flags = ST_VALID | ST_RDONLY | ST_NOATIME;
+    } else if (st.dev == VFS_DEV_TMPFS) {
+        s.f_type = TMPFS_MAGIC;
+        s.f_blocks = mem_total_bytes() / 2 / 4096;
+        s.f_bfree = s.f_bavail = mem_free_bytes() / 2 / 4096;
+        s.f_flags = ST_VALID | ST_NOSUID | ST_NODEV;
     } else if (st.dev == VFS_DEV_DEVFS) {
         s.f_type = TMPFS_MAGIC;
         s.f_flags = ST_VALID | ST_NOSUID;
@@ -395,41 +429,34 @@ long sys_fchdir(int fd)
 
 /* ---------------------------------------------------------------- modifying calls */
 
-/* Creating dirfd/path: EEXIST if it exists, else EROFS/EACCES from its parent. */
-static long create_at(int dirfd, const char *path)
+/* Creating dirfd/path (kind VN_RAMFILE, VN_DIR or VN_LINK): EEXIST if it
+ * exists; created in a tmpfs directory; else EROFS/EACCES from its parent. */
+static long create_at(int dirfd, const char *path, u8 kind, int mode, const char *target)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, 0, &lk);
     if (r == 0)
         r = -EEXIST;
     else if (r == -ENOENT && lk->missing_last)
-        r = create_denied(lk);
+        r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target);
     lookup_free(lk);
     return r;
 }
 
-/* Changing an existing dirfd/path (lf: LOOKUP_* flags). */
-static long modify_at(int dirfd, const char *path, int lf)
-{
-    struct lookup *lk;
-    int r = user_lookup(dirfd, path, lf, &lk);
-    if (r == 0)
-        r = lk->node.v == NULL ? -EROFS : -EPERM;
-    lookup_free(lk);
-    return r;
-}
-
-/* Removing or renaming dirfd/path: Linux checks the mount before the name. */
+/* Removing dirfd/path (rmdir when dir): tmpfs entries go; the TFS root
+ * reports EROFS once the parent resolves, as Linux checks the mount first. */
 static long remove_at(int dirfd, const char *path, bool dir)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, 0, &lk);
     if (r == -ENOENT && lk->missing_last && lk->node.v == NULL)
         r = -EROFS;
-    else if (r == 0 && !dir && node_is_dir(lk->node) && lk->node.v != NULL)
-        r = -EISDIR;
+    else if (r == 0 && node_is_ram(lk->node))
+        r = ramfs_remove(lk->node.v, dir);
     else if (r == 0 && dir && !node_is_dir(lk->node))
         r = -ENOTDIR;
+    else if (r == 0 && !dir && node_is_dir(lk->node) && lk->node.v != NULL)
+        r = -EISDIR;
     else if (r == 0)
         r = lk->node.v == NULL ? -EROFS : -EACCES;
     lookup_free(lk);
@@ -438,32 +465,40 @@ static long remove_at(int dirfd, const char *path, bool dir)
 
 long sys_mkdirat(int dirfd, const char *path, int mode)
 {
-    return create_at(dirfd, path);
+    return create_at(dirfd, path, VN_DIR, mode, NULL);
 }
 
 long sys_mkdir(const char *path, int mode)
 {
-    return create_at(AT_FDCWD, path);
+    return create_at(AT_FDCWD, path, VN_DIR, mode, NULL);
 }
 
+// partial: only regular files can be made (FIFOs, sockets and devices: EPERM)
 long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
 {
-    return create_at(dirfd, path);
+    if ((mode & S_IFMT) != 0 && (mode & S_IFMT) != S_IFREG)
+        return (mode & S_IFMT) == S_IFDIR ? -EINVAL : -EPERM;
+    return create_at(dirfd, path, VN_RAMFILE, mode, NULL);
 }
 
+// partial: only regular files can be made (FIFOs, sockets and devices: EPERM)
 long sys_mknod(const char *path, int mode, unsigned dev)
 {
-    return create_at(AT_FDCWD, path);
+    return sys_mknodat(AT_FDCWD, path, mode, dev);
 }
 
 long sys_symlinkat(const char *target, int dirfd, const char *path)
 {
-    char c;
-    if (copy_from_user(&c, target, 1) < 0)
-        return -EFAULT;
-    if (c == '\0')
-        return -ENOENT;
-    return create_at(dirfd, path);
+    char *t = kmalloc(VFS_PATH_MAX);
+    if (t == NULL)
+        return -ENOMEM;
+    long r = strncpy_from_user(t, target, VFS_PATH_MAX);
+    if (r == 0)
+        r = -ENOENT;
+    if (r > 0)
+        r = create_at(dirfd, path, VN_LINK, 0777, t);
+    kfree(t);
+    return r;
 }
 
 long sys_symlink(const char *target, const char *path)
@@ -471,6 +506,7 @@ long sys_symlink(const char *target, const char *path)
     return sys_symlinkat(target, AT_FDCWD, path);
 }
 
+// partial: hard links are not supported (EPERM on tmpfs, EROFS on the TFS root)
 long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
     if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
@@ -479,10 +515,19 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     int lf = ((flags & AT_SYMLINK_FOLLOW) != 0 ? LOOKUP_FOLLOW : 0) |
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
     int r = user_lookup(olddirfd, oldpath, lf, &lk);
+    bool ram = r == 0 && node_is_ram(lk->node);
     if (r == 0 && node_is_dir(lk->node))
         r = -EPERM;
     lookup_free(lk);
-    return r < 0 ? r : create_at(newdirfd, newpath);
+    if (r < 0)
+        return r;
+    r = user_lookup(newdirfd, newpath, 0, &lk);
+    if (r == 0)
+        r = -EEXIST;
+    else if (r == -ENOENT && lk->missing_last)
+        r = node_is_ram(lk->node) != ram ? -EXDEV : ram ? -EPERM : create_denied(lk);
+    lookup_free(lk);
+    return r;
 }
 
 long sys_link(const char *oldpath, const char *newpath)
@@ -511,26 +556,38 @@ long sys_rmdir(const char *path)
 #define RENAME_EXCHANGE 2
 #define RENAME_WHITEOUT 4
 
+/* rename between two resolved names; ok and nk describe old and new. */
+static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsigned flags)
+{
+    bool nmiss = rn == -ENOENT && nk->missing_last;
+    if (ro < 0)
+        return (ro == -ENOENT && ok->missing_last && ok->node.v == NULL) ? -EROFS : ro;
+    if (rn < 0 && !nmiss)
+        return rn;
+    struct vnode *dir = nmiss ? nk->node.v : (nk->node.v != NULL ? nk->node.v->parent : NULL);
+    bool oram = node_is_ram(ok->node), nram = nmiss ? node_is_ram(nk->node) : node_is_ram(nk->node);
+    if (!oram && !nram)
+        return ok->node.v == NULL ? -EROFS : -EACCES;
+    if (oram != nram || dir == NULL)
+        return -EXDEV;
+    const char *name = nmiss ? nk->last : nk->node.v->name;
+    return ramfs_rename(ok->node.v, dir, name, nmiss ? NULL : nk->node.v, flags);
+}
+
+// partial: RENAME_EXCHANGE and RENAME_WHITEOUT are not supported (EINVAL)
 long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags)
 {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0)
         return -EINVAL;
     if ((flags & RENAME_NOREPLACE) != 0 && (flags & RENAME_EXCHANGE) != 0)
         return -EINVAL;
-    struct lookup *lk;
-    int r = user_lookup(olddirfd, oldpath, 0, &lk);
-    bool missing = r == -ENOENT && lk != NULL && lk->missing_last;
-    if (r == 0 || missing)
-        r = lk->node.v == NULL ? -EROFS : -EACCES;
-    lookup_free(lk);
-    if (r != -EROFS && r != -EACCES)
-        return r;
-    struct lookup *nk;
-    int r2 = user_lookup(newdirfd, newpath, 0, &nk);
-    if (r2 == -ENOENT && nk != NULL && nk->missing_last)
-        r2 = 0;
+    struct lookup *ok, *nk = NULL;
+    int ro = user_lookup(olddirfd, oldpath, 0, &ok);
+    int rn = ok != NULL ? user_lookup(newdirfd, newpath, 0, &nk) : -ENOMEM;
+    int r = (ok == NULL || nk == NULL) ? -ENOMEM : do_rename(ok, ro, nk, rn, flags);
     lookup_free(nk);
-    return r2 < 0 ? r2 : r;
+    lookup_free(ok);
+    return r;
 }
 
 long sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
@@ -543,77 +600,170 @@ long sys_rename(const char *oldpath, const char *newpath)
     return sys_renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
 
+/* ---- attribute changes: stored on tmpfs, EROFS on the TFS root ---- */
+
+enum attr_op { ATTR_MODE, ATTR_OWNER, ATTR_TIMES };
+
+#define UTIME_NOW ((1L << 30) - 1)
+#define UTIME_OMIT ((1L << 30) - 2)
+
+struct timespec_k { s64 sec, nsec; };
+
+/* New time from a user timespec (UTIME_NOW/UTIME_OMIT); false on EINVAL. */
+static bool pick_time(const struct timespec_k *t, u64 now, u64 *out)
+{
+    if (t->nsec == UTIME_OMIT)
+        return true;
+    if (t->nsec == UTIME_NOW) {
+        *out = now;
+        return true;
+    }
+    if (t->nsec < 0 || t->nsec >= 1000000000 || t->sec < 0)
+        return false;
+    *out = (u64)t->sec * 1000000000 + (u64)t->nsec;
+    return true;
+}
+
+/* Apply op to node n: arg is the mode, or a kernel timespec[2] (NULL: now). */
+static int set_attr(struct node n, enum attr_op op, u64 arg)
+{
+    if (n.v == NULL)
+        return -EROFS;
+    if (!n.v->ram)
+        return op == ATTR_OWNER ? 0 : -EPERM;
+    u64 now = realtime_ns();
+    if (op == ATTR_MODE)
+        n.v->mode = (n.v->mode & S_IFMT) | ((u32)arg & 07777);
+    if (op == ATTR_TIMES) {
+        const struct timespec_k *t = (const void *)arg;
+        u64 at = n.v->atime, mt = n.v->mtime;
+        if (t == NULL)
+            at = mt = now;
+        else if (!pick_time(&t[0], now, &at) || !pick_time(&t[1], now, &mt))
+            return -EINVAL;
+        n.v->atime = at;
+        n.v->mtime = mt;
+    }
+    n.v->ctime = now;
+    return 0;
+}
+
+static long attr_at(int dirfd, const char *path, int lf, enum attr_op op, u64 arg)
+{
+    struct lookup *lk;
+    int r = user_lookup(dirfd, path, lf, &lk);
+    if (r == 0)
+        r = set_attr(lk->node, op, arg);
+    lookup_free(lk);
+    return r;
+}
+
+static long attr_fd(int fd, enum attr_op op, u64 arg)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    return set_attr(f->node, op, arg);
+}
+
 long sys_fchmodat(int dirfd, const char *path, int mode)
 {
-    return modify_at(dirfd, path, LOOKUP_FOLLOW);
+    return attr_at(dirfd, path, LOOKUP_FOLLOW, ATTR_MODE, (u64)mode);
 }
 
 long sys_chmod(const char *path, int mode)
 {
-    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_MODE, (u64)mode);
 }
 
+long sys_fchmod(int fd, int mode)
+{
+    return attr_fd(fd, ATTR_MODE, (u64)mode);
+}
+
+// partial: ownership is not stored (every file stays owned by root)
 long sys_fchownat(int dirfd, const char *path, int uid, int gid, int flags)
 {
     if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
         return -EINVAL;
     int lf = ((flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW) |
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
-    return modify_at(dirfd, path, lf);
+    return attr_at(dirfd, path, lf, ATTR_OWNER, 0);
 }
 
+// partial: ownership is not stored (every file stays owned by root)
 long sys_chown(const char *path, int uid, int gid)
 {
-    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_OWNER, 0);
 }
 
+// partial: ownership is not stored (every file stays owned by root)
 long sys_lchown(const char *path, int uid, int gid)
 {
-    return modify_at(AT_FDCWD, path, 0);
+    return attr_at(AT_FDCWD, path, 0, ATTR_OWNER, 0);
 }
 
-static long modify_fd(int fd)
-{
-    struct file *f = fd_file(fd);
-    if (f == NULL || (f->flags & O_PATH) != 0)
-        return -EBADF;
-    return f->node.v == NULL ? -EROFS : -EPERM;
-}
-
-long sys_fchmod(int fd, int mode)
-{
-    return modify_fd(fd);
-}
-
+// partial: ownership is not stored (every file stays owned by root)
 long sys_fchown(int fd, int uid, int gid)
 {
-    return modify_fd(fd);
+    return attr_fd(fd, ATTR_OWNER, 0);
 }
 
-long sys_utimensat(int dirfd, const char *path, const void *times, int flags)
+long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 {
+    struct timespec_k t[2];
     if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
         return -EINVAL;
+    if (utimes != NULL && copy_from_user(t, utimes, sizeof(t)) < 0)
+        return -EFAULT;
+    u64 arg = utimes != NULL ? (u64)t : 0;
     if (path == NULL)
-        return modify_fd(dirfd);
+        return attr_fd(dirfd, ATTR_TIMES, arg);
     int lf = ((flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW) |
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
-    return modify_at(dirfd, path, lf);
+    return attr_at(dirfd, path, lf, ATTR_TIMES, arg);
 }
 
-long sys_utimes(const char *path, const void *times)
+/* utimes/futimesat take struct timeval[2] (microseconds). */
+static long utimes_tv(int dirfd, const char *path, const void *tv)
 {
-    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+    struct timespec_k t[2];
+    if (tv != NULL) {
+        if (copy_from_user(t, tv, sizeof(t)) < 0)
+            return -EFAULT;
+        for (int i = 0; i < 2; i++) {
+            if (t[i].nsec < 0 || t[i].nsec >= 1000000)
+                return -EINVAL;
+            t[i].nsec *= 1000;
+        }
+    }
+    u64 arg = tv != NULL ? (u64)t : 0;
+    if (path == NULL)
+        return attr_fd(dirfd, ATTR_TIMES, arg);
+    return attr_at(dirfd, path, LOOKUP_FOLLOW, ATTR_TIMES, arg);
 }
 
-long sys_utime(const char *path, const void *times)
+long sys_utimes(const char *path, const void *tv)
 {
-    return modify_at(AT_FDCWD, path, LOOKUP_FOLLOW);
+    return utimes_tv(AT_FDCWD, path, tv);
 }
 
-long sys_futimesat(int dirfd, const char *path, const void *times)
+long sys_futimesat(int dirfd, const char *path, const void *tv)
 {
-    return path == NULL ? modify_fd(dirfd) : modify_at(dirfd, path, LOOKUP_FOLLOW);
+    return utimes_tv(dirfd, path, tv);
+}
+
+long sys_utime(const char *path, const void *ubuf)
+{
+    s64 tb[2];
+    struct timespec_k t[2];
+    if (ubuf != NULL) {
+        if (copy_from_user(tb, ubuf, sizeof(tb)) < 0)
+            return -EFAULT;
+        t[0] = (struct timespec_k){ tb[0], 0 };
+        t[1] = (struct timespec_k){ tb[1], 0 };
+    }
+    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_TIMES, ubuf != NULL ? (u64)t : 0);
 }
 
 long sys_truncate(const char *path, s64 len)
@@ -627,6 +777,8 @@ long sys_truncate(const char *path, s64 len)
         r = -EISDIR;
     else if (r == 0 && (!S_ISREG(st.mode) || len < 0))
         r = -EINVAL;
+    else if (r == 0 && node_is_ram(lk->node))
+        r = ramfs_truncate(lk->node.v, (u64)len);
     else if (r == 0)
         r = lk->node.v == NULL ? -EROFS : -EACCES;
     lookup_free(lk);

@@ -1,0 +1,267 @@
+/*
+ * ramfs.c - tmpfs: writable in-memory directories, regular files and
+ * symlinks, mounted on /tmp and /dev/shm (over whatever the image has there).
+ * They are vnodes with ram set; a file's contents are one kmalloc'd buffer
+ * that grows by doubling (holes read as zeros).
+ *
+ * Lifetime: a removed file's vnode is marked unlinked and taken out of its
+ * directory; its data is freed when the last open file on it closes (the
+ * small vnode record itself is kept, so stale nodes stay valid).  Hard
+ * links are not supported (one directory entry per vnode).
+ */
+#include "fs/vfs_impl.h"
+#include "syscalls/misc.h"
+
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RAM_MAX_FILE (1UL << 32)
+
+bool node_is_ram(struct node n)
+{
+    return n.v != NULL && n.v->ram;
+}
+
+static void touch(struct vnode *v)
+{
+    v->mtime = v->ctime = realtime_ns();
+}
+
+/* A tmpfs directory called name under parent (mode 1777). */
+struct vnode *ramfs_mount(struct vnode *parent, const char *name)
+{
+    struct vnode *v = vnode_add(parent, name, VN_DIR, S_IFDIR | 01777);
+    if (v == NULL)
+        return NULL;
+    v->ram = true;
+    v->dev = VFS_DEV_TMPFS;
+    v->atime = realtime_ns();
+    touch(v);
+    return v;
+}
+
+int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const char *target,
+                 struct vnode **out)
+{
+    if (!dir->ram || dir->unlinked)
+        return dir->unlinked ? -ENOENT : -EROFS;
+    if (vnode_find(dir, name, strlen(name)) != NULL)
+        return -EEXIST;
+    u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : S_IFREG;
+    u32 perm = kind == VN_LINK ? 0777 : (mode & 07777 & ~process_umask());
+    char *t = NULL;
+    if (kind == VN_LINK) {
+        size_t tl = strlen(target);
+        t = kmalloc(tl + 1);
+        if (t == NULL)
+            return -ENOMEM;
+        memcpy(t, target, tl + 1);
+    }
+    struct vnode *v = vnode_add(dir, name, kind, type | perm);
+    if (v == NULL) {
+        kfree(t);
+        return -ENOMEM;
+    }
+    v->ram = true;
+    v->ltarget = t;
+    v->size = t != NULL ? strlen(t) : 0;
+    v->atime = realtime_ns();
+    touch(v);
+    touch(dir);
+    *out = v;
+    return 0;
+}
+
+/* Take v out of its directory's child list. */
+static void detach(struct vnode *v)
+{
+    struct vnode **pp = &v->parent->child;
+    while (*pp != NULL && *pp != v)
+        pp = &(*pp)->sibling;
+    if (*pp == v)
+        *pp = v->sibling;
+    v->sibling = NULL;
+    touch(v->parent);
+}
+
+static void drop_data(struct vnode *v)
+{
+    if (v->unlinked && v->opens == 0) {
+        kfree(v->data);
+        v->data = NULL;
+        v->size = v->cap = 0;
+    }
+}
+
+int ramfs_remove(struct vnode *v, bool dir)
+{
+    if (!v->ram || v->parent == NULL || !v->parent->ram)
+        return -EBUSY;                 /* a mount point */
+    if (dir && v->kind != VN_DIR)
+        return -ENOTDIR;
+    if (!dir && v->kind == VN_DIR)
+        return -EISDIR;
+    if (dir && v->child != NULL)
+        return -ENOTEMPTY;
+    detach(v);
+    v->unlinked = true;
+    v->ctime = realtime_ns();
+    drop_data(v);
+    return 0;
+}
+
+/* Is a inside the subtree of d (or d itself)? */
+static bool within(struct vnode *a, struct vnode *d)
+{
+    for (; a != NULL; a = a->parent)
+        if (a == d)
+            return true;
+    return false;
+}
+
+static int rename_name(struct vnode *v, const char *name)
+{
+    size_t len = strlen(name);
+    char *nm = kmalloc(len + 1);
+    if (nm == NULL)
+        return -ENOMEM;
+    memcpy(nm, name, len + 1);
+    v->name = nm;                      /* the old name may be inline: not freed */
+    return 0;
+}
+
+/* Move v to newdir/name, replacing victim (the existing entry, or NULL). */
+int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct vnode *victim,
+                 unsigned flags)
+{
+    if (!newdir->ram || !v->ram || v->parent == NULL || !v->parent->ram)
+        return -EXDEV;
+    if (victim == v)
+        return 0;
+    if ((flags & RENAME_EXCHANGE) != 0)
+        return -EINVAL;
+    if (v->kind == VN_DIR && within(newdir, v))
+        return -EINVAL;
+    if (victim != NULL) {
+        if ((flags & RENAME_NOREPLACE) != 0)
+            return -EEXIST;
+        if (v->kind == VN_DIR && victim->kind != VN_DIR)
+            return -ENOTDIR;
+        if (v->kind != VN_DIR && victim->kind == VN_DIR)
+            return -EISDIR;
+        if (victim->kind == VN_DIR && victim->child != NULL)
+            return -ENOTEMPTY;
+    }
+    int r = rename_name(v, name);
+    if (r < 0)
+        return r;
+    if (victim != NULL)
+        ramfs_remove(victim, victim->kind == VN_DIR);
+    detach(v);
+    v->parent = newdir;
+    struct vnode **pp = &newdir->child;
+    while (*pp != NULL)
+        pp = &(*pp)->sibling;
+    *pp = v;
+    v->ctime = realtime_ns();
+    touch(newdir);
+    return 0;
+}
+
+/* Make the buffer hold at least n bytes (new bytes zeroed). */
+static int reserve(struct vnode *v, u64 n)
+{
+    if (n <= v->cap)
+        return 0;
+    if (n > RAM_MAX_FILE)
+        return -EFBIG;
+    u64 cap = MAX(v->cap * 2, (u64)4096);
+    while (cap < n)
+        cap *= 2;
+    u8 *d = kmalloc(cap);
+    if (d == NULL)
+        return -ENOSPC;
+    memcpy(d, v->data, v->size);
+    memset(d + v->size, 0, cap - v->size);
+    kfree(v->data);
+    v->data = d;
+    v->cap = cap;
+    return 0;
+}
+
+int ramfs_truncate(struct vnode *v, u64 len)
+{
+    if (v->kind != VN_RAMFILE)
+        return v->kind == VN_DIR ? -EISDIR : -EINVAL;
+    int r = reserve(v, len);
+    if (r < 0)
+        return r;
+    if (len < v->size)
+        memset(v->data + len, 0, v->size - len);
+    v->size = len;
+    touch(v);
+    return 0;
+}
+
+static long ram_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    struct vnode *v = f->node.v;
+    size_t k = clip_read(v->size, off, n);
+    memcpy(buf, v->data + off, k);
+    return (long)k;
+}
+
+static long ram_write(struct file *f, const void *buf, size_t n, u64 off)
+{
+    struct vnode *v = f->node.v;
+    if (off + n < off)
+        return -EFBIG;
+    int r = reserve(v, off + n);
+    if (r < 0)
+        return r;
+    memcpy(v->data + off, buf, n);
+    v->size = MAX(v->size, off + n);
+    touch(v);
+    return (long)n;
+}
+
+static long ram_size(struct file *f)
+{
+    return (long)f->node.v->size;
+}
+
+static void ram_release(struct file *f)
+{
+    struct vnode *v = f->node.v;
+    v->opens--;
+    drop_data(v);
+}
+
+static const struct file_ops ram_fops = {
+    .read = ram_read,
+    .write = ram_write,
+    .size = ram_size,
+    .release = ram_release,
+};
+
+/* Open a tmpfs regular file (O_TRUNC with write access empties it). */
+int ramfs_open(struct vnode *v, struct file *f)
+{
+    if ((f->flags & O_TRUNC) != 0 && (f->flags & O_ACCMODE) != O_RDONLY) {
+        int r = ramfs_truncate(v, 0);
+        if (r < 0)
+            return r;
+    }
+    f->ops = &ram_fops;
+    v->opens++;
+    return 0;
+}
+
+void ramfs_stat(struct vnode *v, struct kstat *st)
+{
+    st->size = v->kind == VN_DIR ? 4096 : v->size;
+    st->blocks = ALIGN_UP(v->kind == VN_DIR ? 0 : v->cap, (u64)4096) / 512;
+    st->atime = v->atime;
+    st->mtime = v->mtime;
+    st->ctime = v->ctime;
+    st->nlink = v->unlinked ? 0 : st->nlink;
+}
