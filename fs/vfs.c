@@ -454,6 +454,16 @@ long file_size(struct file *f)
     return (long)st.size;
 }
 
+int file_flags(struct file *f)
+{
+    return f->flags;
+}
+
+const char *file_path(struct file *f)
+{
+    return f->path;
+}
+
 /* --------------------------------------------------------------- fd table */
 
 struct file *fd_file(int fd)
