@@ -519,6 +519,7 @@ long sys_fcntl(int fd, int cmd, u64 arg)
 #define LOCK_EX 2
 #define LOCK_NB 4
 #define LOCK_UN 8
+#define LOCK_MAND 32
 
 /* flock: one process holds every lock it asks for. */
 long sys_flock(int fd, int op)
@@ -526,6 +527,8 @@ long sys_flock(int fd, int op)
     struct file *f = fd_file(fd);
     if (f == NULL || (f->flags & O_PATH) != 0)
         return -EBADF;
+    if ((op & LOCK_MAND) != 0)
+        return 0;                      /* Linux ignores the obsolete LOCK_MAND */
     int kind = op & ~LOCK_NB;
     if (kind != LOCK_SH && kind != LOCK_EX && kind != LOCK_UN)
         return -EINVAL;

@@ -67,12 +67,43 @@ static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
     return 0;
 }
 
+/* O_TMPFILE: an unnamed file in a tmpfs directory (EROFS on the TFS root). */
+static long open_tmpfile(int dirfd, const char *upath, int flags, int mode)
+{
+    static u64 seq;
+    struct lookup *lk;
+    struct file *f;
+    if ((flags & O_ACCMODE) == O_RDONLY)
+        return -EINVAL;
+    int r = user_lookup(dirfd, upath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &lk);
+    if (r == 0 && !node_is_ram(lk->node))
+        r = lk->node.v == NULL ? -EROFS : -EOPNOTSUPP;
+    if (r < 0)
+        goto out;
+    ksnprintf(lk->last, sizeof(lk->last), "#tmpfile%lu", seq++);
+    r = create_in(lk, VN_RAMFILE, mode, NULL);
+    if (r < 0)
+        goto out;
+    ramfs_remove(lk->node.v, false);
+    r = node_open(lk->node, lk->path, (flags & ~O_TMPFILE) | O_LARGEFILE, &f);
+    if (r == 0) {
+        r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
+        if (r < 0)
+            file_put(f);
+    }
+out:
+    lookup_free(lk);
+    return r;
+}
+
 static long do_openat(int dirfd, const char *upath, int flags, int mode)
 {
     if ((flags & O_TMPFILE) == O_TMPFILE)
-        return (flags & O_ACCMODE) == O_RDONLY ? -EINVAL : -EROFS;
+        return open_tmpfile(dirfd, upath, flags, mode);
     if ((flags & O_PATH) != 0)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    else
+        flags |= O_LARGEFILE;
     bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
     int lf = ((flags & O_NOFOLLOW) != 0 || excl) ? 0 : LOOKUP_FOLLOW;
     struct lookup *lk;
@@ -96,7 +127,7 @@ static long do_openat(int dirfd, const char *upath, int flags, int mode)
         r = -EISDIR;
     if (r < 0)
         goto out;
-    r = node_open(lk->node, lk->path, flags | O_LARGEFILE, &f);
+    r = node_open(lk->node, lk->path, flags, &f);
     if (r < 0)
         goto out;
     r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
