@@ -35,7 +35,7 @@
 #define VIRTIO_BLK_S_UNSUPP 2
 
 #define NSLOTS 16
-#define MAX_SEGS 128                   /* data segments per request we ever build */
+#define MAX_SEGS 64                    /* data segments per request we ever build */
 #define MAX_REQ_BYTES (4UL << 20)
 #define DEFAULT_SEG_LEN (4U << 20)     /* segment cap when the device states none */
 #define REQ_TIMEOUT_NS (30UL * 1000000000UL)
