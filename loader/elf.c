@@ -26,12 +26,6 @@
 #include "syscalls/syscalls.h"
 #include "fs/vfs.h"
 
-/* The VFS may not be linked yet (loader_exec then fails with -ENOSYS). */
-#pragma weak vfs_open
-#pragma weak file_pread
-#pragma weak file_size
-#pragma weak file_put
-
 #define PHDRS_MAX_BYTES PAGE_SIZE      /* as Linux: all program headers within one page */
 #define INTERP_MAX 4096                /* PATH_MAX */
 #define STACK_EXTRA (128UL << 10)      /* initial stack room beyond the arguments */
@@ -402,8 +396,6 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
     struct stack_info si = { &prog, 0, 0, 0, 0 };
     memset(&prog, 0, sizeof(prog));
     memset(&interp, 0, sizeof(interp));
-    if (vfs_open == NULL)
-        return -ENOSYS;
     vm_init();
     int e = load_file(path, &prog, false);
     u64 start = prog.bias + prog.eh.e_entry;

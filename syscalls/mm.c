@@ -15,8 +15,7 @@
 #include "runtime/mm/vm.h"
 #include "fs/vfs.h"
 
-#pragma weak fd_file
-#pragma weak file_size
+/* Not yet provided by the VFS: used when present. */
 #pragma weak file_flags
 #pragma weak file_path
 
@@ -162,7 +161,7 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
     u64 type = flags & MAP_TYPE;
     if ((off & PAGE_MASK_LOW) != 0)
         return -EINVAL;
-    if (!anon && (fd_file == NULL || (f = fd_file(fd)) == NULL || (open_flags(f) & O_PATH) != 0))
+    if (!anon && ((f = fd_file(fd)) == NULL || (open_flags(f) & O_PATH) != 0))
         return -EBADF;
     if (len == 0 || type < MAP_SHARED || type > MAP_SHARED_VALIDATE)
         return -EINVAL;

@@ -28,13 +28,6 @@
 #include "mm.h"
 #include "fs/vfs.h"
 
-/* The VFS may not be linked yet; its functions are only called for regions
- * built from files it handed out. */
-#pragma weak file_pread
-#pragma weak file_size
-#pragma weak file_get
-#pragma weak file_put
-#pragma weak vfs_register_generated
 
 #define PTE_KEPT      (1UL << 9)        /* software bit: frame kept by the VM */
 #define PF_PRESENT    (1UL << 0)
@@ -347,8 +340,7 @@ void vm_init(void)
         add_vdso_region(vdso_base - PAGE_SIZE, PAGE_SIZE, PROT_READ, "[vvar]");
         add_vdso_region(vdso_base, vdso_size(), PROT_READ | PROT_EXEC, "[vdso]");
     }
-    if (vfs_register_generated != NULL &&
-        vfs_register_generated("/proc/self/maps", vm_maps_gen) < 0)
+    if (vfs_register_generated("/proc/self/maps", vm_maps_gen) < 0)
         klog("vm: cannot register /proc/self/maps");
 }
 
