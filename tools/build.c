@@ -35,32 +35,38 @@ char *locate_program(const char *typed)
     return found;
 }
 
-/* Check the program and add it (and, when dynamic, its closure). */
-static int add_program(const char *typed, const char *host, const char *ldpath,
-                       struct image_plan *plan)
+/* Check the program and add it; info receives its ELF facts. */
+static int add_program(const char *typed, const char *host, struct image_plan *plan,
+                       struct elf_info *info)
 {
-    struct elf_info info;
     char why[300];
-    int r = elf_inspect_file(host, &info, why, sizeof(why));
+    int r = elf_inspect_file(host, info, why, sizeof(why));
     if (r == -ENOENT) {
         errmsg("%s: No such file or directory", typed);
         return SOLO_EXIT_NOENT;
     }
     if (r < 0) {
         errmsg("%s: %s", typed, why);
-        return r == -EACCES ? SOLO_EXIT_NOEXEC : r == -ENOEXEC || r == -EISDIR ? SOLO_EXIT_NOEXEC :
-               SOLO_EXIT_FAILURE;
+        return r == -EACCES || r == -ENOEXEC || r == -EISDIR ? SOLO_EXIT_NOEXEC : SOLO_EXIT_FAILURE;
     }
     if (access(host, X_OK) != 0) {
         errmsg("%s: Permission denied (not executable)", typed);
-        elf_info_free(&info);
         return SOLO_EXIT_NOEXEC;
     }
     plan->program = guest_path(host);
-    r = plan_add_file(plan, host, plan->program, why, sizeof(why));
-    if (r == 0 && (info.has_interp || info.needed.n > 0))
-        r = deps_add(plan, host, &info, ldpath, why, sizeof(why));
-    elf_info_free(&info);
+    if (plan_add_file(plan, host, plan->program, why, sizeof(why)) < 0) {
+        errmsg("%s", why);
+        return SOLO_EXIT_FAILURE;
+    }
+    return 0;
+}
+
+/* Interpreter and libraries of the program and of the other ELF files. */
+static int add_libraries(const char *host, const struct elf_info *info, const char *ldpath,
+                         struct image_plan *plan)
+{
+    char why[400];
+    int r = deps_add(plan, host, info, ldpath, why, sizeof(why));
     if (r < 0) {
         errmsg("%s", why);
         return r == -ENOENT ? SOLO_EXIT_NOENT : r == -ENOEXEC ? SOLO_EXIT_NOEXEC : SOLO_EXIT_FAILURE;
@@ -171,15 +177,20 @@ int build_plan(const struct build_opts *o, struct image_plan *plan)
         config_free(&c);
         return SOLO_EXIT_NOENT;
     }
+    struct elf_info info;
+    memset(&info, 0, sizeof(info));
     r = fill_manifest(o, &c, typed, plan);
     if (r == 0)
-        r = add_program(typed, host, env_lookup(&plan->env, "LD_LIBRARY_PATH"), plan);
+        r = add_program(typed, host, plan, &info);
     if (r == 0)
         r = add_paths(&c.files, false, plan);
     if (r == 0)
         r = add_paths(&c.dirs, true, plan);
     if (r == 0)
         r = add_mapdirs(&c, plan);
+    if (r == 0)
+        r = add_libraries(host, &info, env_lookup(&plan->env, "LD_LIBRARY_PATH"), plan);
+    elf_info_free(&info);
     if (r == 0 && plan_find(plan, plan->cwd) == NULL && strcmp(plan->cwd, "/") != 0)
         plan_add_dir(plan, plan->cwd, 0755, 0);
     free(host);

@@ -26,7 +26,11 @@ struct closure {
     char *cache;                   /* ld.so.cache contents or NULL */
     size_t cachelen;
     const char *ld_library_path;
+    size_t scanned;                /* work[0..scanned) are done */
     char *exe_rpath;               /* the program's DT_RPATH when it has no DT_RUNPATH */
+    bool lenient;                  /* missing libraries are counted, not fatal */
+    size_t missing;
+    char *first_missing;           /* "SONAME (needed by PATH)" of the first one */
     char *err;
     size_t errlen;
 };
@@ -230,6 +234,11 @@ static int scan_object(struct closure *c, const char *path, const struct elf_inf
         if (strvec_contains(&c->done, so))
             continue;
         char *found = find_lib(c, so, path, info, &via_cache);
+        if (found == NULL && c->lenient) {
+            if (c->missing++ == 0)
+                c->first_missing = xasprintf("%s (needed by %s)", so, path);
+            continue;
+        }
         if (found == NULL) {
             snprintf(c->err, c->errlen, "%s (needed by %s): not found", so, path);
             return -ENOENT;
@@ -250,7 +259,7 @@ static int scan_object(struct closure *c, const char *path, const struct elf_inf
 /* Scan the work list until it is empty. */
 static int drain(struct closure *c)
 {
-    for (size_t i = 0; i < c->work.n; i++) {
+    for (size_t i = c->scanned; i < c->work.n; i++, c->scanned++) {
         struct elf_info info;
         char why[200];
         int r = elf_inspect_file(c->work.v[i], &info, why, sizeof(why));
@@ -264,6 +273,47 @@ static int drain(struct closure *c)
             return r;
     }
     return 0;
+}
+
+/* Does the file start like an x86-64 ELF?  (Cheap filter before elf_inspect_file.) */
+static bool looks_like_elf(const char *path)
+{
+    unsigned char h[20];
+    FILE *f = fopen(path, "re");
+    size_t n = f != NULL ? fread(h, 1, sizeof(h), f) : 0;
+    if (f != NULL)
+        fclose(f);
+    return n == sizeof(h) && memcmp(h, "\177ELF", 4) == 0 && h[4] == 2 && h[18] == 62 && h[19] == 0;
+}
+
+/* Lenient pass: libraries needed by the other ELF files already in the plan
+ * (extension modules in Dirs, say), so dlopen() in the guest finds them too. */
+static int scan_plan(struct closure *c)
+{
+    struct strvec hosts = { NULL, 0 };
+    int r = 0;
+    for (size_t i = 0; i < c->plan->n; i++) {
+        const struct img_entry *e = &c->plan->e[i];
+        if (e->kind == IMG_FILE && !strvec_contains(&c->work, e->host) && looks_like_elf(e->host))
+            strvec_push(&hosts, e->host);
+    }
+    c->lenient = true;
+    for (size_t i = 0; r == 0 && i < hosts.n; i++) {
+        struct elf_info info;
+        char why[200];
+        if (elf_inspect_file(hosts.v[i], &info, why, sizeof(why)) < 0)
+            continue;
+        r = scan_object(c, hosts.v[i], &info);
+        elf_info_free(&info);
+        if (r == 0)
+            r = drain(c);
+    }
+    if (c->missing > 0)
+        warnmsg("%zu librar%s needed by files in the image not found, e.g. %s; "
+                "loading those files will fail", c->missing, c->missing == 1 ? "y" : "ies",
+                c->first_missing);
+    strvec_free(&hosts);
+    return r;
 }
 
 int deps_add(struct image_plan *plan, const char *prog, const struct elf_info *info,
@@ -293,7 +343,10 @@ int deps_add(struct image_plan *plan, const char *prog, const struct elf_info *i
         r = scan_object(&c, prog, info);
     if (r == 0)
         r = drain(&c);
+    if (r == 0)
+        r = scan_plan(&c);
     free(c.cache);
+    free(c.first_missing);
     free(c.exe_rpath);
     strvec_free(&c.done);
     strvec_free(&c.work);

@@ -7,6 +7,9 @@
  * so the guest's ld.so (which has no cache) finds it by the same search.
  * Libraries the host found only through its cache, outside the default
  * directories, also get a symlink in /usr/lib/x86_64-linux-gnu.
+ * The other ELF files already in the plan (extension modules copied in with
+ * Dirs, for instance) get their libraries too, so a later dlopen() works;
+ * for those a missing library is one warning, not an error.
  */
 #ifndef SOLO_TOOLS_DEPS_H
 #define SOLO_TOOLS_DEPS_H
@@ -15,7 +18,7 @@
 #include "image.h"
 
 /* Add the closure of program prog (host path as given, already inspected into
- * info) to plan; ld_library_path may be NULL.  0, or -ENOENT with
+ * info) and of the plan's other ELF files to plan; ld_library_path may be NULL.  0, or -ENOENT with
  * "SONAME (needed by PATH): not found" in err, or another -errno. */
 int deps_add(struct image_plan *plan, const char *prog, const struct elf_info *info,
              const char *ld_library_path, char *err, size_t errlen);

@@ -181,6 +181,28 @@ t_dynamic() {        # PT_INTERP program: ld.so and libc travel with it
     srun ./hello-dyn
     expect_rc 0; expect_out $'hello, world\n'; pass
 }
+t_python() {         # dynamic program + Dirs: the interpreter, stdlib and extension modules
+    [ -x /usr/bin/python3 ] || { echo "PASS (skipped: no python3)" > "$RES/$T.result"; exit 0; }
+    local lib
+    lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+    printf '{"Dirs": ["%s"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}' "$lib" > "$W/$T.json"
+    srun -c "$W/$T.json" /usr/bin/python3 -c \
+        'import sys, json, hashlib; print(json.dumps(sys.argv[1:]), hashlib.sha256(b"solo").hexdigest()[:12])' x 'y z'
+    expect_rc 0; expect_out $'["x", "y z"] 5364f2f2fc4f\n'; pass
+}
+t_iris() {           # the brief's scikit-learn demo, output identical to native
+    local py=/usr/lib/python3/dist-packages
+    [ -d $py/sklearn ] && [ -f "$ROOT/ml-demo/iris/expected.txt" ] || { echo "PASS (skipped: python3-sklearn not installed)" > "$RES/$T.result"; exit 0; }
+    local lib
+    lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+    printf '{"Dirs": ["%s", "%s"], "Files": ["%s"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}' \
+        "$lib" "$py" "$ROOT/ml-demo/iris/model.py" > "$W/$T.json"
+    TMPDIR=$W srun -c "$W/$T.json" /usr/bin/python3 "$ROOT/ml-demo/iris/model.py"
+    expect_rc 0
+    cmp -s "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" ||
+        fail "output differs from ml-demo/iris/expected.txt: $(diff "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" | head -5)"
+    pass
+}
 t_verbose() {        # -v streams the kernel log to stderr
     srun -v ./hello
     expect_rc 0; expect_out $'hello, world\n'; expect_err_grep '^SOLO-EXIT 0$'; pass
