@@ -27,9 +27,10 @@
  *                 tear it; tfs_sync rewrites it only while it is dirty.
  *   log segment   a run of contiguous blocks starting with a 64-byte header:
  *                   0 magic "TFS-LOG\0"  8 u8 uuid[16]  24 u64 sequence number
- *                  32 u32 size in blocks  60 u32 CRC32 of bytes 0..59
+ *                  32 u32 size in blocks  36 u64 nonce (fresh per segment)
+ *                  60 u32 CRC32 of bytes 0..59
  *                 then records, each 8-byte aligned:
- *                   0 u32 CRC32 of (volume uuid, record bytes 4..24+len)
+ *                   0 u32 CRC32 of (volume uuid, segment nonce, record bytes 4..24+len)
  *                   4 u32 len (payload bytes)   8 u8 type   9..15 zero
  *                  16 u64 object id            24 payload, zero padding
  *                 type 1 CREATE (payload: the whole tuple), 2 UPDATE (payload:
@@ -133,6 +134,7 @@ struct tfs {
     u64 seg_off, seg_bytes, seg_seq;   /* current (last) log segment */
     u64 seg_pos;                       /* where the pending records go */
     u64 spare;                         /* first block of a reserved next segment, 0 if none */
+    u64 seg_nonce;                     /* current segment's nonce (seeds record CRCs) */
     struct buf pend;                   /* records not yet written */
     bool sb_dirty;
     u8 *zero;                          /* BS zero bytes */
@@ -630,13 +632,14 @@ static void sb_encode(const struct tfs *fs, u8 *p)
     put_le32(p + 124, tfs_crc32(0, p, 124));
 }
 
-static void seg_encode(const struct tfs *fs, u8 *p, u64 seq, u32 blocks)
+static void seg_encode(const struct tfs *fs, u8 *p, u64 seq, u32 blocks, u64 nonce)
 {
     memset(p, 0, SEG_HDR);
     memcpy(p, seg_magic, 8);
     memcpy(p + 8, fs->uuid, 16);
     put_le64(p + 24, seq);
     put_le32(p + 32, blocks);
+    put_le64(p + 36, nonce);
     put_le32(p + 60, tfs_crc32(0, p, 60));
 }
 
@@ -652,21 +655,43 @@ static bool seg_valid(const struct tfs *fs, const u8 *p, u64 seq, u64 off)
     return blocks > 0 && blocks <= TFS_MAX_SEG_BLOCKS && blocks <= fs->blocks - off / BS;
 }
 
+/* A well-mixed 64-bit value (splitmix64 finalizer). */
+static u64 mix64(u64 z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A nonce for a new segment: differs from any earlier incarnation of the
+ * same blocks, so their stale records can never pass a CRC check. */
+static u64 seg_new_nonce(const struct tfs *fs, u64 seq)
+{
+    return mix64(__builtin_ia32_rdtsc() ^ mix64(fs->seg_nonce ^ seq));
+}
+
 /* Write a fresh segment header plus an end marker at block b. */
-static int seg_write_new(struct tfs *fs, u64 b, u64 seq, u32 blocks)
+static int seg_write_new(struct tfs *fs, u64 b, u64 seq, u32 blocks, u64 nonce)
 {
     u8 hdr[SEG_HDR + TERM_SIZE];
 
     memset(hdr, 0, sizeof(hdr));
-    seg_encode(fs, hdr, seq, blocks);
+    seg_encode(fs, hdr, seq, blocks, nonce);
     return fs->io.write(fs->io.ctx, b * BS, hdr, sizeof(hdr)) != 0 ? -EIO : 0;
 }
 
 /* ---------------------------------------------------------------- log */
 
+/* A record's CRC: seeded with the volume uuid and the segment nonce. */
 static u32 rec_crc(const struct tfs *fs, const u8 *rec, u32 len)
 {
-    return tfs_crc32(tfs_crc32(0, fs->uuid, 16), rec + 4, REC_HDR - 4 + (size_t)len);
+    u8 nonce[8];
+    u32 crc = tfs_crc32(0, fs->uuid, 16);
+
+    put_le64(nonce, fs->seg_nonce);
+    crc = tfs_crc32(crc, nonce, 8);
+    return tfs_crc32(crc, rec + 4, REC_HDR - 4 + (size_t)len);
 }
 
 /* Append an encoded record to the pending buffer (room already checked). */
@@ -691,7 +716,8 @@ static int rec_put(struct tfs *fs, u8 type, u64 id, const u8 *payload, u32 len)
     return 0;
 }
 
-/* Write the pending records and an end marker at the log tail.  The pending
+/* Write the pending records and an end marker at the log tail, after a
+ * flush so that data the records point at is durable first.  The pending
  * records stay pending on failure. */
 static int log_write_pending(struct tfs *fs)
 {
@@ -701,6 +727,8 @@ static int log_write_pending(struct tfs *fs)
         fs->pend.err = 0;
         return -ENOMEM;
     }
+    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
+        return -EIO;
     memset(fs->pend.p + fs->pend.len, 0, TERM_SIZE);
     if (fs->io.write(fs->io.ctx, off, fs->pend.p, fs->pend.len + TERM_SIZE) != 0)
         return -EIO;
@@ -729,6 +757,7 @@ static int log_new_segment(struct tfs *fs, size_t rsize)
     u64 blocks = MAX(need, (u64)fs->seg_default), b;
     u8 payload[8];
     size_t saved = fs->pend.len;
+    u64 nonce = seg_new_nonce(fs, fs->seg_seq + 1);
     int r;
 
     if (blocks > TFS_MAX_SEG_BLOCKS)
@@ -739,7 +768,7 @@ static int log_new_segment(struct tfs *fs, size_t rsize)
         b = fs->spare;
     else if (range_alloc_exact(&fs->free, blocks, &b) != 0)
         return -ENOSPC;
-    r = seg_write_new(fs, b, fs->seg_seq + 1, (u32)blocks);
+    r = seg_write_new(fs, b, fs->seg_seq + 1, (u32)blocks, nonce);
     if (r == 0) {
         put_le64(payload, b * BS);
         r = rec_put(fs, REC_NEXT, 0, payload, 8);
@@ -758,6 +787,7 @@ static int log_new_segment(struct tfs *fs, size_t rsize)
     fs->seg_off = b * BS;
     fs->seg_bytes = blocks * BS;
     fs->seg_seq++;
+    fs->seg_nonce = nonce;
     fs->seg_pos = SEG_HDR;
     return 0;
 }
@@ -933,6 +963,7 @@ static int replay(struct tfs *fs, char *err, size_t errlen)
         }
         fs->seg_off = off;
         fs->seg_bytes = nbytes;
+        fs->seg_nonce = get_le64(seg + 36);
         fs->seg_pos = replay_segment(fs, seg, nbytes, &next_off, &next_blocks, &rc);
         heap_free(fs->h, seg, nbytes);
         if (rc != 0)
@@ -1103,14 +1134,8 @@ static void make_uuid(struct tfs *fs)
 {
     u64 x = __builtin_ia32_rdtsc() ^ (u64)(uintptr_t)fs ^ (u64)(uintptr_t)&x ^ fs->io.size;
 
-    for (int i = 0; i < 2; i++) {
-        x += 0x9e3779b97f4a7c15ULL;
-        u64 z = x;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        put_le64(fs->uuid + 8 * i, z);
-    }
+    put_le64(fs->uuid, mix64(x));
+    put_le64(fs->uuid + 8, mix64(x ^ 0x5bd1e9955bd1e995ULL));
     fs->uuid[6] = (u8)((fs->uuid[6] & 0x0f) | 0x40);   /* RFC 4122 version 4 */
     fs->uuid[8] = (u8)((fs->uuid[8] & 0x3f) | 0x80);
 }
@@ -1166,11 +1191,12 @@ int tfs_format(struct heap *h, const struct tfs_io *io, struct tfs **out)
     fs->blocks = blocks;
     fs->seg_default = (u32)MIN(MAX(blocks / 64, 4), 256);
     make_uuid(fs);
+    fs->seg_nonce = seg_new_nonce(fs, 1);
     r = range_add(&fs->free, 1, blocks - 1);
     if (r == 0)
         r = range_alloc_exact(&fs->free, fs->seg_default, &b);
     if (r == 0)
-        r = seg_write_new(fs, b, 1, fs->seg_default);
+        r = seg_write_new(fs, b, 1, fs->seg_default, fs->seg_nonce);
     if (r == 0) {
         fs->log_head = b * BS;
         fs->seg_off = b * BS;

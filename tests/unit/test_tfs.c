@@ -341,9 +341,63 @@ static void test_corrupt_record(void **state)
     tfs_close(fs);
     fs = mount();
     assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "after", 5), n);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "file_4", 6), 0);   /* stale records stay dead */
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "file_5", 6), 0);
     check_file(fs, n, (const unsigned char *)"ok", 2);
     check_file(fs, id[2], (const unsigned char *)"file_2", 6);
     tfs_close(fs);
+}
+
+/* Crash in the middle of a sync: every prefix (in disk order) of the bytes
+ * the second sync changed must mount, with the first sync's state intact. */
+static void test_torn_sync(void **state)
+{
+    struct tfs *fs;
+    (void)state;
+
+    md.size = 1 * MiB;
+    io.size = md.size;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 a = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "a", a);
+    unsigned char *d = pattern(20000, 9);
+    assert_int_equal(tfs_write(fs, a, d, 20000, 0), 20000);
+    assert_int_equal(tfs_sync(fs), 0);
+    unsigned char *before = malloc(md.size), *after = malloc(md.size);
+    memcpy(before, md.p, md.size);
+    for (int i = 0; i < 30; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "b%d", i);
+        u64 b = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+        tfs_link(fs, TFS_ID_ROOT, name, b);
+        tfs_write(fs, b, d, 100 + (size_t)i * 50, 0);
+    }
+    assert_int_equal(tfs_write(fs, a, "tail", 4, 20000), 4);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    memcpy(after, md.p, md.size);
+    size_t ndiff = 0, *diff = malloc(md.size * sizeof(size_t));
+    for (size_t i = 0; i < md.size; i++) {
+        if (before[i] != after[i])
+            diff[ndiff++] = i;
+    }
+    assert_true(ndiff > 100);
+    for (size_t cut = 0; cut <= ndiff; cut += ndiff / 40 + 1) {
+        memcpy(md.p, before, md.size);
+        for (size_t k = 0; k < cut; k++)
+            md.p[diff[k]] = after[diff[k]];
+        fs = mount();
+        assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "a", 1), a);
+        unsigned char got[20004];
+        long n = tfs_read(fs, a, got, sizeof(got), 0);
+        assert_true(n == 20000 || n == 20004);
+        assert_memory_equal(got, d, 20000);
+        tfs_close(fs);
+    }
+    free(diff);
+    free(before);
+    free(after);
+    free(d);
 }
 
 static void test_corrupt_superblock(void **state)
@@ -510,7 +564,7 @@ static void test_garbage_records(void **state)
         memcpy(r + 16, &id, 8);
         for (u32 i = 0; i < len; i++)
             r[24 + i] = (unsigned char)(rnd() % 4 == 0 ? rnd() : rnd() % 8);
-        u32 crc = tfs_crc32(tfs_crc32(0, uuid, 16), r + 4, 20 + len);
+        u32 crc = tfs_crc32(tfs_crc32(tfs_crc32(0, uuid, 16), md.p + seg + 36, 8), r + 4, 20 + len);
         memcpy(r, &crc, 4);
         if (tfs_open(&th.h, &io, &fs, err, sizeof(err)) == 0) {
             poke(fs);
@@ -697,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_holes_and_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_superblock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_mutations, setup, teardown),
