@@ -11,6 +11,7 @@
  * (bytes past p_filesz read as zero) plus an anonymous region for the rest
  * of p_memsz.  The break starts at the first page after the program.
  *
+ * The stack reservation is RLIMIT_STACK (8 MiB by default) at exec time.
  * Initial stack, from the top down (as Linux): 8 zero bytes, the exec file
  * name, the environment strings, the argument strings, "x86_64", 16 random
  * bytes, then (16-byte aligned at sp) argc, argv[], NULL, envp[], NULL and
@@ -24,12 +25,12 @@
 #include "runtime/mm/vm.h"
 #include "runtime/x86_64/cpu.h"
 #include "syscalls/syscalls.h"
+#include "syscalls/misc.h"
 #include "fs/vfs.h"
 
 #define PHDRS_MAX_BYTES PAGE_SIZE      /* as Linux: all program headers within one page */
 #define INTERP_MAX 4096                /* PATH_MAX */
 #define STACK_EXTRA (128UL << 10)      /* initial stack room beyond the arguments */
-#define ARGS_MAX (VM_STACK_MAX / 4)    /* argument + environment bytes (E2BIG beyond) */
 #define NAUX 21                        /* auxv entries we write, AT_NULL included */
 
 extern u64 vdso_base;
@@ -325,6 +326,13 @@ static int fill_auxv(u64 *v, const struct stack_info *si)
     return n;
 }
 
+/* The most argument and environment bytes exec accepts (E2BIG beyond), as
+ * Linux: a quarter of the stack limit, at most 6 MiB, at least 128 KiB. */
+static u64 args_max(u64 stack_limit)
+{
+    return MAX(MIN(stack_limit / 4, 6UL << 20), 128UL << 10);
+}
+
 /* Write the initial stack; *sp receives the user stack pointer. */
 static int build_stack(const char *execfn, int argc, char *const argv[], char *const envp[],
                        struct stack_info *si, u64 *sp)
@@ -335,7 +343,8 @@ static int build_stack(const char *execfn, int argc, char *const argv[], char *c
         envc++;
     size_t argb = strings_bytes(argv, argc), envb = strings_bytes(envp, envc);
     size_t fnb = strlen(execfn) + 1;
-    if (argb + envb + fnb > ARGS_MAX)
+    u64 reserve = MIN(rlimit_cur(RLIMIT_STACK), VM_STACK_RESERVE_MAX);
+    if (argb + envb + fnb > args_max(reserve))
         return -E2BIG;
     u64 p = VM_STACK_TOP - 8;
     si->u_execfn = p -= fnb;
@@ -351,7 +360,7 @@ static int build_stack(const char *execfn, int argc, char *const argv[], char *c
         return -ENOMEM;
     u8 rnd[16];
     random_bytes(rnd, sizeof(rnd));
-    int e = vm_stack_init(VM_STACK_TOP - top + STACK_EXTRA, si->prog->exec_stack);
+    int e = vm_stack_init(VM_STACK_TOP - top + STACK_EXTRA, reserve, si->prog->exec_stack);
     vec[0] = (u64)argc;
     if (e == 0)
         e = put_strings(argv, argc, &u_arg, &vec[1]);

@@ -13,6 +13,7 @@
  */
 #include "syscalls.h"
 #include "runtime/mm/vm.h"
+#include "syscalls/misc.h"
 #include "fs/vfs.h"
 
 /* Not yet provided by the VFS: used when present. */
@@ -103,10 +104,24 @@ static bool accountable(u64 len, u32 prot, u64 flags, bool anon)
     return anon;
 }
 
+/* Whether len more bytes of address space stay within RLIMIT_AS. */
+static bool as_room(u64 len)
+{
+    u64 lim = rlimit_cur(RLIMIT_AS);
+    return lim == RLIM_INFINITY || (len <= lim && vm_total_bytes() <= lim - len);
+}
+
 /* ------------------------------------------------------------ brk */
 
 long sys_brk(u64 addr)
 {
+    u64 cur = vm_brk(0), start = vm_brk_start();
+    if (addr > cur) {
+        u64 grow = ALIGN_UP(addr, PAGE_SIZE) - ALIGN_UP(cur, PAGE_SIZE);
+        u64 data = rlimit_cur(RLIMIT_DATA);
+        if ((data != RLIM_INFINITY && addr - start > data) || !as_room(grow))
+            return (long)cur;
+    }
     return (long)vm_brk(addr);
 }
 
@@ -179,6 +194,8 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
     if (e < 0)
         return e;
     if (accountable(len, (u32)prot, flags, anon) && len > mem_total_bytes())
+        return -ENOMEM;
+    if (!as_room(len))
         return -ENOMEM;
     struct vm_map_args a = {
         (u32)prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
@@ -353,6 +370,8 @@ long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
         e = vm_unmap(old + new_len, old_len - new_len);
         return e < 0 ? e : (long)old;
     }
+    if (!as_room(new_len - old_len))
+        return -ENOMEM;
     if (!keep_old && vm_expand(old, old_len, new_len) == 0)
         return (long)old;
     if ((flags & MREMAP_MAYMOVE) == 0)

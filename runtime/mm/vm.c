@@ -19,8 +19,8 @@
  * region each, as on Linux.
  *
  * The stack is a VM_STACK region under VM_STACK_TOP with a VM_GUARD region
- * below it covering the rest of the 8 MiB reservation; a fault in the guard
- * right below the stack grows the stack.  Guards are not Linux mappings: they
+ * below it covering the rest of the RLIMIT_STACK-sized reservation made at
+ * exec; a fault in the guard right below the stack grows the stack.  Guards are not Linux mappings: they
  * do not appear in /proc/self/maps, count as free for explicit addresses
  * (hints, MAP_FIXED) and only keep the top-down mmap search away.
  */
@@ -737,18 +737,29 @@ u64 vm_brk(u64 addr)
     return brk_cur;
 }
 
-int vm_stack_init(u64 initial, bool exec)
+int vm_stack_init(u64 initial, u64 reserve, bool exec)
 {
-    u64 low = VM_STACK_TOP - VM_STACK_MAX;
     struct vm_map_args s = { PROT_READ | PROT_WRITE | (exec ? PROT_EXEC : 0), VMR_GROWSDOWN,
                              VM_STACK, NULL, 0, 0, "[stack]" };
     struct vm_map_args g = { PROT_NONE, 0, VM_GUARD, NULL, 0, 0, NULL };
-    initial = MIN(ALIGN_UP(initial, PAGE_SIZE), VM_STACK_MAX);
+    reserve = MIN(ALIGN_UP(reserve, PAGE_SIZE), VM_STACK_RESERVE_MAX);
+    initial = MIN(ALIGN_UP(initial, PAGE_SIZE), VM_STACK_RESERVE_MAX);
     int e = vm_map(VM_STACK_TOP - initial, initial, &s);
-    if (e == 0 && initial < VM_STACK_MAX)
-        e = vm_map(low, VM_STACK_MAX - initial, &g);
+    if (e == 0 && initial < reserve)
+        e = vm_map(VM_STACK_TOP - reserve, reserve - initial, &g);
     return e;
 }
+
+u64 vm_total_bytes(void)
+{
+    u64 total = 0;
+    for (const struct region *r = head; r != NULL; r = r->next)
+        if (r->kind != VM_GUARD)
+            total += r->end - r->start;
+    return total;
+}
+
+u64 vm_brk_start(void) { return brk_start; }
 
 /* ------------------------------------------------------------ /proc/self/maps */
 

@@ -28,7 +28,6 @@ struct file;
 /* The layout of the address space. */
 #define VM_MIN_ADDR     0x10000UL                    /* mmap_min_addr */
 #define VM_STACK_TOP    USER_TOP                     /* 0x7ffffffff000 */
-#define VM_STACK_MAX    (8UL << 20)                  /* RLIMIT_STACK reservation */
 #define VM_MMAP_BASE    (USER_TOP - (128UL << 20))   /* top-down mmap search starts here */
 #define VM_ET_DYN_BASE  0x555555554000UL             /* PIE / static-pie load address */
 
@@ -102,8 +101,15 @@ void vm_brk_init(u64 start);
 u64 vm_brk(u64 addr);
 
 /* Create the stack region [VM_STACK_TOP - initial, VM_STACK_TOP) with the
- * rest of the VM_STACK_MAX reservation as a guard it grows into. */
-int vm_stack_init(u64 initial, bool exec);
+ * rest of a reserve-byte reservation (at most VM_STACK_RESERVE_MAX) below
+ * it as a guard it grows into. */
+int vm_stack_init(u64 initial, u64 reserve, bool exec);
+#define VM_STACK_RESERVE_MAX (VM_STACK_TOP - VM_MMAP_BASE - (1UL << 20))
+
+/* Bytes of address space mapped (guards excluded): Linux's total_vm, for RLIMIT_AS. */
+u64 vm_total_bytes(void);
+/* The first address of the brk heap (0 before the loader set it). */
+u64 vm_brk_start(void);
 
 /* The /proc/self/maps text (a vfs_gen_fn). */
 long vm_maps_gen(char *buf, size_t cap);
