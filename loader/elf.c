@@ -68,8 +68,6 @@ static int check_ehdr(const char *path, const struct elf64_ehdr *eh, u64 fsize)
         return noexec(path, "not a 64-bit ELF file");
     if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
         return noexec(path, "not a little-endian ELF file");
-    if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
-        return noexec(path, "unknown ELF version");
     if (eh->e_machine != EM_X86_64)
         return noexec(path, "not an x86-64 program");
     if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
