@@ -15,7 +15,7 @@
  *
  * On-disk layout (all integers little-endian, block = 4096 bytes):
  *
- *   block 0       superblock (first 128 bytes used, rest zero)
+ *   block 0       superblock (first 128 bytes used, rest of the block unused)
  *                   0 magic "SOLO-TFS"     8 u32 version (1)
  *                  12 u32 block size      16 u8 uuid[16]
  *                  32 u64 volume blocks   40 u64 byte offset of the first log segment
