@@ -127,7 +127,8 @@ static long fd_link_target(int fd, char *buf, size_t cap)
         return -ENOENT;
     if (f->path != NULL)
         return copy_target(f->path, buf, cap);
-    return -ENOENT;
+    const struct node_ops *o = node_ops_of(f->node);
+    return o->readlink != NULL ? o->readlink(f->node, buf, cap) : -ENOENT;
 }
 
 static long vn_readlink(struct node n, char *buf, size_t cap)

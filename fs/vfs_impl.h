@@ -24,6 +24,7 @@
 
 #include "fs/vfs.h"
 #include "fs/tfs_format.h"
+#include "runtime/sched/thread.h"
 
 /* ---- Linux ABI constants (uapi values) ---- */
 #define VFS_PATH_MAX 4096
@@ -122,7 +123,8 @@ struct node_ops {
 };
 
 /* An in-memory node: /dev, /proc and generated files.  Never freed. */
-enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK, VN_RAMFILE };
+enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK, VN_RAMFILE,
+                  VN_PIPE };
 struct vnode {
     const char *name;
     u8 kind;                           /* enum vnode_kind */
@@ -153,6 +155,7 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned cmd, u64 arg);             /* -ENOTTY if unknown */
     long (*size)(struct file *f);      /* for SEEK_END; NULL: not seekable (ESPIPE) */
     long (*lseek)(struct file *f, s64 off, int whence);   /* optional override */
+    int (*poll)(struct file *f);       /* ready POLL* bits; NULL: always readable+writable */
     void (*release)(struct file *f);   /* last reference dropped */
 };
 
@@ -228,6 +231,24 @@ struct vnode *vnode_add(struct vnode *parent, const char *name, u8 kind, u32 mod
 struct vnode *tfs_overlay(u64 id);
 extern const struct file_ops vfs_dir_fops;
 void special_init(void);
+
+/* ---- readiness and pipes (fs/pipe.c) ---- */
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLRDBAND 0x080
+#define POLLWRNORM 0x100
+#define POLLWRBAND 0x200
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
+extern struct waitq vfs_pollq;         /* poll/select sleep here; woken on any change */
+void vfs_poll_wake(void);
+/* A new pipe: read and write ends (one reference each).  0 or -ENFILE. */
+int pipe_create(int flags, struct file **rd, struct file **wr);
 
 /* ---- tmpfs (fs/ramfs.c) ---- */
 #define VFS_DEV_TMPFS VFS_MKDEV(0, 30)

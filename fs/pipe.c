@@ -1,0 +1,178 @@
+/*
+ * pipe.c - pipes: a 64 KiB ring shared by a read end and a write end, and
+ * the readiness hooks poll/select use.
+ *
+ * Readers block while the pipe is empty and a writer exists (EOF once every
+ * write end is closed); writers block while it is full and a reader exists
+ * (EPIPE once every read end is closed; no SIGPIPE is raised yet).  O_NONBLOCK
+ * turns blocking into EAGAIN.  Every state change wakes the pipe's own queues
+ * and vfs_pollq, on which poll/select sleep.  Blocking happens only in
+ * waitq_wait, so the kernel stays lock-free: state is rechecked after every
+ * wake-up.
+ */
+#include "fs/vfs_impl.h"
+#include "syscalls/syscalls.h"
+
+#define PIPE_SIZE (64 * 1024)
+
+struct pipe {
+    u8 *buf;
+    size_t head, len;                  /* ring: len bytes from head */
+    int readers, writers;
+    struct waitq rq, wq;               /* readers wait for data, writers for room */
+    u64 ino;
+};
+
+struct waitq vfs_pollq;
+static struct vnode pipe_vnode = { .name = "pipe", .kind = VN_PIPE, .mode = S_IFIFO | 0600 };
+static u64 pipe_ino = 0x60000000;
+
+/* Something's readiness changed: wake poll/select sleepers. */
+void vfs_poll_wake(void)
+{
+    waitq_wake(&vfs_pollq, 1 << 30);
+}
+
+static void pipe_changed(struct pipe *p)
+{
+    waitq_wake(&p->rq, 1 << 30);
+    waitq_wake(&p->wq, 1 << 30);
+    vfs_poll_wake();
+}
+
+static long pipe_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    struct pipe *p = f->priv;
+    while (p->len == 0) {
+        if (p->writers == 0 || n == 0)
+            return 0;
+        if ((f->flags & O_NONBLOCK) != 0)
+            return -EAGAIN;
+        waitq_wait(&p->rq, 0);
+    }
+    size_t k = MIN(n, p->len);
+    for (size_t i = 0; i < k; i++)
+        ((u8 *)buf)[i] = p->buf[(p->head + i) % PIPE_SIZE];
+    p->head = (p->head + k) % PIPE_SIZE;
+    p->len -= k;
+    pipe_changed(p);
+    return (long)k;
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t n, u64 off)
+{
+    struct pipe *p = f->priv;
+    size_t done = 0;
+    while (done < n) {
+        if (p->readers == 0)
+            return done > 0 ? (long)done : -EPIPE;
+        size_t room = PIPE_SIZE - p->len;
+        if (room == 0) {
+            if ((f->flags & O_NONBLOCK) != 0)
+                return done > 0 ? (long)done : -EAGAIN;
+            waitq_wait(&p->wq, 0);
+            continue;
+        }
+        size_t k = MIN(room, n - done);
+        for (size_t i = 0; i < k; i++)
+            p->buf[(p->head + p->len + i) % PIPE_SIZE] = ((const u8 *)buf)[done + i];
+        p->len += k;
+        done += k;
+        pipe_changed(p);
+    }
+    return (long)done;
+}
+
+static int pipe_poll(struct file *f)
+{
+    struct pipe *p = f->priv;
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return (p->len > 0 ? POLLIN | POLLRDNORM : 0) | (p->writers == 0 ? POLLHUP : 0);
+    if (p->readers == 0)
+        return POLLERR;
+    return PIPE_SIZE - p->len > 0 ? POLLOUT | POLLWRNORM : 0;
+}
+
+static long pipe_ioctl(struct file *f, unsigned cmd, u64 arg)
+{
+    struct pipe *p = f->priv;
+    int n = (int)p->len;
+    if (cmd != 0x541b)                 /* FIONREAD */
+        return -ENOTTY;
+    return copy_to_user((void *)arg, &n, sizeof(n));
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = f->priv;
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        p->readers--;
+    else
+        p->writers--;
+    pipe_changed(p);
+    if (p->readers == 0 && p->writers == 0) {
+        kfree(p->buf);
+        kfree(p);
+    }
+}
+
+static const struct file_ops pipe_fops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .ioctl = pipe_ioctl,
+    .poll = pipe_poll,
+    .release = pipe_release,
+};
+
+static int pipe_stat(struct node n, struct kstat *st)
+{
+    st->mode = S_IFIFO | 0600;
+    st->ino = n.id;
+    st->dev = VFS_MKDEV(0, 13);
+    st->nlink = 1;
+    st->blksize = 4096;
+    return 0;
+}
+
+static long pipe_readlink(struct node n, char *buf, size_t cap)
+{
+    char t[32];
+    int len = ksnprintf(t, sizeof(t), "pipe:[%lu]", n.id);
+    size_t k = MIN((size_t)len, cap);
+    memcpy(buf, t, k);
+    return (long)k;
+}
+
+static const struct node_ops pipe_nops = {
+    .stat = pipe_stat,
+    .readlink = pipe_readlink,
+};
+
+/* Make a pipe: two files (read end, write end) with flags O_NONBLOCK/O_DIRECT. */
+int pipe_create(int flags, struct file **rd, struct file **wr)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    struct file *r = file_alloc(), *w = file_alloc();
+    u8 *buf = kmalloc(PIPE_SIZE);
+    if (p == NULL || r == NULL || w == NULL || buf == NULL) {
+        kfree(p);
+        kfree(r);
+        kfree(w);
+        kfree(buf);
+        return -ENFILE;
+    }
+    pipe_vnode.nops = &pipe_nops;
+    p->buf = buf;
+    p->readers = p->writers = 1;
+    p->ino = pipe_ino++;
+    waitq_init(&p->rq);
+    waitq_init(&p->wq);
+    r->ops = w->ops = &pipe_fops;
+    r->priv = w->priv = p;
+    r->node = w->node = (struct node){ &pipe_vnode, p->ino };
+    r->flags = O_RDONLY | (flags & (O_NONBLOCK | O_DIRECT));
+    w->flags = O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT));
+    *rd = r;
+    *wr = w;
+    return 0;
+}
