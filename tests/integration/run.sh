@@ -43,6 +43,14 @@ build_progs() {
             die "musl-gcc failed"
     fi
     gcc -O2 -o "$BIN/hello-dyn" "$ROOT/tests/integration/progs/hello.c" || die "gcc failed"
+    # A private shared library: found through DT_RUNPATH $ORIGIN/lib, or not at all.
+    mkdir -p "$BIN/lib" "$W/hidden"
+    gcc -O2 -shared -fPIC -o "$BIN/lib/libsolotest.so" "$ROOT/tests/integration/progs/lib/solotest.c" &&
+        cp "$BIN/lib/libsolotest.so" "$W/hidden/" &&
+        gcc -O2 -o "$BIN/uselib-origin" "$ROOT/tests/integration/progs/lib/uselib.c" -L"$BIN/lib" \
+            -lsolotest -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib' &&
+        gcc -O2 -o "$BIN/uselib-missing" "$ROOT/tests/integration/progs/lib/uselib.c" -L"$W/hidden" \
+            -lsolotest || die "cannot build the shared-library test programs"
     # Programs solo must refuse: text, 32-bit x86, AArch64 (header of a real ELF
     # with e_machine changed: the check is on the header).
     printf '#!/bin/sh\necho not an ELF\n' > "$BIN/script.sh" && chmod +x "$BIN/script.sh"
@@ -203,6 +211,18 @@ t_iris() {           # the brief's scikit-learn demo, output identical to native
         fail "output differs from ml-demo/iris/expected.txt: $(diff "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" | head -5)"
     pass
 }
+t_dynamic_origin() { # DT_RUNPATH $ORIGIN/lib: the private library lands where ld.so looks
+    srun ./uselib-origin
+    expect_rc 0; expect_out $'hello from libsolotest\n'; pass
+}
+t_tty() {            # the guest's isatty() matches the host's fds (manifest "tty")
+    command -v script > /dev/null || { echo "PASS (skipped: no script(1))" > "$RES/$T.result"; exit 0; }
+    srun ./isatty
+    expect_rc 0; expect_out $'tty 0 0 0\n'
+    script -qec "$SOLO run --timeout $TMO ./isatty" /dev/null < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
+    expect_out $'tty 1 1 1\r\n'      # \r: the host pty's own ONLCR, as natively
+    pass
+}
 t_verbose() {        # -v streams the kernel log to stderr
     srun -v ./hello
     expect_rc 0; expect_out $'hello, world\n'; expect_err_grep '^SOLO-EXIT 0$'; pass
@@ -269,6 +289,11 @@ t_err_missing_file() {
     printf '{"Files": ["data/nope.txt"]}' > "$W/$T.json"
     scmd run -c "$W/$T.json" ./hello
     expect_rc 127; expect_one_line_error; expect_err_grep 'data/nope.txt: No such file'; pass
+}
+t_err_missing_lib() {
+    scmd run ./uselib-missing
+    expect_rc 127; expect_one_line_error
+    expect_err_grep 'libsolotest.so \(needed by ./uselib-missing\): not found'; pass
 }
 t_err_usage() {
     scmd run --mem lots ./hello
