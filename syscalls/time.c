@@ -181,17 +181,20 @@ long sys_nanosleep(u64 ureq, u64 urem)
 /*
  * clock_nanosleep: relative, or until the clock reads the absolute time
  * (TIMER_ABSTIME); other flag bits are ignored as Linux does.  Clocks that
- * cannot be slept on give EOPNOTSUPP, thread CPU clocks EINVAL.
+ * cannot be slept on (coarse, raw, the calling thread's CPU clock) give
+ * EOPNOTSUPP; a thread CPU clock by id is EINVAL, as in Linux.
  */
 // partial: sleeping on the process CPU clock waits for elapsed time, not consumed CPU time
 long sys_clock_nanosleep(int clk, int flags, u64 ureq, u64 urem)
 {
     enum clock_kind k = clock_kind(clk);
     u64 ns;
-    if (k == CK_INVALID || k == CK_THREAD_CPU)
+    if (k == CK_INVALID)
         return -EINVAL;
-    if (k == CK_MONO_NOSLEEP || clk == CLOCK_REALTIME_COARSE)
+    if (k == CK_MONO_NOSLEEP || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_THREAD_CPUTIME_ID)
         return -EOPNOTSUPP;
+    if (k == CK_THREAD_CPU)
+        return -EINVAL;
     long r = get_timespec(ureq, &ns);
     if (r < 0)
         return r;
