@@ -9,6 +9,7 @@
  *     tfs_link(fs, TFS_ID_ROOT, "bin", id);         directory entry
  *     tfs_write(fs, id, data, len, 0);              file data
  *     tfs_set_bytes / tfs_set_u64 / tfs_set_tuple   metadata, manifest keys
+ *     tfs_compact(fs);                              optional: one record per object
  *     tfs_sync(fs); tfs_close(fs);
  * Mounting: tfs_open(heap, &io, &fs, err, sizeof(err)), then tfs_lookup /
  * tfs_get / tfs_read.
@@ -22,9 +23,9 @@
  *                  48 u32 default log segment size in blocks
  *                  52 u32 feature flags (bit 0: zlib extents may exist)
  *                 124 u32 CRC32 of bytes 0..123
- *                 The superblock is written by tfs_format and never changes
- *                 afterwards (the log is self-delimiting), so a crash cannot
- *                 tear it; tfs_sync rewrites it only while it is dirty.
+ *                 The superblock is written by tfs_format and changes only
+ *                 when tfs_compact moves the log head (the log is
+ *                 self-delimiting), so ordinary syncs never risk tearing it.
  *   log segment   a run of contiguous blocks starting with a 64-byte header:
  *                   0 magic "TFS-LOG\0"  8 u8 uuid[16]  24 u64 sequence number
  *                  32 u32 size in blocks  36 u64 nonce (fresh per segment)
@@ -128,6 +129,7 @@ struct tfs {
     u64 log_head;
     struct range_set free;             /* allocatable blocks */
     struct range_set freeing;          /* freed since the last sync */
+    struct range_set logsegs;          /* blocks of the live log's segments */
     struct obj **bucket;
     size_t nbucket, nobj;
     u64 next_id;
@@ -784,6 +786,7 @@ static int log_new_segment(struct tfs *fs, size_t rsize)
     if (b == fs->spare)
         fs->spare = 0;
     spare_reserve(fs);
+    (void)range_add(&fs->logsegs, b, blocks);
     fs->seg_off = b * BS;
     fs->seg_bytes = blocks * BS;
     fs->seg_seq++;
@@ -880,6 +883,7 @@ static u64 replay_next(struct tfs *fs, const u8 *payload, u32 len, u64 seq)
     blocks = get_le32(hdr + 32);
     if (range_remove(&fs->free, off / BS, blocks) != 0)
         return 0;                      /* overlaps the log already seen: a loop */
+    (void)range_add(&fs->logsegs, off / BS, blocks);
     return blocks;
 }
 
@@ -950,6 +954,7 @@ static int replay(struct tfs *fs, char *err, size_t errlen)
         seterr(err, errlen, "tfs: first log segment at byte offset %llu overlaps the superblock", (unsigned long long)off);
         return -EUCLEAN;
     }
+    (void)range_add(&fs->logsegs, off / BS, blocks);
     fs->seg_seq = 1;
     for (;;) {
         u64 nbytes = blocks * BS, next_off = 0, next_blocks = 0;
@@ -990,6 +995,7 @@ static struct tfs *fs_new(struct heap *h, const struct tfs_io *io)
     fs->next_id = TFS_ID_ROOT + 1;
     range_init(&fs->free, h);
     range_init(&fs->freeing, h);
+    range_init(&fs->logsegs, h);
     fs->nbucket = 64;
     fs->bucket = heap_alloc(h, fs->nbucket * sizeof(struct obj *));
     if (fs->bucket != NULL)
@@ -1016,6 +1022,7 @@ void tfs_close(struct tfs *fs)
     heap_free(fs->h, fs->bucket, fs->nbucket * sizeof(struct obj *));
     range_destroy(&fs->free);
     range_destroy(&fs->freeing);
+    range_destroy(&fs->logsegs);
     buf_release(fs->h, &fs->pend);
     heap_free(fs->h, fs->zero, BS);
     heap_free(fs->h, fs, sizeof(*fs));
@@ -1199,6 +1206,7 @@ int tfs_format(struct heap *h, const struct tfs_io *io, struct tfs **out)
         r = seg_write_new(fs, b, 1, fs->seg_default, fs->seg_nonce);
     if (r == 0) {
         fs->log_head = b * BS;
+        (void)range_add(&fs->logsegs, b, fs->seg_default);
         fs->seg_off = b * BS;
         fs->seg_bytes = (u64)fs->seg_default * BS;
         fs->seg_seq = 1;
@@ -1227,9 +1235,10 @@ static void release_freeing(struct tfs *fs)
     range_destroy(&fs->freeing);
 }
 
+static int sb_commit(struct tfs *fs);
+
 int tfs_sync(struct tfs *fs)
 {
-    u8 sb[SB_SIZE];
     int r;
 
     if (fs->pend.len > 0) {
@@ -1240,12 +1249,9 @@ int tfs_sync(struct tfs *fs)
     if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
         return -EIO;
     if (fs->sb_dirty == true) {
-        sb_encode(fs, sb);
-        if (fs->io.write(fs->io.ctx, 0, sb, SB_SIZE) != 0)
-            return -EIO;
-        if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
-            return -EIO;
-        fs->sb_dirty = false;
+        r = sb_commit(fs);
+        if (r != 0)
+            return r;
     }
     release_freeing(fs);
     return 0;
@@ -1889,5 +1895,134 @@ int tfs_delete(struct tfs *fs, u64 id)
     for (i = 0; i < o->next; i++)
         range_add(&fs->freeing, o->ext[i].dblk, o->ext[i].nblk);
     obj_remove(fs, id);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- compaction */
+
+/* Where the log tail is; saved so a failed compaction can fall back. */
+struct log_state {
+    u64 head, off, bytes, seq, pos, nonce;
+    struct range_set segs;
+};
+
+static void log_save(const struct tfs *fs, struct log_state *s)
+{
+    s->head = fs->log_head;
+    s->off = fs->seg_off;
+    s->bytes = fs->seg_bytes;
+    s->seq = fs->seg_seq;
+    s->pos = fs->seg_pos;
+    s->nonce = fs->seg_nonce;
+    s->segs = fs->logsegs;
+}
+
+static void log_restore(struct tfs *fs, const struct log_state *s)
+{
+    fs->log_head = s->head;
+    fs->seg_off = s->off;
+    fs->seg_bytes = s->bytes;
+    fs->seg_seq = s->seq;
+    fs->seg_pos = s->pos;
+    fs->seg_nonce = s->nonce;
+    fs->logsegs = s->segs;
+}
+
+/* Give every block of a segment set back to free space and empty it. */
+static void segs_release(struct tfs *fs, struct range_set *segs)
+{
+    size_t i;
+
+    for (i = 0; i < segs->n; i++)
+        (void)range_add(&fs->free, segs->r[i].start, segs->r[i].len);
+    range_destroy(segs);
+}
+
+/* Start a new log chain (sequence 1) in fresh blocks. */
+static int log_start_chain(struct tfs *fs)
+{
+    u64 b, nonce = seg_new_nonce(fs, 1);
+    int r;
+
+    if (range_alloc_exact(&fs->free, fs->seg_default, &b) != 0)
+        return -ENOSPC;
+    r = seg_write_new(fs, b, 1, fs->seg_default, nonce);
+    if (r != 0) {
+        (void)range_add(&fs->free, b, fs->seg_default);
+        return r;
+    }
+    range_init(&fs->logsegs, fs->h);
+    (void)range_add(&fs->logsegs, b, fs->seg_default);
+    fs->log_head = b * BS;
+    fs->seg_off = b * BS;
+    fs->seg_bytes = (u64)fs->seg_default * BS;
+    fs->seg_seq = 1;
+    fs->seg_pos = SEG_HDR;
+    fs->seg_nonce = nonce;
+    return 0;
+}
+
+/* Log one CREATE record holding the whole tuple of every live object. */
+static int log_all_objects(struct tfs *fs)
+{
+    size_t i;
+    struct obj *o;
+    int r = 0;
+
+    for (i = 0; i < fs->nbucket && r == 0; i++) {
+        for (o = fs->bucket[i]; o != NULL && r == 0; o = o->hnext) {
+            struct buf b = { 0 };
+            enc_tuple(fs->h, &b, o->t, 0);
+            r = log_append(fs, REC_CREATE, o->id, &b);
+            buf_release(fs->h, &b);
+        }
+    }
+    return r;
+}
+
+/* Point the superblock at the current log head and make it durable. */
+static int sb_commit(struct tfs *fs)
+{
+    u8 sb[SB_SIZE];
+
+    sb_encode(fs, sb);
+    if (fs->io.write(fs->io.ctx, 0, sb, SB_SIZE) != 0)
+        return -EIO;
+    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
+        return -EIO;
+    fs->sb_dirty = false;
+    return 0;
+}
+
+/* Rewrite the log as one CREATE record per live object in a new chain,
+ * switch the superblock to it (one sector write, after the new chain is
+ * durable) and free the old segments.  Makes images smaller and mounts
+ * faster (mkfs calls it once at the end).  0 or -errno; on failure the old
+ * log stays in force. */
+int tfs_compact(struct tfs *fs)
+{
+    struct log_state old;
+    int r = tfs_sync(fs);
+
+    if (r != 0)
+        return r;
+    log_save(fs, &old);
+    r = log_start_chain(fs);
+    if (r != 0) {
+        log_restore(fs, &old);
+        return r;
+    }
+    r = log_all_objects(fs);
+    if (r == 0)
+        r = log_write_pending(fs);
+    if (r == 0)
+        r = sb_commit(fs);
+    if (r != 0) {
+        fs->pend.len = 0;
+        segs_release(fs, &fs->logsegs);
+        log_restore(fs, &old);
+        return r;
+    }
+    segs_release(fs, &old.segs);
     return 0;
 }

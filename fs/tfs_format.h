@@ -94,6 +94,10 @@ int tfs_truncate(struct tfs *fs, u64 id, u64 size);
 /* Delete an object and free its data (directory entries naming it are the
  * caller's business; the root and the manifest cannot be deleted: -EPERM). */
 int tfs_delete(struct tfs *fs, u64 id);
+/* Rewrite the log as one record per live object and switch the superblock
+ * to it; smaller images, faster mounts.  Call once at the end of building an
+ * image.  0 or -errno (the old log stays in force on failure). */
+int tfs_compact(struct tfs *fs);
 /* Volume size and free space in TFS_BLOCK_SIZE blocks (for statfs). */
 void tfs_statfs(struct tfs *fs, u64 *total_blocks, u64 *free_blocks);
 /* Treat tuples returned by tfs_get/tfs_manifest as read-only: changes made

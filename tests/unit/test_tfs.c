@@ -733,6 +733,90 @@ static void test_io_errors(void **state)
     tfs_close(fs);
 }
 
+/* Compaction keeps every object and its data, frees the old log, and the
+ * volume keeps working (and compacting) afterwards. */
+static void test_compact(void **state)
+{
+    struct tfs *fs;
+    u64 total, free0, free1, ids[300];
+    char name[32];
+    (void)state;
+
+    md.size = 4 * MiB;                            /* 16 KiB segments: a long chain */
+    io.size = md.size;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    unsigned char *d = pattern(50000, 4);
+    for (int i = 0; i < 300; i++) {
+        ids[i] = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+        snprintf(name, sizeof(name), "file-%d", i);
+        assert_int_equal(tfs_link(fs, TFS_ID_ROOT, name, ids[i]), 0);
+        for (int k = 0; k < 3; k++)
+            tfs_write(fs, ids[i], d + k * 300, 300, (u64)k * 300 + (u64)i);
+        tfs_set_u64(fs, ids[i], "mtime", (u64)i * 1000);
+    }
+    for (int i = 0; i < 300; i += 7) {
+        snprintf(name, sizeof(name), "file-%d", i);
+        tfs_unlink(fs, TFS_ID_ROOT, name);
+        tfs_delete(fs, ids[i]);
+    }
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_compact(fs), 0);
+    tfs_statfs(fs, &total, &free1);
+    assert_true(free1 > free0);                   /* old segments were freed */
+    tfs_close(fs);
+    for (int round = 0; round < 2; round++) {
+        fs = mount();
+        for (int i = 0; i < 300; i++) {
+            snprintf(name, sizeof(name), "file-%d", i);
+            if (i % 7 == 0) {
+                assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, name, strlen(name)), 0);
+                assert_null(tfs_get(fs, ids[i]));
+                continue;
+            }
+            assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, name, strlen(name)), ids[i]);
+            assert_int_equal(tuple_get_u64(tfs_get(fs, ids[i]), "mtime", 0), (u64)i * 1000);
+            unsigned char got[1300], want[1300];
+            memset(want, 0, sizeof(want));
+            for (int k = 0; k < 3; k++)
+                memcpy(want + k * 300 + i, d + k * 300, 300);
+            assert_int_equal(tfs_read(fs, ids[i], got, sizeof(got), 0), 900 + i);
+            assert_memory_equal(got, want, 900 + (size_t)i);
+        }
+        if (round == 0) {                         /* keep using it, compact again */
+            u64 n = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+            assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "late", n), 0);
+            assert_int_equal(tfs_write(fs, n, d, 50000, 0), 50000);
+            assert_int_equal(tfs_compact(fs), 0);
+            assert_int_equal(tfs_write(fs, n, "!", 1, 50000), 1);
+            assert_int_equal(tfs_sync(fs), 0);
+        } else {
+            u64 n = tfs_lookup(fs, TFS_ID_ROOT, "late", 4);
+            unsigned char *got = malloc(50001);
+            assert_int_equal(tfs_read(fs, n, got, 50001, 0), 50001);
+            assert_memory_equal(got, d, 50000);
+            assert_int_equal(got[50000], '!');
+            free(got);
+        }
+        tfs_close(fs);
+    }
+    /* a compaction that cannot get space fails cleanly: the old log stays */
+    fs = mount();
+    u64 big = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    tfs_link(fs, TFS_ID_ROOT, "big", big);
+    u64 off = 0;
+    while (tfs_write(fs, big, d, 4096, off) == 4096)
+        off += 4096;
+    assert_int_equal(tfs_compact(fs), -ENOSPC);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tuple_get_u64(tfs_get(fs, big), "size", 0), off);
+    assert_true(tfs_lookup(fs, TFS_ID_ROOT, "file-1", 6) != 0);
+    tfs_close(fs);
+    free(d);
+}
+
 static void test_crc32(void **state)
 {
     (void)state;
@@ -760,6 +844,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enomem_mount, setup, teardown),
         cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
