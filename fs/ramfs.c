@@ -265,3 +265,20 @@ void ramfs_stat(struct vnode *v, struct kstat *st)
     st->ctime = v->ctime;
     st->nlink = v->unlinked ? 0 : st->nlink;
 }
+
+/* An anonymous tmpfs file for memfd_create: created and at once unlinked in
+ * a directory that is not in the namespace.  0 and *out, or -errno. */
+int ramfs_memfd(const char *name, struct vnode **out)
+{
+    extern const struct node_ops vnode_ops;
+    static struct vnode memfd_dir = { .name = "memfd:", .kind = VN_DIR, .mode = S_IFDIR | 01777,
+                                      .ram = true, .dev = VFS_DEV_TMPFS, .ino = 0x3fffffff };
+    memfd_dir.nops = &vnode_ops;
+    struct vnode *v;
+    int r = ramfs_create(&memfd_dir, name, VN_RAMFILE, 0777, NULL, &v);
+    if (r < 0)
+        return r;
+    ramfs_remove(v, false);
+    *out = v;
+    return 0;
+}

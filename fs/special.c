@@ -417,6 +417,57 @@ static void dev_init(void)
         panic("vfs: out of memory creating /dev/shm");
 }
 
+/* Append n bytes to a generator's buffer (counting what does not fit). */
+static void gen_put(char *buf, size_t cap, size_t *len, const void *p, size_t n)
+{
+    if (*len < cap)
+        memcpy(buf + *len, p, MIN(n, cap - *len));
+    *len += n;
+}
+
+/* /proc/self/cmdline: argv from the manifest, each NUL-terminated. */
+static long gen_cmdline(char *buf, size_t cap)
+{
+    struct tuple *m = fs_manifest();
+    struct tuple *args = m != NULL ? tuple_get_tuple(m, "arguments") : NULL;
+    size_t len = 0;
+    for (int i = 0; args != NULL; i++) {
+        char key[16];
+        ksnprintf(key, sizeof(key), "%d", i);
+        const char *a = tuple_get_str(args, key);
+        if (a == NULL)
+            break;
+        gen_put(buf, cap, &len, a, strlen(a) + 1);
+    }
+    if (len == 0)
+        gen_put(buf, cap, &len, vfs_exe_path(), strlen(vfs_exe_path()) + 1);
+    return (long)len;
+}
+
+struct envgen { char *buf; size_t cap, len; };
+
+static int env_entry(void *c, const u8 *k, size_t kl, const struct value *v)
+{
+    struct envgen *g = c;
+    if (v->kind != VALUE_BYTES)
+        return 0;
+    gen_put(g->buf, g->cap, &g->len, k, kl);
+    gen_put(g->buf, g->cap, &g->len, "=", 1);
+    gen_put(g->buf, g->cap, &g->len, v->u.bytes, (size_t)v->len + 1);
+    return 0;
+}
+
+/* /proc/self/environ: the initial environment, in the order main.c builds it. */
+static long gen_environ(char *buf, size_t cap)
+{
+    struct tuple *m = fs_manifest();
+    struct tuple *env = m != NULL ? tuple_get_tuple(m, "environment") : NULL;
+    struct envgen g = { buf, cap, 0 };
+    if (env != NULL)
+        tuple_iter(env, env_entry, &g);
+    return (long)g.len;
+}
+
 static void proc_init(void)
 {
     proc_dir = vnode_add(vfs_root_vnode(), "proc", VN_DIR, S_IFDIR | 0555);
@@ -427,6 +478,12 @@ static void proc_init(void)
     struct vnode *fd = self != NULL ? vnode_add(self, "fd", VN_FDDIR, S_IFDIR | 0500) : NULL;
     if (fd == NULL || add_link(self, "exe", t_exe) == NULL || add_link(self, "cwd", t_cwd) == NULL)
         panic("vfs: out of memory creating /proc/self");
+    struct vnode *cl = vnode_add(self, "cmdline", VN_GEN, S_IFREG | 0444);
+    struct vnode *en = vnode_add(self, "environ", VN_GEN, S_IFREG | 0400);
+    if (cl == NULL || en == NULL)
+        panic("vfs: out of memory creating /proc/self");
+    cl->gen = gen_cmdline;
+    en->gen = gen_environ;
     fd_link_proto = kzalloc(sizeof(*fd_link_proto));
     if (fd_link_proto == NULL)
         panic("vfs: out of memory creating /proc/self/fd");

@@ -262,6 +262,7 @@ int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct
 int ramfs_truncate(struct vnode *v, u64 len);
 int ramfs_open(struct vnode *v, struct file *f);
 void ramfs_stat(struct vnode *v, struct kstat *st);
+int ramfs_memfd(const char *name, struct vnode **out);
 bool node_is_ram(struct node n);               /* fs/special.c: /dev, /proc, std fds */
 bool console_is_tty(int stream);
 

@@ -587,49 +587,103 @@ long sys_dup2(int oldfd, int newfd)
 
 /* ---------------------------------------------------------------- sendfile */
 
-long sys_sendfile(int outfd, int infd, s64 *uoff, size_t count)
+/* Move up to n bytes from in at *ipos to out at *opos through the bounce
+ * buffer; advances both.  Bytes moved, or -errno when none were. */
+static long copy_between(struct file *in, u64 *ipos, struct file *out, u64 *opos, size_t n)
 {
-    struct file *in = fd_file(infd), *out = fd_file(outfd);
-    if (in == NULL || out == NULL || !readable(in) || !writable(out))
-        return -EBADF;
-    if (!seekable(in) || (out->flags & O_APPEND) != 0)
-        return -EINVAL;
-    s64 off = (s64)in->off;
-    if (uoff != NULL && copy_from_user(&off, uoff, sizeof(off)) < 0)
-        return -EFAULT;
-    if (off < 0)
+    if (out->ops == NULL || out->ops->write == NULL || in->ops->read == NULL)
         return -EINVAL;
     u8 *b = bounce_get();
     if (b == NULL)
         return -ENOMEM;
-    u64 pos = (u64)off;
-    size_t done = 0, n = MIN(count, MAX_RW);
+    size_t done = 0;
     long r = 0;
     while (done < n) {
         size_t chunk = MIN(n - done, (size_t)BOUNCE);
-        r = in->ops->read(in, b, chunk, pos);
+        r = in->ops->read(in, b, chunk, *ipos);
         if (r <= 0)
             break;
-        long w = out->ops->write != NULL ? out->ops->write(out, b, (size_t)r, out->off) : -EINVAL;
+        long w = out->ops->write(out, b, (size_t)r, *opos);
         if (w <= 0) {
             r = w;
             break;
         }
-        out->off += (u64)w;
-        pos += (u64)w;
+        *opos += (u64)w;
+        *ipos += (u64)w;
         done += (size_t)w;
         if (w < r || (size_t)r < chunk)
             break;
     }
     bounce_put(b);
-    if (uoff != NULL) {
-        off = (s64)pos;
-        if (copy_to_user(uoff, &off, sizeof(off)) < 0)
-            return -EFAULT;
-    } else {
-        in->off = pos;
-    }
     return done > 0 ? (long)done : r;
+}
+
+/* Read an optional user offset (NULL: use *dflt). */
+static int get_off(const s64 *uoff, u64 dflt, u64 *out)
+{
+    s64 off = (s64)dflt;
+    if (uoff != NULL && copy_from_user(&off, uoff, sizeof(off)) < 0)
+        return -EFAULT;
+    if (off < 0)
+        return -EINVAL;
+    *out = (u64)off;
+    return 0;
+}
+
+long sys_sendfile(int outfd, int infd, s64 *uoff, size_t count)
+{
+    struct file *in = fd_file(infd), *out = fd_file(outfd);
+    u64 pos;
+    if (in == NULL || out == NULL || !readable(in) || !writable(out))
+        return -EBADF;
+    if (!seekable(in) || (out->flags & O_APPEND) != 0)
+        return -EINVAL;
+    int e = get_off(uoff, in->off, &pos);
+    if (e < 0)
+        return e;
+    long r = copy_between(in, &pos, out, write_pos(out), MIN(count, MAX_RW));
+    if (uoff == NULL)
+        in->off = pos;
+    else if (copy_to_user(uoff, &pos, sizeof(pos)) < 0)
+        return -EFAULT;
+    return r;
+}
+
+/* copy_file_range: regular files only, through the bounce buffer. */
+long sys_copy_file_range(int infd, s64 *uin, int outfd, s64 *uout, size_t count, unsigned flags)
+{
+    struct file *in = fd_file(infd), *out = fd_file(outfd);
+    struct kstat si, so;
+    u64 ip, op;
+    if (flags != 0)
+        return -EINVAL;
+    if (in == NULL || out == NULL || !readable(in) || !writable(out))
+        return -EBADF;
+    if ((out->flags & O_APPEND) != 0)
+        return -EBADF;
+    if (node_stat(in->node, &si) < 0 || node_stat(out->node, &so) < 0)
+        return -EINVAL;
+    if (S_ISDIR(si.mode) || S_ISDIR(so.mode))
+        return -EISDIR;
+    if (!S_ISREG(si.mode) || !S_ISREG(so.mode))
+        return -EINVAL;
+    int e = get_off(uin, in->off, &ip);
+    if (e == 0)
+        e = get_off(uout, out->off, &op);
+    if (e < 0)
+        return e;
+    if (si.dev == so.dev && si.ino == so.ino && ip < op + count && op < ip + count)
+        return -EINVAL;
+    long r = copy_between(in, &ip, out, &op, MIN(count, MAX_RW));
+    if (uin == NULL)
+        in->off = ip;
+    else if (copy_to_user(uin, &ip, sizeof(ip)) < 0)
+        return -EFAULT;
+    if (uout == NULL)
+        out->off = op;
+    else if (copy_to_user(uout, &op, sizeof(op)) < 0)
+        return -EFAULT;
+    return r;
 }
 
 /* ---------------------------------------------------------------- sync, advice */

@@ -155,6 +155,39 @@ long sys_creat(const char *path, int mode)
     return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
+#define MFD_CLOEXEC 1U
+#define MFD_ALLOW_SEALING 2U
+#define MFD_HUGETLB 4U
+#define MFD_NOEXEC_SEAL 8U
+#define MFD_EXEC 0x10U
+#define MFD_NAME_MAX 249
+
+// partial: sealing (F_ADD_SEALS) and MFD_HUGETLB are not supported
+long sys_memfd_create(const char *uname, unsigned flags)
+{
+    char name[MFD_NAME_MAX + 2], path[MFD_NAME_MAX + 24];
+    struct vnode *v;
+    struct file *f;
+    if ((flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) != 0)
+        return (flags & MFD_HUGETLB) != 0 ? -EOPNOTSUPP : -EINVAL;
+    long n = strncpy_from_user(name, uname, sizeof(name));
+    if (n < 0)
+        return n == -ENAMETOOLONG ? -EINVAL : n;
+    if (n > MFD_NAME_MAX)
+        return -EINVAL;
+    int r = ramfs_memfd(name, &v);
+    if (r < 0)
+        return r;
+    ksnprintf(path, sizeof(path), "/memfd:%s (deleted)", name);
+    r = node_open((struct node){ v, 0 }, path, O_RDWR | O_LARGEFILE, &f);
+    if (r < 0)
+        return r;
+    r = fd_install(f, 0, (flags & MFD_CLOEXEC) != 0);
+    if (r < 0)
+        file_put(f);
+    return r;
+}
+
 /* ---------------------------------------------------------------- stat */
 
 struct stat_k {
