@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <cmocka.h>
+#include <zlib.h>
 #include "testutil.h"
 
 #define MiB (1024 * 1024)
@@ -817,9 +818,56 @@ static void test_compact(void **state)
     free(d);
 }
 
+static void test_limits(void **state)
+{
+    struct tfs *fs;
+    char longname[300];
+    unsigned char b[8];
+    (void)state;
+
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    u64 f = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    u64 l = mkobj(fs, TFS_S_IFLNK | 0777, "f");
+    memset(longname, 'n', sizeof(longname));
+    longname[256] = 0;
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, longname, f), -ENAMETOOLONG);
+    longname[255] = 0;
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, longname, f), 0);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, longname, 255), f);
+    assert_int_equal(tfs_create(fs, NULL), 0);
+    assert_int_equal(tfs_read(fs, l, b, 8, 0), -EINVAL);        /* symlink: use "target" */
+    assert_int_equal(tfs_read(fs, TFS_ID_ROOT, b, 8, 0), -EISDIR);
+    assert_int_equal(tfs_write(fs, f, "x", 1, 1ULL << 62), -EFBIG);
+    assert_int_equal(tfs_write(fs, f, "x", 1, UINT64_MAX), -EFBIG);
+    assert_int_equal(tfs_write(fs, f, "x", 0, 5), 0);
+    assert_int_equal(tfs_set_u64(fs, 999, "mtime", 1), -ENOENT);
+    assert_int_equal(tfs_set_u64(fs, f, "children", 1), -EINVAL);
+    assert_int_equal(tfs_set_bytes(fs, f, "size", "1", 1), -EINVAL);
+    assert_int_equal(tfs_unlink(fs, f, "x"), -ENOTDIR);
+    /* nesting deeper than the log format allows is refused, not written */
+    struct tuple *top = tuple_new(&th.h), *t = top;
+    for (int i = 0; i < 20; i++)
+        t = tuple_child(t, "d");
+    assert_int_equal(tfs_set_tuple(fs, TFS_ID_MANIFEST, "deep", top), -EINVAL);
+    tuple_free(top);
+    assert_null(tuple_get(tfs_manifest(fs), "deep"));
+    /* a file with no "mode" (like the manifest) reads as a regular file */
+    assert_int_equal(tfs_read(fs, TFS_ID_MANIFEST, b, 8, 0), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, longname, 255), f);
+    tfs_close(fs);
+}
+
 static void test_crc32(void **state)
 {
     (void)state;
+    unsigned char buf[4096];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (unsigned char)rnd();
+    for (size_t n = 0; n < sizeof(buf); n = n * 3 + 1)
+        assert_int_equal(tfs_crc32(0, buf, n), (u32)crc32(0, buf, (uInt)n));    /* zlib agrees */
     assert_int_equal(tfs_crc32(0, "123456789", 9), 0xcbf43926);
     assert_int_equal(tfs_crc32(tfs_crc32(0, "1234", 4), "56789", 5), 0xcbf43926);
     assert_int_equal(tfs_crc32(0, "", 0), 0);
@@ -845,6 +893,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enomem_mount, setup, teardown),
         cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
