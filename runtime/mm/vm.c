@@ -20,17 +20,16 @@
  *
  * The stack is a VM_STACK region under VM_STACK_TOP with a VM_GUARD region
  * below it covering the rest of the RLIMIT_STACK-sized reservation made at
- * exec; a fault in the guard right below the stack grows the stack.  Guards are not Linux mappings: they
- * do not appear in /proc/self/maps, count as free for explicit addresses
- * (hints, MAP_FIXED) and only keep the top-down mmap search away.
+ * exec; a fault in the guard right below the stack grows the stack.  Guards
+ * are not Linux mappings: they do not appear in /proc/self/maps, count as
+ * free for explicit addresses (hints, MAP_FIXED) and only keep the top-down
+ * mmap search away.
  */
 #include "vm.h"
 #include "mm.h"
 #include "fs/vfs.h"
 
-
 #define PTE_KEPT      (1UL << 9)        /* software bit: frame kept by the VM */
-#define PF_PRESENT    (1UL << 0)
 #define PF_WRITE      (1UL << 1)
 #define PF_RSVD       (1UL << 3)
 #define PF_INSTR      (1UL << 4)
@@ -547,7 +546,7 @@ static int fill_file(const struct region *r, u64 va)
     long size = file_size(r->file);
     u64 data_end = MIN(r->file_limit, size < 0 ? ~0UL : ALIGN_UP((u64)size, PAGE_SIZE));
     if (file_off(r, va) >= data_end)
-        return -EFAULT;              /* past the end of the file: SIGBUS on Linux */
+        return -EIO;                 /* past the end of the file: SIGBUS on Linux */
     u64 ws, we;
     fault_window(r, va, data_end, &ws, &we);
     size_t n = (we - ws) / PAGE_SIZE;
@@ -567,7 +566,7 @@ static int fill_file(const struct region *r, u64 va)
     if (got < 0) {
         klog("vm: reading a mapped file page at offset %lx failed: %ld", off, got);
         pages_free(pa, n);
-        return -EFAULT;
+        return -EIO;
     }
     for (size_t i = 0; i < n; i++) {
         if (mmu_map(ws + i * PAGE_SIZE, pa + i * PAGE_SIZE, pte_flags(r->prot)) < 0) {
@@ -584,11 +583,14 @@ static int fault_in(const struct region *r, u64 va)
     return r->kind == VM_FILE ? fill_file(r, va) : fill_zero(r, va);
 }
 
+/* The page-fault entry (contract in kernel.h).  Besides -EFAULT it returns
+ * -EIO for a file page past the end of the file or unreadable (SIGBUS on
+ * Linux) and -ENOMEM when out of memory; the trap code treats any non-zero
+ * value as a failed access. */
 int vm_fault(u64 addr, u64 error_code)
 {
-    if (addr >= USER_TOP || (error_code & PF_RSVD) != 0)
+    if (addr >= USER_TOP || (error_code & PF_RSVD) != 0 || !ready)
         return -EFAULT;
-    vm_init();
     u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
     struct region *r = lookup(addr);
     if (r != NULL && r->kind == VM_GUARD)
