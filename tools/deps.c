@@ -56,6 +56,31 @@ static long cache_header(const unsigned char *c, size_t len)
     return -1;
 }
 
+/* The entry for soname: baseline (hwcap 0) entries win over hwcap-specific
+ * ones, which need CPU features the guest may lack.  Value offset or 0. */
+static uint32_t cache_find(const unsigned char *base, size_t avail, uint32_t n, const char *soname)
+{
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const unsigned char *e = base + 48 + (size_t)i * 24;
+        uint32_t flags = rd32(e), key = rd32(e + 4), value = rd32(e + 8);
+        uint64_t hwcap;
+        memcpy(&hwcap, e + 16, 8);
+        if (flags != FLAG_LIBC6_X8664 || key >= avail || value >= avail || value == 0)
+            continue;
+        const char *k = (const char *)base + key, *v = (const char *)base + value;
+        if (strnlen(k, avail - key) == avail - key || strnlen(v, avail - value) == avail - value)
+            continue;
+        if (strcmp(k, soname) != 0)
+            continue;
+        if (hwcap == 0)
+            return value;
+        if (any == 0)
+            any = value;
+    }
+    return any;
+}
+
 char *ldcache_lookup(const void *cache, size_t len, const char *soname)
 {
     const unsigned char *c = cache;
@@ -67,18 +92,8 @@ char *ldcache_lookup(const void *cache, size_t len, const char *soname)
     uint32_t n = rd32(base + 20);
     if ((uint64_t)n * 24 > avail - 48)
         return NULL;
-    for (uint32_t i = 0; i < n; i++) {
-        const unsigned char *e = base + 48 + (size_t)i * 24;
-        uint32_t flags = rd32(e), key = rd32(e + 4), value = rd32(e + 8);
-        if (flags != FLAG_LIBC6_X8664 || key >= avail || value >= avail)
-            continue;
-        const char *k = (const char *)base + key, *v = (const char *)base + value;
-        if (strnlen(k, avail - key) == avail - key || strnlen(v, avail - value) == avail - value)
-            continue;
-        if (strcmp(k, soname) == 0)
-            return xstrdup(v);
-    }
-    return NULL;
+    uint32_t v = cache_find(base, avail, n, soname);
+    return v != 0 ? xstrdup((const char *)base + v) : NULL;
 }
 
 /* Directory part of path ("." when it has none). Malloc'ed. */

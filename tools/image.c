@@ -357,7 +357,8 @@ static u64 mkdir_p(struct writer *w, const char *path, size_t len)
     return dir;
 }
 
-/* Copy the host file's bytes into object id. */
+/* Copy the host file's bytes into object id, at most the size it had when
+ * planned (so a file growing meanwhile, even the output image, cannot run on). */
 static int copy_data(struct writer *w, const struct img_entry *e, u64 id)
 {
     int fd = open(e->host, O_RDONLY | O_CLOEXEC);
@@ -368,8 +369,8 @@ static int copy_data(struct writer *w, const struct img_entry *e, u64 id)
         snprintf(w->err, w->errlen, "%s: %s", e->host, strerror(-r));
         return r;
     }
-    for (;;) {
-        ssize_t n = read(fd, w->buf, COPY_CHUNK);
+    while (off < e->size) {
+        ssize_t n = read(fd, w->buf, MIN((u64)COPY_CHUNK, e->size - off));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {

@@ -112,39 +112,57 @@ static void test_qemu_argv(void **state)
     assert_true(strcmp(a, "tcg") == 0 || strcmp(a, "kvm") == 0);
 }
 
-/* A synthetic new-format ld.so.cache with two entries. */
+struct cache_ent {
+    int32_t flags;
+    const char *key, *value;
+    uint64_t hwcap;
+};
+
+/* Build a new-format ld.so.cache image in c; returns its length. */
+static size_t make_cache(unsigned char *c, size_t cap, const struct cache_ent *e, uint32_t n)
+{
+    uint32_t off = 48 + n * 24;
+    memset(c, 0, cap);
+    memcpy(c, "glibc-ld.so.cache1.1", 20);
+    memcpy(c + 20, &n, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned char *p = c + 48 + i * 24;
+        uint32_t k = off, v = off + (uint32_t)strlen(e[i].key) + 1;
+        strcpy((char *)c + k, e[i].key);
+        strcpy((char *)c + v, e[i].value);
+        off = v + (uint32_t)strlen(e[i].value) + 1;
+        memcpy(p, &e[i].flags, 4);
+        memcpy(p + 4, &k, 4);
+        memcpy(p + 8, &v, 4);
+        memcpy(p + 16, &e[i].hwcap, 8);
+    }
+    return off;
+}
+
 static void test_ldcache(void **state)
 {
-    unsigned char c[512];
+    unsigned char c[1024];
+    const struct cache_ent ents[] = {
+        { 0x0803, "libx.so.1", "/lib32/libx.so.1", 0 },               /* i386: skipped */
+        { 0x0303, "libx.so.1", "/opt/v3/libx.so.1", 1ULL << 62 },     /* hwcap-specific */
+        { 0x0303, "libx.so.1", "/opt/x/libx.so.1", 0 },               /* baseline wins */
+        { 0x0303, "liby.so.2", "/opt/v3/liby.so.2", 1ULL << 62 },     /* only hwcap: taken */
+    };
     (void)state;
-    memset(c, 0, sizeof(c));
-    memcpy(c, "glibc-ld.so.cache1.1", 20);
-    uint32_t n = 2, strlen_ = 100;
-    memcpy(c + 20, &n, 4);
-    memcpy(c + 24, &strlen_, 4);
-    const char *strs[] = { "libx.so.1", "/lib32/libx.so.1", "libx.so.1", "/opt/x/libx.so.1" };
-    uint32_t off = 48 + 2 * 24, keys[4];
-    for (int i = 0; i < 4; i++) {
-        keys[i] = off;
-        strcpy((char *)c + off, strs[i]);
-        off += (uint32_t)strlen(strs[i]) + 1;
-    }
-    int32_t flags32 = 0x0803, flags64 = 0x0303;   /* i386 entry first, then x86-64 */
-    memcpy(c + 48, &flags32, 4);
-    memcpy(c + 52, &keys[0], 4);
-    memcpy(c + 56, &keys[1], 4);
-    memcpy(c + 72, &flags64, 4);
-    memcpy(c + 76, &keys[2], 4);
-    memcpy(c + 80, &keys[3], 4);
-    char *p = ldcache_lookup(c, off, "libx.so.1");
+    size_t len = make_cache(c, sizeof(c), ents, 4);
+    char *p = ldcache_lookup(c, len, "libx.so.1");
     assert_non_null(p);
     assert_string_equal(p, "/opt/x/libx.so.1");
     free(p);
-    assert_null(ldcache_lookup(c, off, "liby.so"));
+    p = ldcache_lookup(c, len, "liby.so.2");
+    assert_non_null(p);
+    assert_string_equal(p, "/opt/v3/liby.so.2");
+    free(p);
+    assert_null(ldcache_lookup(c, len, "libz.so"));
     assert_null(ldcache_lookup(c, 30, "libx.so.1"));          /* truncated */
-    n = 0x7fffffff;
+    uint32_t n = 0x7fffffff;
     memcpy(c + 20, &n, 4);
-    assert_null(ldcache_lookup(c, off, "libx.so.1"));         /* count beyond the file */
+    assert_null(ldcache_lookup(c, len, "libx.so.1"));         /* count beyond the file */
     assert_null(ldcache_lookup("garbage", 7, "libx.so.1"));
 }
 
