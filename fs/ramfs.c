@@ -224,6 +224,15 @@ static long ram_write(struct file *f, const void *buf, size_t n, u64 off)
     return (long)n;
 }
 
+static long ram_peek(struct file *f, u64 off, const void **p)
+{
+    struct vnode *v = f->node.v;
+    if (off >= v->size)
+        return 0;
+    *p = v->data + off;
+    return (long)(v->size - off);
+}
+
 static long ram_size(struct file *f)
 {
     return (long)f->node.v->size;
@@ -238,6 +247,7 @@ static void ram_release(struct file *f)
 
 static const struct file_ops ram_fops = {
     .read = ram_read,
+    .peek = ram_peek,
     .write = ram_write,
     .size = ram_size,
     .release = ram_release,

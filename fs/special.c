@@ -147,6 +147,14 @@ static long gen_read(struct file *f, void *buf, size_t n, u64 off)
     return (long)k;
 }
 
+static long gen_peek(struct file *f, u64 off, const void **p)
+{
+    if (off >= f->priv_len)
+        return 0;
+    *p = (const u8 *)f->priv + off;
+    return (long)(f->priv_len - off);
+}
+
 static long gen_size(struct file *f)
 {
     return (long)f->priv_len;
@@ -159,6 +167,7 @@ static void gen_release(struct file *f)
 
 static const struct file_ops gen_fops = {
     .read = gen_read,
+    .peek = gen_peek,
     .size = gen_size,
     .release = gen_release,
 };

@@ -283,30 +283,34 @@ static long tfs_node_readlink(struct node n, char *buf, size_t cap)
 
 /* Read-ahead window of an open TFS file: small reads (read(2) in 4-8 KiB
  * steps, page faults of file mappings) are served from one larger device
- * read, since each device request costs far more than its bytes. */
+ * read, since each device request costs far more than its bytes.  The
+ * window is at most RA_SIZE and no bigger than the file (page-rounded). */
 #define RA_SIZE (128 * 1024)
 struct readahead {
     u64 off;                           /* file offset of data[0] */
-    size_t len;                        /* valid bytes */
-    u8 data[RA_SIZE];
+    size_t len, cap;                   /* valid bytes, buffer size */
+    u8 data[];
 };
 
-static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
+/* The window holding off (refilled from off when it does not).  Bytes
+ * available at off (0 at end of file) and *p, or -errno. */
+static long ra_window(struct file *f, u64 off, const void **p)
 {
     struct readahead *ra = f->priv;
-    if (n >= RA_SIZE / 2)
-        return tfs_read(rootfs, f->node.id, buf, n, off);
+    u64 size = tuple_get_u64(obj(f->node), "size", 0);
+    if (off >= size)
+        return 0;
     if (ra == NULL) {
-        ra = f->priv = kmalloc(sizeof(*ra));
+        size_t cap = (size_t)MIN(ALIGN_UP(size, (u64)PAGE_SIZE), (u64)RA_SIZE);
+        ra = f->priv = kmalloc(sizeof(*ra) + cap);
         if (ra == NULL)
-            return tfs_read(rootfs, f->node.id, buf, n, off);
+            return -ENOMEM;
+        ra->cap = cap;
         ra->len = 0;
+        ra->off = 0;
     }
-    if (off < ra->off || off + n > ra->off + ra->len) {
-        u64 size = tuple_get_u64(obj(f->node), "size", 0);
-        if (off >= size)
-            return 0;
-        long r = tfs_read(rootfs, f->node.id, ra->data, RA_SIZE, off);
+    if (off < ra->off || off >= ra->off + ra->len) {
+        long r = tfs_read(rootfs, f->node.id, ra->data, ra->cap, off);
         if (r < 0) {
             ra->len = 0;
             return r;
@@ -314,9 +318,25 @@ static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
         ra->off = off;
         ra->len = (size_t)r;
     }
-    size_t k = clip_read(ra->off + ra->len, off, n);
-    memcpy(buf, ra->data + (off - ra->off), k);
-    return (long)k;
+    *p = ra->data + (off - ra->off);
+    return (long)(ra->off + ra->len - off);
+}
+
+static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    const void *p;
+    if (n >= RA_SIZE / 2)
+        return tfs_read(rootfs, f->node.id, buf, n, off);
+    size_t done = 0;
+    while (done < n) {
+        long k = ra_window(f, off + done, &p);
+        if (k <= 0)
+            return done > 0 ? (long)done : k;
+        k = (long)MIN((size_t)k, n - done);
+        memcpy((u8 *)buf + done, p, (size_t)k);
+        done += (size_t)k;
+    }
+    return (long)done;
 }
 
 static void tfs_file_release(struct file *f)
@@ -331,6 +351,7 @@ static long tfs_file_size(struct file *f)
 
 static const struct file_ops tfs_file_fops = {
     .read = tfs_file_read,
+    .peek = ra_window,
     .size = tfs_file_size,
     .release = tfs_file_release,
 };

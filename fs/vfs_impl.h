@@ -156,6 +156,10 @@ struct file_ops {
     long (*size)(struct file *f);      /* for SEEK_END; NULL: not seekable (ESPIPE) */
     long (*lseek)(struct file *f, s64 off, int whence);   /* optional override */
     int (*poll)(struct file *f);       /* ready POLL* bits; NULL: always readable+writable */
+    /* Optional zero-copy read: kernel pointer *p to the bytes at off; returns
+     * how many are there (0 at end of file) or -errno.  Valid until the next
+     * call on f. */
+    long (*peek)(struct file *f, u64 off, const void **p);
     void (*release)(struct file *f);   /* last reference dropped */
 };
 
