@@ -10,8 +10,9 @@
  * and the stream stats as a pipe, as it would natively under redirection.
  *
  * A generated file runs its generator once at open and serves that snapshot
- * (so a read loop sees consistent content).  /proc/self/fd lists the open
- * fds as symlinks to the paths they were opened by.
+ * (so a read loop sees consistent content); /proc/self/cmdline and environ
+ * are generated from the manifest.  /proc/self/fd lists the open fds as
+ * symlinks to the paths they were opened by.
  */
 #include "fs/vfs_impl.h"
 #include "syscalls/syscalls.h"

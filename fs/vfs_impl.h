@@ -1,14 +1,16 @@
 /*
  * vfs_impl.h - the file layer's internal interfaces, shared by fs/vfs.c (nodes,
  * path resolution, open files, the fd table), fs/tfs.c (the TFS root),
- * fs/special.c (/dev, /proc, the console, generated files) and the fs
- * syscalls (syscalls/fs*.c).  Nothing outside those files includes it.
+ * fs/special.c (/dev, /proc, the console, generated files), fs/ramfs.c
+ * (tmpfs on /tmp and /dev/shm), fs/pipe.c (pipes, poll readiness) and the
+ * fs syscalls (syscalls/fs*.c).  Nothing outside those files includes it.
  *
  * A node names one filesystem object without owning it: either a TFS object
  * (v == NULL, id = object id) or an in-memory vnode (v != NULL; id is a
  * per-kind argument, e.g. the stream of a console or the fd of a
  * /proc/self/fd link).  The TFS volume is read-only from the kernel, and
- * vnodes are never freed, so nodes need no reference counts.
+ * vnodes are never freed (a removed tmpfs file only loses its data once no
+ * file has it open), so nodes need no reference counts.
  *
  * An open file description (struct file) is reference counted: the fd table
  * holds one reference per descriptor, and file_get/file_put add others
@@ -16,8 +18,9 @@
  * its open flags and offset, and the canonical absolute path it was opened
  * by (for fchdir, *at calls and /proc/self/fd).
  *
- * Invariant: kernel code runs on one CPU without preemption, and nothing here
- * blocks, so no locks are needed.
+ * Invariant: kernel code runs on one CPU without preemption, and only pipe
+ * reads/writes and poll/select block (in waitq_wait, rechecking state after
+ * every wake-up), so no locks are needed.
  */
 #ifndef SOLO_VFS_IMPL_H
 #define SOLO_VFS_IMPL_H

@@ -3,10 +3,13 @@
  * positioned forms, lseek, getdents, ioctl, fcntl, dup*, close, sendfile and
  * the sync/advice calls.  Path-based calls live in fs_path.c.
  *
- * User data moves through a 64 KiB kernel bounce buffer: file methods only
- * see kernel memory, and a fault on the user side ends the transfer with the
- * bytes done so far (or EFAULT when there were none), as Linux does.  Each
- * call is clipped to MAX_RW bytes like Linux's MAX_RW_COUNT.
+ * File methods only see kernel memory.  Reads copy to user memory straight
+ * from a file's own buffer when it has a peek method (TFS read-ahead window,
+ * tmpfs, generated files); everything else moves through a 64 KiB bounce
+ * buffer (a second one is allocated while the first is held by a blocked
+ * pipe call).  A fault on the user side ends the transfer with the bytes
+ * done so far (or EFAULT when there were none), as Linux does.  Each call
+ * is clipped to MAX_RW bytes like Linux's MAX_RW_COUNT.
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
