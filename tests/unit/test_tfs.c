@@ -538,6 +538,53 @@ static void test_random_mutations(void **state)
     free(good);
 }
 
+static size_t put_varint(unsigned char *p, u64 v)
+{
+    size_t n = 0;
+    do {
+        p[n] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+        n++;
+    } while (v != 0);
+    return n;
+}
+
+/* A random but well-formed encoded tuple using the keys TFS interprets. */
+static size_t gen_tuple(unsigned char *p, int depth)
+{
+    static const char *keys[] = { "mode", "size", "extents", "children", "target", "block", "blocks", "flags", "f" };
+    u64 count = rnd() % 4, nums[] = { 0, 1, 2, 4096, 040755, 0100644, 1ULL << 40, UINT64_MAX };
+    size_t n = put_varint(p, count);
+    for (u64 i = 0; i < count; i++) {
+        if (rnd() % 3 == 0) {                     /* an 8-byte extent key */
+            n += put_varint(p + n, 8);
+            u64 fb = rnd() % 4 == 0 ? rnd() : rnd() % 64;
+            for (int k = 7; k >= 0; k--)
+                p[n++] = (unsigned char)(fb >> (8 * k));
+        } else {
+            const char *k = keys[rnd() % ARRAY_SIZE(keys)];
+            n += put_varint(p + n, strlen(k));
+            memcpy(p + n, k, strlen(k));
+            n += strlen(k);
+        }
+        static const unsigned char kinds[] = { 1, 2, 2, 3, 3, 4, 0x7f };
+        unsigned char kind = kinds[rnd() % sizeof(kinds)];
+        if (kind == 3 && depth >= 3)
+            kind = 2;
+        p[n++] = kind;
+        if (kind == 1) {
+            n += put_varint(p + n, 3);
+            memcpy(p + n, "abc", 3);
+            n += 3;
+        } else if (kind == 2 || kind == 4) {
+            n += put_varint(p + n, rnd() % 2 ? nums[rnd() % ARRAY_SIZE(nums)] : rnd() % 128);
+        } else if (kind == 3) {
+            n += gen_tuple(p + n, depth + 1);
+        }
+    }
+    return n;
+}
+
 /* Records with valid CRCs but random payloads: the decoder must cope. */
 static void test_garbage_records(void **state)
 {
@@ -563,8 +610,20 @@ static void test_garbage_records(void **state)
         r[8] = (unsigned char)(1 + rnd() % 4);
         u64 id = rnd() % 16;
         memcpy(r + 16, &id, 8);
-        for (u32 i = 0; i < len; i++)
-            r[24 + i] = (unsigned char)(rnd() % 4 == 0 ? rnd() : rnd() % 8);
+        if (iter % 2 == 0) {
+            for (u32 i = 0; i < len; i++)
+                r[24 + i] = (unsigned char)(rnd() % 4 == 0 ? rnd() : rnd() % 8);
+        } else {
+            unsigned char tmp[4096];
+            len = (u32)gen_tuple(tmp, 0);
+            if (r[8] == 4) {                      /* NEXT: a random target offset */
+                u64 t = rnd() % 2 ? (rnd() % 128) * 4096 : rnd();
+                memcpy(tmp, &t, 8);
+                len = 8;
+            }
+            memcpy(r + 24, tmp, len);
+            memcpy(r + 4, &len, 4);
+        }
         u32 crc = tfs_crc32(tfs_crc32(tfs_crc32(0, uuid, 16), md.p + seg + 36, 8), r + 4, 20 + len);
         memcpy(r, &crc, 4);
         if (tfs_open(&th.h, &io, &fs, err, sizeof(err)) == 0) {
