@@ -155,7 +155,7 @@ static int fill_manifest(const struct build_opts *o, const struct solo_config *c
     return 0;
 }
 
-int build_plan(const struct build_opts *o, struct image_plan *plan)
+int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_hints *hints)
 {
     struct solo_config c;
     char why[512];
@@ -164,6 +164,10 @@ int build_plan(const struct build_opts *o, struct image_plan *plan)
     if (o->config != NULL && config_load(o->config, &c, why, sizeof(why)) < 0) {
         errmsg("%s", why);
         return SOLO_EXIT_USAGE;
+    }
+    if (hints != NULL) {
+        hints->mem = c.mem;
+        hints->cpus = c.cpus;
     }
     const char *typed = o->program != NULL ? o->program : c.program;
     if (typed == NULL || typed[0] == '\0') {

@@ -18,9 +18,15 @@ struct build_opts {
     struct strvec env;             /* -e NAME=VALUE, applied after the config's Env */
 };
 
-/* Fill plan.  Returns 0, or the solo exit status after printing one
- * "solo: ..." line (SOLO_EXIT_USAGE, SOLO_EXIT_NOENT, SOLO_EXIT_NOEXEC, ...). */
-int build_plan(const struct build_opts *o, struct image_plan *plan);
+/* What the config says about running (0 = not set). */
+struct run_hints {
+    uint64_t mem;
+    unsigned cpus;
+};
+
+/* Fill plan (and hints, when not NULL).  Returns 0, or the solo exit status
+ * after printing one "solo: ..." line (SOLO_EXIT_USAGE, SOLO_EXIT_NOENT, ...). */
+int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_hints *hints);
 /* Where PROGRAM comes from on the host: itself if it has a '/', or exists in
  * the cwd; else the first match on $PATH.  Malloc'ed, NULL when not found. */
 char *locate_program(const char *typed);

@@ -81,6 +81,35 @@ static int get_mapdirs(struct cfg_ctx *cx, const char *key, const struct json *v
     return 0;
 }
 
+/* RunConfig: Memory and CPUs; its other ops keys are ignored with a warning. */
+static int get_runconfig(struct cfg_ctx *cx, const char *key, const struct json *v,
+                         struct solo_config *c)
+{
+    if (v->type != JSON_OBJECT)
+        return type_error(cx, key, v, "an object");
+    for (size_t i = 0; i < v->n; i++) {
+        const char *k = v->keys[i];
+        const struct json *e = v->items[i];
+        if (strcmp(k, "Memory") == 0) {
+            if (e->type != JSON_STRING || parse_size(e->str, &c->mem) < 0 || c->mem < (32u << 20)) {
+                snprintf(cx->err, cx->errlen, "%s:%d:%d: \"RunConfig.Memory\" must be a size of at "
+                         "least 32M such as \"512M\" or \"2G\"", cx->name, e->line, e->col);
+                return -1;
+            }
+        } else if (strcmp(k, "CPUs") == 0) {
+            if (e->type != JSON_NUMBER || e->num < 1 || e->num > 255 || e->num != (double)(unsigned)e->num) {
+                snprintf(cx->err, cx->errlen, "%s:%d:%d: \"RunConfig.CPUs\" must be a whole number "
+                         "from 1 to 255", cx->name, e->line, e->col);
+                return -1;
+            }
+            c->cpus = (unsigned)e->num;
+        } else {
+            warnmsg("%s:%d:%d: \"RunConfig.%s\" is not supported; ignored", cx->name, e->line, e->col, k);
+        }
+    }
+    return 0;
+}
+
 /* ops keys solo accepts but does not act on yet. */
 static bool ops_known_key(const char *k)
 {
@@ -113,6 +142,8 @@ static int apply_key(struct cfg_ctx *cx, const char *k, const struct json *v, st
         return get_env(cx, k, v, c);
     if (strcmp(k, "MapDirs") == 0)
         return get_mapdirs(cx, k, v, c);
+    if (strcmp(k, "RunConfig") == 0)
+        return get_runconfig(cx, k, v, c);
     if (ops_known_key(k))
         warnmsg("%s:%d:%d: \"%s\" is not supported yet; ignored", cx->name, v->line, v->col, k);
     else

@@ -10,6 +10,8 @@
  *   MapDirs  object            host glob -> guest directory; every match is copied
  *                              into that directory (directories recursively)
  *   Cwd      string            the program's initial working directory
+ *   RunConfig object           "Memory" (string, e.g. "2G") and "CPUs" (number):
+ *                              defaults for solo run's --mem and --cpus
  *
  * Other keys ops knows (RunConfig, Klibs, ...) and unknown keys are ignored with a
  * warning; a known key of the wrong type is an error.  Relative host paths are
@@ -29,6 +31,8 @@ struct solo_config {
     struct strvec map_src;         /* MapDirs: glob patterns ... */
     struct strvec map_dst;         /* ... and their guest directories */
     char *cwd;
+    uint64_t mem;                  /* RunConfig.Memory in bytes, 0 if unset */
+    unsigned cpus;                 /* RunConfig.CPUs, 0 if unset */
 };
 
 /* Parse config text; name labels messages ("config.json:3:7: ...").  0, or -1

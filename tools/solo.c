@@ -30,7 +30,8 @@ static const char usage_text[] =
 "argv[0] is PROGRAM as typed.  The kernel is KERNEL, $SOLO_KERNEL, or kernel.elf\n"
 "next to the solo binary; QEMU is $SOLO_QEMU or qemu-system-x86_64 on $PATH.\n"
 "The accelerator is kvm only on real hardware virtualization, else tcg; --mem\n"
-"defaults to 1G.  -v also streams the kernel log (and QEMU's messages) to stderr.\n"
+"defaults to config.json's RunConfig.Memory or 1G, --cpus to RunConfig.CPUs or 1.\n"
+"-v also streams the kernel log (and QEMU's messages) to stderr.\n"
 "\n"
 "Exit status of solo run: the program's own status (0-255), or\n"
 "    1  host-side failure (I/O error, QEMU not installed, kernel missing)\n"
@@ -55,6 +56,7 @@ struct cli {
     const char *kernel;
     uint64_t size;
     struct vm_opts vm;
+    bool mem_given, cpus_given;    /* on the command line (beats RunConfig) */
 };
 
 /* If argv[*i] is option name (with "--name=value" or a following value), store
@@ -107,11 +109,13 @@ static int parse_opt(struct cli *c, bool run, char **argv, int argc, int *i)
         }
         c->vm.accel = v;
     } else if (run && opt_value(argv, argc, i, "--mem", &v, &bad)) {
+        c->mem_given = true;
         if (v != NULL && (parse_size(v, &c->vm.mem) < 0 || c->vm.mem < (32u << 20))) {
             errmsg("--mem %s: expected a size of at least 32M such as 512M or 2G", v);
             bad = true;
         }
     } else if (run && opt_value(argv, argc, i, "--cpus", &v, &bad)) {
+        c->cpus_given = true;
         char *end;
         unsigned long n = v != NULL ? strtoul(v, &end, 10) : 0;
         if (v != NULL && (*v == '\0' || *end != '\0' || n < 1 || n > 255)) {
@@ -183,7 +187,7 @@ static int cmd_build(int argc, char **argv)
     memset(&plan, 0, sizeof(plan));
     int rc = parse_cmdline(&c, false, argc, argv);
     if (rc == 0)
-        rc = build_plan(&c.b, &plan);
+        rc = build_plan(&c.b, &plan, NULL);
     if (rc == 0) {
         char *out = c.out != NULL ? xstrdup(c.out) : default_output(plan.program);
         if (image_write(&plan, out, c.size, true, why, sizeof(why)) < 0) {
@@ -293,7 +297,12 @@ static int cmd_run(int argc, char **argv)
             image_tty(c.image, c.vm.verbose);
         }
     } else if (rc == 0) {
-        rc = build_plan(&c.b, &plan);
+        struct run_hints h = { 0, 0 };
+        rc = build_plan(&c.b, &plan, &h);
+        if (h.mem != 0 && !c.mem_given)
+            c.vm.mem = h.mem;
+        if (h.cpus != 0 && !c.cpus_given)
+            c.vm.cpus = h.cpus;
         plan.has_tty = true;
         plan.tty = tty_mask();
         if (rc == 0 && (tmp = temp_image(&plan, c.size)) == NULL)

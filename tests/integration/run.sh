@@ -170,6 +170,14 @@ EOF
     srun -c "$W/$T.json" ./cat /etc/solo/input.txt
     expect_rc 0; expect_out $'line one\nline two\nline one\nline two\n'; pass
 }
+t_config_runconfig() {   # RunConfig Memory/CPUs become -m/-smp unless given on the command line
+    printf '{"RunConfig": {"Memory": "256M", "CPUs": 2}}' > "$W/$T.json"
+    srun -v -c "$W/$T.json" ./hello
+    expect_rc 0; expect_out $'hello, world\n'; expect_err_grep '^solo: running .* -m 256 -smp 2 '
+    srun -v -c "$W/$T.json" --mem 300M ./hello
+    expect_rc 0; expect_err_grep '^solo: running .* -m 300 -smp 2 '
+    pass
+}
 t_config_env() {
     printf '{"Env": {"CFGVAR": "from-config", "B": "x=y"}, "Args": ["a1"]}' > "$W/$T.json"
     srun -c "$W/$T.json" ./args a2

@@ -154,6 +154,8 @@ static void test_config_keys(void **state)
     assert_string_equal(c.map_src.v[0], "g/*");
     assert_string_equal(c.map_dst.v[0], "/m");
     assert_string_equal(c.cwd, "/w");
+    assert_int_equal(c.mem, 1ULL << 30);
+    assert_int_equal(c.cpus, 0);
     config_free(&c);
 }
 
@@ -177,6 +179,11 @@ static void test_config_errors(void **state)
     expect_config_error("{\"Env\": {\"A\": 1}}", "c.json:1:15: \"Env\" must be an object of strings, not number");
     expect_config_error("{\"Env\": {\"A=B\": \"1\"}}", "c.json:1:17: bad environment variable name \"A=B\"");
     expect_config_error("{\"Program\": null}", "c.json:1:13: \"Program\" must be a string, not null");
+    expect_config_error("{\"RunConfig\": []}", "c.json:1:15: \"RunConfig\" must be an object, not array");
+    expect_config_error("{\"RunConfig\": {\"Memory\": \"lots\"}}",
+                        "c.json:1:26: \"RunConfig.Memory\" must be a size of at least 32M such as \"512M\" or \"2G\"");
+    expect_config_error("{\"RunConfig\": {\"CPUs\": 1.5}}",
+                        "c.json:1:24: \"RunConfig.CPUs\" must be a whole number from 1 to 255");
     expect_config_error("{\n  \"Files\": [\"a\",]\n}", "c.json:2:17: invalid JSON: trailing comma in array");
 }
 
