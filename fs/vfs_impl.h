@@ -257,6 +257,19 @@ void vfs_poll_wake(void);
 /* A new pipe: read and write ends (one reference each).  0 or -ENFILE. */
 int pipe_create(int flags, struct file **rd, struct file **wr);
 
+/* ---- epoll and eventfd (fs/epoll.c) ---- */
+struct epoll_event_k {
+    u32 events;
+    u64 data;
+} __attribute__((packed));
+
+bool file_is_epoll(struct file *f);
+int epoll_create_file(struct file **out);                    /* 0 or -ENOMEM */
+/* op 1 ADD, 2 DEL, 3 MOD of fd/tf: 0, -EEXIST, -ENOENT, -ENOMEM. */
+int epoll_control(struct file *epf, int op, int fd, struct file *tf, u32 events, u64 data);
+int epoll_collect(struct file *epf, struct epoll_event_k *out, int max);   /* ready count */
+int eventfd_create_file(u64 initval, int flags, struct file **out);
+
 /* ---- tmpfs (fs/ramfs.c) ---- */
 #define VFS_DEV_TMPFS VFS_MKDEV(0, 30)
 struct vnode *ramfs_mount(struct vnode *parent, const char *name);

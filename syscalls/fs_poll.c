@@ -233,3 +233,117 @@ long sys_pselect6(int nfds, u64 *r, u64 *w, u64 *e, struct timespec_k *uts, cons
     put_left(uts, timeout, start, false);
     return n;
 }
+
+/* ---------------------------------------------------------------- epoll */
+
+#define EPOLL_CTL_ADD 1
+#define EPOLL_CTL_DEL 2
+#define EPOLL_CTL_MOD 3
+#define EP_BATCH 64
+
+static long install_new(struct file *f, bool cloexec)
+{
+    long fd = fd_install(f, 0, cloexec);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+long sys_epoll_create1(int flags)
+{
+    struct file *f;
+    if ((flags & ~O_CLOEXEC) != 0)
+        return -EINVAL;
+    int r = epoll_create_file(&f);
+    return r < 0 ? r : install_new(f, (flags & O_CLOEXEC) != 0);
+}
+
+long sys_epoll_create(int size)
+{
+    return size <= 0 ? -EINVAL : sys_epoll_create1(0);
+}
+
+// partial: EPOLLET reports changes of the ready set; an epoll fd cannot be added to another (EINVAL)
+long sys_epoll_ctl(int epfd, int op, int fd, const struct epoll_event_k *uev)
+{
+    struct file *ep = fd_file(epfd), *tf = fd_file(fd);
+    struct epoll_event_k ev = { 0, 0 };
+    struct kstat st;
+    if (ep == NULL || tf == NULL || (tf->flags & O_PATH) != 0)
+        return -EBADF;
+    if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uev, sizeof(ev)) < 0)
+        return -EFAULT;
+    if (!file_is_epoll(ep) || ep == tf || op < EPOLL_CTL_ADD || op > EPOLL_CTL_MOD)
+        return -EINVAL;
+    if (file_is_epoll(tf) && op == EPOLL_CTL_ADD)
+        return -EINVAL;
+    if (node_stat(tf->node, &st) == 0 && (S_ISREG(st.mode) || S_ISDIR(st.mode)))
+        return -EPERM;
+    return epoll_control(ep, op, fd, tf, ev.events, ev.data);
+}
+
+/* epoll_wait core with a relative timeout in ns (-1: forever). */
+static long do_epoll_wait(int epfd, struct epoll_event_k *uev, int max, s64 timeout)
+{
+    struct epoll_event_k k[EP_BATCH];
+    struct file *ep = fd_file(epfd);
+    if (ep == NULL)
+        return -EBADF;
+    if (max <= 0 || !file_is_epoll(ep))
+        return -EINVAL;
+    if (!user_range_ok(uev, (size_t)max * sizeof(*uev)))
+        return -EFAULT;
+    u64 deadline = deadline_of(timeout);
+    for (;;) {
+        int n = epoll_collect(ep, k, MIN(max, EP_BATCH));
+        if (n > 0)
+            return copy_to_user(uev, k, (size_t)n * sizeof(*k)) < 0 ? -EFAULT : n;
+        if (!poll_sleep(timeout, deadline))
+            return 0;
+    }
+}
+
+long sys_epoll_wait(int epfd, struct epoll_event_k *uev, int max, int timeout_ms)
+{
+    return do_epoll_wait(epfd, uev, max, timeout_ms < 0 ? -1 : (s64)timeout_ms * 1000000);
+}
+
+// partial: the signal mask is not applied while waiting (signals are not delivered yet)
+long sys_epoll_pwait(int epfd, struct epoll_event_k *uev, int max, int timeout_ms, const void *sigmask,
+                     size_t sigsetsize)
+{
+    if (sigmask != NULL && sigsetsize != 8)
+        return -EINVAL;
+    return sys_epoll_wait(epfd, uev, max, timeout_ms);
+}
+
+// partial: the signal mask is not applied while waiting (signals are not delivered yet)
+long sys_epoll_pwait2(int epfd, struct epoll_event_k *uev, int max, const struct timespec_k *uts,
+                      const void *sigmask, size_t sigsetsize)
+{
+    int err;
+    s64 timeout = get_timeout(uts, &err);
+    if (err != 0)
+        return err;
+    if (sigmask != NULL && sigsetsize != 8)
+        return -EINVAL;
+    return do_epoll_wait(epfd, uev, max, timeout);
+}
+
+/* ---------------------------------------------------------------- eventfd */
+
+#define EFD_SEMAPHORE 1
+
+long sys_eventfd2(unsigned initval, int flags)
+{
+    struct file *f;
+    if ((flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE)) != 0)
+        return -EINVAL;
+    int r = eventfd_create_file(initval, flags, &f);
+    return r < 0 ? r : install_new(f, (flags & O_CLOEXEC) != 0);
+}
+
+long sys_eventfd(unsigned initval)
+{
+    return sys_eventfd2(initval, 0);
+}
