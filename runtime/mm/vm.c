@@ -45,10 +45,13 @@ struct region {
     struct file *file;
     u64 offset, file_limit;
     char *name;
-    struct region *prev, *next;
+    struct region *prev, *next;        /* the sorted list */
+    struct region *left, *right, *up;  /* the search tree (a treap keyed by start) */
+    u32 prio;                          /* treap priority: a parent's is never lower */
 };
 
 static struct region *head;
+static struct region *root;
 static struct region *cache;            /* last lookup hit */
 static bool ready;
 static u64 brk_start, brk_cur;
@@ -172,8 +175,97 @@ static void region_args(const struct region *r, struct vm_map_args *a)
     a->name = r->name;
 }
 
+/* ------------------------------------------------------------ search tree
+ * Regions are also kept in a treap ordered by start (which, regions being
+ * disjoint, orders them like the list) so finding the region of an address
+ * costs O(log n) even for programs with thousands of mappings. */
+
+static u32 next_prio(void)
+{
+    static u32 x = 2463534242U;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+}
+
+/* Make p's child pointer (or the root) that points at old point at new. */
+static void tree_relink(struct region *p, struct region *old, struct region *new)
+{
+    if (p == NULL)
+        root = new;
+    else if (p->left == old)
+        p->left = new;
+    else
+        p->right = new;
+    if (new != NULL)
+        new->up = p;
+}
+
+/* Rotate x above its parent, keeping the in-order sequence. */
+static void rotate_up(struct region *x)
+{
+    struct region *p = x->up, *g = p->up;
+    if (p->left == x) {
+        p->left = x->right;
+        if (x->right != NULL)
+            x->right->up = p;
+        x->right = p;
+    } else {
+        p->right = x->left;
+        if (x->left != NULL)
+            x->left->up = p;
+        x->left = p;
+    }
+    p->up = x;
+    tree_relink(g, p, x);
+}
+
+static void tree_insert(struct region *r)
+{
+    struct region *p = NULL, **link = &root;
+    while (*link != NULL) {
+        p = *link;
+        link = r->start < p->start ? &p->left : &p->right;
+    }
+    r->left = r->right = NULL;
+    r->up = p;
+    r->prio = next_prio();
+    *link = r;
+    while (r->up != NULL && r->up->prio < r->prio)
+        rotate_up(r);
+}
+
+static void tree_remove(struct region *r)
+{
+    while (r->left != NULL || r->right != NULL) {
+        struct region *c = r->left == NULL ? r->right : r->right == NULL ? r->left :
+                           r->left->prio > r->right->prio ? r->left : r->right;
+        rotate_up(c);
+    }
+    tree_relink(r->up, r, NULL);
+}
+
+/* The region with the greatest start <= addr, or NULL. */
+static struct region *floor_region(u64 addr)
+{
+    struct region *best = NULL;
+    for (struct region *n = root; n != NULL;) {
+        if (n->start <= addr) {
+            best = n;
+            n = n->right;
+        } else {
+            n = n->left;
+        }
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------ the region list */
+
 static void region_unlink(struct region *r)
 {
+    tree_remove(r);
     if (r->prev != NULL)
         r->prev->next = r->next;
     else
@@ -188,6 +280,7 @@ static void region_unlink(struct region *r)
     kfree(r);
 }
 
+/* Link r into the list after prev (NULL: first) and into the tree. */
 static void link_after(struct region *prev, struct region *r)
 {
     r->prev = prev;
@@ -198,6 +291,7 @@ static void link_after(struct region *prev, struct region *r)
         prev->next = r;
     else
         head = r;
+    tree_insert(r);
 }
 
 /* The region containing addr, or NULL. */
@@ -205,22 +299,20 @@ static struct region *lookup(u64 addr)
 {
     if (cache != NULL && addr >= cache->start && addr < cache->end)
         return cache;
-    for (struct region *r = head; r != NULL && r->start <= addr; r = r->next) {
-        if (addr < r->end) {
-            cache = r;
-            return r;
-        }
-    }
-    return NULL;
+    struct region *r = floor_region(addr);
+    if (r == NULL || addr >= r->end)
+        return NULL;
+    cache = r;
+    return r;
 }
 
 /* The first region that ends after addr, or NULL. */
 static struct region *first_after(u64 addr)
 {
-    struct region *r = head;
-    while (r != NULL && r->end <= addr)
-        r = r->next;
-    return r;
+    struct region *r = floor_region(addr);
+    if (r == NULL)
+        return head;
+    return addr < r->end ? r : r->next;
 }
 
 static bool names_equal(const char *a, const char *b)
@@ -260,10 +352,7 @@ static struct region *merge_around(struct region *r)
 /* Insert r (not overlapping any region) at its sorted place, merging. */
 static void region_insert(struct region *r)
 {
-    struct region *prev = NULL;
-    for (struct region *q = head; q != NULL && q->start < r->start; q = q->next)
-        prev = q;
-    link_after(prev, r);
+    link_after(floor_region(r->start), r);
     merge_around(r);
 }
 
