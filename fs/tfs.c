@@ -222,6 +222,12 @@ static void overlay_note(u64 id, struct vnode *v)
     overlays = o;
 }
 
+u32 tfs_node_mode(u64 id)
+{
+    struct tuple *t = rootfs != NULL ? tfs_get(rootfs, id) : NULL;
+    return t != NULL ? (u32)tuple_get_u64(t, "mode", S_IFREG | 0644) : 0;
+}
+
 static int tfs_node_lookup(struct node dir, const char *name, size_t len, struct node *out)
 {
     struct tuple *t = obj(dir);

@@ -60,15 +60,21 @@ u8 node_dtype(u32 mode)
     return DT_UNKNOWN;
 }
 
+static u32 node_mode(struct node n);
+
 bool node_is_dir(struct node n)
 {
-    struct kstat st;
-    return node_stat(n, &st) == 0 && S_ISDIR(st.mode);
+    return S_ISDIR(node_mode(n));
 }
 
+/* File type and permissions of n, cheaper than a full stat (path walks). */
 static u32 node_mode(struct node n)
 {
     struct kstat st;
+    if (n.v == NULL)
+        return tfs_node_mode(n.id);
+    if (n.v->kind != VN_FDLINK)
+        return n.v->mode;
     return node_stat(n, &st) == 0 ? st.mode : 0;
 }
 
