@@ -17,6 +17,7 @@
 
 #pragma weak fs_manifest
 #pragma weak tuple_get_str
+#pragma weak fd_file
 
 #define UTS_LEN 65
 #define PID_SELF 1
@@ -473,4 +474,51 @@ long sys_getrusage(int who, u64 usage)
         r.maxrss = (s64)((mem_total_bytes() - mem_free_bytes()) / 1024);
     }
     return copy_to_user((void *)usage, &r, sizeof(r));
+}
+
+/* ---------------------------------------------------------------- children */
+
+#define WNOHANG 0x1
+#define WUNTRACED 0x2
+#define WEXITED 0x4
+#define WCONTINUED 0x8
+#define WNOWAIT 0x1000000
+#define WNOTHREAD 0x20000000
+#define WALL 0x40000000
+#define WCLONE 0x80000000U
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define P_PIDFD 3
+
+/* solo never creates child processes (clone makes threads only): nothing to wait for. */
+long sys_wait4(int pid, u64 status, u32 options, u64 rusage)
+{
+    if ((options & ~(u32)(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) != 0)
+        return -EINVAL;
+    if (pid == (int)0x80000000)        /* INT_MIN cannot be negated into a group id */
+        return -ESRCH;
+    return -ECHILD;
+}
+
+long sys_waitid(int idtype, int id, u64 info, u32 options, u64 rusage)
+{
+    if ((options & ~(u32)(WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) != 0)
+        return -EINVAL;
+    if ((options & (WEXITED | WUNTRACED | WCONTINUED)) == 0)
+        return -EINVAL;
+    switch (idtype) {
+    case P_ALL:
+        return -ECHILD;
+    case P_PGID:
+        return id < 0 ? -EINVAL : -ECHILD;
+    case P_PID:
+        return id <= 0 ? -EINVAL : -ECHILD;
+    case P_PIDFD:                      /* no pidfds exist: an open fd is not one */
+        if (id < 0)
+            return -EINVAL;
+        return (fd_file != NULL && fd_file(id) != NULL) ? -EINVAL : -EBADF;
+    default:
+        return -EINVAL;
+    }
 }

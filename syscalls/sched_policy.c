@@ -203,3 +203,50 @@ long sys_setpriority(int which, int who, int nice)
     nice_value = nice;
     return 0;
 }
+
+/* ---------------------------------------------------------------- membarrier */
+
+#define MEMBARRIER_CMD_QUERY 0
+#define MEMBARRIER_CMD_GLOBAL 1
+#define MEMBARRIER_CMD_GLOBAL_EXPEDITED 2
+#define MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED 4
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE 32
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE 64
+#define MEMBARRIER_SUPPORTED 0x7f      /* every command but the rseq ones (no rseq) */
+
+static int membarrier_registered;      /* REGISTER_* commands issued so far */
+
+/*
+ * membarrier: with one CPU every other thread of the program is switched
+ * out, and a context switch is a full barrier (and serializing), so each
+ * barrier is complete when the call is made.  Expedited private commands
+ * still require their registration first (EPERM), as in Linux.
+ */
+long sys_membarrier(int cmd, u32 flags, int cpu_id)
+{
+    if (flags != 0)
+        return -EINVAL;
+    switch (cmd) {
+    case MEMBARRIER_CMD_QUERY:
+        return MEMBARRIER_SUPPORTED;
+    case MEMBARRIER_CMD_GLOBAL:
+    case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+        __asm__ volatile("mfence" ::: "memory");
+        return 0;
+    case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+        membarrier_registered |= cmd;
+        return 0;
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
+        if ((membarrier_registered & (cmd << 1)) == 0)
+            return -EPERM;
+        __asm__ volatile("mfence" ::: "memory");
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}

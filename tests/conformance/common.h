@@ -28,6 +28,7 @@ static inline const char *errname(int e)
     case EINTR: return "EINTR";
     case EIO: return "EIO";
     case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";

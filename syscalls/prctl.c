@@ -1,0 +1,271 @@
+/*
+ * prctl.c - prctl options and capget.  Per-thread names (PR_SET_NAME) live
+ * in a small list keyed by tid (tids are never reused, so an entry of a
+ * dead thread is simply dropped when the list is next changed); a thread
+ * without an entry is named after the program, as Linux names it after the
+ * executed file.  The other options are process-wide flags with Linux's
+ * argument checks.  Capabilities follow the credentials in misc.c: a
+ * process whose effective uid is 0 holds every capability.
+ * Invariant: names are NUL-terminated and at most 15 chars.
+ */
+#include "syscalls.h"
+#include "misc.h"
+#include "fs/vfs.h"
+
+#pragma weak vfs_exe_path
+
+#define TASK_COMM_LEN 16
+#define NSIG 64
+#define CAP_LAST_CAP 40
+#define DEFAULT_TIMERSLACK_NS 50000
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_GET_KEEPCAPS 7
+#define PR_SET_KEEPCAPS 8
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_GET_SECCOMP 21
+#define PR_SET_SECCOMP 22
+#define PR_CAPBSET_READ 23
+#define PR_CAPBSET_DROP 24
+#define PR_GET_SECUREBITS 27
+#define PR_SET_TIMERSLACK 29
+#define PR_GET_TIMERSLACK 30
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+#define PR_GET_TID_ADDRESS 40
+#define PR_SET_THP_DISABLE 41
+#define PR_GET_THP_DISABLE 42
+
+struct thread_name {
+    int tid;
+    char name[TASK_COMM_LEN];
+    struct thread_name *next;
+};
+
+static struct thread_name *names;
+static int pdeath_signal, dumpable = 1, keepcaps, subreaper, no_new_privs, thp_disable;
+static u64 timerslack_ns = DEFAULT_TIMERSLACK_NS;
+static u64 cap_bounding = (1UL << (CAP_LAST_CAP + 1)) - 1;
+
+/* The program's name: the last component of its path, at most 15 chars. */
+static void default_name(char *out)
+{
+    const char *p = vfs_exe_path != NULL ? vfs_exe_path() : NULL;
+    const char *base = p != NULL ? strrchr(p, '/') : NULL;
+    base = base != NULL ? base + 1 : (p != NULL ? p : "solo");
+    size_t n = strnlen(base, TASK_COMM_LEN - 1);
+    memcpy(out, base, n);
+    out[n] = '\0';
+}
+
+static struct thread_name *name_find(int tid)
+{
+    for (struct thread_name *e = names; e != NULL; e = e->next)
+        if (e->tid == tid)
+            return e;
+    return NULL;
+}
+
+/* Drop entries of threads that have exited. */
+static void names_prune(void)
+{
+    struct thread_name **pp = &names;
+    while (*pp != NULL) {
+        struct thread_name *e = *pp;
+        if (thread_by_tid(e->tid) == NULL) {
+            *pp = e->next;
+            kfree(e);
+        } else {
+            pp = &e->next;
+        }
+    }
+}
+
+/* Set the calling thread's name from user memory (truncated to 15 chars, as Linux). */
+static long name_set(u64 uname)
+{
+    char buf[TASK_COMM_LEN];
+    size_t n = 0;
+    for (; n < TASK_COMM_LEN - 1; n++) {
+        if (copy_from_user(&buf[n], (const char *)(uname + n), 1) < 0)
+            return -EFAULT;
+        if (buf[n] == '\0')
+            break;
+    }
+    buf[n] = '\0';
+    names_prune();
+    struct thread_name *e = name_find(current->tid);
+    if (e == NULL) {
+        e = kzalloc(sizeof(*e));
+        if (e == NULL)
+            return -ENOMEM;
+        e->tid = current->tid;
+        e->next = names;
+        names = e;
+    }
+    memcpy(e->name, buf, sizeof(buf));
+    return 0;
+}
+
+static long name_get(u64 ubuf)
+{
+    char buf[TASK_COMM_LEN];
+    struct thread_name *e = name_find(current->tid);
+    memset(buf, 0, sizeof(buf));
+    if (e != NULL)
+        memcpy(buf, e->name, sizeof(buf));
+    else
+        default_name(buf);
+    return copy_to_user((void *)ubuf, buf, sizeof(buf));
+}
+
+static long put_int(u64 uaddr, int v)
+{
+    return copy_to_user((void *)uaddr, &v, sizeof(v));
+}
+
+/* Options taking a 0/1 flag in arg2 and requiring arg3..arg5 to be zero. */
+static long set_flag(int *flag, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    if (a2 > 1 || a3 != 0 || a4 != 0 || a5 != 0)
+        return -EINVAL;
+    *flag = (int)a2;
+    return 0;
+}
+
+// partial: no seccomp (PR_SET_SECCOMP is EINVAL as without CONFIG_SECCOMP); PR_SET_MM, PR_SET_SECUREBITS, ambient caps, MCE and speculation controls are EINVAL; PDEATHSIG is never sent (the parent never exits)
+long sys_prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+    switch (option) {
+    case PR_SET_PDEATHSIG:
+        if (a2 > NSIG)
+            return -EINVAL;
+        pdeath_signal = (int)a2;
+        return 0;
+    case PR_GET_PDEATHSIG:
+        return put_int(a2, pdeath_signal);
+    case PR_GET_DUMPABLE:
+        return dumpable;
+    case PR_SET_DUMPABLE:
+        if (a2 > 1)
+            return -EINVAL;
+        dumpable = (int)a2;
+        return 0;
+    case PR_GET_KEEPCAPS:
+        return keepcaps;
+    case PR_SET_KEEPCAPS:
+        if (a2 > 1)
+            return -EINVAL;
+        keepcaps = (int)a2;
+        return 0;
+    case PR_SET_NAME:
+        return name_set(a2);
+    case PR_GET_NAME:
+        return name_get(a2);
+    case PR_GET_SECCOMP:
+        return 0;
+    case PR_CAPBSET_READ:
+        if (a2 > CAP_LAST_CAP)
+            return -EINVAL;
+        return (cap_bounding >> a2) & 1;
+    case PR_CAPBSET_DROP:
+        if (process_euid() != 0)
+            return -EPERM;
+        if (a2 > CAP_LAST_CAP)
+            return -EINVAL;
+        cap_bounding &= ~(1UL << a2);
+        return 0;
+    case PR_GET_SECUREBITS:
+        return 0;
+    case PR_SET_TIMERSLACK:
+        timerslack_ns = a2 != 0 ? a2 : DEFAULT_TIMERSLACK_NS;
+        return 0;
+    case PR_GET_TIMERSLACK:
+        return (long)timerslack_ns;
+    case PR_SET_CHILD_SUBREAPER:
+        subreaper = a2 != 0;
+        return 0;
+    case PR_GET_CHILD_SUBREAPER:
+        return put_int(a2, subreaper);
+    case PR_SET_NO_NEW_PRIVS:
+        if (a2 != 1)
+            return -EINVAL;
+        return set_flag(&no_new_privs, a2, a3, a4, a5);
+    case PR_GET_NO_NEW_PRIVS:
+        if (a2 != 0 || a3 != 0 || a4 != 0 || a5 != 0)
+            return -EINVAL;
+        return no_new_privs;
+    case PR_GET_TID_ADDRESS:
+        return copy_to_user((void *)a2, &current->clear_child_tid, sizeof(u64));
+    case PR_SET_THP_DISABLE:
+        return set_flag(&thp_disable, a2 != 0, a3, a4, a5);
+    case PR_GET_THP_DISABLE:
+        if (a2 != 0 || a3 != 0 || a4 != 0 || a5 != 0)
+            return -EINVAL;
+        return thp_disable;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* ---------------------------------------------------------------- capabilities */
+
+#define CAP_V1 0x19980330U
+#define CAP_V2 0x20071026U
+#define CAP_V3 0x20080522U
+
+struct cap_header {
+    u32 version;
+    s32 pid;
+};
+
+struct cap_data {
+    u32 effective, permitted, inheritable;
+};
+
+/* Check the header version; an unknown one is answered with the preferred version. */
+static long cap_version(u64 uhdr, struct cap_header *h, int *words)
+{
+    if (copy_from_user(h, (void *)uhdr, sizeof(*h)) < 0)
+        return -EFAULT;
+    if (h->version == CAP_V1) {
+        *words = 1;
+        return 0;
+    }
+    if (h->version == CAP_V2 || h->version == CAP_V3) {
+        *words = 2;
+        return 0;
+    }
+    u32 v = CAP_V3;
+    if (copy_to_user((void *)uhdr, &v, sizeof(v)) < 0)
+        return -EFAULT;
+    return -EINVAL;
+}
+
+long sys_capget(u64 uhdr, u64 udata)
+{
+    struct cap_header h;
+    struct cap_data d[2];
+    int words;
+    long r = cap_version(uhdr, &h, &words);
+    if (udata == 0 || r != 0)
+        return (udata == 0 && r == -EINVAL) ? 0 : r;
+    if (h.pid < 0)
+        return -EINVAL;
+    if (h.pid != 0 && thread_by_tid(h.pid) == NULL)
+        return -ESRCH;
+    u64 eff = process_euid() == 0 ? cap_bounding : 0;
+    u64 perm = process_euid() == 0 || process_ruid() == 0 ? cap_bounding : 0;
+    memset(d, 0, sizeof(d));
+    for (int i = 0; i < 2; i++) {
+        d[i].effective = (u32)(eff >> (32 * i));
+        d[i].permitted = (u32)(perm >> (32 * i));
+    }
+    return copy_to_user((void *)udata, d, sizeof(d[0]) * (size_t)words);
+}
