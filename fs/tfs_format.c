@@ -92,6 +92,7 @@
 #define TFS_EXT_ZLIB 1
 
 enum { REC_END = 0, REC_CREATE = 1, REC_UPDATE = 2, REC_DELETE = 3, REC_NEXT = 4 };
+enum log_end { END_CLEAN, END_TORN, END_MALFORMED, END_BAD_NEXT, END_FULL };
 #define KIND_REMOVE 0x7f
 
 static const u8 sb_magic[8] = { 'S', 'O', 'L', 'O', '-', 'T', 'F', 'S' };
@@ -111,6 +112,7 @@ struct obj {
     struct ext *ext;                   /* sorted by fblk, disjoint */
     size_t next, extcap;
     bool ext_valid;
+    bool seen;                         /* tfs_check: reached from the root */
 };
 
 struct buf {
@@ -137,6 +139,8 @@ struct tfs {
     u64 seg_pos;                       /* where the pending records go */
     u64 spare;                         /* first block of a reserved next segment, 0 if none */
     u64 seg_nonce;                     /* current segment's nonce (seeds record CRCs) */
+    int log_end;                       /* why replay stopped (enum log_end) */
+    u64 log_records;                   /* records replayed at mount */
     struct buf pend;                   /* records not yet written */
     bool sb_dirty;
     u8 *zero;                          /* BS zero bytes */
@@ -894,16 +898,22 @@ static u64 replay_segment(struct tfs *fs, const u8 *seg, u64 nbytes, u64 *next_o
 {
     u64 pos = SEG_HDR;
 
+    fs->log_end = END_FULL;
     while (pos + REC_HDR <= nbytes) {
         const u8 *r = seg + pos;
         u32 len = get_le32(r + 4);
         u8 type = r[8];
         u64 id = get_le64(r + 16);
 
-        if (type == REC_END || len > nbytes - pos - REC_HDR || get_le32(r) != rec_crc(fs, r, len))
+        fs->log_end = END_CLEAN;
+        if (type == REC_END)
+            break;
+        fs->log_end = END_TORN;
+        if (len > nbytes - pos - REC_HDR || get_le32(r) != rec_crc(fs, r, len))
             break;
         if (type == REC_NEXT) {
             u64 nb = replay_next(fs, r + REC_HDR, len, fs->seg_seq + 1);
+            fs->log_end = nb != 0 ? END_CLEAN : END_BAD_NEXT;
             if (nb != 0) {
                 *next_off = get_le64(r + REC_HDR);
                 *next_blocks = nb;
@@ -911,10 +921,12 @@ static u64 replay_segment(struct tfs *fs, const u8 *seg, u64 nbytes, u64 *next_o
             break;
         }
         int x = replay_record(fs, type, id, r + REC_HDR, len);
+        fs->log_end = END_MALFORMED;
         if (x < 0)
             *rc = x;
         if (x != 0)
             break;
+        fs->log_records++;
         pos += ALIGN_UP((u64)REC_HDR + len, 8);
     }
     return pos;
@@ -2025,4 +2037,155 @@ int tfs_compact(struct tfs *fs)
     }
     segs_release(fs, &old.segs);
     return 0;
+}
+
+/* ---------------------------------------------------------------- check */
+
+struct checker {
+    struct tfs *fs;
+    struct tfs_stats *st;
+    void (*report)(void *ctx, const char *msg);
+    void *ctx;
+    u64 *stack;                        /* directories still to visit */
+    size_t n, cap;
+    int err;                           /* -ENOMEM while walking */
+};
+
+static void problem(struct checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Count a problem and describe it through the caller's report function. */
+static void problem(struct checker *c, const char *fmt, ...)
+{
+    char msg[160];
+    va_list ap;
+
+    c->st->problems++;
+    if (c->report == NULL)
+        return;
+    va_start(ap, fmt);
+    fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    c->report(c->ctx, msg);
+}
+
+static void push_dir(struct checker *c, u64 id)
+{
+    if (c->n == c->cap) {
+        size_t ncap = c->cap == 0 ? 64 : c->cap * 2;
+        u64 *ns = heap_alloc(c->fs->h, ncap * sizeof(u64));
+        if (ns == NULL) {
+            c->err = -ENOMEM;
+            return;
+        }
+        if (c->n > 0)
+            memcpy(ns, c->stack, c->n * sizeof(u64));
+        heap_free(c->fs->h, c->stack, c->cap * sizeof(u64));
+        c->stack = ns;
+        c->cap = ncap;
+    }
+    c->stack[c->n++] = id;
+}
+
+struct check_dir {
+    struct checker *c;
+    u64 dir;
+};
+
+/* tuple_iter callback over a directory's children: every entry must name a
+ * live object; unseen directories are queued. */
+static int check_entry(void *ctx, const u8 *key, size_t klen, const struct value *v)
+{
+    struct check_dir *d = ctx;
+    struct obj *o = v->kind == VALUE_REF ? obj_find(d->c->fs, v->u.n) : NULL;
+
+    if (o == NULL) {
+        problem(d->c, "directory %llu: entry \"%.*s\" names no object", (unsigned long long)d->dir,
+                (int)MIN(klen, 64), (const char *)key);
+        return 0;
+    }
+    if (o->seen == true)
+        return 0;
+    o->seen = true;
+    if (obj_is_dir(o) == true)
+        push_dir(d->c, o->id);
+    return d->c->err;
+}
+
+/* Per-object checks and statistics once the tree walk is done. */
+static void check_object(struct checker *c, struct obj *o)
+{
+    u64 type = obj_mode(o) & TFS_S_IFMT;
+    struct tuple *x = tuple_get_tuple(o->t, "extents");
+    size_t i;
+
+    c->st->objects++;
+    if (o->seen == false && o->id != TFS_ID_MANIFEST)
+        problem(c, "object %llu is not reachable from the root", (unsigned long long)o->id);
+    if (type == TFS_S_IFDIR)
+        c->st->dirs++;
+    else if (type == TFS_S_IFLNK)
+        c->st->symlinks++;
+    else if (o->id != TFS_ID_MANIFEST)
+        c->st->files++;
+    if (type == TFS_S_IFLNK && tuple_get_str(o->t, "target") == NULL)
+        problem(c, "symlink %llu has no target", (unsigned long long)o->id);
+    if (x != NULL && o->ext_valid == true && tuple_count(x) != o->next)
+        problem(c, "file %llu: %llu of %llu extents are invalid (outside the volume or overlapping)",
+                (unsigned long long)o->id, (unsigned long long)(tuple_count(x) - o->next),
+                (unsigned long long)tuple_count(x));
+    for (i = 0; i < o->next; i++)
+        c->st->data_blocks += o->ext[i].nblk;
+    c->st->bytes += tuple_get_u64(o->t, "size", 0);
+}
+
+/* Walk the tree from the root, then check every object. */
+static int check_tree(struct checker *c)
+{
+    struct tfs *fs = c->fs;
+    struct obj *o;
+    size_t i;
+
+    for (i = 0; i < fs->nbucket; i++) {
+        for (o = fs->bucket[i]; o != NULL; o = o->hnext)
+            o->seen = false;
+    }
+    obj_find(fs, TFS_ID_ROOT)->seen = true;
+    push_dir(c, TFS_ID_ROOT);
+    while (c->n > 0 && c->err == 0) {
+        struct check_dir d = { c, c->stack[--c->n] };
+        struct tuple *ch = tuple_get_tuple(obj_find(fs, d.dir)->t, "children");
+        if (ch != NULL)
+            tuple_iter(ch, check_entry, &d);
+    }
+    heap_free(fs->h, c->stack, c->cap * sizeof(u64));
+    if (c->err != 0)
+        return c->err;
+    for (i = 0; i < fs->nbucket; i++) {
+        for (o = fs->bucket[i]; o != NULL; o = o->hnext)
+            check_object(c, o);
+    }
+    return 0;
+}
+
+int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, const char *msg), void *ctx)
+{
+    static const char *const why[] = {
+        [END_CLEAN] = NULL,
+        [END_TORN] = "a record with a bad CRC or length (torn write)",
+        [END_MALFORMED] = "a record with a malformed payload",
+        [END_BAD_NEXT] = "a link to a missing or invalid log segment",
+        [END_FULL] = "a full segment with no link onward",
+    };
+    struct checker c = { fs, st, report, ctx, NULL, 0, 0, 0 };
+
+    memset(st, 0, sizeof(*st));
+    st->total_blocks = fs->blocks;
+    st->free_blocks = range_total(&fs->free) + range_total(&fs->freeing);
+    st->log_segments = fs->logsegs.n;
+    st->log_blocks = range_total(&fs->logsegs);
+    st->log_records = fs->log_records;
+    st->log_end = fs->seg_off + fs->seg_pos;
+    if (why[fs->log_end] != NULL)
+        problem(&c, "log ends at byte offset %llu at %s", (unsigned long long)st->log_end, why[fs->log_end]);
+    return check_tree(&c);
 }

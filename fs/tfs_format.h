@@ -98,6 +98,20 @@ int tfs_delete(struct tfs *fs, u64 id);
  * to it; smaller images, faster mounts.  Call once at the end of building an
  * image.  0 or -errno (the old log stays in force on failure). */
 int tfs_compact(struct tfs *fs);
+/* Consistency check for `solo fs check`: the log's end (a torn or malformed
+ * record is reported), directory entries naming missing objects, objects
+ * unreachable from the root, invalid extents, symlinks without a target.
+ * Each problem is counted in st->problems and described (one line) through
+ * report when it is not NULL.  0 or -ENOMEM. */
+struct tfs_stats {
+    u64 objects, files, dirs, symlinks;
+    u64 bytes;                         /* sum of file sizes */
+    u64 data_blocks, free_blocks, total_blocks;
+    u64 log_segments, log_blocks, log_records;
+    u64 log_end;                       /* byte offset where the log ends */
+    u64 problems;
+};
+int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, const char *msg), void *ctx);
 /* Volume size and free space in TFS_BLOCK_SIZE blocks (for statfs). */
 void tfs_statfs(struct tfs *fs, u64 *total_blocks, u64 *free_blocks);
 /* Treat tuples returned by tfs_get/tfs_manifest as read-only: changes made

@@ -919,6 +919,62 @@ static void test_limits(void **state)
     tfs_close(fs);
 }
 
+static int nreports;
+static char reports[2000];
+static void on_report(void *ctx, const char *msg)
+{
+    size_t n = strlen(reports);
+    (void)ctx;
+    nreports++;
+    snprintf(reports + n, sizeof(reports) - n, "%s\n", msg);
+}
+
+static void test_check(void **state)
+{
+    struct tfs *fs;
+    struct tfs_stats st;
+    (void)state;
+
+    md.size = 1 * MiB;
+    io.size = md.size;
+    build_sample();
+    fs = mount();
+    assert_int_equal(tfs_check(fs, &st, on_report, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    assert_int_equal(st.objects, 11);             /* manifest, root, d, f0..f7 */
+    assert_int_equal(st.dirs, 2);
+    assert_int_equal(st.files, 8);
+    assert_int_equal(st.bytes, 3000 * 28 + 8);
+    assert_true(st.data_blocks >= 22);
+    assert_int_equal(st.total_blocks, 256);
+    assert_true(st.log_records > 20);
+    assert_true(st.log_segments >= 1);
+    /* a dangling entry and an orphan */
+    u64 d = tfs_lookup(fs, TFS_ID_ROOT, "d", 1);
+    assert_int_equal(tfs_delete(fs, tfs_lookup(fs, d, "f2", 2)), 0);
+    mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    nreports = 0;
+    assert_int_equal(tfs_check(fs, &st, on_report, NULL), 0);
+    assert_int_equal(st.problems, 2);
+    assert_int_equal(nreports, 2);
+    assert_int_equal(tfs_unlink(fs, d, "f2"), 0);
+    u64 late = mkobj(fs, TFS_S_IFREG | 0644, NULL);
+    assert_int_equal(tfs_link(fs, d, "late-entry", late), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    /* a torn last record is reported with its offset */
+    md.p[find_in_image("late-entry") + 3] ^= 0x40;
+    fs = mount();
+    nreports = 0;
+    reports[0] = 0;
+    assert_int_equal(tfs_check(fs, &st, on_report, NULL), 0);
+    assert_non_null(strstr(reports, "torn"));
+    assert_non_null(strstr(reports, "byte offset"));
+    assert_non_null(strstr(reports, "not reachable"));     /* the late file lost its link */
+    assert_int_equal(st.problems, 3);                       /* + the orphan made above */
+    tfs_close(fs);
+}
+
 static void test_crc32(void **state)
 {
     (void)state;
@@ -953,6 +1009,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_io_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
