@@ -1633,7 +1633,7 @@ static int write_data(struct tfs *fs, const struct obj *o, const struct extv *pc
             j++;
         while (i < o->next && o->ext[i].fblk + o->ext[i].nblk <= fb)
             i++;
-        bool fresh = !(i < o->next && o->ext[i].fblk <= fb);
+        bool fresh = i >= o->next || o->ext[i].fblk > fb;
         const struct ext *e = fresh == true ? &pc->e[j] : &o->ext[i];
         u64 stop = MIN(end, (e->fblk + e->nblk) * BS);
         u64 disk = e->dblk * BS + (pos - e->fblk * BS);
