@@ -367,12 +367,12 @@ static long limit_check(int res, const struct rlimit_k *n)
 long sys_prlimit64(int pid, u32 res, u64 unew, u64 uold)
 {
     struct rlimit_k n;
-    if (res >= RLIM_NLIMITS)
-        return -EINVAL;
     if (unew != 0 && copy_from_user(&n, (void *)unew, sizeof(n)) < 0)
         return -EFAULT;
     if (!pid_is_ours(pid))
         return -ESRCH;
+    if (res >= RLIM_NLIMITS)
+        return -EINVAL;
     if (unew != 0) {
         long r = limit_check((int)res, &n);
         if (r < 0)
