@@ -848,3 +848,111 @@ long sys_truncate(const char *path, s64 len)
     lookup_free(lk);
     return r;
 }
+
+/* ---- extended attributes: no filesystem here stores any ---- */
+
+/* Resolve an xattr call's target: path (lf flags) or, with path NULL, fd. */
+static int xattr_node(int fd, const char *path, int lf, struct node *out)
+{
+    if (path == NULL) {
+        struct file *f = fd_file(fd);
+        if (f == NULL || (f->flags & O_PATH) != 0)
+            return -EBADF;
+        *out = f->node;
+        return 0;
+    }
+    struct lookup *lk;
+    int r = user_lookup(AT_FDCWD, path, lf, &lk);
+    if (r == 0)
+        *out = lk->node;
+    lookup_free(lk);
+    return r;
+}
+
+static long xattr_get(int fd, const char *path, int lf)
+{
+    struct node n = { NULL, 0 };
+    int r = xattr_node(fd, path, lf, &n);
+    return r < 0 ? r : -EOPNOTSUPP;
+}
+
+static long xattr_list(int fd, const char *path, int lf)
+{
+    struct node n = { NULL, 0 };
+    return xattr_node(fd, path, lf, &n);    /* an empty list */
+}
+
+static long xattr_set(int fd, const char *path, int lf)
+{
+    struct node n = { NULL, 0 };
+    int r = xattr_node(fd, path, lf, &n);
+    if (r < 0)
+        return r;
+    return n.v == NULL ? -EROFS : -EOPNOTSUPP;
+}
+
+long sys_getxattr(const char *p, const char *name, void *v, size_t n)
+{
+    return xattr_get(0, p, LOOKUP_FOLLOW);
+}
+
+long sys_lgetxattr(const char *p, const char *name, void *v, size_t n)
+{
+    return xattr_get(0, p, 0);
+}
+
+long sys_fgetxattr(int fd, const char *name, void *v, size_t n)
+{
+    return xattr_get(fd, NULL, 0);
+}
+
+long sys_listxattr(const char *p, char *list, size_t n)
+{
+    return xattr_list(0, p, LOOKUP_FOLLOW);
+}
+
+long sys_llistxattr(const char *p, char *list, size_t n)
+{
+    return xattr_list(0, p, 0);
+}
+
+long sys_flistxattr(int fd, char *list, size_t n)
+{
+    return xattr_list(fd, NULL, 0);
+}
+
+// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+long sys_setxattr(const char *p, const char *name, const void *v, size_t n, int flags)
+{
+    return xattr_set(0, p, LOOKUP_FOLLOW);
+}
+
+// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+long sys_lsetxattr(const char *p, const char *name, const void *v, size_t n, int flags)
+{
+    return xattr_set(0, p, 0);
+}
+
+// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+long sys_fsetxattr(int fd, const char *name, const void *v, size_t n, int flags)
+{
+    return xattr_set(fd, NULL, 0);
+}
+
+// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+long sys_removexattr(const char *p, const char *name)
+{
+    return xattr_set(0, p, LOOKUP_FOLLOW);
+}
+
+// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+long sys_lremovexattr(const char *p, const char *name)
+{
+    return xattr_set(0, p, 0);
+}
+
+// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+long sys_fremovexattr(int fd, const char *name)
+{
+    return xattr_set(fd, NULL, 0);
+}

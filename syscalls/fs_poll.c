@@ -20,6 +20,7 @@
 struct pollfd_k { s32 fd; s16 events, revents; };
 struct timespec_k { s64 sec, nsec; };
 
+// partial: a write with no reader fails with EPIPE but raises no SIGPIPE (no signal delivery yet)
 long sys_pipe2(int *ufds, int flags)
 {
     struct file *r, *w;
@@ -48,6 +49,7 @@ long sys_pipe2(int *ufds, int flags)
     return 0;
 }
 
+// partial: a write with no reader fails with EPIPE but raises no SIGPIPE (no signal delivery yet)
 long sys_pipe(int *ufds)
 {
     return sys_pipe2(ufds, 0);
@@ -145,7 +147,8 @@ static void put_left(struct timespec_k *uts, s64 timeout, u64 start, bool usec)
 }
 
 // partial: the signal mask is not applied while waiting (signals are not delivered yet)
-long sys_ppoll(struct pollfd_k *ufds, u64 nfds, struct timespec_k *uts, const void *sigmask, size_t sigsetsize)
+long sys_ppoll(struct pollfd_k *ufds, u64 nfds, struct timespec_k *uts, const void *sigmask,
+               size_t sigsetsize)
 {
     int err;
     s64 timeout = get_timeout(uts, &err);
