@@ -122,6 +122,35 @@ static int add_mapdirs(const struct solo_config *c, struct image_plan *plan)
     return 0;
 }
 
+/* Directories the kernel mounts a fresh tmpfs on, hiding what the image has there. */
+static const char *const hidden_dirs[] = { "/tmp", "/dev/shm" };
+
+/* The hidden directory guest lies in, or NULL. */
+static const char *hidden_by(const char *guest)
+{
+    for (size_t i = 0; i < sizeof(hidden_dirs) / sizeof(hidden_dirs[0]); i++) {
+        size_t n = strlen(hidden_dirs[i]);
+        if (strncmp(guest, hidden_dirs[i], n) == 0 && (guest[n] == '/' || guest[n] == '\0'))
+            return hidden_dirs[i];
+    }
+    return NULL;
+}
+
+/* Refuse plans with files the guest could never see (under its tmpfs mounts). */
+static int check_hidden(const struct image_plan *plan)
+{
+    for (size_t i = 0; i < plan->n; i++) {
+        const struct img_entry *e = &plan->e[i];
+        const char *d = hidden_by(e->guest);
+        if (d == NULL || e->kind == IMG_DIR)
+            continue;
+        errmsg("%s: the guest mounts an empty tmpfs on %s, which would hide it; use a path "
+               "outside %s (a relative path lands under /)", e->host != NULL ? e->host : e->guest, d, d);
+        return SOLO_EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Value of NAME in a "NAME=VALUE" list (last one wins), or NULL. */
 static const char *env_lookup(const struct strvec *env, const char *name)
 {
@@ -194,6 +223,8 @@ int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_h
         r = add_mapdirs(&c, plan);
     if (r == 0)
         r = add_libraries(host, &info, env_lookup(&plan->env, "LD_LIBRARY_PATH"), plan);
+    if (r == 0)
+        r = check_hidden(plan);
     elf_info_free(&info);
     if (r == 0 && plan_find(plan, plan->cwd) == NULL && strcmp(plan->cwd, "/") != 0)
         plan_add_dir(plan, plan->cwd, 0755, 0);
