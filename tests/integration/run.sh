@@ -58,6 +58,8 @@ build_progs() {
     gcc -m32 -nostdlib -static -o "$BIN/prog32" "$W/s32.S" || die "cannot build a 32-bit ELF"
     cp "$BIN/hello" "$BIN/prog-arm64"
     printf '\267\000' | dd of="$BIN/prog-arm64" bs=1 seek=18 conv=notrunc status=none
+    gcc -m32 -nostdlib -static -no-pie -Wl,-Ttext=0x100000,-e,start32,--build-id=none \
+        -o "$W/panic.elf" "$ROOT/tests/integration/progs/fakekernel/panic.S" || die "cannot build panic.elf"
     mkdir -p "$BIN/data/sub"
     printf 'line one\nline two\n' > "$BIN/data/input.txt"
     printf 'nested file\n' > "$BIN/data/sub/deep.txt"
@@ -241,6 +243,13 @@ t_corrupt_image() {  # a corrupt image: clear error from the kernel's mount, no 
     dd if=/dev/urandom of="$W/$T.img" bs=4096 count=2 conv=notrunc status=none
     srun --image "$W/$T.img"
     expect_rc 125; expect_err_grep 'solo: .*(mount|filesystem)'; pass
+}
+t_panic_postmortem() {   # kernel log ends without SOLO-EXIT: 125 and the last log lines
+    srun --kernel "$W/panic.elf" ./hello
+    expect_rc 125
+    expect_err_grep '^solo: the VM stopped without reporting an exit status'
+    expect_err_grep '^  \| PANIC: deliberate test panic$'
+    pass
 }
 t_no_pvh_kernel() {  # QEMU refuses the "kernel": VM never starts -> 125 with QEMU's words
     srun --kernel "$BIN/hello" ./hello
