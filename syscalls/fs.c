@@ -87,7 +87,7 @@ static long peek_read(struct file *f, u8 *ubuf, size_t n, u64 *pos)
 }
 
 /* Read up to n bytes at *pos into user memory; advances *pos. */
-static long do_read(struct file *f, u8 *ubuf, size_t n, u64 *pos)
+static long read_body(struct file *f, u8 *ubuf, size_t n, u64 *pos)
 {
     if (f->ops == NULL || f->ops->read == NULL)
         return -EINVAL;
@@ -117,7 +117,7 @@ static long do_read(struct file *f, u8 *ubuf, size_t n, u64 *pos)
 }
 
 /* Write n bytes from user memory at *pos; advances *pos. */
-static long do_write(struct file *f, const u8 *ubuf, size_t n, u64 *pos)
+static long write_body(struct file *f, const u8 *ubuf, size_t n, u64 *pos)
 {
     if (f->ops == NULL || f->ops->write == NULL)
         return -EINVAL;
@@ -142,6 +142,24 @@ static long do_write(struct file *f, const u8 *ubuf, size_t n, u64 *pos)
     } while (done < n);
     bounce_put(b);
     return done > 0 ? (long)done : r;
+}
+
+/* A call that may block (pipes, eventfd) holds its own reference, so a
+ * close from another thread cannot free the file under it. */
+static long do_read(struct file *f, u8 *ubuf, size_t n, u64 *pos)
+{
+    file_get(f);
+    long r = read_body(f, ubuf, n, pos);
+    file_put(f);
+    return r;
+}
+
+static long do_write(struct file *f, const u8 *ubuf, size_t n, u64 *pos)
+{
+    file_get(f);
+    long r = write_body(f, ubuf, n, pos);
+    file_put(f);
+    return r;
 }
 
 /* Position for a plain write: the end of file under O_APPEND. */
@@ -617,7 +635,7 @@ long sys_dup2(int oldfd, int newfd)
 
 /* Move up to n bytes from in at *ipos to out at *opos through the bounce
  * buffer; advances both.  Bytes moved, or -errno when none were. */
-static long copy_between(struct file *in, u64 *ipos, struct file *out, u64 *opos, size_t n)
+static long copy_body(struct file *in, u64 *ipos, struct file *out, u64 *opos, size_t n)
 {
     if (out->ops == NULL || out->ops->write == NULL || in->ops->read == NULL)
         return -EINVAL;
@@ -644,6 +662,16 @@ static long copy_between(struct file *in, u64 *ipos, struct file *out, u64 *opos
     }
     bounce_put(b);
     return done > 0 ? (long)done : r;
+}
+
+static long copy_between(struct file *in, u64 *ipos, struct file *out, u64 *opos, size_t n)
+{
+    file_get(in);
+    file_get(out);
+    long r = copy_body(in, ipos, out, opos, n);
+    file_put(out);
+    file_put(in);
+    return r;
 }
 
 /* Read an optional user offset (NULL: use *dflt). */
