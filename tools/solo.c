@@ -312,6 +312,7 @@ static int cmd_run(int argc, char **argv)
     if (rc == 0) {
         c.vm.kernel = kernel;
         c.vm.image = c.image != NULL ? c.image : tmp;
+        c.vm.scratch = c.image == NULL;
         rc = vm_run(&c.vm);
     }
     if (tmp != NULL)

@@ -137,7 +137,8 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
     ARG("-serial"); ARG("chardev:solo_err");
     ARG("-device"); ARG("isa-debugcon,iobase=0xe9,chardev=solo_log");
     ARG("-device"); ARG("isa-debug-exit,iobase=0xf4,iosize=4");
-    ARG("-drive"); ARGF("file=%s,if=none,id=solo_disk,format=raw,cache=unsafe", o->image);
+    ARG("-drive"); ARGF("file=%s,if=none,id=solo_disk,format=raw,cache=%s", o->image,
+                        o->scratch ? "unsafe" : "writeback");
     ARG("-device"); ARG("virtio-blk-pci,drive=solo_disk,disable-legacy=on");
 #undef ARG
 #undef ARGF

@@ -27,6 +27,7 @@ struct vm_opts {
     bool verbose;                  /* stream the kernel log and QEMU's messages */
     unsigned timeout_s;            /* 0: none; else kill the VM after this long */
     const char *qemu;              /* QEMU binary; NULL: $SOLO_QEMU or qemu-system-x86_64 */
+    bool scratch;                  /* throwaway image: skip host flushes (cache=unsafe) */
 };
 
 /* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded
