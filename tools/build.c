@@ -17,7 +17,8 @@
 char *locate_program(const char *typed)
 {
     const char *path = getenv("PATH");
-    if (strchr(typed, '/') != NULL || access(typed, F_OK) == 0)
+    struct stat st;
+    if (strchr(typed, '/') != NULL || (stat(typed, &st) == 0 && S_ISREG(st.st_mode)))
         return xstrdup(typed);
     if (path == NULL)
         path = "/usr/local/bin:/usr/bin:/bin";
@@ -25,7 +26,6 @@ char *locate_program(const char *typed)
     for (char *d = strtok_r(copy, ":", &save); d != NULL && found == NULL;
          d = strtok_r(NULL, ":", &save)) {
         char *cand = path_join(d, typed);
-        struct stat st;
         if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
             found = cand;
         else

@@ -27,8 +27,8 @@ struct run_hints {
 /* Fill plan (and hints, when not NULL).  Returns 0, or the solo exit status
  * after printing one "solo: ..." line (SOLO_EXIT_USAGE, SOLO_EXIT_NOENT, ...). */
 int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_hints *hints);
-/* Where PROGRAM comes from on the host: itself if it has a '/', or exists in
- * the cwd; else the first match on $PATH.  Malloc'ed, NULL when not found. */
+/* Where PROGRAM comes from on the host: itself if it has a '/' or is a regular
+ * file in the cwd (as with ops); else the first executable match on $PATH.  Malloc'ed, NULL when not found. */
 char *locate_program(const char *typed);
 
 #endif

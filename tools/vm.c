@@ -270,7 +270,7 @@ static int relay_loop(struct relay *r, pid_t pid, unsigned timeout_s)
             why = got_signal;
             kill(pid, SIGTERM);
         }
-        if (n == 0 && why == 0) {
+        if (deadline != 0 && why == 0 && now_ms() >= deadline) {
             why = -1;
             kill(pid, SIGKILL);
         }
