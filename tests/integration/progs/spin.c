@@ -1,6 +1,9 @@
-/* spin.c - never exits (for the --timeout test). */
+/* spin.c - never exits, and keeps writing (for the --timeout test: the
+ * deadline must hold even while output flows). */
+#include <unistd.h>
+
 int main(void)
 {
-    for (volatile unsigned long i = 0;; i++)
-        ;
+    for (;;)
+        write(1, "spinning\n", 9);
 }
