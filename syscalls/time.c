@@ -5,8 +5,10 @@
  * with a raw syscall, clocks the vDSO does not serve) and must agree with it:
  * monotonic clocks are now_ns() (TSC since boot, no suspend so BOOTTIME is
  * the same), realtime clocks are realtime_ns() (TAI offset 0, as Linux until
- * NTP sets one).  Sleeps block the calling thread in waitq_wait with a
- * deadline on the monotonic clock, so other threads run meanwhile.
+ * NTP sets one).  Sleeps block the calling thread with a deadline on the
+ * monotonic clock, so other threads run meanwhile; once the scheduler offers
+ * interruptible waits (waitq_wait_intr), a signal with a handler ends the
+ * sleep with EINTR and the time left, as in Linux.
  * There is no per-thread CPU accounting: CPU-time clocks report the time
  * since the program started.
  */
@@ -27,6 +29,10 @@
 #define CLOCK_BOOTTIME_ALARM 9
 #define CLOCK_TAI 11
 #define TIMER_ABSTIME 1
+
+/* Interruptible wait (runtime/sched); linked weakly until signal delivery lands. */
+int waitq_wait_intr(struct waitq *q, u64 deadline);
+#pragma weak waitq_wait_intr
 
 /* Kinds of clock, after decoding a clockid. */
 enum clock_kind { CK_INVALID, CK_REAL, CK_MONO, CK_MONO_NOSLEEP, CK_PROC_CPU, CK_THREAD_CPU };
@@ -154,18 +160,31 @@ static long get_timespec(u64 uts, u64 *ns)
     return 0;
 }
 
-/* Block the calling thread until now_ns() reaches deadline; other threads run. */
-static void sleep_until(u64 deadline)
+/* Block the calling thread until now_ns() reaches deadline (other threads run):
+ * 0, or -EINTR when a signal ended the sleep early. */
+static long sleep_until(u64 deadline)
 {
-    while (now_ns() < deadline)
-        (void)waitq_wait(NULL, deadline);
+    while (now_ns() < deadline) {
+        int r = waitq_wait_intr != NULL ? waitq_wait_intr(NULL, deadline) : waitq_wait(NULL, deadline);
+        if (r == -EINTR)
+            return -EINTR;
+    }
+    return 0;
 }
 
-/* Sleep for a relative interval of ns nanoseconds. */
-static void sleep_for(u64 ns)
+/* Sleep for ns nanoseconds; on -EINTR store the time left in urem (if not 0). */
+static long sleep_for(u64 ns, u64 urem)
 {
     u64 now = now_ns();
-    sleep_until(now + MIN(ns, (1UL << 63) - now));
+    u64 deadline = now + MIN(ns, (1UL << 62));
+    long r = sleep_until(deadline);
+    if (r == -EINTR && urem != 0) {
+        u64 now2 = now_ns();
+        struct timespec_k left = ns_to_ts(deadline > now2 ? deadline - now2 : 0);
+        if (copy_to_user((void *)urem, &left, sizeof(left)) < 0)
+            return -EFAULT;
+    }
+    return r;
 }
 
 long sys_nanosleep(u64 ureq, u64 urem)
@@ -174,8 +193,7 @@ long sys_nanosleep(u64 ureq, u64 urem)
     long r = get_timespec(ureq, &ns);
     if (r < 0)
         return r;
-    sleep_for(ns);
-    return 0;                          /* never interrupted, so *rem is left alone */
+    return sleep_for(ns, urem);        /* *rem is only written when interrupted */
 }
 
 /*
@@ -198,12 +216,8 @@ long sys_clock_nanosleep(int clk, int flags, u64 ureq, u64 urem)
     long r = get_timespec(ureq, &ns);
     if (r < 0)
         return r;
-    if ((flags & TIMER_ABSTIME) == 0) {
-        sleep_for(ns);
-        return 0;
-    }
+    if ((flags & TIMER_ABSTIME) == 0)
+        return sleep_for(ns, urem);
     u64 now = clock_now(k);
-    if (ns > now)
-        sleep_for(ns - now);
-    return 0;
+    return ns > now ? sleep_for(ns - now, 0) : 0;   /* absolute: no time left to report */
 }
