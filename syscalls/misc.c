@@ -1,7 +1,8 @@
 /*
  * misc.c - the process's identity and limits: uname and host names, pids
  * and sessions, credentials, umask, resource limits, personality, and the
- * accounting calls sysinfo, times and getrusage.
+ * accounting calls sysinfo, times and getrusage, and wait4/waitid (which
+ * find no children: clone creates threads only).
  *
  * solo runs one process: pid 1, parent 0, its own process group and
  * session (so it is a session leader, as init is).  Credentials start as
@@ -31,7 +32,9 @@ u64 process_cpu_ns(void);              /* syscalls/time.c */
 /* Does pid name this process or one of its threads (0 = the caller)? */
 static bool pid_is_ours(long pid)
 {
-    return pid == 0 || (pid > 0 && pid <= 0x7fffffff && thread_by_tid((int)pid) != NULL);
+    if (pid == 0 || pid == PID_SELF)   /* pid 1 stays valid after its main thread exits */
+        return true;
+    return pid > 0 && pid <= 0x7fffffff && thread_by_tid((int)pid) != NULL;
 }
 
 long sys_getpid(void) { return PID_SELF; }

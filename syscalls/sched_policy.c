@@ -3,7 +3,8 @@
  * policy and priority, nice values, getcpu.  The kernel has one CPU and
  * one round-robin scheduler with a 10 ms slice, so affinity always ends up
  * {0}, and policy/priority/nice are recorded and reported with Linux's
- * validation rules but do not change scheduling.  Values are kept once
+ * validation rules but do not change scheduling.  membarrier is complete
+ * on one CPU by the time the call is made.  Values are kept once
  * for the whole process (Linux keeps them per thread).
  * Invariants: policy is a valid SCHED_* value whose priority is in range
  * for it; nice is in [-20, 19].
@@ -30,7 +31,9 @@ static int nice_value;
 /* Does pid (>= 0) name this process or one of its threads (0 = the caller)? */
 static bool task_exists(long pid)
 {
-    return pid == 0 || (pid > 0 && pid <= 0x7fffffff && thread_by_tid((int)pid) != NULL);
+    if (pid == 0 || pid == 1)          /* the process, even after its main thread exits */
+        return true;
+    return pid > 0 && pid <= 0x7fffffff && thread_by_tid((int)pid) != NULL;
 }
 
 /* ---------------------------------------------------------------- affinity */
