@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "build.h"
@@ -227,7 +228,7 @@ int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_h
         r = check_hidden(plan);
     elf_info_free(&info);
     if (r == 0 && plan_find(plan, plan->cwd) == NULL && strcmp(plan->cwd, "/") != 0)
-        plan_add_dir(plan, plan->cwd, 0755, 0);
+        plan_add_dir(plan, plan->cwd, 0755, (uint64_t)time(NULL) * 1000000000ULL);
     free(host);
     config_free(&c);
     return r;

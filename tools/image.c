@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "image.h"
@@ -108,6 +109,14 @@ static void plan_put(struct image_plan *p, struct img_entry *e)
     }
     p->e[p->n] = *e;
     *slot = ++p->n;
+}
+
+/* Wall-clock time in ns since the epoch. */
+static uint64_t w_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t mtime_ns(const struct stat *st)
@@ -325,8 +334,28 @@ static u64 create_linked(struct writer *w, u64 dir, const char *name, struct tup
     return id;
 }
 
-/* Id of the directory at guest path prefix [path, path+len), creating missing ones. */
-static u64 mkdir_p(struct writer *w, const char *path, size_t len)
+/* Mode and mtime for a directory mkdir_p has to invent: those of the same
+ * directory on the host when the entry keeps its host path (absolute paths),
+ * else 0755 and the time of the build. */
+static void implicit_dir_attrs(const struct img_entry *e, const char *path, size_t len,
+                               uint32_t *mode, uint64_t *mtime)
+{
+    struct stat st;
+    *mode = S_IFDIR | 0755;
+    *mtime = w_now_ns();
+    if (e->host == NULL || e->host[0] != '/' || strcmp(e->host, e->guest) != 0)
+        return;
+    char *hp = strndup(path, len);
+    if (hp != NULL && stat(hp, &st) == 0 && S_ISDIR(st.st_mode)) {
+        *mode = S_IFDIR | (st.st_mode & 07777);
+        *mtime = mtime_ns(&st);
+    }
+    free(hp);
+}
+
+/* Id of the directory at guest path prefix [path, path+len) of entry e,
+ * creating missing ones. */
+static u64 mkdir_p(struct writer *w, const struct img_entry *e, const char *path, size_t len)
 {
     u64 dir = TFS_ID_ROOT;
     size_t i = 0;
@@ -341,7 +370,10 @@ static u64 mkdir_p(struct writer *w, const char *path, size_t len)
         u64 id = tfs_lookup(w->fs, dir, path + s, i - s);
         if (id == 0) {
             char *name = strndup(path + s, i - s);
-            id = name != NULL ? create_linked(w, dir, name, object_tuple(S_IFDIR | 0755, 0)) : 0;
+            uint32_t mode;
+            uint64_t mt;
+            implicit_dir_attrs(e, path, i, &mode, &mt);
+            id = name != NULL ? create_linked(w, dir, name, object_tuple(mode, mt)) : 0;
             free(name);
             if (id == 0)
                 return 0;
@@ -401,7 +433,7 @@ static int write_entry(struct writer *w, const struct img_entry *e)
     if (*name == '\0') {                       /* the root itself */
         return tfs_set_u64(w->fs, TFS_ID_ROOT, "mode", S_IFDIR | (e->mode & 07777));
     }
-    u64 dir = mkdir_p(w, e->guest, (size_t)(slash - e->guest));
+    u64 dir = mkdir_p(w, e, e->guest, (size_t)(slash - e->guest));
     if (dir == 0)
         return -EIO;
     u64 old = tfs_lookup(w->fs, dir, name, strlen(name));
@@ -482,6 +514,7 @@ static int write_all(struct writer *w, const struct image_plan *p, const struct 
         snprintf(w->err, w->errlen, "cannot format the image: %s", strerror(-r));
         return r;
     }
+    r = tfs_set_u64(w->fs, TFS_ID_ROOT, "mtime", w_now_ns());
     const struct img_entry **order = xcalloc(p->n, sizeof(*order));
     for (size_t i = 0; i < p->n; i++)
         order[i] = &p->e[i];
