@@ -13,10 +13,12 @@
 #include "fs/vfs_impl.h"
 #include "syscalls/syscalls.h"
 
-#define PIPE_SIZE (64 * 1024)
+#define PIPE_DEFAULT (64 * 1024)
+#define PIPE_MAX (16UL << 20)          /* largest F_SETPIPE_SZ (root may exceed pipe-max-size) */
 
 struct pipe {
     u8 *buf;
+    size_t size;                       /* ring capacity (a power of two) */
     size_t head, len;                  /* ring: len bytes from head */
     int readers, writers;
     struct waitq rq, wq;               /* readers wait for data, writers for room */
@@ -52,8 +54,8 @@ static long pipe_read(struct file *f, void *buf, size_t n, u64 off)
     }
     size_t k = MIN(n, p->len);
     for (size_t i = 0; i < k; i++)
-        ((u8 *)buf)[i] = p->buf[(p->head + i) % PIPE_SIZE];
-    p->head = (p->head + k) % PIPE_SIZE;
+        ((u8 *)buf)[i] = p->buf[(p->head + i) % p->size];
+    p->head = (p->head + k) % p->size;
     p->len -= k;
     pipe_changed(p);
     return (long)k;
@@ -66,7 +68,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, u64 off)
     while (done < n) {
         if (p->readers == 0)
             return done > 0 ? (long)done : -EPIPE;
-        size_t room = PIPE_SIZE - p->len;
+        size_t room = p->size - p->len;
         if (room == 0) {
             if ((f->flags & O_NONBLOCK) != 0)
                 return done > 0 ? (long)done : -EAGAIN;
@@ -75,7 +77,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n, u64 off)
         }
         size_t k = MIN(room, n - done);
         for (size_t i = 0; i < k; i++)
-            p->buf[(p->head + p->len + i) % PIPE_SIZE] = ((const u8 *)buf)[done + i];
+            p->buf[(p->head + p->len + i) % p->size] = ((const u8 *)buf)[done + i];
         p->len += k;
         done += k;
         pipe_changed(p);
@@ -90,7 +92,7 @@ static int pipe_poll(struct file *f)
         return (p->len > 0 ? POLLIN | POLLRDNORM : 0) | (p->writers == 0 ? POLLHUP : 0);
     if (p->readers == 0)
         return POLLERR;
-    return PIPE_SIZE - p->len > 0 ? POLLOUT | POLLWRNORM : 0;
+    return p->size - p->len > 0 ? POLLOUT | POLLWRNORM : 0;
 }
 
 static long pipe_ioctl(struct file *f, unsigned cmd, u64 arg)
@@ -114,6 +116,43 @@ static void pipe_release(struct file *f)
         kfree(p->buf);
         kfree(p);
     }
+}
+
+static const struct file_ops pipe_fops;
+
+/* F_GETPIPE_SZ: capacity of the pipe behind f, or -EBADF. */
+long pipe_get_size(struct file *f)
+{
+    if (f->ops != &pipe_fops)
+        return -EBADF;
+    return (long)((struct pipe *)f->priv)->size;
+}
+
+/* F_SETPIPE_SZ: resize to n rounded up to a power of two (at least a page).
+ * New size, -EBUSY if the data would not fit, -EPERM/-ENOMEM, -EBADF. */
+long pipe_set_size(struct file *f, u64 n)
+{
+    if (f->ops != &pipe_fops)
+        return -EBADF;
+    struct pipe *p = f->priv;
+    size_t size = PAGE_SIZE;
+    if (n > PIPE_MAX)
+        return -EPERM;
+    while (size < n)
+        size *= 2;
+    if (size < p->len)
+        return -EBUSY;
+    u8 *nb = kmalloc(size);
+    if (nb == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < p->len; i++)
+        nb[i] = p->buf[(p->head + i) % p->size];
+    kfree(p->buf);
+    p->buf = nb;
+    p->head = 0;
+    p->size = size;
+    pipe_changed(p);
+    return (long)size;
 }
 
 static const struct file_ops pipe_fops = {
@@ -153,7 +192,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 {
     struct pipe *p = kzalloc(sizeof(*p));
     struct file *r = file_alloc(), *w = file_alloc();
-    u8 *buf = kmalloc(PIPE_SIZE);
+    u8 *buf = kmalloc(PIPE_DEFAULT);
     if (p == NULL || r == NULL || w == NULL || buf == NULL) {
         kfree(p);
         kfree(r);
@@ -163,6 +202,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
     }
     pipe_vnode.nops = &pipe_nops;
     p->buf = buf;
+    p->size = PIPE_DEFAULT;
     p->readers = p->writers = 1;
     p->ino = pipe_ino++;
     waitq_init(&p->rq);

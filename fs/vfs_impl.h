@@ -257,6 +257,8 @@ extern struct waitq vfs_pollq;         /* poll/select sleep here; woken on any c
 void vfs_poll_wake(void);
 /* A new pipe: read and write ends (one reference each).  0 or -ENFILE. */
 int pipe_create(int flags, struct file **rd, struct file **wr);
+long pipe_get_size(struct file *f);    /* F_GETPIPE_SZ: bytes, or -EBADF (not a pipe) */
+long pipe_set_size(struct file *f, u64 n);   /* F_SETPIPE_SZ */
 
 /* ---- epoll and eventfd (fs/epoll.c) ---- */
 struct epoll_event_k {

@@ -485,6 +485,8 @@ long sys_ioctl(int fd, unsigned cmd, u64 arg)
 #define F_OFD_SETLK 37
 #define F_OFD_SETLKW 38
 #define F_DUPFD_CLOEXEC 1030
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
 #define FD_CLOEXEC 1
 #define F_RDLCK 0
 #define F_WRLCK 1
@@ -553,6 +555,10 @@ long sys_fcntl(int fd, int cmd, u64 arg)
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
         return fcntl_lock(f, cmd, arg);
+    case F_GETPIPE_SZ:
+        return pipe_get_size(f);
+    case F_SETPIPE_SZ:
+        return pipe_set_size(f, arg);
     case F_GETOWN:
         return 0;
     case F_SETOWN:
