@@ -548,10 +548,10 @@ int vfs_register_generated(const char *path, vfs_gen_fn gen)
     char name[VFS_NAME_MAX + 1];
     if (path == NULL || path[0] != '/' || gen == NULL)
         return -EINVAL;
-    if (dir->child == NULL && dev_dir == NULL) {
+    if (dev_dir == NULL)
         dev_init();
+    if (proc_dir == NULL)
         proc_init();
-    }
     const char *p = path;
     for (;;) {
         while (*p == '/')
