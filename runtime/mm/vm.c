@@ -48,6 +48,8 @@ struct region {
     struct region *prev, *next;        /* the sorted list */
     struct region *left, *right, *up;  /* the search tree (a treap keyed by start) */
     u32 prio;                          /* treap priority: a parent's is never lower */
+    u64 gap;                           /* free bytes between the previous region (or 0) and start */
+    u64 max_gap;                       /* the largest gap in this subtree */
 };
 
 static struct region *head;
@@ -178,7 +180,27 @@ static void region_args(const struct region *r, struct vm_map_args *a)
 /* ------------------------------------------------------------ search tree
  * Regions are also kept in a treap ordered by start (which, regions being
  * disjoint, orders them like the list) so finding the region of an address
- * costs O(log n) even for programs with thousands of mappings. */
+ * costs O(log n) even for programs with thousands of mappings.  Each node
+ * also records the free gap below it and the largest gap in its subtree, so
+ * the top-down search for free space is O(log n) too.  Whenever a start, an
+ * end or a list neighbour changes, refresh() the regions whose gap moved. */
+
+static u64 subtree_gap(const struct region *n) { return n != NULL ? n->max_gap : 0; }
+
+static void pull(struct region *n)
+{
+    n->max_gap = MAX(n->gap, MAX(subtree_gap(n->left), subtree_gap(n->right)));
+}
+
+/* Recompute r's gap and the subtree maxima from r up to the root. */
+static void refresh(struct region *r)
+{
+    if (r == NULL)
+        return;
+    r->gap = r->start - (r->prev != NULL ? r->prev->end : 0);
+    for (; r != NULL; r = r->up)
+        pull(r);
+}
 
 static u32 next_prio(void)
 {
@@ -219,6 +241,8 @@ static void rotate_up(struct region *x)
     }
     p->up = x;
     tree_relink(g, p, x);
+    pull(p);
+    pull(x);
 }
 
 static void tree_insert(struct region *r)
@@ -234,6 +258,8 @@ static void tree_insert(struct region *r)
     *link = r;
     while (r->up != NULL && r->up->prio < r->prio)
         rotate_up(r);
+    refresh(r);
+    refresh(r->next);
 }
 
 static void tree_remove(struct region *r)
@@ -243,7 +269,10 @@ static void tree_remove(struct region *r)
                            r->left->prio > r->right->prio ? r->left : r->right;
         rotate_up(c);
     }
-    tree_relink(r->up, r, NULL);
+    struct region *p = r->up;
+    tree_relink(p, r, NULL);
+    for (; p != NULL; p = p->up)
+        pull(p);
 }
 
 /* The region with the greatest start <= addr, or NULL. */
@@ -272,6 +301,7 @@ static void region_unlink(struct region *r)
         head = r->next;
     if (r->next != NULL)
         r->next->prev = r->prev;
+    refresh(r->next);
     if (cache == r)
         cache = NULL;
     if (r->file != NULL)
@@ -346,6 +376,7 @@ static struct region *merge_around(struct region *r)
         region_unlink(r);
         r = p;
     }
+    refresh(r->next);
     return r;
 }
 
@@ -484,22 +515,35 @@ int vm_region_info(u64 addr, int *kind, u32 *flags, u32 *prot, u64 *end)
     return 0;
 }
 
+/* The rightmost region in n's subtree that starts at or below hi and has a
+ * gap of at least len below it, or NULL. */
+static struct region *gap_search(struct region *n, u64 hi, u64 len)
+{
+    if (n == NULL || n->max_gap < len)
+        return NULL;
+    if (n->start > hi)
+        return gap_search(n->left, hi, len);
+    struct region *r = gap_search(n->right, hi, len);
+    if (r != NULL)
+        return r;
+    return n->gap >= len ? n : gap_search(n->left, hi, len);
+}
+
 /* The highest a in [lo, hi - len] with [a, a+len) free of regions (guards
  * included), or 0. */
 static u64 highest_gap(u64 lo, u64 hi, u64 len)
 {
-    u64 best = 0, prev_end = lo;
-    if (hi < lo || hi - lo < len)
+    if (hi <= lo || hi - lo < len)
         return 0;
-    for (struct region *r = head;; r = r->next) {
-        u64 gap_end = r != NULL ? MIN(r->start, hi) : hi;
-        if (gap_end > prev_end && gap_end - prev_end >= len)
-            best = gap_end - len;
-        if (r == NULL || r->start >= hi)
-            break;
-        prev_end = MAX(prev_end, r->end);
-    }
-    return best;
+    struct region *below = floor_region(hi - 1);
+    u64 top = below != NULL ? MAX(below->end, lo) : lo;
+    if (top < hi && hi - top >= len)
+        return hi - len;                /* the gap right below hi */
+    struct region *r = gap_search(root, hi, len);
+    if (r == NULL)
+        return 0;
+    u64 from = MAX(r->prev != NULL ? r->prev->end : 0, lo);
+    return r->start > from && r->start - from >= len ? r->start - len : 0;
 }
 
 long vm_find_free(u64 hint, u64 len)
@@ -587,6 +631,7 @@ static struct region *grow_stack(struct region *g, u64 va)
         region_unlink(g);
     else
         g->end = va;
+    refresh(s);
     return s;
 }
 
@@ -790,6 +835,7 @@ int vm_expand(u64 old, u64 old_len, u64 new_len)
     if (remove_range(r->end, end) < 0)      /* guard pieces only */
         return -ENOMEM;
     r->end = end;
+    refresh(r->next);
     merge_around(r);
     return 0;
 }
