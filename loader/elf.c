@@ -28,6 +28,9 @@
 #include "syscalls/misc.h"
 #include "fs/vfs.h"
 
+/* Not yet provided by the VFS: used when present. */
+#pragma weak file_path
+
 #define PHDRS_MAX_BYTES PAGE_SIZE      /* as Linux: all program headers within one page */
 #define INTERP_MAX 4096                /* PATH_MAX */
 #define STACK_EXTRA (128UL << 10)      /* initial stack room beyond the arguments */
@@ -236,6 +239,15 @@ static int map_image(struct file *f, const char *path, const struct elf_image *i
     return 0;
 }
 
+/* The /proc/self/maps name of the file: its canonical path when the VFS
+ * can tell (symlinks such as /lib64/ld-linux-x86-64.so.2 resolved), else
+ * the path it was opened by. */
+static const char *map_name(struct file *f, const char *path)
+{
+    const char *canon = file_path != NULL ? file_path(f) : NULL;
+    return canon != NULL ? canon : path;
+}
+
 /* Open, check, place and map the ELF file at path. */
 static int load_file(const char *path, struct elf_image *img, bool interp)
 {
@@ -248,7 +260,7 @@ static int load_file(const char *path, struct elf_image *img, bool interp)
     if (e == 0)
         e = place(path, img, interp);
     if (e == 0)
-        e = map_image(f, path, img);
+        e = map_image(f, map_name(f, path), img);
     file_put(f);
     return e;
 }
