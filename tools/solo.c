@@ -60,89 +60,129 @@ struct cli {
     bool mem_given, cpus_given;    /* on the command line (beats RunConfig) */
 };
 
-/* If argv[*i] is option name (with "--name=value" or a following value), store
- * the value and return true.  *bad is set when the value is missing. */
-static bool opt_value(char **argv, int argc, int *i, const char *name, const char **val, bool *bad)
+/* Option handlers: store v into c; 0, or -1 after printing why v is bad. */
+static int set_config(struct cli *c, const char *v) { c->b.config = v; return 0; }
+static int set_env(struct cli *c, const char *v) { strvec_push(&c->b.env, v); return 0; }
+static int set_out(struct cli *c, const char *v) { c->out = v; return 0; }
+static int set_image(struct cli *c, const char *v) { c->image = v; return 0; }
+static int set_kernel(struct cli *c, const char *v) { c->kernel = v; return 0; }
+static int set_verbose(struct cli *c, const char *v) { (void)v; c->vm.verbose = true; return 0; }
+
+static int set_size(struct cli *c, const char *v)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return false;
-    if (argv[*i][n] == '=' && name[1] == '-') {
-        *val = argv[*i] + n + 1;
-        return true;
-    }
-    if (argv[*i][n] != '\0')
-        return false;
-    if (*i + 1 >= argc) {
-        errmsg("option %s needs a value", name);
-        *bad = true;
-        return true;
-    }
-    *val = argv[++*i];
-    return true;
+    if (parse_size(v, &c->size) == 0 && c->size >= (1u << 20))
+        return 0;
+    errmsg("--size %s: expected a size of at least 1M such as 64M or 2G", v);
+    return -1;
 }
 
-/* Parse one option at argv[*i] for command cmd.  0, or an exit status. */
-static int parse_opt(struct cli *c, bool run, char **argv, int argc, int *i)
+static int set_accel(struct cli *c, const char *v)
 {
-    const char *v = NULL;
-    bool bad = false;
-    if (opt_value(argv, argc, i, "-c", &v, &bad) || opt_value(argv, argc, i, "--config", &v, &bad))
-        c->b.config = v;
-    else if (opt_value(argv, argc, i, "-e", &v, &bad) || opt_value(argv, argc, i, "--env", &v, &bad)) {
-        if (v != NULL)
-            strvec_push(&c->b.env, v);
-    } else if (opt_value(argv, argc, i, "--size", &v, &bad)) {
-        if (v != NULL && (parse_size(v, &c->size) < 0 || c->size < (1u << 20))) {
-            errmsg("--size %s: expected a size of at least 1M such as 64M or 2G", v);
-            bad = true;
+    c->vm.accel = v;
+    if (strcmp(v, "kvm") == 0 || strcmp(v, "tcg") == 0)
+        return 0;
+    errmsg("--accel %s: expected kvm or tcg", v);
+    return -1;
+}
+
+static int set_mem(struct cli *c, const char *v)
+{
+    c->mem_given = true;
+    if (parse_size(v, &c->vm.mem) == 0 && c->vm.mem >= (32u << 20))
+        return 0;
+    errmsg("--mem %s: expected a size of at least 32M such as 512M or 2G", v);
+    return -1;
+}
+
+/* A decimal number in [lo, hi], or -1. */
+static long parse_count(const char *v, long lo, long hi)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    return (*v >= '0' && *v <= '9' && *end == '\0' && n >= lo && n <= hi) ? n : -1;
+}
+
+static int set_cpus(struct cli *c, const char *v)
+{
+    long n = parse_count(v, 1, 255);
+    c->cpus_given = true;
+    c->vm.cpus = (unsigned)n;
+    if (n > 0)
+        return 0;
+    errmsg("--cpus %s: expected a number from 1 to 255", v);
+    return -1;
+}
+
+static int set_timeout(struct cli *c, const char *v)
+{
+    long n = parse_count(v, 0, 86400L * 365);
+    c->vm.timeout_s = (unsigned)n;
+    if (n >= 0)
+        return 0;
+    errmsg("--timeout %s: expected whole seconds", v);
+    return -1;
+}
+
+enum { FOR_BUILD = 1, FOR_RUN = 2 };
+
+struct optspec {
+    const char *name, *alias;
+    int cmds;                      /* FOR_BUILD | FOR_RUN */
+    bool takes_value;
+    int (*set)(struct cli *c, const char *v);
+};
+
+static const struct optspec options[] = {
+    { "--config", "-c", FOR_BUILD | FOR_RUN, true, set_config },
+    { "--env", "-e", FOR_BUILD | FOR_RUN, true, set_env },
+    { "--size", NULL, FOR_BUILD | FOR_RUN, true, set_size },
+    { "--output", "-o", FOR_BUILD, true, set_out },
+    { "--image", NULL, FOR_RUN, true, set_image },
+    { "--kernel", NULL, FOR_RUN, true, set_kernel },
+    { "--accel", NULL, FOR_RUN, true, set_accel },
+    { "--mem", NULL, FOR_RUN, true, set_mem },
+    { "--cpus", NULL, FOR_RUN, true, set_cpus },
+    { "--timeout", NULL, FOR_RUN, true, set_timeout },
+    { "--verbose", "-v", FOR_RUN, false, set_verbose },
+};
+
+/* Does arg name option o?  *inline_val gets the value of "--name=value". */
+static bool opt_match(const struct optspec *o, const char *arg, const char **inline_val)
+{
+    size_t n = strlen(o->name);
+    *inline_val = NULL;
+    if (o->alias != NULL && strcmp(arg, o->alias) == 0)
+        return true;
+    if (strncmp(arg, o->name, n) != 0)
+        return false;
+    if (arg[n] == '=' && o->takes_value)
+        *inline_val = arg + n + 1;
+    return arg[n] == '\0' || *inline_val != NULL;
+}
+
+/* Parse the option at argv[*i] (consuming its value).  0, or an exit status. */
+static int parse_opt(struct cli *c, int cmd, char **argv, int argc, int *i)
+{
+    const char *v;
+    for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++) {
+        const struct optspec *o = &options[k];
+        if ((o->cmds & cmd) == 0 || !opt_match(o, argv[*i], &v))
+            continue;
+        if (o->takes_value && v == NULL) {
+            if (*i + 1 >= argc) {
+                errmsg("option %s needs a value", argv[*i]);
+                return SOLO_EXIT_USAGE;
+            }
+            v = argv[++*i];
         }
-    } else if (!run && opt_value(argv, argc, i, "-o", &v, &bad))
-        c->out = v;
-    else if (run && opt_value(argv, argc, i, "--image", &v, &bad))
-        c->image = v;
-    else if (run && opt_value(argv, argc, i, "--kernel", &v, &bad))
-        c->kernel = v;
-    else if (run && opt_value(argv, argc, i, "--accel", &v, &bad)) {
-        if (v != NULL && strcmp(v, "kvm") != 0 && strcmp(v, "tcg") != 0) {
-            errmsg("--accel %s: expected kvm or tcg", v);
-            bad = true;
-        }
-        c->vm.accel = v;
-    } else if (run && opt_value(argv, argc, i, "--mem", &v, &bad)) {
-        c->mem_given = true;
-        if (v != NULL && (parse_size(v, &c->vm.mem) < 0 || c->vm.mem < (32u << 20))) {
-            errmsg("--mem %s: expected a size of at least 32M such as 512M or 2G", v);
-            bad = true;
-        }
-    } else if (run && opt_value(argv, argc, i, "--cpus", &v, &bad)) {
-        c->cpus_given = true;
-        char *end;
-        unsigned long n = v != NULL ? strtoul(v, &end, 10) : 0;
-        if (v != NULL && (*v == '\0' || *end != '\0' || n < 1 || n > 255)) {
-            errmsg("--cpus %s: expected a number from 1 to 255", v);
-            bad = true;
-        }
-        c->vm.cpus = (unsigned)n;
-    } else if (run && opt_value(argv, argc, i, "--timeout", &v, &bad)) {
-        char *end;
-        unsigned long n = v != NULL ? strtoul(v, &end, 10) : 0;
-        if (v != NULL && (*v == '\0' || *end != '\0' || n > 86400 * 365)) {
-            errmsg("--timeout %s: expected whole seconds", v);
-            bad = true;
-        }
-        c->vm.timeout_s = (unsigned)n;
-    } else if (run && (strcmp(argv[*i], "-v") == 0 || strcmp(argv[*i], "--verbose") == 0))
-        c->vm.verbose = true;
-    else {
-        errmsg("unknown option %s (see solo --help)", argv[*i]);
-        bad = true;
+        return o->set(c, v) == 0 ? 0 : SOLO_EXIT_USAGE;
     }
-    return bad ? SOLO_EXIT_USAGE : 0;
+    errmsg("unknown option %s (see solo --help)", argv[*i]);
+    return SOLO_EXIT_USAGE;
 }
 
 /* Options up to PROGRAM (or "--"); sets the program and its arguments. */
-static int parse_cmdline(struct cli *c, bool run, int argc, char **argv)
+static int parse_cmdline(struct cli *c, int cmd, int argc, char **argv)
 {
     int i;
     for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
@@ -150,7 +190,7 @@ static int parse_cmdline(struct cli *c, bool run, int argc, char **argv)
             i++;
             break;
         }
-        int r = parse_opt(c, run, argv, argc, &i);
+        int r = parse_opt(c, cmd, argv, argc, &i);
         if (r != 0)
             return r;
     }
@@ -186,7 +226,7 @@ static int cmd_build(int argc, char **argv)
     char why[600];
     memset(&c, 0, sizeof(c));
     memset(&plan, 0, sizeof(plan));
-    int rc = parse_cmdline(&c, false, argc, argv);
+    int rc = parse_cmdline(&c, FOR_BUILD, argc, argv);
     if (rc == 0)
         rc = build_plan(&c.b, &plan, NULL);
     if (rc == 0) {
@@ -278,7 +318,7 @@ static int cmd_run(int argc, char **argv)
     memset(&plan, 0, sizeof(plan));
     c.vm.mem = 1ULL << 30;
     c.vm.cpus = 1;
-    int rc = parse_cmdline(&c, true, argc, argv);
+    int rc = parse_cmdline(&c, FOR_RUN, argc, argv);
     if (rc == 0 && c.image != NULL && (c.b.program != NULL || c.b.config != NULL || c.b.env.n > 0)) {
         errmsg("--image boots an existing image: give no PROGRAM, -c or -e with it");
         rc = SOLO_EXIT_USAGE;
