@@ -346,6 +346,11 @@ const char *vfs_cwd(void)
     return cwd_path;
 }
 
+struct node vfs_cwd_node(void)
+{
+    return cwd_node;
+}
+
 /* Make n (a directory whose canonical path is path) the cwd. */
 int vfs_chdir_node(struct node n, const char *path)
 {

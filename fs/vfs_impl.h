@@ -209,6 +209,7 @@ int vfs_readdir(struct file *f, dir_emit_fn emit, void *ctx);
 
 /* ---- the cwd ---- */
 const char *vfs_cwd(void);
+struct node vfs_cwd_node(void);
 int vfs_chdir_node(struct node n, const char *path);
 
 /* ---- the fd table (global: one process) ---- */

@@ -464,6 +464,9 @@ long sys_getcwd(char *buf, size_t size)
 {
     const char *cwd = vfs_cwd();
     size_t len = strlen(cwd) + 1;
+    struct node n = vfs_cwd_node();
+    if (n.v != NULL && n.v->unlinked)
+        return -ENOENT;                /* the cwd was removed */
     if (size < len)
         return -ERANGE;
     if (copy_to_user(buf, cwd, len) < 0)
