@@ -223,7 +223,7 @@ t_iris() {           # the brief's scikit-learn demo, output identical to native
     printf '{"Dirs": ["%s", "%s"], "Files": ["model.py"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}' \
         "$lib" "$py" > "$W/$T.json"
     cd "$ROOT/ml-demo/iris" || fail "no ml-demo/iris"
-    TMPDIR=$W srun -c "$W/$T.json" /usr/bin/python3 model.py
+    TMO=300 TMPDIR=$W srun -c "$W/$T.json" /usr/bin/python3 model.py    # ~30 s when idle
     expect_rc 0
     cmp -s "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" ||
         fail "output differs from ml-demo/iris/expected.txt: $(diff "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" | head -5)"
