@@ -59,6 +59,15 @@ static void test_gettime(void)
         m0 = m1;
     }
     fact("MONOTONIC never goes back (2000 reads)", ok);
+    static const int agree[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME };
+    for (unsigned i = 0; i < 3; i++) {
+        struct timespec a, b, c;
+        clock_gettime(agree[i], &a);
+        syscall(SYS_clock_gettime, agree[i], &b);
+        clock_gettime(agree[i], &c);
+        printf("clock %d: syscall between two libc reads: %s\n", agree[i],
+               ts_ns(&a) <= ts_ns(&b) + 1000 && ts_ns(&b) <= ts_ns(&c) + 1000 ? "yes" : "no");
+    }
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     volatile unsigned long x = 0;
