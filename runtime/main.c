@@ -26,6 +26,9 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
 #pragma weak tuple_get_str
 #pragma weak tuple_get_tuple
 #pragma weak tuple_iter
+#pragma weak net_init
+
+void net_init(void);
 
 #define HVM_START_MAGIC 0x336ec578
 #define MAX_RANGES 64
@@ -170,6 +173,8 @@ void kmain(u64 start_info_pa)
     int r = fs_init != NULL ? fs_init(root) : -ENOSYS;
     if (r < 0)
         fatal(125, "solo: cannot mount the root filesystem: error %d", -r);
+    if (net_init != NULL)
+        net_init();
     start_program();
 }
 

@@ -20,9 +20,11 @@ static const char usage_text[] =
 "usage: solo build [-o IMAGE] [-c config.json] [--size SIZE] [-e NAME=VALUE]... PROGRAM [ARGS...]\n"
 "       solo run [-c config.json] [--accel kvm|tcg] [--mem SIZE] [--cpus N] [-v]\n"
 "                [--timeout SECONDS] [--kernel KERNEL] [--size SIZE] [-e NAME=VALUE]...\n"
+"                [-p HOSTPORT:GUESTPORT[/udp]]... [--net user|tap:IFNAME|none]\n"
 "                PROGRAM [ARGS...]\n"
 "       solo run [options] --image IMAGE\n"
 "       solo fs ls IMAGE [PATH] | solo fs cat IMAGE PATH | solo fs manifest IMAGE\n"
+"       solo fs check IMAGE\n"
 "\n"
 "PROGRAM is a Linux x86-64 ELF (static, static-pie or dynamic: its interpreter and\n"
 "libraries are copied in).  An absolute PROGRAM keeps its path in the image, a\n"
@@ -123,6 +125,40 @@ static int set_timeout(struct cli *c, const char *v)
     return -1;
 }
 
+/* -p HOST:GUEST[/tcp|/udp] (or PORT): forward a host port to the guest (added by net). */
+static int set_publish(struct cli *c, const char *v)
+{
+    const char *p = v;
+    int ports = 0;
+    while (*p != '\0' && *p != '/') {
+        const char *st = p;
+        long n = 0;
+        while (*p >= '0' && *p <= '9' && n <= 65535)
+            n = n * 10 + (*p++ - '0');
+        if (p == st || n < 1 || n > 65535 || (*p != ':' && *p != '/' && *p != '\0') || ++ports > 2)
+            goto bad;
+        if (*p == ':')
+            p++;
+    }
+    if (ports == 0 || (*p == '/' && strcmp(p, "/tcp") != 0 && strcmp(p, "/udp") != 0))
+        goto bad;
+    strvec_push(&c->vm.ports, v);
+    return 0;
+bad:
+    errmsg("-p %s: expected HOSTPORT:GUESTPORT, optionally followed by /tcp or /udp", v);
+    return -1;
+}
+
+/* --net user | tap:IFNAME | none (added by net). */
+static int set_net(struct cli *c, const char *v)
+{
+    c->vm.net = v;
+    if (strcmp(v, "user") == 0 || strcmp(v, "none") == 0 || (strncmp(v, "tap:", 4) == 0 && v[4] != '\0'))
+        return 0;
+    errmsg("--net %s: expected user, tap:IFNAME or none", v);
+    return -1;
+}
+
 enum { FOR_BUILD = 1, FOR_RUN = 2 };
 
 struct optspec {
@@ -144,6 +180,8 @@ static const struct optspec options[] = {
     { "--cpus", NULL, FOR_RUN, true, set_cpus },
     { "--timeout", NULL, FOR_RUN, true, set_timeout },
     { "--verbose", "-v", FOR_RUN, false, set_verbose },
+    { "--publish", "-p", FOR_RUN, true, set_publish },
+    { "--net", NULL, FOR_RUN, true, set_net },
 };
 
 /* Does arg name option o?  *inline_val gets the value of "--name=value". */

@@ -115,6 +115,45 @@ char *qemu_find(const char *name)
     return found;
 }
 
+/* One port forward "HOST:GUEST[/tcp|/udp]" as QEMU's hostfwd syntax. */
+static char *hostfwd(const char *spec)
+{
+    const char *proto = "tcp", *slash = strchr(spec, '/');
+    size_t n = slash != NULL ? (size_t)(slash - spec) : strlen(spec);
+    const char *colon = memchr(spec, ':', n);
+    if (slash != NULL)
+        proto = slash + 1;
+    if (colon == NULL)             /* "PORT": the same port on both sides */
+        return xasprintf("hostfwd=%s::%.*s-:%.*s", proto, (int)n, spec, (int)n, spec);
+    return xasprintf("hostfwd=%s::%.*s-:%.*s", proto, (int)(colon - spec), spec,
+                     (int)(n - (size_t)(colon - spec) - 1), colon + 1);
+}
+
+/* The NIC (virtio-net, modern only) and its backend (added by net). */
+static void net_argv(const struct vm_opts *o, struct strvec *av)
+{
+    const char *net = o->net != NULL ? o->net : "user";
+    char *s;
+    if (strcmp(net, "none") == 0)
+        return;
+    strvec_push(av, "-netdev");
+    if (strncmp(net, "tap:", 4) == 0) {
+        s = xasprintf("tap,id=solo_net,ifname=%s,script=no,downscript=no", net + 4);
+    } else {
+        s = xstrdup("user,id=solo_net");
+        for (size_t i = 0; i < o->ports.n; i++) {
+            char *f = hostfwd(o->ports.v[i]), *t = xasprintf("%s,%s", s, f);
+            free(f);
+            free(s);
+            s = t;
+        }
+    }
+    strvec_push(av, s);
+    free(s);
+    strvec_push(av, "-device");
+    strvec_push(av, "virtio-net-pci,netdev=solo_net,disable-legacy=on,romfile=");
+}
+
 void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const char *err,
              const char *log, struct strvec *av)
 {
@@ -140,6 +179,7 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
     ARG("-drive"); ARGF("file=%s,if=none,id=solo_disk,format=raw,cache=%s", o->image,
                         o->scratch ? "unsafe" : "writeback");
     ARG("-device"); ARG("virtio-blk-pci,drive=solo_disk,disable-legacy=on");
+    net_argv(o, av);
 #undef ARG
 #undef ARGF
 }

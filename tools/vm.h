@@ -28,6 +28,10 @@ struct vm_opts {
     unsigned timeout_s;            /* 0: none; else kill the VM after this long */
     const char *qemu;              /* QEMU binary; NULL: $SOLO_QEMU or qemu-system-x86_64 */
     bool scratch;                  /* throwaway image: skip host flushes (cache=unsafe) */
+    /* network (added by net): NULL or "user" = QEMU user networking (10.0.2.0/24,
+     * DHCP, DNS at 10.0.2.3), "tap:IFNAME" = a host tap device, "none" = no NIC */
+    const char *net;
+    struct strvec ports;           /* user networking forwards: "HOST:GUEST[/tcp|/udp]" */
 };
 
 /* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded

@@ -178,6 +178,39 @@ int virtio_dma_segments(const void *buf, u64 len, u32 max_seg_len, bool write,
 int virtio_blk_probe(struct pci_dev *pci);
 int virtio_rng_probe(struct pci_dev *pci);
 
+/* Ask for interrupts from queue q (added by net): MSI-X table entry `entry`
+ * delivers CPU vector `vector` (fixed, edge) to the boot CPU, and the queue
+ * stops suppressing interrupts.  Register the handler (irq_register) first.
+ * 0, -ENODEV without MSI-X, -EIO when the device refuses, -ENOMEM. */
+int virtq_route_irq(struct virtio_dev *vd, struct virtq *q, u16 entry, int vector);
+
+/* virtio-net (runtime/drivers/virtio_net.c), driven by net/netif.c.  Frames
+ * are Ethernet frames without the virtio-net header. */
+#define VNET_FRAME_MAX 1514
+struct vnet_info {
+    u8 mac[6];
+    bool csum_tx;                      /* device completes checksums (VIRTIO_NET_F_CSUM) */
+    bool csum_rx;                      /* device marks verified checksums (GUEST_CSUM) */
+    bool irq;                          /* RX interrupts work (else poll) */
+};
+/* One received frame; csum_ok: the device vouched for its L4 checksum (or it
+ * was produced locally with a partial one: do not check it). */
+typedef void (*vnet_rx_fn)(const void *frame, u32 len, bool csum_ok);
+int virtio_net_probe(struct pci_dev *pci);
+bool virtio_net_info(struct vnet_info *out);   /* false: no device */
+/* Start delivering: rx gets frames from virtio_net_poll; irq_fn (may be NULL)
+ * runs in interrupt context when the device signals new frames. */
+void virtio_net_start(vnet_rx_fn rx, void (*irq_fn)(void));
+int virtio_net_poll(void);             /* frames delivered to rx */
+struct vnet_frag {
+    const void *p;
+    u32 len;
+};
+/* Send one frame gathered from n fragments (<= VNET_FRAME_MAX bytes in all).  csum_start != 0: the
+ * device completes the L4 checksum at csum_start + csum_offset (whose field
+ * holds the pseudo-header sum).  0, -EAGAIN when the ring stays full, -EMSGSIZE, -ENODEV. */
+int virtio_net_send(const struct vnet_frag *frags, int n, u16 csum_start, u16 csum_offset);
+
 /* Host entropy from the virtio-rng device: n bytes, or -ENODEV without one. */
 long virtio_rng_read(void *buf, size_t n);
 
