@@ -2,9 +2,11 @@
  * dispatch.c - the SYSCALL path's C half: look the number up in the
  * generated table, call the handler with the six argument registers
  * (rdi, rsi, rdx, r10, r8, r9), and store the result in rax.  A number with
- * no handler returns -ENOSYS and logs its name once.
+ * no handler returns -ENOSYS and logs its name once.  Pending signals are
+ * acted on before the return to user mode (runtime/sched/signal.h).
  */
 #include "syscalls.h"
+#include "runtime/sched/signal.h"
 
 #define LOGGED_WORDS ((460 + 63) / 64)
 static u64 logged[LOGGED_WORDS];
@@ -34,4 +36,5 @@ void syscall_dispatch(struct frame *f)
                                            (long)f->r10, (long)f->r8, (long)f->r9);
     else
         f->rax = (u64)not_implemented(nr);
+    signal_return_to_user(f, (long)nr);
 }

@@ -8,8 +8,11 @@
  * CPU's idle thread halts until the next interrupt.  One LAPIC one-shot timer
  * serves both the earliest sleeper's deadline and the 10 ms time slice.
  * User FPU/SSE/AVX state is saved with XSAVE when a thread is switched out.
+ * Kernel timers (struct ktimer, sorted by deadline) share the same one-shot
+ * timer; their callbacks run with interrupts off and never block.
  */
 #include "thread.h"
+#include "signal.h"
 #include "../x86_64/cpu.h"
 
 #define KSTACK_SIZE (32 * 1024)
@@ -20,6 +23,7 @@ void thread_first_run(void);
 
 static struct thread *runq_head, *runq_tail;
 static struct thread *sleepers;        /* sorted by deadline */
+static struct ktimer *ktimers;         /* sorted by deadline */
 static struct thread *all_threads;
 static struct thread *zombies;
 static struct thread *idle_thread;
@@ -142,6 +146,8 @@ static void timer_arm(void)
     u64 next = 0, now = now_ns();
     if (sleepers != NULL)
         next = sleepers->deadline;
+    if (ktimers != NULL && (next == 0 || ktimers->deadline < next))
+        next = ktimers->deadline;
     if (runq_head != NULL && current != idle_thread && (next == 0 || slice_end < next))
         next = slice_end;
     if (next == 0) {
@@ -151,11 +157,47 @@ static void timer_arm(void)
     apic_oneshot_ns(next > now + 1000 ? next - now : 1000);
 }
 
+void ktimer_cancel(struct ktimer *kt)
+{
+    if (!kt->armed)
+        return;
+    for (struct ktimer **pp = &ktimers; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == kt) {
+            *pp = kt->next;
+            break;
+        }
+    }
+    kt->next = NULL;
+    kt->armed = false;
+}
+
+/* Arm kt for deadline (0 is taken as "now"): its callback runs once then. */
+void ktimer_arm(struct ktimer *kt, u64 deadline)
+{
+    struct ktimer **pp = &ktimers;
+    ktimer_cancel(kt);
+    kt->deadline = deadline != 0 ? deadline : 1;
+    while (*pp != NULL && (*pp)->deadline <= kt->deadline)
+        pp = &(*pp)->next;
+    kt->next = *pp;
+    *pp = kt;
+    kt->armed = true;
+    if (sched_ready)
+        timer_arm();
+}
+
 static void timers_expire(void)
 {
     u64 now = now_ns();
     while (sleepers != NULL && sleepers->deadline <= now)
         thread_wake(sleepers, -ETIMEDOUT);
+    while (ktimers != NULL && ktimers->deadline <= now) {
+        struct ktimer *kt = ktimers;
+        ktimers = kt->next;
+        kt->next = NULL;
+        kt->armed = false;
+        kt->fn(kt->arg);
+    }
 }
 
 static void timer_irq(void)
@@ -257,6 +299,17 @@ int waitq_wait(struct waitq *q, u64 deadline)
     return t->wake_result;
 }
 
+int waitq_wait_intr(struct waitq *q, u64 deadline)
+{
+    struct thread *t = current;
+    if (signal_interrupts(t))
+        return -EINTR;
+    t->intr = true;
+    int r = waitq_wait(q, deadline);
+    t->intr = false;
+    return r;
+}
+
 static void idle_loop(void)
 {
     for (;;) {
@@ -271,9 +324,12 @@ static void idle_loop(void)
     }
 }
 
+/* A new user thread's first run: it returns to user mode through its frame. */
 void sched_first_run_hook(void)
 {
     reap_zombies();
+    if (current->uframe != NULL)
+        signal_return_to_user(current->uframe, -1);
 }
 
 /* Allocate a thread with a kernel stack; the caller sets up what it runs. */
@@ -374,6 +430,8 @@ _Noreturn void thread_exit_current(void)
 }
 
 int thread_count_live(void) { return live_threads; }
+
+struct thread *thread_list(void) { return all_threads; }
 
 struct thread *thread_by_tid(int tid)
 {

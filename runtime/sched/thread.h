@@ -46,6 +46,15 @@ struct thread {
     void *xsave;                       /* 64-byte aligned XSAVE area (user FPU/SSE/AVX) */
     void *xsave_alloc;                 /* the allocation xsave points into */
     u64 kstack_top;
+    /* signals (syscalls/signal*.c; runtime/sched/signal.h) */
+    u64 sig_pending;                   /* thread-directed pending signals, bit (n-1) */
+    struct sigq *sig_queue;            /* their siginfo, oldest first */
+    u64 sig_saved_mask;                /* mask to restore after rt_sigsuspend's handler */
+    bool sig_restore_mask;             /* sig_saved_mask is valid */
+    bool intr;                         /* blocked in waitq_wait_intr: signals wake it */
+    u64 sigwait_set;                   /* rt_sigtimedwait: signals that end the wait */
+    u64 ss_sp, ss_size;                /* sigaltstack */
+    int ss_flags;                      /* SS_DISABLE or 0 */
 };
 
 extern struct thread *current;
@@ -63,6 +72,24 @@ int waitq_wake(struct waitq *q, int n);          /* wake up to n threads; return
 void waitq_remove(struct thread *t);             /* take t off whatever queue it waits on */
 void thread_wake(struct thread *t, int result);  /* wake a blocked thread with that result */
 void waitq_requeue(struct thread *t, struct waitq *to);   /* move a waiter, keeping its deadline */
+/* Like waitq_wait, but a signal the thread would act on (delivered to a
+ * handler or fatal) ends the wait: returns -EINTR then, also at once when such
+ * a signal is already pending.  Callers must return -EINTR to user mode (or
+ * finish early), never loop on it. */
+int waitq_wait_intr(struct waitq *q, u64 deadline);
+
+/* One-shot kernel timers: fn(arg) runs in interrupt context (interrupts off,
+ * from the timer interrupt or the idle loop) at or after deadline (now_ns
+ * clock).  It must not block.  A timer is armed at most once at a time. */
+struct ktimer {
+    u64 deadline;
+    void (*fn)(void *arg);
+    void *arg;
+    struct ktimer *next;
+    bool armed;
+};
+void ktimer_arm(struct ktimer *kt, u64 deadline);   /* re-arms if already armed */
+void ktimer_cancel(struct ktimer *kt);              /* no-op if not armed */
 
 void sched_init(void);
 void schedule(void);                             /* run something else (current stays runnable if it was) */
@@ -74,6 +101,7 @@ struct thread *thread_create_user(const struct frame *regs, u64 fs_base);
 _Noreturn void thread_exit_current(void);        /* the caller must have done its cleanup */
 int thread_count_live(void);
 struct thread *thread_by_tid(int tid);
+struct thread *thread_list(void);                /* first live thread; follow all_next */
 
 /* Enter ring 3 at rip with stack rsp; never returns.  FPU state is reset. */
 _Noreturn void enter_user(u64 rip, u64 rsp);

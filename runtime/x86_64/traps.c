@@ -1,14 +1,18 @@
 /*
  * traps.c - the C side of every exception and interrupt.  Page faults go to
  * the VM layer (vm_fault); a fault it cannot resolve inside the user-copy
- * routines becomes -EFAULT; in user mode it ends the program the way the
- * matching signal's default action would (status 128+signal) until signal
- * delivery exists; in kernel mode it is a panic with registers, the faulting
- * address and a symbolized backtrace.  Device interrupts dispatch through a
- * small vector table.
+ * routines becomes -EFAULT; in user mode an exception becomes the Linux
+ * signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) with its si_code and
+ * si_addr, delivered to the program's handler or, without one, ending the
+ * program with status 128+signal; in kernel mode it is a panic with
+ * registers, the faulting address and a symbolized backtrace.  Device
+ * interrupts dispatch through a small vector table.  Every return to user
+ * mode passes through signal_return_to_user.
  */
 #include "cpu.h"
 #include "../sched/thread.h"
+#include "../sched/signal.h"
+#include "../mm/vm.h"
 
 static void (*irq_handlers[256])(void);
 
@@ -21,16 +25,62 @@ static const char *const exc_names[32] = {
     "reserved", "hypervisor injection", "VMM communication", "security", "reserved",
 };
 
-/* Linux signal numbers for the default-action exit of a faulting program. */
-static int exc_signal(u64 vec)
+/* The signal, si_code and si_addr Linux gives an exception in user mode. */
+struct fault_sig { int sig, code; u64 addr; };
+
+/* si_code of a SIMD (#XM) or x87 (#MF) floating-point exception. */
+static int fpe_code(u64 vec)
 {
-    switch (vec) {
-    case 0: case 16: case 19: return 8;          /* SIGFPE */
-    case 1: case 3: return 5;                    /* SIGTRAP */
-    case 6: return 4;                            /* SIGILL */
-    case 17: return 7;                           /* SIGBUS */
-    default: return 11;                          /* SIGSEGV */
+    u32 status, mask;
+    if (vec == 19) {
+        u32 mxcsr;
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        status = mxcsr & 0x3f;
+        mask = (mxcsr >> 7) & 0x3f;
+    } else {
+        u16 sw, cw;
+        __asm__ volatile("fnstsw %0; fnstcw %1" : "=m"(sw), "=m"(cw));
+        status = sw & 0x3f;
+        mask = cw & 0x3f;
     }
+    status &= ~mask;
+    if ((status & 0x01) != 0)
+        return FPE_FLTINV;
+    if ((status & 0x04) != 0)
+        return FPE_FLTDIV;
+    if ((status & 0x08) != 0)
+        return FPE_FLTOVF;
+    if ((status & 0x12) != 0)
+        return FPE_FLTUND;
+    if ((status & 0x20) != 0)
+        return FPE_FLTRES;
+    return 0;
+}
+
+static struct fault_sig exc_signal(const struct frame *f)
+{
+    switch (f->vector) {
+    case 0: return (struct fault_sig){ SIGFPE, FPE_INTDIV, f->rip };
+    case 1: return (struct fault_sig){ SIGTRAP, 2, f->rip };              /* TRAP_TRACE */
+    case 3: return (struct fault_sig){ SIGTRAP, SI_KERNEL, 0 };
+    case 6: return (struct fault_sig){ SIGILL, ILL_ILLOPN, f->rip };
+    case 11: case 12: return (struct fault_sig){ SIGBUS, SI_KERNEL, 0 };
+    case 16: case 19: return (struct fault_sig){ SIGFPE, fpe_code(f->vector), f->rip };
+    case 17: return (struct fault_sig){ SIGBUS, BUS_ADRALN, 0 };
+    default: return (struct fault_sig){ SIGSEGV, SI_KERNEL, 0 };
+    }
+}
+
+/* SIGSEGV's si_code for an unresolvable page fault at addr: ACCERR inside a
+ * mapping (protection), MAPERR outside any (the stack guard counts as none). */
+static int segv_code(u64 addr)
+{
+    int kind = 0;
+    u32 flags, prot;
+    u64 end;
+    if (vm_region_info(addr, &kind, &flags, &prot, &end) == 0 && kind != VM_GUARD)
+        return SEGV_ACCERR;
+    return SEGV_MAPERR;
 }
 
 void irq_register(int vector, void (*fn)(void)) { irq_handlers[vector] = fn; }
@@ -58,13 +108,16 @@ _Noreturn static void kernel_fault(struct frame *f)
         __asm__ volatile("cli; hlt");
 }
 
-_Noreturn static void user_fault(struct frame *f)
+/* An exception in user mode: the program's signal handler, or its end. */
+static void user_fault(struct frame *f, struct fault_sig fs)
 {
-    int sig = exc_signal(f->vector);
-    klog("solo: program killed by signal %d: %s at rip %016lx, address %016lx",
-         sig, exc_names[f->vector], f->rip, f->vector == 14 ? read_cr2() : 0);
-    dump_frame(f);
-    kernel_exit(128 + sig);
+    klog("solo: %s (signal %d, code %d) at rip %016lx, address %016lx",
+         f->vector < 32 ? exc_names[f->vector] : "trap", fs.sig, fs.code, f->rip, fs.addr);
+    if (current == NULL || !current->user) {
+        dump_frame(f);
+        kernel_exit(128 + fs.sig);
+    }
+    signal_fault(f, fs.sig, fs.code, fs.addr);
 }
 
 extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
@@ -72,10 +125,16 @@ extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
 static void page_fault(struct frame *f)
 {
     u64 addr = read_cr2();
-    if (vm_fault(addr, f->error) == 0)
+    int r = vm_fault(addr, f->error);
+    if (r == 0)
         return;
-    if ((f->cs & 3) != 0)
-        user_fault(f);
+    if ((f->cs & 3) != 0) {
+        if (r == -EIO)
+            user_fault(f, (struct fault_sig){ SIGBUS, BUS_ADRERR, addr });
+        else
+            user_fault(f, (struct fault_sig){ SIGSEGV, segv_code(addr), addr });
+        return;
+    }
     if (f->rip >= (u64)uaccess_start && f->rip < (u64)uaccess_end) {
         f->rip = (u64)uaccess_fixup;
         return;
@@ -90,21 +149,27 @@ void trap_handler(struct frame *f)
         current->uframe = f;
     if (f->vector == 14) {
         page_fault(f);
+        if (from_user)
+            signal_return_to_user(f, -1);
         return;
     }
     if (f->vector < 32) {
         if (f->vector == 2)
             return;                    /* NMI: nothing to do */
-        if (from_user)
-            user_fault(f);
-        kernel_fault(f);
+        if (!from_user)
+            kernel_fault(f);
+        user_fault(f, exc_signal(f));
+        signal_return_to_user(f, -1);
+        return;
     }
     if (irq_handlers[f->vector] != NULL)
         irq_handlers[f->vector]();
     if (f->vector != VEC_SPURIOUS)
         apic_eoi();
-    if (from_user)
+    if (from_user) {
         sched_preempt_check();
+        signal_return_to_user(f, -1);
+    }
 }
 
 /* Weak default until the VM layer exists: nothing is resolvable. */

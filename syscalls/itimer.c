@@ -1,0 +1,338 @@
+/*
+ * itimer.c - timers that raise signals: setitimer/getitimer/alarm (the
+ * three interval timers: ITIMER_REAL -> SIGALRM, ITIMER_VIRTUAL ->
+ * SIGVTALRM, ITIMER_PROF -> SIGPROF) and the POSIX per-process timers
+ * (timer_create, timer_settime, timer_gettime, timer_getoverrun,
+ * timer_delete).
+ *
+ * Each timer is a kernel timer (struct ktimer, runtime/sched/thread.h) whose
+ * callback runs in interrupt context: it queues the signal with
+ * signal_send_process/signal_send_thread, which never block, and re-arms a
+ * periodic timer for its next period (periods missed while late are counted
+ * as overruns, not queued).  Deadlines are kept on the now_ns clock; a
+ * CLOCK_REALTIME absolute time is converted when it is set.
+ */
+#include "signal_impl.h"
+
+#define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
+#define NSEC 1000000000UL
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_BOOTTIME 7
+#define SIGEV_SIGNAL 0
+#define SIGEV_NONE 1
+#define SIGEV_THREAD 2
+#define SIGEV_THREAD_ID 4
+#define TIMER_ABSTIME 1
+#define MAX_TIMERS 256
+
+struct timeval_k { s64 sec, usec; };
+struct itimerval_k { struct timeval_k interval, value; };
+struct timespec_k { s64 sec, nsec; };
+struct itimerspec_k { struct timespec_k interval, value; };
+struct sigevent_k {
+    u64 value;
+    s32 signo;
+    s32 notify;
+    s32 tid;
+    s32 pad[11];
+};
+
+struct stimer {
+    struct ktimer kt;
+    u64 interval;                      /* ns; 0 = one-shot */
+    int signo;                         /* 0: SIGEV_NONE */
+    int tid;                           /* SIGEV_THREAD_ID target, 0 = process */
+    int id;                            /* timer id (POSIX), -1 for itimers */
+    int clock;
+    u64 value;                         /* sigev_value */
+    int overrun_acc, overrun;          /* periods missed since / at the last signal */
+    bool used;
+};
+
+static struct stimer itimers[3];
+static struct stimer *ptimers[MAX_TIMERS];
+
+/* Queue t's signal unless the previous one is still pending (an overrun). */
+static void stimer_fire(void *arg)
+{
+    struct stimer *t = arg;
+    u64 now = now_ns();
+    if (t->interval != 0) {
+        u64 next = t->kt.deadline + t->interval;
+        if (next <= now) {
+            u64 missed = (now - next) / t->interval + 1;
+            t->overrun_acc += (int)MIN(missed, 0x7fffffffUL);
+            next += missed * t->interval;
+        }
+        ktimer_arm(&t->kt, next);
+    }
+    if (t->signo == 0)
+        return;
+    struct thread *target = t->tid != 0 ? thread_by_tid(t->tid) : NULL;
+    struct ksiginfo si;
+    memset(&si, 0, sizeof(si));
+    si.signo = t->signo;
+    si.code = t->id >= 0 ? SI_TIMER : SI_KERNEL;
+    if (t->id >= 0) {
+        si.u.timer.tid = t->id;
+        si.u.timer.overrun = t->overrun_acc;
+        si.u.timer.value = t->value;
+    }
+    t->overrun = t->overrun_acc;
+    t->overrun_acc = 0;
+    if (target != NULL)
+        (void)signal_send_thread(target, &si);
+    else
+        (void)signal_send_process(&si);
+}
+
+static void stimer_init(struct stimer *t, int signo, int id)
+{
+    memset(t, 0, sizeof(*t));
+    t->kt.fn = stimer_fire;
+    t->kt.arg = t;
+    t->signo = signo;
+    t->id = id;
+    t->used = true;
+}
+
+/* Remaining time of t in ns (0 when disarmed). */
+static u64 stimer_left(const struct stimer *t)
+{
+    u64 now = now_ns();
+    if (!t->kt.armed)
+        return 0;
+    return t->kt.deadline > now ? t->kt.deadline - now : 1;
+}
+
+static void stimer_set(struct stimer *t, u64 value_ns, u64 interval_ns)
+{
+    ktimer_cancel(&t->kt);
+    t->interval = interval_ns;
+    t->overrun_acc = 0;
+    if (value_ns != 0)
+        ktimer_arm(&t->kt, now_ns() + value_ns);
+}
+
+/* ---------------------------------------------------------------- interval timers */
+
+static int tv_to_ns(const struct timeval_k *tv, u64 *ns)
+{
+    if (tv->sec < 0 || tv->usec < 0 || tv->usec >= 1000000)
+        return -EINVAL;
+    *ns = (u64)tv->sec >= (1UL << 32) ? 1UL << 62 : (u64)tv->sec * NSEC + (u64)tv->usec * 1000;
+    return 0;
+}
+
+static struct timeval_k ns_to_tv(u64 ns)
+{
+    /* round up to whole microseconds so an armed timer never reads as 0 */
+    u64 us = (ns + 999) / 1000;
+    return (struct timeval_k){ (s64)(us / 1000000), (s64)(us % 1000000) };
+}
+
+static struct stimer *itimer(int which)
+{
+    static const int sigs[3] = { SIGALRM, SIGVTALRM, SIGPROF };
+    struct stimer *t = &itimers[which];
+    if (!t->used)
+        stimer_init(t, sigs[which], -1);
+    return t;
+}
+
+static struct itimerval_k itimer_get(int which)
+{
+    struct stimer *t = itimer(which);
+    struct itimerval_k v;
+    v.interval = ns_to_tv(t->interval);
+    v.value = ns_to_tv(stimer_left(t));
+    return v;
+}
+
+long sys_getitimer(int which, u64 uval)
+{
+    if (which < ITIMER_REAL || which > ITIMER_PROF)
+        return -EINVAL;
+    struct itimerval_k v = itimer_get(which);
+    return copy_to_user((void *)uval, &v, sizeof(v));
+}
+
+/* ITIMER_VIRTUAL and ITIMER_PROF count elapsed time while the program runs. */
+// partial: ITIMER_VIRTUAL/ITIMER_PROF measure elapsed time, not consumed CPU time
+long sys_setitimer(int which, u64 unew, u64 uold)
+{
+    struct itimerval_k n, o;
+    u64 value, interval;
+    if (which < ITIMER_REAL || which > ITIMER_PROF)
+        return -EINVAL;
+    memset(&n, 0, sizeof(n));
+    if (unew != 0 && copy_from_user(&n, (void *)unew, sizeof(n)) < 0)
+        return -EFAULT;
+    if (tv_to_ns(&n.value, &value) < 0 || tv_to_ns(&n.interval, &interval) < 0)
+        return -EINVAL;
+    o = itimer_get(which);
+    stimer_set(itimer(which), value, value != 0 ? interval : 0);
+    if (uold != 0 && copy_to_user((void *)uold, &o, sizeof(o)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+long sys_alarm(u32 seconds)
+{
+    struct stimer *t = itimer(ITIMER_REAL);
+    u64 left = stimer_left(t);
+    long old = (long)((left + NSEC / 2) / NSEC);
+    if (left != 0 && old == 0)
+        old = 1;
+    stimer_set(t, (u64)seconds * NSEC, 0);
+    return old;
+}
+
+/* ---------------------------------------------------------------- POSIX timers */
+
+static bool clock_ok(int clk)
+{
+    return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC || clk == CLOCK_BOOTTIME ||
+           clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID;
+}
+
+/* Validate a sigevent; *signo 0 for SIGEV_NONE, *tid the target thread or 0. */
+static long sigevent_check(const struct sigevent_k *ev, int *signo, int *tid)
+{
+    *tid = 0;
+    switch (ev->notify) {
+    case SIGEV_NONE:
+        *signo = 0;
+        return 0;
+    case SIGEV_THREAD_ID:
+        if (thread_by_tid(ev->tid) == NULL)
+            return -EINVAL;
+        *tid = ev->tid;
+        /* fall through */
+    case SIGEV_SIGNAL:
+    case SIGEV_THREAD:
+        if (ev->signo < 1 || ev->signo > NSIG)
+            return -EINVAL;
+        *signo = ev->signo;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+// partial: CPU-time clocks count elapsed time; no CLOCK_*_ALARM, TAI or per-thread CPU clocks by id
+long sys_timer_create(int clk, u64 uev, u64 uid)
+{
+    struct sigevent_k ev;
+    int signo, tid, id;
+    if (!clock_ok(clk))
+        return -EINVAL;
+    for (id = 0; id < MAX_TIMERS && ptimers[id] != NULL; id++)
+        ;
+    if (id == MAX_TIMERS)
+        return -EAGAIN;
+    memset(&ev, 0, sizeof(ev));
+    ev.notify = SIGEV_SIGNAL;
+    ev.signo = SIGALRM;
+    ev.value = (u64)id;
+    if (uev != 0 && copy_from_user(&ev, (void *)uev, sizeof(ev)) < 0)
+        return -EFAULT;
+    long r = sigevent_check(&ev, &signo, &tid);
+    if (r < 0)
+        return r;
+    struct stimer *t = kmalloc(sizeof(*t));
+    if (t == NULL)
+        return -EAGAIN;
+    stimer_init(t, signo, id);
+    t->tid = tid;
+    t->clock = clk;
+    t->value = ev.value;
+    s32 kid = id;
+    if (copy_to_user((void *)uid, &kid, sizeof(kid)) < 0) {
+        kfree(t);
+        return -EFAULT;
+    }
+    ptimers[id] = t;
+    return 0;
+}
+
+static struct stimer *ptimer(int id)
+{
+    return id >= 0 && id < MAX_TIMERS ? ptimers[id] : NULL;
+}
+
+static int ts_to_ns(const struct timespec_k *ts, u64 *ns)
+{
+    if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= (s64)NSEC)
+        return -EINVAL;
+    *ns = (u64)ts->sec >= (1UL << 32) ? 1UL << 62 : (u64)ts->sec * NSEC + (u64)ts->nsec;
+    return 0;
+}
+
+static struct timespec_k ns_to_ts(u64 ns)
+{
+    return (struct timespec_k){ (s64)(ns / NSEC), (s64)(ns % NSEC) };
+}
+
+static struct itimerspec_k ptimer_get(const struct stimer *t)
+{
+    return (struct itimerspec_k){ ns_to_ts(t->interval), ns_to_ts(stimer_left(t)) };
+}
+
+long sys_timer_gettime(int id, u64 uval)
+{
+    struct stimer *t = ptimer(id);
+    if (t == NULL)
+        return -EINVAL;
+    struct itimerspec_k v = ptimer_get(t);
+    return copy_to_user((void *)uval, &v, sizeof(v));
+}
+
+/* An absolute expiry on clock clk as a relative delay from now (at least 1 ns). */
+static u64 abs_to_rel(int clk, u64 abs)
+{
+    u64 now = clk == CLOCK_REALTIME ? realtime_ns() : now_ns();
+    return abs > now ? abs - now : 1;
+}
+
+long sys_timer_settime(int id, int flags, u64 unew, u64 uold)
+{
+    struct stimer *t = ptimer(id);
+    struct itimerspec_k n;
+    u64 value, interval;
+    if (t == NULL)
+        return -EINVAL;
+    if (copy_from_user(&n, (void *)unew, sizeof(n)) < 0)
+        return -EFAULT;
+    if (ts_to_ns(&n.value, &value) < 0 || ts_to_ns(&n.interval, &interval) < 0)
+        return -EINVAL;
+    struct itimerspec_k o = ptimer_get(t);
+    if (value != 0 && (flags & TIMER_ABSTIME) != 0)
+        value = abs_to_rel(t->clock, value);
+    stimer_set(t, value, value != 0 ? interval : 0);
+    if (uold != 0 && copy_to_user((void *)uold, &o, sizeof(o)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+long sys_timer_getoverrun(int id)
+{
+    struct stimer *t = ptimer(id);
+    return t == NULL ? -EINVAL : t->overrun;
+}
+
+long sys_timer_delete(int id)
+{
+    struct stimer *t = ptimer(id);
+    if (t == NULL)
+        return -EINVAL;
+    ktimer_cancel(&t->kt);
+    ptimers[id] = NULL;
+    kfree(t);
+    return 0;
+}
