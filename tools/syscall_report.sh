@@ -28,8 +28,8 @@ else
     awk '$1 == "#define" && $2 ~ /^__NR_/ { n = $2; sub(/^__NR_/, "", n); print $3, n }' "$unistd"
 fi | sort -n > "$tmp/list"
 
-# sys_* functions defined in the kernel image
-nm "$elf" | awk '$2 ~ /^[TtWw]$/ && $2 != "w" && $3 ~ /^sys_/ { sub(/^sys_/, "", $3); print $3 }' |
+# global sys_* functions defined in the kernel image (what the table links to)
+nm "$elf" | awk '$2 ~ /^[TW]$/ && $3 ~ /^sys_/ { sub(/^sys_/, "", $3); print $3 }' |
     sort -u > "$tmp/defined"
 
 # name<TAB>partial comment, from the kernel sources
