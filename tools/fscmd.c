@@ -148,16 +148,111 @@ static int fs_cat(struct image *img, const char *path)
     return rc;
 }
 
+struct checkctx {
+    struct image *img;
+    u64 files, dirs, links, bytes, errors, depth;
+    char *buf;                     /* 1 MiB read buffer */
+};
+
+static void check_obj(struct checkctx *cx, u64 id, const char *path);
+
+static void check_fail(struct checkctx *cx, const char *path, const char *what)
+{
+    if (cx->errors++ < 20)
+        printf("%s: %s\n", path, what);
+}
+
+/* Read a whole file: every extent must be readable and the length must match. */
+static void check_file(struct checkctx *cx, u64 id, struct tuple *t, const char *path)
+{
+    u64 size = tuple_get_u64(t, "size", 0), off = 0;
+    while (off < size) {
+        long n = tfs_read(cx->img->fs, id, cx->buf, MIN(size - off, (u64)(1 << 20)), off);
+        if (n <= 0) {
+            check_fail(cx, path, n < 0 ? strerror((int)-n) : "shorter than its size");
+            return;
+        }
+        off += (u64)n;
+    }
+    cx->files++;
+    cx->bytes += size;
+}
+
+static int check_child(void *ctx, const u8 *key, size_t klen, const struct value *v)
+{
+    struct checkctx *cx = ctx;
+    const char *parent = cx->buf + (1 << 20);              /* path scratch after the data */
+    char *path = xasprintf("%s%s%.*s", parent, strcmp(parent, "/") == 0 ? "" : "/", (int)klen, key);
+    if (v->kind != VALUE_REF)
+        check_fail(cx, path, "directory entry is not a reference");
+    else
+        check_obj(cx, v->u.n, path);
+    free(path);
+    return 0;
+}
+
+/* Check object id (reached as path) and, for directories, everything below. */
+static void check_obj(struct checkctx *cx, u64 id, const char *path)
+{
+    struct tuple *t = tfs_get(cx->img->fs, id);
+    if (t == NULL) {
+        check_fail(cx, path, "dangling directory entry (no such object)");
+        return;
+    }
+    u64 mode = tuple_get_u64(t, "mode", 0);
+    if (S_ISREG(mode)) {
+        check_file(cx, id, t, path);
+    } else if (S_ISLNK(mode)) {
+        cx->links++;
+        if (tuple_get_str(t, "target") == NULL)
+            check_fail(cx, path, "symlink without a target");
+    } else if (S_ISDIR(mode)) {
+        struct tuple *ch = tuple_get_tuple(t, "children");
+        char *saved = xstrdup(cx->buf + (1 << 20));
+        cx->dirs++;
+        if (++cx->depth > 256) {
+            check_fail(cx, path, "directories nested too deep (a cycle?)");
+        } else if (ch != NULL) {
+            snprintf(cx->buf + (1 << 20), 4096, "%s", path);
+            tuple_iter(ch, check_child, cx);
+            snprintf(cx->buf + (1 << 20), 4096, "%s", saved);
+        }
+        cx->depth--;
+        free(saved);
+    } else {
+        check_fail(cx, path, "unknown object type in \"mode\"");
+    }
+}
+
+/* Mount (which verifies the superblock and every log record's CRC), then walk
+ * the tree from / reading every file in full. */
+static int fs_check(struct image *img)
+{
+    struct checkctx cx = { img, 0, 0, 0, 0, 0, 0, xcalloc(1, (1 << 20) + 4096) };
+    u64 total, freeb;
+    strcpy(cx.buf + (1 << 20), "/");
+    check_obj(&cx, TFS_ID_ROOT, "/");
+    if (tuple_get_str(tfs_manifest(img->fs), "program") == NULL)
+        check_fail(&cx, "manifest", "no \"program\"");
+    tfs_statfs(img->fs, &total, &freeb);
+    printf("%s: %llu files (%llu bytes), %llu directories, %llu symlinks; %llu of %llu blocks free\n",
+           cx.errors == 0 ? "ok" : "damaged", (unsigned long long)cx.files, (unsigned long long)cx.bytes,
+           (unsigned long long)cx.dirs, (unsigned long long)cx.links, (unsigned long long)freeb,
+           (unsigned long long)total);
+    free(cx.buf);
+    return cx.errors == 0 ? 0 : SOLO_EXIT_FAILURE;
+}
+
 int fs_main(int argc, char **argv)
 {
     struct image img;
     char why[400];
     int rc;
-    if (argc < 2 || (strcmp(argv[0], "ls") != 0 && strcmp(argv[0], "cat") != 0 &&
-                     strcmp(argv[0], "manifest") != 0) ||
-        (strcmp(argv[0], "cat") == 0 && argc != 3) || argc > 3 ||
-        (strcmp(argv[0], "manifest") == 0 && argc != 2)) {
-        errmsg("usage: solo fs ls IMAGE [PATH] | solo fs cat IMAGE PATH | solo fs manifest IMAGE");
+    bool one = argc == 2 && (strcmp(argv[0], "manifest") == 0 || strcmp(argv[0], "check") == 0 ||
+                             strcmp(argv[0], "ls") == 0);
+    bool two = argc == 3 && (strcmp(argv[0], "cat") == 0 || strcmp(argv[0], "ls") == 0);
+    if (!one && !two) {
+        errmsg("usage: solo fs ls IMAGE [PATH] | cat IMAGE PATH | manifest IMAGE | check IMAGE");
         return SOLO_EXIT_USAGE;
     }
     if (image_open(argv[1], false, &img, why, sizeof(why)) < 0) {
@@ -168,6 +263,8 @@ int fs_main(int argc, char **argv)
         rc = fs_ls(&img, argc == 3 ? argv[2] : "/");
     else if (strcmp(argv[0], "cat") == 0)
         rc = fs_cat(&img, argv[2]);
+    else if (strcmp(argv[0], "check") == 0)
+        rc = fs_check(&img);
     else {
         tuple_print(stdout, tfs_manifest(img.fs), 0);
         rc = 0;

@@ -3,6 +3,7 @@
  *   solo fs ls IMAGE [PATH]      list a directory (or describe one object)
  *   solo fs cat IMAGE PATH       write a file's bytes to stdout
  *   solo fs manifest IMAGE       print the manifest tuple
+ *   solo fs check IMAGE          verify the log, walk the tree, read every file
  */
 #ifndef SOLO_TOOLS_FSCMD_H
 #define SOLO_TOOLS_FSCMD_H

@@ -152,6 +152,7 @@ t_build_then_image() {   # solo build -o, inspect with solo fs, then run --image
     "$SOLO" fs ls "$W/$T.img" / | grep -q ' status$' || fail "fs ls / lacks status"
     "$SOLO" fs manifest "$W/$T.img" > "$RES/$T.manifest" || fail "fs manifest failed"
     grep -q 'program: "/status"' "$RES/$T.manifest" || fail "manifest program: $(cat "$RES/$T.manifest")"
+    "$SOLO" fs check "$W/$T.img" | grep -q '^ok: 1 files' || fail "fs check: $("$SOLO" fs check "$W/$T.img" 2>&1)"
     srun --image "$W/$T.img"
     expect_rc 7; expect_out $'exiting with 7\n'
     "$SOLO" fs manifest "$W/$T.img" | grep -q '^tty: 0$' || fail "run --image did not record tty 0"
@@ -241,6 +242,7 @@ t_timeout() {        # a program that never exits is killed at --timeout
 t_corrupt_image() {  # a corrupt image: clear error from the kernel's mount, no hang
     "$SOLO" build -o "$W/$T.img" ./hello 2> "$RES/$T.err" || fail "build failed"
     dd if=/dev/urandom of="$W/$T.img" bs=4096 count=2 conv=notrunc status=none
+    "$SOLO" fs check "$W/$T.img" > /dev/null 2>&1 && fail "fs check accepted a corrupt image"
     srun --image "$W/$T.img"
     expect_rc 125; expect_err_grep 'solo: .*(mount|filesystem)'; pass
 }
