@@ -10,7 +10,6 @@
 #include <string.h>
 #include <stdint.h>
 #include "json.h"
-#include "util.h"
 
 struct parser {
     const char *s;
