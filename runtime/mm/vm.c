@@ -4,9 +4,10 @@
  * (anonymous, private file copy, stack, brk heap, vDSO, guard) and for file
  * regions a file reference and offset.  The page tables are the only record
  * of which pages exist: a user leaf PTE that is non-zero holds a page of the
- * region covering it.  Pages of a PROT_NONE region keep their frame in a PTE
- * with the present bit clear and PTE_KEPT set, so mprotect can bring them
- * back.  Pages are filled on first touch (vm_fault): anonymous pages come
+ * region covering it; page tables whose whole span gets unmapped are freed.
+ * Pages of a PROT_NONE region keep their frame in a PTE with the present bit
+ * clear and PTE_KEPT set, so mprotect can bring them back.  Pages are
+ * filled on first touch (vm_fault): anonymous pages come
  * zeroed from page_alloc, file pages are read with file_pread (with a small
  * fault-around window) into private frames, so MAP_PRIVATE needs no
  * copy-on-write; a shared page cache is later work.
@@ -27,6 +28,7 @@
  */
 #include "vm.h"
 #include "mm.h"
+#include "../x86_64/cpu.h"
 #include "fs/vfs.h"
 
 #define PTE_KEPT      (1UL << 9)        /* software bit: frame kept by the VM */
@@ -101,6 +103,48 @@ static int set_pte(u64 va, u64 pa, u64 flags)
         mmu_flush(va);
     }
     return r;
+}
+
+static bool table_empty(const u64 *t)
+{
+    for (int i = 0; i < 512; i++)
+        if (t[i] != 0)
+            return false;
+    return true;
+}
+
+/* Table t at level l (3 = PML4) maps base + i * span for entry i.  After
+ * [start, end) lost all its pages, free the child tables that only covered
+ * it, and those emptied by freeing below (partly covered page tables are not
+ * scanned: they stay for reuse).  True when something was freed. */
+static bool prune(u64 *t, int l, u64 base, u64 start, u64 end)
+{
+    u64 span = 1UL << (12 + 9 * l);
+    u64 first = (MAX(start, base) - base) / span;
+    u64 last = (MIN(end, base + 512 * span) - 1 - base) / span;
+    bool freed = false;
+    for (u64 i = first; i <= last; i++) {
+        u64 e = t[i], va = base + i * span;
+        if ((e & PTE_P) == 0 || (e & PTE_PS) != 0)
+            continue;
+        u64 *child = phys_to_virt(e & PTE_ADDR_MASK);
+        bool inside = va >= start && end - va >= span;
+        bool below = l > 1 && prune(child, l - 1, va, start, end);
+        if (inside || (below && table_empty(child))) {
+            t[i] = 0;
+            page_free(e & PTE_ADDR_MASK);
+            freed = true;
+        }
+        freed |= below;
+    }
+    return freed;
+}
+
+/* Give back the page tables [start, end) no longer needs. */
+static void free_tables(u64 start, u64 end)
+{
+    if (prune(phys_to_virt(kernel_pml4_pa), 3, 0, start, end))
+        write_cr3(read_cr3());         /* drop cached translations (user ones are not global) */
 }
 
 typedef int (*pte_fn)(u64 va, u64 *slot, void *ctx);
@@ -436,6 +480,7 @@ static int remove_range(u64 start, u64 end)
         region_unlink(r);
         r = next;
     }
+    free_tables(start, end);
     return 0;
 }
 
