@@ -6,10 +6,14 @@
  */
 #include "kernel.h"
 
+/* Quadword string moves first, then the byte tail: under TCG (and on older
+ * CPUs without fast rep movsb) this is several times faster than bytes alone. */
 void *memcpy(void *d, const void *s, size_t n)
 {
     void *r = d;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    size_t q = n / 8, t = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(t) : : "memory");
     return r;
 }
 
@@ -29,7 +33,10 @@ void *memmove(void *d, const void *s, size_t n)
 void *memset(void *d, int c, size_t n)
 {
     void *r = d;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    u64 v = (u8)c * 0x0101010101010101UL;
+    size_t q = n / 8, t = n % 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(t) : "a"(v) : "memory");
     return r;
 }
 

@@ -129,6 +129,10 @@ uaccess_start:
     .globl uaccess_copy
 uaccess_copy:
     movq %rdx, %rcx
+    shrq $3, %rcx
+    rep movsq
+    movq %rdx, %rcx
+    andq $7, %rcx
     rep movsb
     xorl %eax, %eax
     ret
