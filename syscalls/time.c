@@ -6,9 +6,9 @@
  * monotonic clocks are now_ns() (TSC since boot, no suspend so BOOTTIME is
  * the same), realtime clocks are realtime_ns() (TAI offset 0, as Linux until
  * NTP sets one).  Sleeps block the calling thread with a deadline on the
- * monotonic clock, so other threads run meanwhile; once the scheduler offers
- * interruptible waits (waitq_wait_intr), a signal with a handler ends the
- * sleep with EINTR and the time left, as in Linux.
+ * monotonic clock (waitq_wait_intr), so other threads run meanwhile; a
+ * signal the thread acts on ends the sleep with EINTR and the time left,
+ * as in Linux (a handler never restarts nanosleep, even with SA_RESTART).
  * There is no per-thread CPU accounting: CPU-time clocks report the time
  * since the program started.
  */
@@ -29,10 +29,6 @@
 #define CLOCK_BOOTTIME_ALARM 9
 #define CLOCK_TAI 11
 #define TIMER_ABSTIME 1
-
-/* Interruptible wait (runtime/sched); linked weakly until signal delivery lands. */
-int waitq_wait_intr(struct waitq *q, u64 deadline);
-#pragma weak waitq_wait_intr
 
 /* Kinds of clock, after decoding a clockid. */
 enum clock_kind { CK_INVALID, CK_REAL, CK_MONO, CK_MONO_NOSLEEP, CK_PROC_CPU, CK_THREAD_CPU };
@@ -165,8 +161,7 @@ static long get_timespec(u64 uts, u64 *ns)
 static long sleep_until(u64 deadline)
 {
     while (now_ns() < deadline) {
-        int r = waitq_wait_intr != NULL ? waitq_wait_intr(NULL, deadline) : waitq_wait(NULL, deadline);
-        if (r == -EINTR)
+        if (waitq_wait_intr(NULL, deadline) == -EINTR)
             return -EINTR;
     }
     return 0;
