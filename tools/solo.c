@@ -277,6 +277,7 @@ static int cmd_build(int argc, char **argv)
     }
     plan_free(&plan);
     strvec_free(&c.b.env);
+    strvec_free(&c.vm.ports);
     return rc;
 }
 
@@ -400,6 +401,7 @@ static int cmd_run(int argc, char **argv)
     free(kernel);
     plan_free(&plan);
     strvec_free(&c.b.env);
+    strvec_free(&c.vm.ports);
     return rc;
 }
 
