@@ -27,6 +27,7 @@
 static int policy = SCHED_OTHER;
 static int rt_priority;
 static int nice_value;
+static bool reset_on_fork;
 
 /* Does pid (>= 0) name this process or one of its threads (0 = the caller)? */
 static bool task_exists(long pid)
@@ -102,7 +103,7 @@ long sys_sched_getscheduler(int pid)
         return -EINVAL;
     if (!task_exists(pid))
         return -ESRCH;
-    return policy;
+    return policy | (reset_on_fork ? SCHED_RESET_ON_FORK : 0);
 }
 
 long sys_sched_getparam(int pid, u64 uparam)
@@ -125,9 +126,13 @@ static long set_sched(int pid, int p, u64 uparam)
         return -EFAULT;
     if (!task_exists(pid))
         return -ESRCH;
-    if (p == -1)
+    bool rof = reset_on_fork;
+    if (p == -1) {
         p = policy;
-    p &= ~SCHED_RESET_ON_FORK;
+    } else {
+        rof = (p & SCHED_RESET_ON_FORK) != 0;
+        p &= ~SCHED_RESET_ON_FORK;
+    }
     if (p != SCHED_OTHER && p != SCHED_BATCH && p != SCHED_IDLE && !rt_policy(p))
         return -EINVAL;            /* SCHED_DEADLINE needs sched_setattr */
     if ((rt_policy(p) && (prio < 1 || prio > 99)) || (!rt_policy(p) && prio != 0))
@@ -136,6 +141,7 @@ static long set_sched(int pid, int p, u64 uparam)
         return -EPERM;
     policy = p;
     rt_priority = prio;
+    reset_on_fork = rof;
     return 0;
 }
 
@@ -158,6 +164,130 @@ long sys_sched_rr_get_interval(int pid, u64 uts)
         return -ESRCH;
     s64 ts[2] = { 0, policy == SCHED_FIFO ? 0 : (policy == SCHED_RR ? RR_SLICE_NS : SLICE_NS) };
     return copy_to_user((void *)uts, ts, sizeof(ts));
+}
+
+/* ---------------------------------------------------------------- sched_attr */
+
+#define SCHED_ATTR_SIZE_VER0 48
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#define SCHED_FLAG_KEEP_POLICY 0x08
+#define SCHED_FLAG_KEEP_PARAMS 0x10
+#define SCHED_FLAG_UTIL_CLAMP 0x60
+#define SCHED_FLAG_ALL 0x7f
+
+struct sched_attr_k {
+    u32 size, sched_policy;
+    u64 sched_flags;
+    s32 sched_nice;
+    u32 sched_priority;
+    u64 sched_runtime, sched_deadline, sched_period;
+    u32 sched_util_min, sched_util_max;
+};
+
+long sys_sched_getattr(int pid, u64 uattr, u32 usize, u32 flags)
+{
+    struct sched_attr_k a;
+    if (uattr == 0 || pid < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags != 0)
+        return -EINVAL;
+    if (!task_exists(pid))
+        return -ESRCH;
+    memset(&a, 0, sizeof(a));
+    a.size = MIN(usize, (u32)sizeof(a));
+    a.sched_policy = (u32)policy;
+    a.sched_flags = reset_on_fork ? SCHED_FLAG_RESET_ON_FORK : 0;
+    if (rt_policy(policy))
+        a.sched_priority = (u32)rt_priority;
+    else
+        a.sched_nice = nice_value;
+    return copy_to_user((void *)uattr, &a, a.size);
+}
+
+/* Copy a user sched_attr of any size: bytes beyond ours must be zero (E2BIG,
+ * with our size written back), as Linux's copy_struct_from_user. */
+static long get_sched_attr(u64 uattr, struct sched_attr_k *a)
+{
+    u32 size, ours = sizeof(*a);
+    if (copy_from_user(&size, (void *)uattr, sizeof(size)) < 0)
+        return -EFAULT;
+    if (size == 0)
+        size = SCHED_ATTR_SIZE_VER0;
+    memset(a, 0, sizeof(*a));
+    if (size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE)
+        goto too_big;
+    if (copy_from_user(a, (void *)uattr, MIN(size, ours)) < 0)
+        return -EFAULT;
+    for (u32 off = ours; off < size; off++) {
+        u8 b;
+        if (copy_from_user(&b, (void *)(uattr + off), 1) < 0)
+            return -EFAULT;
+        if (b != 0)
+            goto too_big;
+    }
+    if ((a->sched_flags & SCHED_FLAG_UTIL_CLAMP) != 0 && size < ours)
+        return -EINVAL;
+    a->sched_nice = a->sched_nice < -20 ? -20 : (a->sched_nice > 19 ? 19 : a->sched_nice);
+    return 0;
+too_big:
+    if (copy_to_user((void *)uattr, &ours, sizeof(ours)) < 0)
+        return -EFAULT;
+    return -E2BIG;
+}
+
+/* Check policy p with the attributes a against Linux's rules (privilege: euid 0 or rlimits). */
+static long check_sched_attr(int p, const struct sched_attr_k *a)
+{
+    bool root = process_euid() == 0;
+    if (p != SCHED_OTHER && p != SCHED_BATCH && p != SCHED_IDLE && p != SCHED_DEADLINE && !rt_policy(p))
+        return -EINVAL;
+    if ((a->sched_flags & ~(u64)SCHED_FLAG_ALL) != 0 || a->sched_priority > 99)
+        return -EINVAL;
+    if (rt_policy(p) != (a->sched_priority != 0))
+        return -EINVAL;
+    if (p == SCHED_DEADLINE && (a->sched_deadline == 0 || a->sched_runtime < 1024 ||
+        a->sched_runtime > a->sched_deadline ||
+        (a->sched_period != 0 && a->sched_period < a->sched_deadline)))
+        return -EINVAL;
+    if (!root && p == SCHED_DEADLINE)
+        return -EPERM;
+    if (!root && rt_policy(p) && a->sched_priority > rlimit_cur(RLIMIT_RTPRIO))
+        return -EPERM;
+    if (!root && !rt_policy(p) && a->sched_nice < nice_value &&
+        (u64)(20 - a->sched_nice) > rlimit_cur(RLIMIT_NICE))
+        return -EPERM;
+    if ((a->sched_flags & SCHED_FLAG_UTIL_CLAMP) != 0)
+        return -EOPNOTSUPP;            /* no utilization clamping (as without CONFIG_UCLAMP_TASK) */
+    if (p == SCHED_DEADLINE)
+        return -EBUSY;                 /* no deadline scheduler: no bandwidth to admit */
+    return 0;
+}
+
+// partial: SCHED_DEADLINE is refused with EBUSY (no deadline scheduler); values are recorded for the whole process and scheduling stays round-robin
+long sys_sched_setattr(int pid, u64 uattr, u32 flags)
+{
+    struct sched_attr_k a;
+    if (uattr == 0 || pid < 0 || flags != 0)
+        return -EINVAL;
+    long r = get_sched_attr(uattr, &a);
+    if (r < 0)
+        return r;
+    if ((s32)a.sched_policy < 0)
+        return -EINVAL;
+    bool keep = (a.sched_flags & SCHED_FLAG_KEEP_POLICY) != 0;
+    int p = keep ? policy : (int)a.sched_policy;
+    if (!task_exists(pid))
+        return -ESRCH;
+    r = check_sched_attr(p, &a);
+    if (r < 0)
+        return r;
+    policy = p;
+    if (!keep)
+        reset_on_fork = (a.sched_flags & SCHED_FLAG_RESET_ON_FORK) != 0;
+    if ((a.sched_flags & SCHED_FLAG_KEEP_PARAMS) == 0) {
+        rt_priority = (int)a.sched_priority;
+        if (!rt_policy(p))
+            nice_value = a.sched_nice;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- nice */

@@ -25,6 +25,7 @@ static inline const char *errname(int e)
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
     case ESRCH: return "ESRCH";
+    case E2BIG: return "E2BIG";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
     case EBADF: return "EBADF";

@@ -4,7 +4,7 @@
  * and nice values, getcpu, sysinfo (sanity), getrandom, times, getrusage,
  * personality, sched_yield.
  */
-// covers: uname getpid getppid gettid getuid geteuid getgid getegid getresuid getresgid getgroups setuid setgid setresuid getpgrp getpgid getsid umask sched_getaffinity sched_setaffinity sched_yield sched_getscheduler sched_getparam sched_get_priority_max sched_get_priority_min getcpu getpriority setpriority sysinfo getrandom times getrusage personality
+// covers: sched_getattr sched_setattr uname getpid getppid gettid getuid geteuid getgid getegid getresuid getresgid getgroups setuid setgid setresuid getpgrp getpgid getsid umask sched_getaffinity sched_setaffinity sched_yield sched_getscheduler sched_getparam sched_get_priority_max sched_get_priority_min getcpu getpriority setpriority sysinfo getrandom times getrusage personality
 #include "common.h"
 #include <sched.h>
 #include <sys/utsname.h>
@@ -98,6 +98,40 @@ static void test_sched(void)
     show("sched_get_priority_min FIFO", syscall(SYS_sched_get_priority_min, SCHED_FIFO));
     show("sched_get_priority_max OTHER", syscall(SYS_sched_get_priority_max, SCHED_OTHER));
     show("sched_get_priority_max bad policy", syscall(SYS_sched_get_priority_max, 77));
+    struct { unsigned size, policy; unsigned long long flags; int nice; unsigned prio;
+             unsigned long long runtime, deadline, period; unsigned umin, umax; unsigned char pad[16]; } at;
+    memset(&at, 0, sizeof(at));
+    show("sched_getattr", syscall(SYS_sched_getattr, 0, &at, 56, 0));
+    printf("sched_getattr size=%u policy=%u nice=%d prio=%u\n", at.size, at.policy, at.nice, at.prio);
+    show("sched_getattr small size", syscall(SYS_sched_getattr, 0, &at, 40, 0));
+    show("sched_getattr flags", syscall(SYS_sched_getattr, 0, &at, 56, 1));
+    memset(&at, 0, sizeof(at));
+    at.size = 56;
+    at.policy = SCHED_BATCH;
+    at.nice = 3;
+    show("sched_setattr BATCH nice 3", syscall(SYS_sched_setattr, 0, &at, 0));
+    show("sched_getscheduler after", syscall(SYS_sched_getscheduler, 0));
+    syscall(SYS_sched_getattr, 0, &at, 56, 0);
+    printf("sched_getattr policy=%u nice=%d\n", at.policy, at.nice);
+    at.size = 40;
+    show("sched_setattr size 40", syscall(SYS_sched_setattr, 0, &at, 0));
+    printf("size written back: %u\n", at.size);
+    at.size = 72;
+    at.pad[8] = 1;
+    show("sched_setattr nonzero tail", syscall(SYS_sched_setattr, 0, &at, 0));
+    at.pad[8] = 0;
+    at.size = 72;
+    at.policy = SCHED_OTHER;
+    at.nice = 4;
+    show("sched_setattr zero tail", syscall(SYS_sched_setattr, 0, &at, 0));
+    at.size = 56;
+    at.prio = 5;
+    show("sched_setattr OTHER with priority", syscall(SYS_sched_setattr, 0, &at, 0));
+    at.prio = 0;
+    at.policy = 77;
+    show("sched_setattr bad policy", syscall(SYS_sched_setattr, 0, &at, 0));
+    show("sched_setattr flags", syscall(SYS_sched_setattr, 0, &at, 1));
+    show("sched_setattr NULL", syscall(SYS_sched_setattr, 0, NULL, 0));
     long p0 = syscall(SYS_getpriority, PRIO_PROCESS, 0);
     show("getpriority (20 - nice)", p0);
     show("setpriority nice 5", syscall(SYS_setpriority, PRIO_PROCESS, 0, 5));
