@@ -323,6 +323,9 @@ static u64 dec_varint(struct dec *d)
     u64 v = 0;
     unsigned shift = 0;
 
+    if (d->bad == false && d->pos < d->len && d->p[d->pos] < 0x80)
+        return d->p[d->pos++];         /* the common one-byte case */
+
     while (d->bad == false) {
         u8 c;
         if (d->pos >= d->len || shift > 63) {
@@ -405,21 +408,25 @@ static bool dec_validate(struct dec *d, int depth)
     return d->bad == false;
 }
 
-/* Apply a validated encoded delta to t.  0 or -ENOMEM (t partly updated). */
-static int dec_apply(struct dec *d, struct tuple *t, struct heap *h)
+/* Apply an encoded delta to t, nested at depth.  0, -ENOMEM, or -EINVAL for
+ * malformed input; on failure t is partly updated (validate first with
+ * dec_validate when that matters, or apply into a fresh tuple). */
+static int dec_apply(struct dec *d, struct tuple *t, struct heap *h, int depth)
 {
     u64 count = dec_varint(d), i;
     int r = 0;
 
+    if (depth > TFS_MAX_DEPTH || count > (d->len - d->pos) / 2)
+        return -EINVAL;
     for (i = 0; i < count && r == 0 && d->bad == false; i++) {
         u64 klen = dec_varint(d);
-        const u8 *key = dec_take(d, klen);
+        const u8 *key = klen <= TFS_MAX_KEY ? dec_take(d, klen) : NULL;
         u8 kind = dec_u8(d);
-        if (d->bad == true)
+        if (d->bad == true || key == NULL)
             return -EINVAL;
         if (kind == VALUE_BYTES) {
             u64 n = dec_varint(d);
-            const u8 *p = dec_take(d, n);
+            const u8 *p = n <= 0xfffffffeULL ? dec_take(d, n) : NULL;
             r = p == NULL ? -EINVAL : tuple_set_bytesn(t, key, klen, p, n);
         } else if (kind == VALUE_U64) {
             r = tuple_set_u64n(t, key, klen, dec_varint(d));
@@ -438,7 +445,7 @@ static int dec_apply(struct dec *d, struct tuple *t, struct heap *h)
                 if (r != 0)
                     return r;
             }
-            r = dec_apply(d, c, h);
+            r = dec_apply(d, c, h, depth + 1);
         } else if (kind == KIND_REMOVE) {
             tuple_removen(t, key, klen);
         } else {
@@ -825,7 +832,7 @@ static int commit_update(struct tfs *fs, struct obj *o, struct buf *delta)
     int r = log_append(fs, REC_UPDATE, o->id, delta);
 
     if (r == 0)
-        r = dec_apply(&d, o->t, fs->h);
+        r = dec_apply(&d, o->t, fs->h, 0);
     buf_release(fs->h, delta);
     return r;
 }
@@ -847,23 +854,27 @@ static int replay_record(struct tfs *fs, u8 type, u64 id, const u8 *p, u32 len)
         obj_remove(fs, id);
         return 0;
     }
-    if ((type != REC_CREATE && type != REC_UPDATE) || dec_validate(&d, 0) == false || d.pos != len)
+    if (type != REC_CREATE && type != REC_UPDATE)
         return 1;
-    d.pos = 0;
     o = obj_find(fs, id);
-    if (type == REC_UPDATE) {
+    if (type == REC_UPDATE) {          /* validate first: applying must not stop halfway */
+        if (dec_validate(&d, 0) == false || d.pos != len)
+            return 1;
         if (o == NULL)
             return 0;
+        d.pos = 0;
         ext_drop(fs, o);
-        return dec_apply(&d, o->t, fs->h) == 0 ? 0 : -ENOMEM;
+        return dec_apply(&d, o->t, fs->h, 0) == 0 ? 0 : -ENOMEM;
     }
-    t = tuple_new(fs->h);
+    t = tuple_new(fs->h);              /* CREATE builds a fresh tuple: one pass */
     if (t == NULL)
         return -ENOMEM;
-    r = dec_apply(&d, t, fs->h);
+    r = dec_apply(&d, t, fs->h, 0);
+    if (r == 0 && d.pos != len)
+        r = -EINVAL;
     if (r != 0) {
         tuple_free(t);
-        return -ENOMEM;
+        return r == -EINVAL ? 1 : -ENOMEM;
     }
     if (o != NULL)
         obj_remove(fs, id);
@@ -1095,19 +1106,108 @@ static int sb_load(struct tfs *fs, char *err, size_t errlen)
     return 0;
 }
 
-/* Build every file's extent cache and take its blocks out of free space. */
-static int claim_extents(struct tfs *fs)
+/* One extent to claim: which object, which cache entry. */
+struct claim {
+    u64 dblk;
+    struct obj *o;
+    size_t idx;
+};
+
+/* Heapsort claims by disk block (no libc qsort in the kernel). */
+static void claim_sift(struct claim *c, size_t root, size_t n)
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && c[child + 1].dblk > c[child].dblk)
+            child++;
+        if (c[root].dblk >= c[child].dblk)
+            return;
+        struct claim t = c[root];
+        c[root] = c[child];
+        c[child] = t;
+        root = child;
+    }
+}
+
+static void claim_sort(struct claim *c, size_t n)
+{
+    size_t i;
+
+    for (i = n / 2; i > 0; i--)
+        claim_sift(c, i - 1, n);
+    for (i = n; i > 1; i--) {
+        struct claim t = c[0];
+        c[0] = c[i - 1];
+        c[i - 1] = t;
+        claim_sift(c, 0, i - 1);
+    }
+}
+
+/* Drop the cache entries whose claim failed (marked with nblk 0). */
+static void ext_compact(struct obj *o)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < o->next; i++) {
+        if (o->ext[i].nblk != 0)
+            o->ext[n++] = o->ext[i];
+    }
+    o->next = n;
+}
+
+/* Take every extent's blocks out of free space, in disk order (so each
+ * claim trims the front of a free range instead of splitting the middle).
+ * An extent overlapping the log or an earlier extent is dropped. */
+static int claim_sorted(struct tfs *fs, struct claim *c, size_t n)
 {
     size_t i;
     struct obj *o;
 
+    claim_sort(c, n);
+    for (i = 0; i < n; i++) {
+        struct ext *e = &c[i].o->ext[c[i].idx];
+        if (range_remove(&fs->free, e->dblk, e->nblk) != 0)
+            e->nblk = 0;
+    }
     for (i = 0; i < fs->nbucket; i++) {
-        for (o = fs->bucket[i]; o != NULL; o = o->hnext) {
-            if (ext_build(fs, o, true) != 0)
-                return -ENOMEM;
-        }
+        for (o = fs->bucket[i]; o != NULL; o = o->hnext)
+            ext_compact(o);
     }
     return 0;
+}
+
+/* Build every file's extent cache and take its blocks out of free space. */
+static int claim_extents(struct tfs *fs)
+{
+    size_t i, k, n = 0;
+    struct obj *o;
+    struct claim *c;
+    int r;
+
+    for (i = 0; i < fs->nbucket; i++) {
+        for (o = fs->bucket[i]; o != NULL; o = o->hnext) {
+            if (ext_build(fs, o, false) != 0)
+                return -ENOMEM;
+            n += o->next;
+        }
+    }
+    if (n == 0)
+        return 0;
+    c = heap_alloc(fs->h, n * sizeof(*c));
+    if (c == NULL)
+        return -ENOMEM;
+    n = 0;
+    for (i = 0; i < fs->nbucket; i++) {
+        for (o = fs->bucket[i]; o != NULL; o = o->hnext) {
+            for (k = 0; k < o->next; k++)
+                c[n++] = (struct claim){ o->ext[k].dblk, o, k };
+        }
+    }
+    r = claim_sorted(fs, c, n);
+    heap_free(fs->h, c, n * sizeof(*c));
+    return r;
 }
 
 int tfs_open(struct heap *h, const struct tfs_io *io, struct tfs **out, char *err, size_t errlen)

@@ -5,7 +5,10 @@
  * shorter key sorts before any longer key it prefixes), so lookup is a binary
  * search and iteration is a walk.  Invariants:
  *   - keys are unique; every key and every bytes value is a private copy
- *     with a trailing NUL that is not counted in its length;
+ *     with a trailing NUL that is not counted in its length, except that
+ *     the few keys every filesystem object uses ("mode", "size", ...) point
+ *     at one shared constant copy (mounting a volume creates tens of
+ *     thousands of tuples; this halves their allocations);
  *   - a VALUE_TUPLE value is owned by exactly one parent and freed with it;
  *   - all memory comes from the heap given to tuple_new();
  *   - a failed setter (-ENOMEM) leaves the tuple exactly as it was.
@@ -16,10 +19,39 @@
 #include "klibc.h"
 
 struct entry {
-    u8 *key;
+    const u8 *key;
     u32 klen;
+    bool shared_key;                   /* key points into common_keys */
     struct value v;
 };
+
+static const struct {
+    const char *s;
+    u8 len;
+} common_keys[] = {
+    { "mode", 4 }, { "size", 4 }, { "mtime", 5 }, { "atime", 5 }, { "ctime", 5 },
+    { "extents", 7 }, { "children", 8 }, { "target", 6 }, { "block", 5 }, { "blocks", 6 },
+    { "flags", 5 }, { "uid", 3 }, { "gid", 3 },
+};
+
+/* The shared constant copy of key, or NULL when it is not a common key. */
+static const u8 *common_key(const void *key, size_t klen)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(common_keys); i++) {
+        if (common_keys[i].len == klen && memcmp(common_keys[i].s, key, klen) == 0)
+            return (const u8 *)common_keys[i].s;
+    }
+    return NULL;
+}
+
+/* Free an entry's key unless it is shared. */
+static void key_release(struct heap *h, struct entry *e)
+{
+    if (e->shared_key == false)
+        heap_free(h, (void *)(uintptr_t)e->key, (size_t)e->klen + 1);
+}
 
 struct tuple {
     struct heap *h;
@@ -60,7 +92,7 @@ void tuple_free(struct tuple *t)
     if (t == NULL)
         return;
     for (i = 0; i < t->n; i++) {
-        heap_free(t->h, t->e[i].key, (size_t)t->e[i].klen + 1);
+        key_release(t->h, &t->e[i]);
         value_release(t->h, &t->e[i].v);
     }
     heap_free(t->h, t->e, (size_t)t->cap * sizeof(struct entry));
@@ -72,13 +104,16 @@ size_t tuple_count(const struct tuple *t)
     return t->n;
 }
 
-/* Bytewise comparison of two keys, shorter-prefix first. */
+/* Bytewise comparison of two keys, shorter-prefix first.  An open-coded
+ * loop: keys are short, and this is the hottest path of mounting a volume. */
 static int key_cmp(const u8 *a, size_t alen, const u8 *b, size_t blen)
 {
-    int c = memcmp(a, b, MIN(alen, blen));
+    size_t i, n = MIN(alen, blen);
 
-    if (c != 0)
-        return c;
+    for (i = 0; i < n; i++) {
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    }
     if (alen < blen)
         return -1;
     return alen > blen ? 1 : 0;
@@ -89,6 +124,12 @@ static int key_cmp(const u8 *a, size_t alen, const u8 *b, size_t blen)
 static bool find(const struct tuple *t, const void *key, size_t klen, u32 *idx)
 {
     u32 lo = 0, hi = t->n;
+
+    /* Keys often arrive in order (decoding, building): try the end first. */
+    if (hi > 0 && key_cmp(t->e[hi - 1].key, t->e[hi - 1].klen, key, klen) < 0) {
+        *idx = hi;
+        return false;
+    }
 
     while (lo < hi) {
         u32 mid = lo + (hi - lo) / 2;
@@ -173,6 +214,7 @@ static int grow(struct tuple *t)
 static int put(struct tuple *t, const void *key, size_t klen, const struct value *v)
 {
     u32 i;
+    const u8 *shared;
     u8 *k;
 
     if (find(t, key, klen, &i) == true) {
@@ -183,14 +225,19 @@ static int put(struct tuple *t, const void *key, size_t klen, const struct value
     }
     if (klen > 0xffffffffUL || grow(t) != 0)
         return -ENOMEM;
-    k = heap_alloc(t->h, klen + 1);
-    if (k == NULL)
-        return -ENOMEM;
-    if (klen > 0)
-        memcpy(k, key, klen);
-    k[klen] = 0;
+    shared = common_key(key, klen);
+    k = NULL;
+    if (shared == NULL) {
+        k = heap_alloc(t->h, klen + 1);
+        if (k == NULL)
+            return -ENOMEM;
+        if (klen > 0)
+            memcpy(k, key, klen);
+        k[klen] = 0;
+    }
     memmove(&t->e[i + 1], &t->e[i], (size_t)(t->n - i) * sizeof(struct entry));
-    t->e[i].key = k;
+    t->e[i].key = shared != NULL ? shared : k;
+    t->e[i].shared_key = shared != NULL;
     t->e[i].klen = (u32)klen;
     t->e[i].v = *v;
     t->n++;
@@ -289,7 +336,7 @@ int tuple_removen(struct tuple *t, const void *key, size_t klen)
 
     if (find(t, key, klen, &i) == false)
         return -ENOENT;
-    heap_free(t->h, t->e[i].key, (size_t)t->e[i].klen + 1);
+    key_release(t->h, &t->e[i]);
     value_release(t->h, &t->e[i].v);
     memmove(&t->e[i], &t->e[i + 1], (size_t)(t->n - i - 1) * sizeof(struct entry));
     t->n--;
