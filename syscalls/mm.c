@@ -400,7 +400,7 @@ long sys_msync(u64 addr, u64 len, int flags)
 
 long sys_mincore(u64 addr, u64 len, u64 uvec)
 {
-    static u8 vec[4096];
+    u8 vec[256];
     if ((addr & PAGE_MASK_LOW) != 0)
         return -EINVAL;
     u64 plen = page_len(len);

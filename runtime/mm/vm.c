@@ -59,6 +59,7 @@ static struct region *root;
 static struct region *cache;            /* last lookup hit */
 static bool ready;
 static u64 brk_start, brk_cur;
+static u64 layout_gen;                  /* bumped whenever a region goes away or changes protection */
 
 /* ------------------------------------------------------------ page tables */
 
@@ -338,6 +339,7 @@ static struct region *floor_region(u64 addr)
 
 static void region_unlink(struct region *r)
 {
+    layout_gen++;
     tree_remove(r);
     if (r->prev != NULL)
         r->prev->next = r->next;
@@ -643,6 +645,7 @@ int vm_protect(u64 start, u64 len, u32 prot)
     if (clip(start, end) < 0)
         return -ENOMEM;
     struct region *r = first_after(start);
+    layout_gen++;
     while (r != NULL && r->start < end) {
         r->prot = prot;
         pte_walk(r->start, r->end, reprotect_page, r);
@@ -719,7 +722,26 @@ static void fault_window(const struct region *r, u64 va, u64 data_end, u64 *ws, 
     *we = e;
 }
 
-/* Read the file page(s) around va of private file region r into new frames. */
+/* Map the n frames at pa (just read for r) at ws.., skipping pages that got
+ * a frame meanwhile; frames not mapped are freed.  0, or -ENOMEM when va's
+ * page could not be mapped. */
+static int map_read_pages(const struct region *r, u64 va, u64 ws, u64 pa, size_t n)
+{
+    int e = 0;
+    for (size_t i = 0; i < n; i++) {
+        u64 at = ws + i * PAGE_SIZE;
+        if (!page_empty(at) || mmu_map(at, pa + i * PAGE_SIZE, pte_flags(r->prot)) < 0) {
+            page_free(pa + i * PAGE_SIZE);
+            if (at == va && page_empty(va))
+                e = -ENOMEM;
+        }
+    }
+    return e;
+}
+
+/* Read the file page(s) around va of private file region r into new frames.
+ * Should the read block and the layout change meanwhile, the frames are
+ * dropped and the access simply faults again. */
 static int fill_file(const struct region *r, u64 va)
 {
     long size = file_size(r->file);
@@ -739,21 +761,18 @@ static int fill_file(const struct region *r, u64 va)
         klog("vm: out of memory at %lx", va);
         return -ENOMEM;
     }
-    u64 off = file_off(r, ws);
-    u64 want = MIN(n * PAGE_SIZE, r->file_limit - off);
-    long got = file_pread(r->file, phys_to_virt(pa), want, off);
-    if (got < 0) {
-        klog("vm: reading a mapped file page at offset %lx failed: %ld", off, got);
+    u64 off = file_off(r, ws), gen = layout_gen;
+    struct file *f = r->file;
+    file_get(f);
+    long got = file_pread(f, phys_to_virt(pa), MIN(n * PAGE_SIZE, r->file_limit - off), off);
+    file_put(f);
+    if (got < 0 || gen != layout_gen) {
+        if (got < 0)
+            klog("vm: reading a mapped file page at offset %lx failed: %ld", off, got);
         pages_free(pa, n);
-        return -EIO;
+        return got < 0 ? -EIO : 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (mmu_map(ws + i * PAGE_SIZE, pa + i * PAGE_SIZE, pte_flags(r->prot)) < 0) {
-            pages_free(pa + i * PAGE_SIZE, n - i);
-            return ws + i * PAGE_SIZE > va ? 0 : -ENOMEM;
-        }
-    }
-    return 0;
+    return map_read_pages(r, va, ws, pa, n);
 }
 
 /* Give page va of region r a frame according to its kind. */
