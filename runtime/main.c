@@ -27,8 +27,10 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
 #pragma weak tuple_get_tuple
 #pragma weak tuple_iter
 #pragma weak net_init
+#pragma weak procfs_init
 
 void net_init(void);
+void procfs_init(void);                /* fs/procfs.c: /proc and /sys files */
 
 #define HVM_START_MAGIC 0x336ec578
 #define MAX_RANGES 64
@@ -175,6 +177,8 @@ void kmain(u64 start_info_pa)
         fatal(125, "solo: cannot mount the root filesystem: error %d", -r);
     if (net_init != NULL)
         net_init();
+    if (procfs_init != NULL)
+        procfs_init();
     start_program();
 }
 

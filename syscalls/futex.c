@@ -5,7 +5,8 @@
  * virtual address.  Waiters hang on one of a fixed set of hashed wait queues
  * and carry their key and bitset; wakers scan the bucket for matches.
  * Kernel code is not preempted, so "read the word, then sleep" is atomic
- * with respect to wakers.
+ * with respect to wakers.  A signal ends a wait with -EINTR (restarted after
+ * an SA_RESTART handler when the wait has no timeout, as in Linux).
  */
 #include "syscalls.h"
 
@@ -66,7 +67,7 @@ static long futex_wait(u64 uaddr, u32 val, u64 deadline, u32 bitset)
         return -EAGAIN;
     current->futex_key = uaddr;
     current->futex_bitset = bitset;
-    r = waitq_wait(bucket(uaddr), deadline);
+    r = waitq_wait_intr(bucket(uaddr), deadline);
     current->futex_key = 0;
     return r;
 }

@@ -344,6 +344,19 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, u64 uinfo)
 
 /* ---------------------------------------------------------------- dispositions */
 
+void signal_proc_sets(u64 *pending, u64 *ignored, u64 *caught)
+{
+    *pending = shared_pending;
+    *ignored = 0;
+    *caught = 0;
+    for (int sig = 1; sig <= NSIG; sig++) {
+        if (actions[sig].handler == SIG_IGN)
+            *ignored |= SIGBIT(sig);
+        else if (actions[sig].handler != SIG_DFL)
+            *caught |= SIGBIT(sig);
+    }
+}
+
 /* A signal that became ignored is discarded wherever it is pending. */
 static void flush_everywhere(int sig)
 {

@@ -2,9 +2,11 @@
  * thread.c - syscalls about the calling thread and program exit:
  * arch_prctl, set_tid_address, set_robust_list/get_robust_list, rseq,
  * sched_yield, clone (threads), exit and exit_group.  exit of the last
- * thread ends the program; clear_child_tid is honoured first.
+ * thread ends the program; the robust futex list and clear_child_tid are
+ * honoured first.
  */
 #include "syscalls.h"
+#include "runtime/sched/signal.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -77,13 +79,61 @@ long sys_sched_yield(void)
 
 void futex_wake_addr(u64 uaddr, int n);
 
-/* Finish the thread: clear clear_child_tid and wake a joiner waiting on it. */
+#define FUTEX_WAITERS 0x80000000U
+#define FUTEX_OWNER_DIED 0x40000000U
+#define FUTEX_TID_MASK 0x3fffffffU
+#define ROBUST_LIST_LIMIT 2048
+
+struct robust_list_head {
+    u64 next;                          /* first entry (lowest bit: PI), or the head itself */
+    s64 futex_offset;                  /* from an entry to its futex word */
+    u64 list_op_pending;               /* entry being locked or unlocked, or 0 */
+};
+
+/* The dying owner of the futex at entry+offset: mark it OWNER_DIED, wake a waiter. */
+static void robust_release(u64 entry, s64 offset)
+{
+    u64 uaddr = (entry & ~1UL) + (u64)offset;
+    u32 v, nv;
+    if ((uaddr & 3) != 0 || copy_from_user(&v, (void *)uaddr, sizeof(v)) < 0)
+        return;
+    if ((v & FUTEX_TID_MASK) != (u32)current->tid)
+        return;
+    nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if (copy_to_user((void *)uaddr, &nv, sizeof(nv)) < 0)
+        return;
+    if ((v & FUTEX_WAITERS) != 0)
+        futex_wake_addr(uaddr, 1);
+}
+
+/* Walk the thread's robust futex list (set_robust_list) as Linux does at exit. */
+static void robust_list_exit(void)
+{
+    struct robust_list_head h;
+    u64 head = current->robust_list, entry, next;
+    if (head == 0 || copy_from_user(&h, (void *)head, sizeof(h)) < 0)
+        return;
+    entry = h.next;
+    for (int n = 0; n < ROBUST_LIST_LIMIT && (entry & ~1UL) != head; n++) {
+        if (copy_from_user(&next, (void *)(entry & ~1UL), sizeof(next)) < 0)
+            return;
+        if ((entry & ~1UL) != (h.list_op_pending & ~1UL))
+            robust_release(entry, h.futex_offset);
+        entry = next;
+    }
+    if (h.list_op_pending != 0)
+        robust_release(h.list_op_pending, h.futex_offset);
+}
+
+/* Finish the thread: robust futexes, clear_child_tid (waking a joiner), its signals. */
 static void thread_exit_cleanup(void)
 {
     u32 zero = 0;
     u64 a = current->clear_child_tid;
+    robust_list_exit();
     if (a != 0 && copy_to_user((void *)a, &zero, sizeof(zero)) == 0)
         futex_wake_addr(a, 1);
+    signal_thread_exit(current);
 }
 
 long sys_exit(int status)
@@ -110,13 +160,8 @@ long sys_exit_group(int status)
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID 0x1000000
 
-/*
- * clone creates threads only: solo runs one process, so a clone without
- * CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn's clone) fails with ENOSYS,
- * which callers such as Python's subprocess report as a clean OSError.
- */
-// partial: only threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND); new processes return ENOSYS
-long sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
+/* Create a thread running the caller's registers with rax 0 and stack newsp. */
+static long clone_thread(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 {
     const u64 thread_flags = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND;
     if ((flags & CLONE_VM) == 0 || (flags & CLONE_THREAD) == 0 || (flags & CLONE_VFORK) != 0)
@@ -139,4 +184,48 @@ long sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
         t->clear_child_tid = ctid;
     sched_make_runnable(t);
     return t->tid;
+}
+
+/*
+ * clone creates threads only: solo runs one process, so a clone without
+ * CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn's clone) fails with ENOSYS,
+ * which callers such as Python's subprocess report as a clean OSError
+ * (docs/process.md).
+ */
+// partial: only threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND); new processes return ENOSYS
+long sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
+{
+    return clone_thread(flags, newsp, ptid, ctid, tls);
+}
+
+struct clone_args_k {
+    u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+    u64 set_tid, set_tid_size, cgroup;
+};
+
+/* clone3: the same threads from struct clone_args (glibc tries it first). */
+// partial: only threads, as clone; set_tid and cgroup are rejected (EINVAL)
+long sys_clone3(u64 uargs, size_t size)
+{
+    struct clone_args_k a;
+    u8 extra;
+    if (size < 64 || size > PAGE_SIZE)
+        return -EINVAL;
+    memset(&a, 0, sizeof(a));
+    if (copy_from_user(&a, (void *)uargs, MIN(size, sizeof(a))) < 0)
+        return -EFAULT;
+    for (size_t i = sizeof(a); i < size; i++) {
+        if (copy_from_user(&extra, (void *)(uargs + i), 1) < 0)
+            return -EFAULT;
+        if (extra != 0)
+            return -E2BIG;
+    }
+    if (a.set_tid != 0 || a.set_tid_size != 0 || a.cgroup != 0 || a.exit_signal > 64)
+        return -EINVAL;
+    if ((a.stack == 0) != (a.stack_size == 0))
+        return -EINVAL;
+    if ((a.flags & CLONE_THREAD) != 0 && a.exit_signal != 0)
+        return -EINVAL;
+    return clone_thread(a.flags, a.stack != 0 ? a.stack + a.stack_size : 0,
+                        a.parent_tid, a.child_tid, a.tls);
 }

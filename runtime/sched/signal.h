@@ -101,6 +101,10 @@ int signal_send_process(const struct ksiginfo *si);
  * signal has no handler or is blocked (as Linux's forced signals do). */
 void signal_fault(struct frame *f, int sig, int code, u64 addr);
 
+/* For /proc/self/status and stat: signals pending for the process, ignored
+ * (SIG_IGN) and caught (with a handler). */
+void signal_proc_sets(u64 *shared_pending, u64 *ignored, u64 *caught);
+
 /* Release a dying thread's queued signals (exit path). */
 void signal_thread_exit(struct thread *t);
 
