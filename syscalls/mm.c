@@ -266,11 +266,9 @@ static bool regions_fit(u64 addr, u64 len, int advice)
     while (at < end) {
         int kind;
         u32 flags, prot;
-        u64 rend;
-        if (vm_region_info(at, &kind, &flags, &prot, &rend) < 0) {
-            at += PAGE_SIZE;
-            continue;
-        }
+        u64 rstart, rend;
+        if (vm_region_next(at, &rstart, &kind, &flags, &prot, &rend) < 0 || rstart >= end)
+            break;
         bool shared = (flags & VMR_SHARED) != 0;
         bool anon_private = kind != VM_FILE && kind != VM_VDSO && !shared;
         if ((advice == MADV_FREE || advice == MADV_WIPEONFORK) && !anon_private)

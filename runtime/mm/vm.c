@@ -576,6 +576,21 @@ static struct region *gap_search(struct region *n, u64 hi, u64 len)
     return n->gap >= len ? n : gap_search(n->left, hi, len);
 }
 
+int vm_region_next(u64 addr, u64 *start, int *kind, u32 *flags, u32 *prot, u64 *end)
+{
+    struct region *r = first_after(addr);
+    while (r != NULL && r->kind == VM_GUARD)
+        r = r->next;
+    if (r == NULL)
+        return -ENOMEM;
+    *start = r->start;
+    *kind = r->kind;
+    *flags = r->flags;
+    *prot = r->prot;
+    *end = r->end;
+    return 0;
+}
+
 /* The highest a in [lo, hi - len] with [a, a+len) free of regions (guards
  * included), or 0. */
 static u64 highest_gap(u64 lo, u64 hi, u64 len)

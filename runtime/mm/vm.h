@@ -77,6 +77,9 @@ bool vm_range_free(u64 start, u64 len);
 bool vm_range_mapped(u64 start, u64 len);
 /* The kind and flags of the region holding addr: 0, or -ENOMEM when unmapped. */
 int vm_region_info(u64 addr, int *kind, u32 *flags, u32 *prot, u64 *end);
+/* The same for the first region (guards skipped) ending after addr, which
+ * may start above it (*start): 0, or -ENOMEM when there is none. */
+int vm_region_next(u64 addr, u64 *start, int *kind, u32 *flags, u32 *prot, u64 *end);
 
 /* Fault in every page of [start, start+len) that the protection allows. */
 int vm_populate(u64 start, u64 len);
