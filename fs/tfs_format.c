@@ -575,7 +575,6 @@ static bool ext_parse(const struct tfs *fs, const u8 *key, size_t klen, const st
 struct ext_build {
     struct tfs *fs;
     struct obj *o;
-    bool mark;                         /* take the blocks out of free space */
 };
 
 /* tuple_iter callback: append a valid, non-overlapping extent to the cache. */
@@ -589,17 +588,15 @@ static int ext_build_one(void *ctx, const u8 *key, size_t klen, const struct val
         return 0;
     if (o->next > 0 && o->ext[o->next - 1].fblk + o->ext[o->next - 1].nblk > e.fblk)
         return 0;
-    if (b->mark == true && range_remove(&b->fs->free, e.dblk, e.nblk) != 0)
-        return 0;                      /* overlaps the log or another file */
     o->ext[o->next++] = e;
     return 0;
 }
 
 /* Build o's extent cache from its tuple.  0 or -ENOMEM. */
-static int ext_build(struct tfs *fs, struct obj *o, bool mark)
+static int ext_build(struct tfs *fs, struct obj *o)
 {
     struct tuple *x = tuple_get_tuple(o->t, "extents");
-    struct ext_build b = { fs, o, mark };
+    struct ext_build b = { fs, o };
     size_t n = x == NULL ? 0 : tuple_count(x);
 
     ext_drop(fs, o);
@@ -1188,7 +1185,7 @@ static int claim_extents(struct tfs *fs)
 
     for (i = 0; i < fs->nbucket; i++) {
         for (o = fs->bucket[i]; o != NULL; o = o->hnext) {
-            if (ext_build(fs, o, false) != 0)
+            if (ext_build(fs, o) != 0)
                 return -ENOMEM;
             n += o->next;
         }
@@ -1569,7 +1566,7 @@ static int file_obj(struct tfs *fs, u64 id, struct obj **out)
         return -EISDIR;
     if (type != TFS_S_IFREG && type != 0)
         return -EINVAL;
-    if (o->ext_valid == false && ext_build(fs, o, false) != 0)
+    if (o->ext_valid == false && ext_build(fs, o) != 0)
         return -ENOMEM;
     *out = o;
     return 0;
@@ -1999,7 +1996,7 @@ int tfs_delete(struct tfs *fs, u64 id)
         return -EPERM;
     if (o == NULL)
         return -ENOENT;
-    if (o->ext_valid == false && ext_build(fs, o, false) != 0)
+    if (o->ext_valid == false && ext_build(fs, o) != 0)
         return -ENOMEM;
     r = log_append(fs, REC_DELETE, id, NULL);
     if (r != 0)
