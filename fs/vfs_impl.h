@@ -127,7 +127,7 @@ struct node_ops {
 
 /* An in-memory node: /dev, /proc and generated files.  Never freed. */
 enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK, VN_RAMFILE,
-                  VN_PIPE };
+                  VN_PIPE, VN_SOCK };
 struct vnode {
     const char *name;
     u8 kind;                           /* enum vnode_kind */

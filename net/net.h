@@ -17,6 +17,7 @@
 #include "runtime/sched/thread.h"
 
 struct file;
+struct sock;
 
 /* Bring the network up (called once after the root filesystem is mounted):
  * lwIP, loopback, virtio-net with DHCP or the manifest's static address,
@@ -76,38 +77,63 @@ struct sock_msg {
     int nfds;                          /* in: how many to send / room to receive; out: received */
 };
 
-/* ---- sockets (socket.c dispatches by family) ---- */
+/* ---- sockets (socket.c: the file type and what every family shares) ---- */
+
+/* Per-family methods.  f is the socket's file (f->priv a struct sock *). */
 struct sock_ops {
     int (*bind)(struct file *f, const struct ksockaddr *a);
     int (*listen)(struct file *f, int backlog);
+    /* A connection: 0 and *out (a new socket file, flags O_NONBLOCK or 0). */
     int (*accept)(struct file *f, int flags, struct file **out, struct ksockaddr *peer);
     int (*connect)(struct file *f, const struct ksockaddr *a);
     int (*shutdown)(struct file *f, int how);
-    long (*send)(struct file *f, struct sock_msg *m);
-    long (*recv)(struct file *f, struct sock_msg *m);
+    long (*send)(struct file *f, struct sock_msg *m);   /* bytes or -errno */
+    long (*recv)(struct file *f, struct sock_msg *m);   /* bytes or -errno */
     int (*name)(struct file *f, struct ksockaddr *a, bool peer);
+    /* Family and protocol levels (SOL_SOCKET is handled in socket.c first). */
     int (*setopt)(struct file *f, int level, int name, const void *val, u32 len);
     int (*getopt)(struct file *f, int level, int name, void *val, u32 *len);
+    int (*poll)(struct file *f);       /* POLL* bits */
+    long (*nread)(struct file *f);     /* FIONREAD: bytes ready to read */
+    void (*release)(struct sock *s);   /* last reference gone: free s */
+};
+
+/* What every socket starts with (embedded first in each family's state). */
+struct sock {
+    const struct sock_ops *ops;
+    int family, type, protocol;
+    struct waitq wq;                   /* blocked callers on this socket */
+    int err;                           /* pending SO_ERROR (positive errno) */
+    u64 rcvtimeo, sndtimeo;            /* ns; 0: wait forever */
+    int rcvbuf, sndbuf;                /* as set (Linux doubles on set) */
+    bool reuseaddr, reuseport, keepalive, broadcast, oobinline, passcred;
+    bool listening;
+    int linger_on, linger_s;
+    int rcvlowat;
+    u64 ino;
 };
 
 bool file_is_socket(struct file *f);
-const struct sock_ops *sock_ops_of(struct file *f);
-/* New socket file: 0 and *out (one reference), or -EAFNOSUPPORT,
- * -EPROTONOSUPPORT, -ESOCKTNOSUPPORT, -ENOMEM. */
+struct sock *file_sock(struct file *f);   /* NULL if f is not a socket */
+/* New socket file around s (taking it over): 0 and *out, or -ENFILE. */
+int sock_file(struct sock *s, int flags, struct file **out);
+void sock_init(struct sock *s, const struct sock_ops *ops, int family, int type, int protocol);
+/* New socket: 0 and *out (one reference), or -EAFNOSUPPORT, -EPROTONOSUPPORT,
+ * -ESOCKTNOSUPPORT, -EINVAL, -ENOMEM. */
 int sock_create(int family, int type, int protocol, struct file **out);
 int sock_pair(int family, int type, int protocol, struct file **a, struct file **b);
+int sock_setopt(struct file *f, int level, int name, const void *val, u32 len);
+int sock_getopt(struct file *f, int level, int name, void *val, u32 *len);
 
-int inet_create(int family, int type, int protocol, struct file **out);   /* socket.c */
-int unix_create(int type, struct file **out);                             /* unix.c */
-int unix_pair(int type, struct file **a, struct file **b);
+int inet_create(int family, int type, int protocol, struct sock **out);   /* inet.c */
+int unix_create(int type, struct sock **out);                             /* unix.c */
+int unix_pair(int type, struct sock **a, struct sock **b);
 
-/* Socket-level options shared by every family (SO_TYPE, SO_ERROR...): 0 if
- * handled, -ENOPROTOOPT if not known. */
-int sock_common_getopt(struct file *f, int type, int err, int name, void *val, u32 *len);
-
-/* Sleep until woken or deadline (0 = none); -EINTR when a signal arrives. */
-int net_wait(struct waitq *q, u64 deadline);
+/* Sleep on s until woken or its timeout; f's O_NONBLOCK and MSG_DONTWAIT
+ * make it -EAGAIN at once.  0 (recheck), -EAGAIN, -EINTR. */
+int sock_wait(struct file *f, struct sock *s, int msgflags, bool sending, u64 *deadline);
 /* A socket's state changed: wake its sleepers and poll/select/epoll. */
-void net_wake(struct waitq *q);
+void sock_wake(struct sock *s);
+bool sock_nonblock(struct file *f, int msgflags);
 
 #endif

@@ -1,0 +1,638 @@
+/*
+ * unix.c - AF_UNIX sockets: stream and datagram, socketpair, bind/listen/
+ * accept/connect by name, within the one program solo runs.
+ *
+ * A stream socket has a byte ring its peer writes into; a datagram socket a
+ * queue of messages (each with the sender's name).  Names live in a kernel
+ * table rather than in the filesystem (pathnames are made absolute against
+ * the cwd; abstract names start with a NUL byte), since the only process
+ * that could look a socket up is the program itself.
+ *
+ * Invariants: a->peer == b exactly when b->peer == a for connected stream
+ * sockets (release clears both sides and marks the survivor at EOF); a
+ * datagram socket's peer is only a default destination and is cleared when
+ * that socket goes away (its holders list is walked on release); a bound
+ * socket is in the name table until it is released.
+ */
+#include "net.h"
+#include "fs/vfs_impl.h"
+
+#define UNIX_PATH_MAX 108
+#define UNIX_RING (256 * 1024)
+#define UNIX_DGRAM_MAX (UNIX_RING - 32)
+#define SO_PEERCRED 17
+#define POLLRDHUP 0x2000
+
+struct umsg {
+    struct umsg *next;
+    struct ksockaddr from;
+    size_t len;
+    u8 data[];
+};
+
+struct usock {
+    struct sock s;
+    struct usock *peer;
+    struct ksockaddr name;             /* bound name (len 0: unbound) */
+    struct usock *name_next;           /* the name table */
+    /* stream */
+    u8 *ring;
+    size_t head, len;                  /* unread bytes start at head */
+    bool eof;                          /* the peer closed or shut down writing */
+    bool shut_rd, shut_wr, connected;
+    /* datagram */
+    struct umsg *mq, *mqtail;
+    size_t mq_bytes;
+    /* listener */
+    struct usock *acq, *acq_tail, *acq_next;
+    int acq_len, backlog;
+};
+
+static const struct sock_ops unix_ops;
+static struct usock *names;            /* every bound socket */
+static struct usock *all_dgram;        /* for clearing default peers */
+
+static struct usock *usock_of(struct file *f)
+{
+    return (struct usock *)f->priv;
+}
+
+static struct usock *usock_new(int type)
+{
+    struct usock *u = kzalloc(sizeof(*u));
+    if (u == NULL)
+        return NULL;
+    sock_init(&u->s, &unix_ops, AF_UNIX, type, 0);
+    if (type == SOCK_STREAM || type == SOCK_SEQPACKET) {
+        u->ring = kmalloc(UNIX_RING);
+        if (u->ring == NULL) {
+            kfree(u);
+            return NULL;
+        }
+    } else {
+        u->acq_next = all_dgram;       /* datagram sockets never queue connections */
+        all_dgram = u;
+    }
+    return u;
+}
+
+int unix_create(int type, struct sock **out)
+{
+    if (type != SOCK_STREAM && type != SOCK_DGRAM)
+        return type == SOCK_SEQPACKET ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT;
+    struct usock *u = usock_new(type);
+    if (u == NULL)
+        return -ENOMEM;
+    *out = &u->s;
+    return 0;
+}
+
+int unix_pair(int type, struct sock **a, struct sock **b)
+{
+    struct sock *sa, *sb;
+    int r = unix_create(type, &sa);
+    if (r < 0)
+        return r;
+    r = unix_create(type, &sb);
+    if (r < 0) {
+        sa->ops->release(sa);
+        return r;
+    }
+    struct usock *ua = (struct usock *)sa, *ub = (struct usock *)sb;
+    ua->peer = ub;
+    ub->peer = ua;
+    ua->connected = ub->connected = true;
+    *a = sa;
+    *b = sb;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* Canonical form of a sockaddr_un: pathnames made absolute, trailing NULs
+ * dropped; abstract names kept byte for byte.  0, -EINVAL. */
+static int name_canon(const struct ksockaddr *a, struct ksockaddr *out)
+{
+    u16 fam;
+    if (a->len < sizeof(u16))
+        return -EINVAL;
+    memcpy(&fam, a->data, sizeof(fam));
+    if (fam != AF_UNIX)
+        return -EINVAL;
+    size_t plen = MIN((size_t)a->len - 2, (size_t)UNIX_PATH_MAX);
+    const char *p = (const char *)a->data + 2;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->data, &fam, 2);
+    if (plen > 0 && p[0] == '\0') {    /* abstract */
+        memcpy(out->data + 2, p, plen);
+        out->len = (u32)(2 + plen);
+        return 0;
+    }
+    plen = strnlen(p, plen);
+    if (plen == 0)
+        return -EINVAL;
+    char *d = (char *)out->data + 2;
+    size_t at = 0;
+    if (p[0] != '/') {
+        const char *cwd = vfs_cwd();
+        size_t cl = strlen(cwd);
+        if (cl + 1 + plen >= sizeof(out->data) - 2)
+            return -ENAMETOOLONG;
+        memcpy(d, cwd, cl);
+        at = cl;
+        if (cl == 0 || cwd[cl - 1] != '/')
+            d[at++] = '/';
+    }
+    if (at + plen >= sizeof(out->data) - 2)
+        return -ENAMETOOLONG;
+    memcpy(d + at, p, plen);
+    out->len = (u32)(2 + at + plen + 1);        /* with the NUL, as Linux reports it */
+    return 0;
+}
+
+static bool name_eq(const struct ksockaddr *a, const struct ksockaddr *b)
+{
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static struct usock *name_find(const struct ksockaddr *a)
+{
+    for (struct usock *u = names; u != NULL; u = u->name_next)
+        if (name_eq(&u->name, a))
+            return u;
+    return NULL;
+}
+
+static void name_remove(struct usock *u)
+{
+    for (struct usock **pp = &names; *pp != NULL; pp = &(*pp)->name_next) {
+        if (*pp == u) {
+            *pp = u->name_next;
+            return;
+        }
+    }
+}
+
+static int unix_bind(struct file *f, const struct ksockaddr *a)
+{
+    struct usock *u = usock_of(f);
+    struct ksockaddr n;
+    int r = name_canon(a, &n);
+    if (r < 0)
+        return r;
+    if (u->name.len != 0)
+        return -EINVAL;
+    if (name_find(&n) != NULL)
+        return -EADDRINUSE;
+    u->name = n;
+    u->name_next = names;
+    names = u;
+    return 0;
+}
+
+static int unix_name(struct file *f, struct ksockaddr *a, bool peer)
+{
+    struct usock *u = usock_of(f);
+    struct usock *t = peer ? u->peer : u;
+    u16 fam = AF_UNIX;
+    if (peer && (t == NULL || !u->connected))
+        return -ENOTCONN;
+    if (t->name.len != 0) {
+        *a = t->name;
+        return 0;
+    }
+    memset(a->data, 0, sizeof(a->data));
+    memcpy(a->data, &fam, 2);
+    a->len = 2;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- stream */
+
+static int unix_listen(struct file *f, int backlog)
+{
+    struct usock *u = usock_of(f);
+    if (u->s.type != SOCK_STREAM)
+        return -EOPNOTSUPP;
+    if (u->connected)
+        return -EINVAL;
+    if (u->name.len == 0)
+        return -EINVAL;                /* Linux autobinds an abstract name; we require bind */
+    u->backlog = backlog < 1 ? 1 : MIN(backlog, 4096);
+    u->s.listening = true;
+    return 0;
+}
+
+static int unix_connect_stream(struct file *f, struct usock *u, struct usock *l)
+{
+    u64 deadline = 0;
+    if (!l->s.listening || l->s.type != u->s.type)
+        return -ECONNREFUSED;
+    while (l->acq_len >= l->backlog) {
+        int r = sock_wait(f, &u->s, 0, true, &deadline);
+        if (r < 0)
+            return r;
+        if (!l->s.listening)
+            return -ECONNREFUSED;
+    }
+    struct usock *srv = usock_new(u->s.type);
+    if (srv == NULL)
+        return -ENOMEM;
+    srv->name = l->name;
+    srv->peer = u;
+    u->peer = srv;
+    srv->connected = u->connected = true;
+    if (l->acq_tail != NULL)
+        l->acq_tail->acq_next = srv;
+    else
+        l->acq = srv;
+    l->acq_tail = srv;
+    l->acq_len++;
+    sock_wake(&l->s);
+    return 0;
+}
+
+static int unix_accept(struct file *f, int flags, struct file **out, struct ksockaddr *peer)
+{
+    struct usock *u = usock_of(f);
+    u64 deadline = 0;
+    if (!u->s.listening)
+        return -EINVAL;
+    while (u->acq == NULL) {
+        int r = sock_wait(f, &u->s, 0, false, &deadline);
+        if (r < 0)
+            return r;
+    }
+    struct usock *c = u->acq;
+    u->acq = c->acq_next;
+    if (u->acq == NULL)
+        u->acq_tail = NULL;
+    u->acq_len--;
+    c->acq_next = NULL;
+    sock_wake(&u->s);                  /* a connector may wait for backlog room */
+    int r = sock_file(&c->s, flags, out);
+    if (r < 0) {
+        c->s.ops->release(&c->s);
+        return r;
+    }
+    if (peer != NULL) {
+        struct usock *p = c->peer;
+        u16 fam = AF_UNIX;
+        if (p != NULL && p->name.len != 0) {
+            *peer = p->name;
+        } else {
+            memset(peer->data, 0, sizeof(peer->data));
+            memcpy(peer->data, &fam, 2);
+            peer->len = 2;
+        }
+    }
+    return 0;
+}
+
+static long stream_send(struct file *f, struct usock *u, struct sock_msg *m)
+{
+    u64 deadline = 0;
+    size_t sent = 0;
+    if (!u->connected)
+        return -ENOTCONN;
+    while (sent < m->len || m->len == 0) {
+        struct usock *p = u->peer;
+        if (u->shut_wr || p == NULL || p->shut_rd)
+            return sent > 0 ? (long)sent : -EPIPE;
+        size_t room = UNIX_RING - p->len;
+        if (room > 0) {
+            size_t k = MIN(room, m->len - sent);
+            for (size_t i = 0; i < k;) {
+                size_t at = (p->head + p->len) % UNIX_RING;
+                size_t c = MIN(k - i, UNIX_RING - at);
+                memcpy(p->ring + at, (u8 *)m->buf + sent + i, c);
+                p->len += c;
+                i += c;
+            }
+            sent += k;
+            sock_wake(&p->s);
+            if (m->len == 0)
+                break;
+            continue;
+        }
+        if (sock_nonblock(f, m->flags) && sent > 0)
+            break;
+        int r = sock_wait(f, &u->s, m->flags, true, &deadline);
+        if (r < 0)
+            return sent > 0 ? (long)sent : r;
+    }
+    return (long)sent;
+}
+
+static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
+{
+    u64 deadline = 0;
+    size_t got = 0;
+    bool peek = (m->flags & MSG_PEEK) != 0;
+    if (!u->connected)
+        return u->s.type == SOCK_STREAM ? -EINVAL : -ENOTCONN;
+    for (;;) {
+        if (u->len > 0 && got < m->len) {
+            size_t k = MIN(u->len, m->len - got);
+            for (size_t i = 0; i < k;) {
+                size_t at = (u->head + i) % UNIX_RING;
+                size_t c = MIN(k - i, UNIX_RING - at);
+                memcpy((u8 *)m->buf + got + i, u->ring + at, c);
+                i += c;
+            }
+            got += k;
+            if (!peek) {
+                u->head = (u->head + k) % UNIX_RING;
+                u->len -= k;
+                if (u->peer != NULL)
+                    sock_wake(&u->peer->s);
+            }
+            if (peek || (m->flags & MSG_WAITALL) == 0 || got == m->len)
+                return (long)got;
+        }
+        if (m->len == 0 || u->eof || u->shut_rd || u->peer == NULL)
+            return (long)got;
+        int r = sock_wait(f, &u->s, m->flags, false, &deadline);
+        if (r < 0)
+            return got > 0 ? (long)got : r;
+    }
+}
+
+/* ---------------------------------------------------------------- datagram */
+
+/* The destination of a datagram: the named socket, or the default peer. */
+static int dgram_target(struct usock *u, struct sock_msg *m, struct usock **out)
+{
+    struct usock *t = u->peer;
+    if (m->addr != NULL && m->addr->len > 0) {
+        struct ksockaddr n;
+        int r = name_canon(m->addr, &n);
+        if (r < 0)
+            return r;
+        t = name_find(&n);
+        if (t == NULL)
+            return -ECONNREFUSED;
+    } else if (t == NULL) {
+        return u->connected ? -ECONNREFUSED : -ENOTCONN;
+    }
+    if (t->s.type != SOCK_DGRAM)
+        return -EPROTOTYPE;
+    *out = t;
+    return 0;
+}
+
+static long dgram_send(struct file *f, struct usock *u, struct sock_msg *m)
+{
+    struct usock *t;
+    u64 deadline = 0;
+    if (m->len > UNIX_DGRAM_MAX)
+        return -EMSGSIZE;
+    if (u->shut_wr)
+        return -EPIPE;
+    for (;;) {
+        int r = dgram_target(u, m, &t);
+        if (r < 0)
+            return r;
+        if (t->mq_bytes + m->len <= UNIX_RING)
+            break;
+        r = sock_wait(f, &u->s, m->flags, true, &deadline);
+        if (r < 0)
+            return r;
+    }
+    struct umsg *msg = kmalloc(sizeof(*msg) + m->len);
+    if (msg == NULL)
+        return -ENOBUFS;
+    msg->next = NULL;
+    msg->len = m->len;
+    memcpy(msg->data, m->buf, m->len);
+    unix_name(f, &msg->from, false);
+    if (t->mqtail != NULL)
+        t->mqtail->next = msg;
+    else
+        t->mq = msg;
+    t->mqtail = msg;
+    t->mq_bytes += m->len;
+    sock_wake(&t->s);
+    return (long)m->len;
+}
+
+static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
+{
+    u64 deadline = 0;
+    while (u->mq == NULL) {
+        if (u->shut_rd)
+            return 0;
+        int r = sock_wait(f, &u->s, m->flags, false, &deadline);
+        if (r < 0)
+            return r;
+    }
+    struct umsg *msg = u->mq;
+    size_t k = MIN(msg->len, m->len);
+    memcpy(m->buf, msg->data, k);
+    if (m->addr != NULL)
+        *m->addr = msg->from;
+    if (k < msg->len)
+        m->out_flags |= MSG_TRUNC;
+    long ret = (long)((m->flags & MSG_TRUNC) != 0 ? msg->len : k);
+    if ((m->flags & MSG_PEEK) == 0) {
+        u->mq = msg->next;
+        if (u->mq == NULL)
+            u->mqtail = NULL;
+        u->mq_bytes -= msg->len;
+        kfree(msg);
+        vfs_poll_wake();
+        for (struct usock *s = all_dgram; s != NULL; s = s->acq_next)
+            waitq_wake(&s->s.wq, 1 << 30);   /* senders waiting for room */
+    }
+    return ret;
+}
+
+/* ---------------------------------------------------------------- common */
+
+static int unix_connect(struct file *f, const struct ksockaddr *a)
+{
+    struct usock *u = usock_of(f);
+    struct ksockaddr n;
+    u16 fam = 0;
+    if (a->len >= 2)
+        memcpy(&fam, a->data, 2);
+    if (u->s.type == SOCK_DGRAM && fam == AF_UNSPEC) {
+        u->peer = NULL;
+        u->connected = false;
+        return 0;
+    }
+    int r = name_canon(a, &n);
+    if (r < 0)
+        return r;
+    struct usock *t = name_find(&n);
+    if (t == NULL)
+        return -ECONNREFUSED;
+    if (u->s.type == SOCK_DGRAM) {
+        if (t->s.type != SOCK_DGRAM)
+            return -EPROTOTYPE;
+        u->peer = t;
+        u->connected = true;
+        return 0;
+    }
+    if (u->connected)
+        return -EISCONN;
+    if (u->s.listening)
+        return -EINVAL;
+    return unix_connect_stream(f, u, t);
+}
+
+static int unix_shutdown(struct file *f, int how)
+{
+    struct usock *u = usock_of(f);
+    if (how < SHUT_RD || how > SHUT_RDWR)
+        return -EINVAL;
+    if (!u->connected && !u->s.listening)
+        return -ENOTCONN;
+    if (how != SHUT_WR)
+        u->shut_rd = true;
+    if (how != SHUT_RD) {
+        u->shut_wr = true;
+        if (u->peer != NULL && u->s.type == SOCK_STREAM) {
+            u->peer->eof = true;
+            sock_wake(&u->peer->s);
+        }
+    }
+    sock_wake(&u->s);
+    return 0;
+}
+
+static long unix_send(struct file *f, struct sock_msg *m)
+{
+    struct usock *u = usock_of(f);
+    if (u->s.type == SOCK_STREAM) {
+        if (m->addr != NULL && m->addr->len > 0)
+            return u->connected ? -EISCONN : -EOPNOTSUPP;
+        return stream_send(f, u, m);
+    }
+    return dgram_send(f, u, m);
+}
+
+static long unix_recv(struct file *f, struct sock_msg *m)
+{
+    struct usock *u = usock_of(f);
+    if (u->s.type == SOCK_STREAM) {
+        long r = stream_recv(f, u, m);
+        if (r >= 0 && m->addr != NULL)
+            m->addr->len = 0;
+        return r;
+    }
+    return dgram_recv(f, u, m);
+}
+
+static int unix_poll(struct file *f)
+{
+    struct usock *u = usock_of(f);
+    int m = 0;
+    if (u->s.listening)
+        return u->acq != NULL ? POLLIN | POLLRDNORM : 0;
+    if (u->s.type == SOCK_DGRAM) {
+        m = POLLOUT | POLLWRNORM;
+        if (u->mq != NULL || u->shut_rd)
+            m |= POLLIN | POLLRDNORM;
+        return m;
+    }
+    if (!u->connected)
+        return POLLOUT | POLLHUP;
+    if (u->len > 0 || u->eof || u->shut_rd || u->peer == NULL)
+        m |= POLLIN | POLLRDNORM;
+    if (u->eof || u->shut_rd)
+        m |= POLLRDHUP;
+    if (u->peer != NULL && !u->shut_wr && u->peer->len < UNIX_RING)
+        m |= POLLOUT | POLLWRNORM;
+    if (u->peer == NULL || (u->eof && u->shut_wr))
+        m |= POLLHUP;
+    return m;
+}
+
+static long unix_nread(struct file *f)
+{
+    struct usock *u = usock_of(f);
+    if (u->s.type == SOCK_DGRAM)
+        return u->mq != NULL ? (long)u->mq->len : 0;
+    return (long)u->len;
+}
+
+struct kucred {
+    int pid;
+    u32 uid, gid;
+};
+
+static int unix_getopt(struct file *f, int level, int name, void *val, u32 *len)
+{
+    struct usock *u = usock_of(f);
+    if (level != SOL_SOCKET || name != SO_PEERCRED)
+        return -ENOPROTOOPT;
+    if (u->peer == NULL && !u->connected)
+        return -ENOTCONN;
+    struct kucred c = { 1, 0, 0 };     /* the one process: pid 1, root */
+    u32 n = MIN(*len, (u32)sizeof(c));
+    memcpy(val, &c, n);
+    *len = n;
+    return 0;
+}
+
+static int unix_setopt(struct file *f, int level, int name, const void *val, u32 len)
+{
+    return level == SOL_SOCKET ? 0 : -ENOPROTOOPT;
+}
+
+/* Forget u as the default destination of datagram sockets connected to it. */
+static void dgram_unlink(struct usock *u)
+{
+    for (struct usock **pp = &all_dgram; *pp != NULL;) {
+        if (*pp == u) {
+            *pp = u->acq_next;
+            continue;
+        }
+        if ((*pp)->peer == u)
+            (*pp)->peer = NULL;
+        pp = &(*pp)->acq_next;
+    }
+}
+
+static void unix_release(struct sock *s)
+{
+    struct usock *u = (struct usock *)s;
+    if (u->name.len != 0)
+        name_remove(u);
+    while (u->acq != NULL) {           /* never accepted: their peers see EOF */
+        struct usock *c = u->acq;
+        u->acq = c->acq_next;
+        c->s.ops->release(&c->s);
+    }
+    if (u->s.type == SOCK_STREAM && u->peer != NULL) {
+        u->peer->peer = NULL;
+        u->peer->eof = true;
+        sock_wake(&u->peer->s);
+    }
+    if (u->s.type == SOCK_DGRAM)
+        dgram_unlink(u);
+    while (u->mq != NULL) {
+        struct umsg *m = u->mq;
+        u->mq = m->next;
+        kfree(m);
+    }
+    kfree(u->ring);
+    kfree(u);
+}
+
+static const struct sock_ops unix_ops = {
+    .bind = unix_bind,
+    .listen = unix_listen,
+    .accept = unix_accept,
+    .connect = unix_connect,
+    .shutdown = unix_shutdown,
+    .send = unix_send,
+    .recv = unix_recv,
+    .name = unix_name,
+    .setopt = unix_setopt,
+    .getopt = unix_getopt,
+    .poll = unix_poll,
+    .nread = unix_nread,
+    .release = unix_release,
+};

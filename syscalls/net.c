@@ -1,0 +1,610 @@
+/*
+ * net.c - the socket system calls: Linux ABI decoding only.  Addresses and
+ * data are bounced through kernel buffers (user memory is touched only with
+ * copy_from_user/copy_to_user) and handed to the socket layer in net/
+ * (net/net.h), which knows nothing about user memory.
+ *
+ * Stream transfers larger than one bounce buffer (NET_CHUNK) are done in
+ * pieces: a send stops at the first short piece (non-blocking sockets), a
+ * receive keeps collecting without blocking once it has data.  A datagram
+ * is always one piece.  Sending on a broken stream raises SIGPIPE unless
+ * MSG_NOSIGNAL, as Linux does.
+ */
+#include "syscalls/syscalls.h"
+#include "net/net.h"
+#include "fs/vfs_impl.h"          /* the fd table (fd_install, fd_close) */
+#include "runtime/sched/signal.h"
+
+#define NET_CHUNK (64 * 1024)
+#define DGRAM_MAX (256 * 1024)
+#define UIO_MAXIOV 1024
+#define MAX_RW (0x7ffff000UL)
+#define SCM_RIGHTS 1
+
+struct kiovec {
+    u64 base, len;
+};
+
+struct kmsghdr {
+    u64 name;
+    u32 namelen, pad0;
+    u64 iov;
+    u64 iovlen;
+    u64 control;
+    u64 controllen;
+    s32 flags, pad1;
+};
+
+struct kmmsghdr {
+    struct kmsghdr hdr;
+    u32 len, pad;
+};
+
+struct kcmsghdr {
+    u64 len;
+    s32 level, type;
+};
+
+bool file_is_socket(struct file *f);
+
+/* The socket behind fd: 0 and *out (borrowed), -EBADF or -ENOTSOCK. */
+static int sock_fd(int fd, struct file **out)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL)
+        return -EBADF;
+    if (!file_is_socket(f))
+        return -ENOTSOCK;
+    *out = f;
+    return 0;
+}
+
+static const struct sock_ops *ops_of(struct file *f)
+{
+    return file_sock(f)->ops;
+}
+
+/* Install a new socket file; drops it on failure.  fd or -errno. */
+static long install(struct file *f, int flags)
+{
+    int fd = fd_install(f, 0, (flags & SOCK_CLOEXEC) != 0);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+static int addr_from_user(const void *uaddr, int len, struct ksockaddr *a)
+{
+    if (len < 0 || len > SOCKADDR_MAX)
+        return -EINVAL;
+    memset(a, 0, sizeof(*a));
+    a->len = (u32)len;
+    return len > 0 ? copy_from_user(a->data, uaddr, (size_t)len) : 0;
+}
+
+/* Copy a result address to (uaddr, *ulen) as Linux does: truncated to the
+ * caller's length, the full length written back.  NULL uaddr: nothing. */
+static int addr_to_user(const struct ksockaddr *a, void *uaddr, int *ulen)
+{
+    int len;
+    if (uaddr == NULL || ulen == NULL)
+        return 0;
+    if (copy_from_user(&len, ulen, sizeof(len)) < 0)
+        return -EFAULT;
+    if (len < 0)
+        return -EINVAL;
+    if (copy_to_user(uaddr, a->data, MIN((size_t)len, (size_t)a->len)) < 0)
+        return -EFAULT;
+    len = (int)a->len;
+    return copy_to_user(ulen, &len, sizeof(len));
+}
+
+/* ---------------------------------------------------------------- setup calls */
+
+long sys_socket(int family, int type, int protocol)
+{
+    struct file *f;
+    int r = sock_create(family, type, protocol, &f);
+    return r < 0 ? r : install(f, type);
+}
+
+long sys_socketpair(int family, int type, int protocol, int *usv)
+{
+    struct file *a, *b;
+    int r = sock_pair(family, type, protocol, &a, &b);
+    if (r < 0)
+        return r;
+    int fa = (int)install(a, type);
+    if (fa < 0) {
+        file_put(b);
+        return fa;
+    }
+    int fb = (int)install(b, type);
+    if (fb < 0) {
+        fd_close(fa);
+        return fb;
+    }
+    int sv[2] = { fa, fb };
+    if (copy_to_user(usv, sv, sizeof(sv)) < 0) {
+        fd_close(fa);
+        fd_close(fb);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+long sys_bind(int fd, const void *uaddr, int len)
+{
+    struct file *f;
+    struct ksockaddr a;
+    int r = sock_fd(fd, &f);
+    if (r == 0)
+        r = addr_from_user(uaddr, len, &a);
+    return r < 0 ? r : ops_of(f)->bind(f, &a);
+}
+
+long sys_listen(int fd, int backlog)
+{
+    struct file *f;
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    r = ops_of(f)->listen(f, backlog);
+    if (r == 0)
+        vfs_poll_wake();
+    return r;
+}
+
+long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
+{
+    struct file *f, *nf;
+    struct ksockaddr peer;
+    if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0)
+        return -EINVAL;
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    if (uaddr != NULL && ulen != NULL) {
+        int len;
+        if (copy_from_user(&len, ulen, sizeof(len)) < 0)
+            return -EFAULT;
+        if (len < 0)
+            return -EINVAL;
+    }
+    memset(&peer, 0, sizeof(peer));
+    file_get(f);                       /* the fd may be closed while we sleep */
+    r = ops_of(f)->accept(f, flags & SOCK_NONBLOCK, &nf, &peer);
+    file_put(f);
+    if (r < 0)
+        return r;
+    long nfd = install(nf, flags);
+    if (nfd >= 0 && addr_to_user(&peer, uaddr, ulen) < 0) {
+        fd_close((int)nfd);
+        return -EFAULT;
+    }
+    return nfd;
+}
+
+long sys_accept(int fd, void *uaddr, int *ulen)
+{
+    return sys_accept4(fd, uaddr, ulen, 0);
+}
+
+long sys_connect(int fd, const void *uaddr, int len)
+{
+    struct file *f;
+    struct ksockaddr a;
+    int r = sock_fd(fd, &f);
+    if (r == 0)
+        r = addr_from_user(uaddr, len, &a);
+    if (r < 0)
+        return r;
+    file_get(f);
+    r = ops_of(f)->connect(f, &a);
+    file_put(f);
+    return r;
+}
+
+long sys_shutdown(int fd, int how)
+{
+    struct file *f;
+    int r = sock_fd(fd, &f);
+    return r < 0 ? r : ops_of(f)->shutdown(f, how);
+}
+
+long sys_getsockname(int fd, void *uaddr, int *ulen)
+{
+    struct file *f;
+    struct ksockaddr a;
+    int r = sock_fd(fd, &f);
+    if (r == 0)
+        r = ops_of(f)->name(f, &a, false);
+    return r < 0 ? r : addr_to_user(&a, uaddr, ulen);
+}
+
+long sys_getpeername(int fd, void *uaddr, int *ulen)
+{
+    struct file *f;
+    struct ksockaddr a;
+    int r = sock_fd(fd, &f);
+    if (r == 0)
+        r = ops_of(f)->name(f, &a, true);
+    return r < 0 ? r : addr_to_user(&a, uaddr, ulen);
+}
+
+#define OPT_MAX 256
+
+long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
+{
+    struct file *f;
+    u8 val[OPT_MAX];
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    if (len < 0)
+        return -EINVAL;
+    if (len > OPT_MAX)
+        len = OPT_MAX;                 /* no option we know is larger */
+    if (len > 0 && copy_from_user(val, uval, (size_t)len) < 0)
+        return -EFAULT;
+    return sock_setopt(f, level, name, val, (u32)len);
+}
+
+long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
+{
+    struct file *f;
+    u8 val[OPT_MAX];
+    int len;
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    if (copy_from_user(&len, ulen, sizeof(len)) < 0)
+        return -EFAULT;
+    if (len < 0)
+        return -EINVAL;
+    u32 n = (u32)MIN(len, OPT_MAX);
+    memset(val, 0, sizeof(val));
+    r = sock_getopt(f, level, name, val, &n);
+    if (r < 0)
+        return r;
+    if (copy_to_user(uval, val, n) < 0)
+        return -EFAULT;
+    len = (int)n;
+    return copy_to_user(ulen, &len, sizeof(len));
+}
+
+/* ---------------------------------------------------------------- data */
+
+/* A transfer described by user iovecs. */
+struct xfer {
+    struct kiovec *iov;
+    size_t niov;
+    size_t total;
+};
+
+static int xfer_load(struct xfer *x, const struct kiovec *uiov, size_t n)
+{
+    if (n > UIO_MAXIOV)
+        return -EMSGSIZE;
+    x->niov = n;
+    x->total = 0;
+    x->iov = NULL;
+    if (n == 0)
+        return 0;
+    x->iov = kmalloc(n * sizeof(*x->iov));
+    if (x->iov == NULL)
+        return -ENOMEM;
+    if (copy_from_user(x->iov, uiov, n * sizeof(*x->iov)) < 0) {
+        kfree(x->iov);
+        return -EFAULT;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((s64)x->iov[i].len < 0) {
+            kfree(x->iov);
+            return -EINVAL;
+        }
+        x->iov[i].len = MIN(x->iov[i].len, MAX_RW - x->total);
+        x->total += x->iov[i].len;
+    }
+    return 0;
+}
+
+/* Copy len bytes at byte offset skip of the iovecs into or out of kbuf. */
+static int xfer_copy(struct xfer *x, size_t skip, void *kbuf, size_t len, bool in)
+{
+    u8 *k = kbuf;
+    for (size_t i = 0; i < x->niov && len > 0; i++) {
+        if (skip >= x->iov[i].len) {
+            skip -= x->iov[i].len;
+            continue;
+        }
+        size_t c = MIN(x->iov[i].len - skip, len);
+        void *u = (void *)(x->iov[i].base + skip);
+        int r = in ? copy_from_user(k, u, c) : copy_to_user(u, k, c);
+        if (r < 0)
+            return r;
+        k += c;
+        len -= c;
+        skip = 0;
+    }
+    return 0;
+}
+
+static void raise_sigpipe(void)
+{
+    struct ksiginfo si;
+    memset(&si, 0, sizeof(si));
+    si.signo = SIGPIPE;
+    si.code = SI_USER;
+    signal_send_thread(current, &si);
+}
+
+static bool is_stream(struct file *f)
+{
+    return file_sock(f)->type == SOCK_STREAM;
+}
+
+static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr *addr)
+{
+    size_t cap = is_stream(f) ? MIN(x->total, (size_t)NET_CHUNK) : x->total;
+    long ret = 0;
+    if (!is_stream(f) && x->total > DGRAM_MAX)
+        return -EMSGSIZE;
+    u8 *kbuf = kmalloc(cap > 0 ? cap : 1);
+    if (kbuf == NULL)
+        return -ENOMEM;
+    size_t pos = 0;
+    do {
+        size_t k = MIN(cap, x->total - pos);
+        long r = xfer_copy(x, pos, kbuf, k, true);
+        if (r == 0) {
+            struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr };
+            m.flags = flags | (pos + k < x->total ? MSG_MORE : 0);
+            r = ops_of(f)->send(f, &m);
+        }
+        if (r < 0) {
+            ret = pos > 0 ? (long)pos : r;
+            break;
+        }
+        pos += (size_t)r;
+        ret = (long)pos;
+        if ((size_t)r < k)
+            break;
+    } while (pos < x->total);
+    kfree(kbuf);
+    if (ret == -EPIPE && (flags & MSG_NOSIGNAL) == 0)
+        raise_sigpipe();
+    return ret;
+}
+
+static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr *addr)
+{
+    bool stream = is_stream(f);
+    size_t cap = MIN(x->total, (size_t)(stream ? NET_CHUNK : DGRAM_MAX));
+    long ret = 0;
+    u8 *kbuf = kmalloc(cap > 0 ? cap : 1);
+    if (kbuf == NULL)
+        return -ENOMEM;
+    size_t pos = 0;
+    int in = *flags;
+    *flags = 0;
+    do {
+        size_t k = MIN(cap, x->total - pos);
+        struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr };
+        m.flags = in | (pos > 0 && (in & MSG_WAITALL) == 0 ? MSG_DONTWAIT : 0);
+        long r = ops_of(f)->recv(f, &m);
+        *flags |= m.out_flags;
+        if (r < 0) {
+            ret = pos > 0 ? (long)pos : r;
+            break;
+        }
+        size_t got = MIN((size_t)r, k);
+        if (xfer_copy(x, pos, kbuf, got, false) < 0) {
+            ret = -EFAULT;
+            break;
+        }
+        pos += got;
+        ret = stream ? (long)pos : r;
+        if (!stream || got < k || got == 0 || (in & MSG_PEEK) != 0)
+            break;
+        addr = NULL;
+    } while (pos < x->total);
+    kfree(kbuf);
+    return ret;
+}
+
+long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uaddr, int alen)
+{
+    struct file *f;
+    struct ksockaddr a;
+    struct kiovec iov = { (u64)ubuf, len };
+    struct xfer x = { &iov, 1, MIN(len, (size_t)MAX_RW) };
+    iov.len = x.total;
+    int r = sock_fd(fd, &f);
+    if (r == 0 && uaddr != NULL)
+        r = addr_from_user(uaddr, alen, &a);
+    if (r < 0)
+        return r;
+    file_get(f);
+    long n = do_send(f, &x, flags, uaddr != NULL ? &a : NULL);
+    file_put(f);
+    return n;
+}
+
+long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, int *ulen)
+{
+    struct file *f;
+    struct ksockaddr a;
+    struct kiovec iov = { (u64)ubuf, len };
+    struct xfer x = { &iov, 1, MIN(len, (size_t)MAX_RW) };
+    iov.len = x.total;
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    memset(&a, 0, sizeof(a));
+    file_get(f);
+    long n = do_recv(f, &x, &flags, &a);
+    file_put(f);
+    if (n >= 0 && a.len > 0 && addr_to_user(&a, uaddr, ulen) < 0)
+        return -EFAULT;
+    if (n >= 0 && a.len == 0 && uaddr != NULL && ulen != NULL) {
+        int zero = 0;                  /* stream sockets: no address */
+        if (copy_to_user(ulen, &zero, sizeof(zero)) < 0)
+            return -EFAULT;
+    }
+    return n;
+}
+
+/* Reject control messages we cannot honour (descriptor passing). */
+static int check_control(const struct kmsghdr *h)
+{
+    struct kcmsghdr c;
+    if (h->control == 0 || h->controllen < sizeof(c))
+        return 0;
+    if (copy_from_user(&c, (void *)h->control, sizeof(c)) < 0)
+        return -EFAULT;
+    if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS)
+        return -EOPNOTSUPP;
+    return 0;
+}
+
+static long sendmsg_one(struct file *f, struct kmsghdr *h, int flags)
+{
+    struct ksockaddr a;
+    struct xfer x;
+    int r = check_control(h);
+    if (r == 0 && h->name != 0)
+        r = addr_from_user((void *)h->name, (int)h->namelen, &a);
+    if (r == 0)
+        r = xfer_load(&x, (struct kiovec *)h->iov, h->iovlen);
+    if (r < 0)
+        return r;
+    long n = do_send(f, &x, flags, h->name != 0 ? &a : NULL);
+    kfree(x.iov);
+    return n;
+}
+
+static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
+{
+    struct ksockaddr a;
+    struct xfer x;
+    int r = xfer_load(&x, (struct kiovec *)h->iov, h->iovlen);
+    if (r < 0)
+        return r;
+    memset(&a, 0, sizeof(a));
+    long n = do_recv(f, &x, &flags, &a);
+    kfree(x.iov);
+    if (n < 0)
+        return n;
+    if (h->name != 0) {
+        u32 k = MIN(h->namelen, a.len);
+        if (k > 0 && copy_to_user((void *)h->name, a.data, k) < 0)
+            return -EFAULT;
+        h->namelen = a.len;
+    }
+    h->controllen = 0;                 /* no ancillary data is ever delivered */
+    h->flags = flags;
+    return n;
+}
+
+// partial: SCM_RIGHTS/SCM_CREDENTIALS ancillary data is refused (EOPNOTSUPP)
+long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
+{
+    struct file *f;
+    struct kmsghdr h;
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    if (copy_from_user(&h, umsg, sizeof(h)) < 0)
+        return -EFAULT;
+    file_get(f);
+    long n = sendmsg_one(f, &h, flags);
+    file_put(f);
+    return n;
+}
+
+// partial: no ancillary data is delivered (msg_controllen is always 0)
+long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
+{
+    struct file *f;
+    struct kmsghdr h;
+    int r = sock_fd(fd, &f);
+    if (r < 0)
+        return r;
+    if (copy_from_user(&h, umsg, sizeof(h)) < 0)
+        return -EFAULT;
+    file_get(f);
+    long n = recvmsg_one(f, &h, flags);
+    file_put(f);
+    if (n >= 0 && copy_to_user(umsg, &h, sizeof(h)) < 0)
+        return -EFAULT;
+    return n;
+}
+
+// partial: SCM_RIGHTS/SCM_CREDENTIALS ancillary data is refused (EOPNOTSUPP)
+long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
+{
+    struct file *f;
+    int r = sock_fd(fd, &f);
+    unsigned i;
+    if (r < 0)
+        return r;
+    if (vlen > UIO_MAXIOV)
+        vlen = UIO_MAXIOV;
+    file_get(f);
+    long err = 0;
+    for (i = 0; i < vlen; i++) {
+        struct kmmsghdr m;
+        if (copy_from_user(&m, &uvec[i], sizeof(m)) < 0) {
+            err = -EFAULT;
+            break;
+        }
+        long n = sendmsg_one(f, &m.hdr, flags);
+        if (n < 0) {
+            err = n;
+            break;
+        }
+        m.len = (u32)n;
+        if (copy_to_user(&uvec[i].len, &m.len, sizeof(m.len)) < 0) {
+            err = -EFAULT;
+            break;
+        }
+    }
+    file_put(f);
+    return i > 0 ? (long)i : err;
+}
+
+// partial: the timeout is ignored and no ancillary data is delivered
+long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void *utimeout)
+{
+    struct file *f;
+    int r = sock_fd(fd, &f);
+    unsigned i;
+    if (r < 0)
+        return r;
+    if (vlen > UIO_MAXIOV)
+        vlen = UIO_MAXIOV;
+    file_get(f);
+    long err = 0;
+    for (i = 0; i < vlen; i++) {
+        struct kmmsghdr m;
+        if (copy_from_user(&m, &uvec[i], sizeof(m)) < 0) {
+            err = -EFAULT;
+            break;
+        }
+        long n = recvmsg_one(f, &m.hdr, (flags & ~0x10000) | (i > 0 ? MSG_DONTWAIT : 0));
+        if (n < 0) {
+            err = n;
+            break;
+        }
+        m.len = (u32)n;
+        if (copy_to_user(&uvec[i], &m, sizeof(m)) < 0) {
+            err = -EFAULT;
+            break;
+        }
+        if ((flags & 0x10000) != 0)    /* MSG_WAITFORONE */
+            flags |= MSG_DONTWAIT;
+    }
+    file_put(f);
+    return i > 0 ? (long)i : err;
+}
