@@ -22,7 +22,7 @@
 
 #define UTS_LEN 65
 #define PID_SELF 1
-#define NR_OPEN_MAX 1048576UL          /* Linux's fs.nr_open default */
+#define NR_OPEN_MAX 1024UL             /* fs.nr_open: the fd table's capacity (VFS_FD_MAX) */
 #define NGROUPS_MAX 65536
 
 u64 process_cpu_ns(void);              /* syscalls/time.c */
@@ -332,7 +332,7 @@ static void limits_init(void)
     limits[RLIMIT_CORE].cur = 0;
     limits[RLIMIT_NPROC].cur = limits[RLIMIT_NPROC].max = nproc;
     limits[RLIMIT_NOFILE].cur = 1024;
-    limits[RLIMIT_NOFILE].max = 4096;
+    limits[RLIMIT_NOFILE].max = NR_OPEN_MAX;   /* never promise more fds than the table has */
     limits[RLIMIT_MEMLOCK].cur = limits[RLIMIT_MEMLOCK].max = 8UL << 20;
     limits[RLIMIT_SIGPENDING].cur = limits[RLIMIT_SIGPENDING].max = nproc;
     limits[RLIMIT_MSGQUEUE].cur = limits[RLIMIT_MSGQUEUE].max = 819200;
