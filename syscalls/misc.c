@@ -525,3 +525,55 @@ long sys_waitid(int idtype, int id, u64 info, u32 options, u64 rusage)
         return -EINVAL;
     }
 }
+
+/* ---------------------------------------------------------------- reboot */
+
+#define REBOOT_MAGIC1 0xfee1deadU
+#define REBOOT_CMD_RESTART 0x01234567U
+#define REBOOT_CMD_HALT 0xcdef0123U
+#define REBOOT_CMD_CAD_ON 0x89abcdefU
+#define REBOOT_CMD_CAD_OFF 0x00000000U
+#define REBOOT_CMD_POWER_OFF 0x4321fedcU
+#define REBOOT_CMD_RESTART2 0xa1b2c3d4U
+#define REBOOT_CMD_SW_SUSPEND 0xd000fce2U
+#define REBOOT_CMD_KEXEC 0x45584543U
+
+static bool cad_enabled = true;        /* Ctrl-Alt-Del reboots (nothing sends it here) */
+
+static bool reboot_magic2_ok(u32 m)
+{
+    return m == 672274793U || m == 85072278U || m == 369367448U || m == 537993216U;
+}
+
+/*
+ * reboot: halting or powering off ends the VM (exit status 0, filesystems
+ * flushed); a restart also ends it, since the program cannot be started
+ * again in place.  No kexec image can be loaded (EINVAL), no hibernation.
+ */
+// partial: RESTART/RESTART2 end the VM like POWER_OFF (status 0) instead of restarting it
+long sys_reboot(u32 magic1, u32 magic2, u32 cmd, u64 arg)
+{
+    if (!capable())
+        return -EPERM;
+    if (magic1 != REBOOT_MAGIC1 || !reboot_magic2_ok(magic2))
+        return -EINVAL;
+    switch (cmd) {
+    case REBOOT_CMD_CAD_ON:
+        cad_enabled = true;
+        return 0;
+    case REBOOT_CMD_CAD_OFF:
+        cad_enabled = false;
+        return 0;
+    case REBOOT_CMD_HALT: case REBOOT_CMD_POWER_OFF:
+    case REBOOT_CMD_RESTART: case REBOOT_CMD_RESTART2:
+        klog("solo: the program asked to %s", cmd == REBOOT_CMD_HALT ? "halt" :
+             cmd == REBOOT_CMD_POWER_OFF ? "power off" : "restart (ending the VM)");
+        kernel_exit(0);
+    case REBOOT_CMD_KEXEC:
+        return -EINVAL;
+    case REBOOT_CMD_SW_SUSPEND:
+        return -ENOSYS;
+    default:
+        return -EINVAL;
+    }
+}
