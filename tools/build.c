@@ -182,6 +182,11 @@ static int fill_manifest(const struct build_opts *o, const struct solo_config *c
         strvec_push(&plan->env, o->env.v[i]);
     }
     plan->cwd = guest_path(c->cwd != NULL ? c->cwd : "/");
+    for (size_t i = 0; i < c->nameservers.n; i++)      /* network keys (added by net) */
+        strvec_push(&plan->nameservers, c->nameservers.v[i]);
+    plan->ipaddr = c->ipaddr != NULL ? xstrdup(c->ipaddr) : NULL;
+    plan->netmask = c->netmask != NULL ? xstrdup(c->netmask) : NULL;
+    plan->gateway = c->gateway != NULL ? xstrdup(c->gateway) : NULL;
     return 0;
 }
 

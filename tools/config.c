@@ -96,6 +96,14 @@ static int get_runconfig(struct cfg_ctx *cx, const char *key, const struct json 
                          "least 32M such as \"512M\" or \"2G\"", cx->name, e->line, e->col);
                 return -1;
             }
+        } else if (strcmp(k, "IPAddress") == 0 || strcmp(k, "NetMask") == 0 ||
+                   strcmp(k, "Gateway") == 0) {
+            char **dst = k[0] == 'I' ? &c->ipaddr : k[0] == 'N' ? &c->netmask : &c->gateway;
+            char *full = xasprintf("RunConfig.%s", k);
+            int r = get_string(cx, full, e, dst);
+            free(full);
+            if (r < 0)
+                return -1;
         } else if (strcmp(k, "CPUs") == 0) {
             if (e->type != JSON_NUMBER || e->num < 1 || e->num > 255 || e->num != (double)(unsigned)e->num) {
                 snprintf(cx->err, cx->errlen, "%s:%d:%d: \"RunConfig.CPUs\" must be a whole number "
@@ -115,7 +123,7 @@ static bool ops_known_key(const char *k)
 {
     static const char *const keys[] = {
         "Boot", "BuildDir", "CloudConfig", "Debugflags", "Kernel", "Klibs", "ManifestPassthrough",
-        "Mounts", "NameServers", "NanosVersion", "NoTrace", "Program", "ProgramPath", "RebootOnExit",
+        "Mounts", "NanosVersion", "NoTrace", "Program", "ProgramPath", "RebootOnExit",
         "RunConfig", "TargetConfig", "TargetRoot", "Uefi", "VolumesDir", "LocalFilesParentDirectory",
         "BaseVolumeSz", "Env", "Args", "Files", "Dirs", "MapDirs", "Cwd", "Version", "Features",
     };
@@ -144,6 +152,8 @@ static int apply_key(struct cfg_ctx *cx, const char *k, const struct json *v, st
         return get_mapdirs(cx, k, v, c);
     if (strcmp(k, "RunConfig") == 0)
         return get_runconfig(cx, k, v, c);
+    if (strcmp(k, "NameServers") == 0)
+        return get_string_array(cx, k, v, &c->nameservers);
     if (ops_known_key(k))
         warnmsg("%s:%d:%d: \"%s\" is not supported yet; ignored", cx->name, v->line, v->col, k);
     else
@@ -201,5 +211,9 @@ void config_free(struct solo_config *c)
     strvec_free(&c->dirs);
     strvec_free(&c->map_src);
     strvec_free(&c->map_dst);
+    strvec_free(&c->nameservers);
+    free(c->ipaddr);
+    free(c->netmask);
+    free(c->gateway);
     memset(c, 0, sizeof(*c));
 }

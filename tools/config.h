@@ -33,6 +33,9 @@ struct solo_config {
     char *cwd;
     uint64_t mem;                  /* RunConfig.Memory in bytes, 0 if unset */
     unsigned cpus;                 /* RunConfig.CPUs, 0 if unset */
+    /* network (added by net): NameServers, RunConfig.IPAddress/NetMask/Gateway */
+    struct strvec nameservers;
+    char *ipaddr, *netmask, *gateway;
 };
 
 /* Parse config text; name labels messages ("config.json:3:7: ...").  0, or -1

@@ -244,6 +244,10 @@ void plan_free(struct image_plan *p)
     free(p->cwd);
     strvec_free(&p->argv);
     strvec_free(&p->env);
+    strvec_free(&p->nameservers);
+    free(p->ipaddr);
+    free(p->netmask);
+    free(p->gateway);
     memset(p, 0, sizeof(*p));
 }
 
@@ -481,6 +485,32 @@ static int manifest_lists(const struct image_plan *p, struct tuple *args, struct
     return r;
 }
 
+/* The network keys of the manifest (added by net): "nameservers" as a tuple
+ * of addresses, and a static "ipaddr"/"netmask"/"gateway".  0 or -errno. */
+static int write_manifest_net(struct writer *w, const struct image_plan *p)
+{
+    const char *keys[3] = { "ipaddr", "netmask", "gateway" };
+    const char *vals[3] = { p->ipaddr, p->netmask, p->gateway };
+    int r = 0;
+    for (int i = 0; r == 0 && i < 3; i++)
+        if (vals[i] != NULL)
+            r = tfs_set_bytes(w->fs, TFS_ID_MANIFEST, keys[i], vals[i], strlen(vals[i]));
+    if (r != 0 || p->nameservers.n == 0)
+        return r;
+    struct tuple *ns = tuple_new(host_heap());
+    if (ns == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; r == 0 && i < p->nameservers.n; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "%zu", i);
+        r = tuple_set_str(ns, key, p->nameservers.v[i]);
+    }
+    if (r == 0)
+        r = tfs_set_tuple(w->fs, TFS_ID_MANIFEST, "nameservers", ns);
+    tuple_free(ns);
+    return r;
+}
+
 /* Fill the manifest: program, arguments, environment, cwd, tty. */
 static int write_manifest(struct writer *w, const struct image_plan *p)
 {
@@ -497,6 +527,8 @@ static int write_manifest(struct writer *w, const struct image_plan *p)
         r = tfs_set_bytes(w->fs, TFS_ID_MANIFEST, "cwd", cwd, strlen(cwd));
     if (r == 0 && p->has_tty)
         r = tfs_set_u64(w->fs, TFS_ID_MANIFEST, "tty", p->tty);
+    if (r == 0)
+        r = write_manifest_net(w, p);
     if (r < 0)
         snprintf(w->err, w->errlen, "cannot write the manifest: %s", strerror(-r));
     if (args != NULL)

@@ -44,6 +44,10 @@ struct image_plan {
     char *cwd;                     /* manifest "cwd" */
     bool has_tty;
     uint64_t tty;                  /* manifest "tty" bitmask when has_tty */
+    /* network (added by net): manifest "nameservers" (tuple "0".."n-1") and
+     * "ipaddr"/"netmask"/"gateway" (NULL: not set) */
+    struct strvec nameservers;
+    char *ipaddr, *netmask, *gateway;
 };
 
 /* Add the host file host (symlinks followed) at guest path guest. 0 or -errno + err. */

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Host echo server for tests/net (the guest's client.c talks to it through
+QEMU user networking at 10.0.2.2): TCP (echo until EOF, then close) and UDP
+on 127.0.0.1:PORT.  Writes the port it got to the file argv[1], then serves
+until killed."""
+import socket, sys, threading
+
+def tcp_conn(c):
+    with c:
+        while True:
+            d = c.recv(1 << 16)
+            if not d:
+                break
+            c.sendall(d)
+
+def tcp_loop(ls):
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=tcp_conn, args=(c,), daemon=True).start()
+
+def udp_loop(us):
+    while True:
+        d, a = us.recvfrom(65536)
+        us.sendto(d, a)
+
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(8)
+port = ls.getsockname()[1]
+us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+us.bind(("127.0.0.1", port))
+threading.Thread(target=udp_loop, args=(us,), daemon=True).start()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % port)
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+tcp_loop(ls)
