@@ -28,9 +28,6 @@
 #include "syscalls/misc.h"
 #include "fs/vfs.h"
 
-/* Not yet provided by the VFS: used when present. */
-#pragma weak file_path
-
 #define PHDRS_MAX_BYTES PAGE_SIZE      /* as Linux: all program headers within one page */
 #define INTERP_MAX 4096                /* PATH_MAX */
 #define STACK_EXTRA (128UL << 10)      /* initial stack room beyond the arguments */
@@ -244,7 +241,7 @@ static int map_image(struct file *f, const char *path, const struct elf_image *i
  * the path it was opened by. */
 static const char *map_name(struct file *f, const char *path)
 {
-    const char *canon = file_path != NULL ? file_path(f) : NULL;
+    const char *canon = file_path(f);
     return canon != NULL ? canon : path;
 }
 

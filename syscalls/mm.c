@@ -7,20 +7,18 @@
  * Memory is overcommitted like Linux's default heuristic: a private writable
  * (or shared anonymous) mapping larger than all of RAM fails with ENOMEM
  * unless MAP_NORESERVE is given; anything smaller succeeds and is backed on
- * first touch.  The root filesystem is read-only and there is no page cache
- * yet, so file mappings are private copies and writable MAP_SHARED file
- * mappings are refused (EACCES, as Linux says for a file not open for writing).
+ * first touch.  There is no page cache yet, so file mappings are private
+ * copies read at fault time and writable MAP_SHARED file
+ * mappings are refused: EACCES for a file not open for writing (as Linux),
+ * else ENODEV (as Linux says for a file system that cannot map files).
  */
 #include "syscalls.h"
 #include "runtime/mm/vm.h"
 #include "syscalls/misc.h"
 #include "fs/vfs.h"
 
-/* Not yet provided by the VFS: used when present. */
-#pragma weak file_flags
-#pragma weak file_path
-
 #define O_ACCMODE 03
+#define O_RDONLY  00
 #define O_WRONLY  01
 #define O_PATH    010000000
 
@@ -127,9 +125,6 @@ long sys_brk(u64 addr)
 
 /* ------------------------------------------------------------ mmap */
 
-/* The open flags of f, or 0 (read-only) while the VFS has no accessor. */
-static int open_flags(struct file *f) { return file_flags != NULL ? file_flags(f) : 0; }
-
 /* Checks that depend on the file, in Linux's order: 0 or -errno. */
 static int check_file(struct file *f, u64 prot, u64 flags)
 {
@@ -137,9 +132,10 @@ static int check_file(struct file *f, u64 prot, u64 flags)
         return -EINVAL;
     if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK) != 0)
         return -EOPNOTSUPP;
+    int acc = file_flags(f) & O_ACCMODE;
     if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) != 0)
-        return -EACCES;               /* no write-back: treated as not open for writing */
-    if ((open_flags(f) & O_ACCMODE) == O_WRONLY)
+        return acc == O_RDONLY ? -EACCES : -ENODEV;   /* no write-back (no page cache) */
+    if (acc == O_WRONLY)
         return -EACCES;
     if (file_size(f) < 0)
         return -ENODEV;               /* not a regular file: no mmap method */
@@ -168,7 +164,7 @@ static long mmap_place(u64 addr, u64 len, u64 flags)
     return vm_find_free(hint, len);
 }
 
-// partial: file mappings are private copies (no page cache): writable MAP_SHARED file mappings fail with EACCES; MAP_GROWSDOWN regions do not grow; MAP_HUGETLB gives ENOMEM (no huge pages reserved)
+// partial: file mappings are private copies (no page cache): writable MAP_SHARED file mappings fail with ENODEV (EACCES on a read-only fd, as Linux); MAP_GROWSDOWN regions do not grow; MAP_HUGETLB gives ENOMEM (no huge pages reserved)
 long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 {
     bool anon = (flags & MAP_ANONYMOUS) != 0;
@@ -176,7 +172,7 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
     u64 type = flags & MAP_TYPE;
     if ((off & PAGE_MASK_LOW) != 0)
         return -EINVAL;
-    if (!anon && ((f = fd_file(fd)) == NULL || (open_flags(f) & O_PATH) != 0))
+    if (!anon && ((f = fd_file(fd)) == NULL || (file_flags(f) & O_PATH) != 0))
         return -EBADF;
     if (len == 0 || type < MAP_SHARED || type > MAP_SHARED_VALIDATE)
         return -EINVAL;
@@ -202,7 +198,7 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
         (type != MAP_PRIVATE ? VMR_SHARED : 0) | ((flags & MAP_GROWSDOWN) != 0 ? VMR_GROWSDOWN : 0) |
             ((flags & MAP_NORESERVE) != 0 ? VMR_NORESERVE : 0),
         anon ? VM_ANON : VM_FILE, f, anon ? 0 : off, ~0UL,
-        anon || file_path == NULL ? NULL : file_path(f),
+        anon ? NULL : file_path(f),
     };
     e = vm_map((u64)at, len, &a);
     if (e < 0)
