@@ -348,6 +348,11 @@ t_fs_dynamic_closure() {   # host-side: interpreter and libraries at their host 
     pass
 }
 
+# ------------------------------------------------------------ more tests (tests/integration/*_tests.sh)
+for f in "$ROOT"/tests/integration/*_tests.sh; do
+    [ -f "$f" ] && . "$f"
+done
+
 # ------------------------------------------------------------ driver
 run_test() {
     local name=$1

@@ -1,0 +1,131 @@
+# net_tests.sh - network integration tests, sourced by run.sh (its helpers:
+# srun, fail, pass, expect_*; $W, $BIN, $RES, $T).  They boot real QEMU
+# under TCG with user networking: the host reaches the guest through
+# `solo run -p`, the guest reaches the host at 10.0.2.2.  Programs come from
+# tests/net/ and are compiled on first use into $W/net.  The DNS test needs
+# dnsmasq (Debian package dnsmasq-base) and port 53 on 127.0.0.1 (root).
+
+NETSRC=$ROOT/tests/net
+
+# net_prog NAME [static]: compile tests/net/NAME.c once (atomically: tests
+# run in parallel) and print the binary's path.
+net_prog() {
+    local out=$W/net/$1
+    mkdir -p "$W/net"
+    if [ ! -x "$out" ] || [ "$NETSRC/$1.c" -nt "$out" ]; then
+        gcc -O2 -Wall ${2:+-static} -o "$out.$BASHPID" "$NETSRC/$1.c" 2> "$W/net/$1.$BASHPID.log" &&
+            mv -f "$out.$BASHPID" "$out" || { cat "$W/net/$1.$BASHPID.log" >&2; return 1; }
+    fi
+    echo "$out"
+}
+
+# A TCP port that is free on the host right now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Boot echo_server with -p forwards, drive it from the host, check both sides.
+net_echo() {   # net_echo 4|6 BYTES
+    local prog port guest=7000
+    prog=$(net_prog echo_server) || fail "cannot build echo_server"
+    port=$(free_port)
+    "$SOLO" run --timeout "$TMO" -p "$port:$guest" -p "$port:$guest/udp" "$prog" $guest "$1" 1 \
+        < /dev/null > "$RES/$T.out" 2> "$RES/$T.err" &
+    local vm=$!
+    timeout 50 python3 "$NETSRC/host_client.py" tcp "$port" "$2" > "$RES/$T.host" 2>&1 &&
+        timeout 30 python3 "$NETSRC/host_client.py" udp "$port" 40 >> "$RES/$T.host" 2>&1 ||
+        { kill $vm 2> /dev/null; wait $vm; fail "host side: $(tail -c 300 "$RES/$T.host")"; }
+    wait $vm
+    echo $? > "$RES/$T.rc"
+    expect_rc 0
+    grep -q "^tcp: $2 bytes echoed intact" "$RES/$T.host" || fail "host: $(cat "$RES/$T.host")"
+    grep -q "^tcp client 0: echoed $(($2 + 1)) bytes" "$RES/$T.out" || fail "guest: $(cat "$RES/$T.out")"
+    grep -q "^udp: echoed 41 datagrams" "$RES/$T.out" || fail "guest: $(cat "$RES/$T.out")"
+    pass
+}
+
+t_net_echo_tcp4() {   # AF_INET echo server in solo, 8 MiB through -p checked byte for byte, UDP too
+    net_echo 4 8388608
+}
+t_net_echo_dualstack() {   # the same through an AF_INET6 dual-stack socket (v4-mapped peers)
+    net_echo 6 2097152
+}
+
+t_net_client() {      # a client in solo reaches a host server at 10.0.2.2 (TCP 4 MB, UDP)
+    local prog portfile=$W/$T.port
+    prog=$(net_prog client) || fail "cannot build client"
+    rm -f "$portfile"
+    python3 "$NETSRC/host_echo.py" "$portfile" &
+    local srv=$!
+    for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+    srun "$prog" 10.0.2.2 "$(cat "$portfile")" 4000000
+    kill $srv 2> /dev/null
+    wait $srv 2> /dev/null
+    expect_rc 0
+    expect_out $'tcp: 4000000 bytes echoed intact\nudp: 20 datagrams echoed intact\n'
+    pass
+}
+
+t_net_static() {      # RunConfig IPAddress/NetMask/Gateway instead of DHCP
+    local prog portfile=$W/$T.port
+    prog=$(net_prog client) || fail "cannot build client"
+    rm -f "$portfile"
+    python3 "$NETSRC/host_echo.py" "$portfile" &
+    local srv=$!
+    for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+    printf '{"RunConfig": {"IPAddress": "10.0.2.77", "NetMask": "255.255.255.0", "Gateway": "10.0.2.2"}}' \
+        > "$W/$T.json"
+    srun -v -c "$W/$T.json" "$prog" 10.0.2.2 "$(cat "$portfile")" 100000
+    kill $srv 2> /dev/null
+    wait $srv 2> /dev/null
+    expect_rc 0
+    expect_err_grep 'net: static address 10\.0\.2\.77'
+    expect_out $'tcp: 100000 bytes echoed intact\nudp: 20 datagrams echoed intact\n'
+    pass
+}
+
+t_net_local() {       # loopback TCP/UDP (v4, v6, dual-stack), epoll, errors, AF_UNIX: same as native
+    local prog
+    prog=$(net_prog local) || fail "cannot build local"
+    "$prog" > "$RES/$T.native" 2>&1 || fail "native run failed: $(grep -v '^ok' "$RES/$T.native")"
+    srun "$prog"
+    expect_rc 0
+    cmp -s "$RES/$T.native" "$RES/$T.out" ||
+        fail "differs from native: $(diff "$RES/$T.native" "$RES/$T.out" | head -5)"
+    pass
+}
+
+t_net_dns() {         # dnsmasq on the host serves a test zone; glibc (C and Python) resolves in solo
+    command -v dnsmasq > /dev/null || { echo "PASS (skipped: no dnsmasq)" > "$RES/$T.result"; exit 0; }
+    local prog pidf=$W/$T.dnsmasq.pid
+    prog=$(net_prog resolve) || fail "cannot build resolve"
+    rm -f "$pidf"
+    dnsmasq --port=53 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+        --local=/solo.test/ --address=/host1.solo.test/10.9.8.7 --host-record=host6.solo.test,fd00::42 \
+        --pid-file="$pidf" 2> "$RES/$T.dnsmasq" || fail "dnsmasq: $(cat "$RES/$T.dnsmasq")"
+    # user networking forwards guest 10.0.2.2:53 to the host's 127.0.0.1:53
+    printf '{"NameServers": ["10.0.2.2"]}' > "$W/$T.json"
+    srun -c "$W/$T.json" "$prog" host1.solo.test host6.solo.test nothere.solo.test localhost
+    local want=$'host1.solo.test 10.9.8.7\nhost6.solo.test fd00::42\nnothere.solo.test error EAI_NONAME\nlocalhost 127.0.0.1\n'
+    if [ "$(rc)" != 0 ] || [ "$(cat "$RES/$T.out")" != "${want%$'\n'}" ]; then
+        kill "$(cat "$pidf")"; fail "resolve: rc $(rc), got '$(cat "$RES/$T.out")'"
+    fi
+    if [ -x /usr/bin/python3 ]; then
+        local lib
+        lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+        printf '{"NameServers": ["10.0.2.2"], "Dirs": ["%s"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}' \
+            "$lib" > "$W/$T.py.json"
+        TMO=120 srun -c "$W/$T.py.json" /usr/bin/python3 -c '
+import socket
+print(sorted({a[4][0] for a in socket.getaddrinfo("host1.solo.test", 80)}))
+try:
+    socket.getaddrinfo("nothere.solo.test", 80)
+except socket.gaierror as e:
+    print("gaierror", e.errno == socket.EAI_NONAME)'
+        if [ "$(rc)" != 0 ] || [ "$(cat "$RES/$T.out")" != $'[\'10.9.8.7\']\ngaierror True' ]; then
+            kill "$(cat "$pidf")"; fail "python: rc $(rc), got '$(cat "$RES/$T.out")' $(tail -c 300 "$RES/$T.err")"
+        fi
+    fi
+    kill "$(cat "$pidf")"
+    pass
+}
