@@ -206,10 +206,12 @@ struct vnet_frag {
     const void *p;
     u32 len;
 };
-/* Send one frame gathered from n fragments (<= VNET_FRAME_MAX bytes in all).  csum_start != 0: the
- * device completes the L4 checksum at csum_start + csum_offset (whose field
- * holds the pseudo-header sum).  0, -EAGAIN when the ring stays full, -EMSGSIZE, -ENODEV. */
-int virtio_net_send(const struct vnet_frag *frags, int n, u16 csum_start, u16 csum_offset);
+/* Send one frame gathered from n fragments (<= VNET_FRAME_MAX bytes in all).
+ * tcp_partial (only with info.csum_tx): a TCP segment whose checksum was
+ * left to the device; the driver puts the pseudo-header sum in the field and
+ * asks the device to complete it.  0, -EAGAIN when the ring stays full,
+ * -EMSGSIZE, -ENODEV. */
+int virtio_net_send(const struct vnet_frag *frags, int n, bool tcp_partial);
 
 /* Host entropy from the virtio-rng device: n bytes, or -ENODEV without one. */
 long virtio_rng_read(void *buf, size_t n);

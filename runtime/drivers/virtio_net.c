@@ -9,9 +9,11 @@
  * Receive completions raise an MSI-X interrupt (vector VEC_VIRTIO_NET) when
  * the device offers MSI-X; otherwise net/ polls.  Transmit completions never
  * interrupt: finished buffers are reclaimed on the next send or poll.
- * Checksum offload: with VIRTIO_NET_F_CSUM the device completes our TCP/UDP
- * checksums; with GUEST_CSUM it marks received frames whose checksum it has
- * verified (DATA_VALID) or that carry a partial one (NEEDS_CSUM).
+ * Checksum offload: with VIRTIO_NET_F_CSUM the device completes our TCP
+ * checksums (the driver writes the pseudo-header sum); with GUEST_CSUM it
+ * marks received frames whose checksum it has verified (DATA_VALID) or that
+ * carry a partial one (NEEDS_CSUM).  UDP checksums stay in software: a
+ * fragmented IPv6 datagram could not be completed by the device.
  *
  * Invariants: every RX buffer is either posted on the receive queue or being
  * handed to the callback; every TX buffer is on the free stack or in flight
@@ -108,7 +110,53 @@ static u8 *tx_get(void)
     return vnet->txfree[--vnet->ntxfree];
 }
 
-int virtio_net_send(const struct vnet_frag *frags, int n, u16 csum_start, u16 csum_offset)
+static u16 get16(const u8 *p) { return (u16)(p[0] << 8 | p[1]); }
+
+/* One's complement sum of n bytes (n even) as 16-bit big-endian words. */
+static u32 sum16(const u8 *p, size_t n, u32 acc)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        acc += get16(p + i);
+    return acc;
+}
+
+/* For a TCP segment in an Ethernet frame: store the pseudo-header sum in its
+ * checksum field and fill h so the device completes it.  Frames that are
+ * not plain IPv4/IPv6 TCP are left alone (false). */
+static bool tcp_offload(u8 *frame, u32 len, struct vnet_hdr *h)
+{
+    u32 ip = 14, l4, acc;
+    u16 type = len >= 14 ? get16(frame + 12) : 0;
+    if (type == 0x0800 && len >= ip + 20) {
+        u32 ihl = (frame[ip] & 0xfu) * 4;
+        if (frame[ip + 9] != 6 || (get16(frame + ip + 6) & 0x3fff) != 0 || ihl < 20)
+            return false;              /* not TCP, or a fragment */
+        l4 = ip + ihl;
+        u32 tl = get16(frame + ip + 2);
+        if (tl < ihl || ip + tl > len)
+            return false;
+        acc = sum16(frame + ip + 12, 8, 6 + (tl - ihl));
+    } else if (type == 0x86dd && len >= ip + 40) {
+        if (frame[ip + 6] != 6)
+            return false;              /* extension headers: lwIP computed it */
+        l4 = ip + 40;
+        acc = sum16(frame + ip + 8, 32, 6 + get16(frame + ip + 4));
+    } else {
+        return false;
+    }
+    if (l4 + 20 > len)
+        return false;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    frame[l4 + 16] = (u8)(acc >> 8);
+    frame[l4 + 17] = (u8)acc;
+    h->flags = VNET_HDR_F_NEEDS_CSUM;
+    h->csum_start = (u16)l4;
+    h->csum_offset = 16;
+    return true;
+}
+
+int virtio_net_send(const struct vnet_frag *frags, int n, bool tcp_partial)
 {
     u32 len = 0;
     if (vnet == NULL)
@@ -123,16 +171,13 @@ int virtio_net_send(const struct vnet_frag *frags, int n, u16 csum_start, u16 cs
     struct vnet_hdr *h = (struct vnet_hdr *)buf;
     memset(h, 0, sizeof(*h));
     h->gso_type = VNET_GSO_NONE;
-    if (csum_start != 0 && vnet->info.csum_tx) {
-        h->flags = VNET_HDR_F_NEEDS_CSUM;
-        h->csum_start = csum_start;
-        h->csum_offset = csum_offset;
-    }
     u8 *p = buf + VNET_HDR_LEN;
     for (int i = 0; i < n; i++) {
         memcpy(p, frags[i].p, frags[i].len);
         p += frags[i].len;
     }
+    if (tcp_partial && vnet->info.csum_tx)
+        tcp_offload(buf + VNET_HDR_LEN, len, h);
     struct virtq_seg seg = { virt_to_phys(buf), VNET_HDR_LEN + len, false };
     if (virtq_add(&vnet->q[1], &seg, 1, buf) != 0) {
         vnet->txfree[vnet->ntxfree++] = buf;

@@ -129,3 +129,26 @@ except socket.gaierror as e:
     kill "$(cat "$pidf")"
     pass
 }
+
+t_net_tap() {         # --net tap:IFNAME (root): a host tap device, static address, checksum offload
+    [ "$(id -u)" = 0 ] && command -v ip > /dev/null ||
+        { echo "PASS (skipped: needs root and iproute2)" > "$RES/$T.result"; exit 0; }
+    local prog portfile=$W/$T.port tap=solotap$((BASHPID % 10000))
+    prog=$(net_prog client) || fail "cannot build client"
+    ip tuntap add dev "$tap" mode tap 2> "$RES/$T.ip" && ip addr add 192.168.77.1/24 dev "$tap" &&
+        ip link set "$tap" up || fail "cannot create $tap: $(cat "$RES/$T.ip")"
+    rm -f "$portfile"
+    python3 "$NETSRC/host_echo.py" "$portfile" 192.168.77.1 &
+    local srv=$!
+    for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+    printf '{"RunConfig": {"IPAddress": "192.168.77.2", "NetMask": "255.255.255.0", "Gateway": "192.168.77.1"}}' \
+        > "$W/$T.json"
+    srun -v -c "$W/$T.json" --net "tap:$tap" "$prog" 192.168.77.1 "$(cat "$portfile")" 2000000
+    kill $srv 2> /dev/null
+    wait $srv 2> /dev/null
+    ip tuntap del dev "$tap" mode tap
+    expect_rc 0
+    expect_err_grep 'virtio-net: .*checksum offload tx on rx on'
+    expect_out $'tcp: 2000000 bytes echoed intact\nudp: 20 datagrams echoed intact\n'
+    pass
+}

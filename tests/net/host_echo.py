@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Host echo server for tests/net (the guest's client.c talks to it through
 QEMU user networking at 10.0.2.2): TCP (echo until EOF, then close) and UDP
-on 127.0.0.1:PORT.  Writes the port it got to the file argv[1], then serves
-until killed."""
+on 127.0.0.1:PORT (or the address argv[2]).  Writes the port it got to the
+file argv[1], then serves until killed."""
 import socket, sys, threading
 
 def tcp_conn(c):
@@ -25,11 +25,12 @@ def udp_loop(us):
 
 ls = socket.socket()
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", 0))
+host = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+ls.bind((host, 0))
 ls.listen(8)
 port = ls.getsockname()[1]
 us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-us.bind(("127.0.0.1", port))
+us.bind((host, port))
 threading.Thread(target=udp_loop, args=(us,), daemon=True).start()
 with open(sys.argv[1] + ".tmp", "w") as f:
     f.write("%d\n" % port)
