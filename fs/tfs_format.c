@@ -52,11 +52,9 @@
  *                 reading one returns -EOPNOTSUPP until zlib support lands)}.
  *                 Bytes of an allocated block past the file's "size" are zero.
  *
- * Tuple encoding (payloads): varint count, then per entry: varint key length,
- * key bytes, u8 kind, value.  Kinds: 1 bytes (varint length + bytes), 2 u64
- * (varint), 3 tuple (nested encoding, depth <= TFS_MAX_DEPTH), 4 ref
- * (varint id), 0x7f remove (no value; deletes the key).  A delta is applied
- * entry by entry: nested tuples merge recursively, other kinds replace.
+ * Payloads use the tuple encoding of runtime/lib/tcodec.h (varint counts
+ * and lengths, kinds bytes/u64/tuple/ref/remove); an UPDATE delta merges
+ * nested tuples and replaces or removes the other keys.
  *
  * Invariants: the in-memory tuples always equal a replay of the log written
  * so far (every mutation is encoded, appended to the pending log buffer, then
@@ -76,6 +74,7 @@
 #include "runtime/lib/range.h"
 #include "runtime/lib/crc32.h"
 #include "runtime/lib/format.h"
+#include "runtime/lib/tcodec.h"
 
 #define BS TFS_BLOCK_SIZE
 #define TFS_VERSION 1
@@ -84,8 +83,6 @@
 #define REC_HDR 24
 #define NEXT_SIZE 32                   /* REC_HDR + u64, aligned */
 #define TERM_SIZE REC_HDR
-#define TFS_MAX_DEPTH 16
-#define TFS_MAX_KEY 4096
 #define TFS_MAX_SEG_BLOCKS 16384       /* 64 MiB: a log segment is read whole */
 #define TFS_MAX_ID (1ULL << 48)
 #define TFS_MAX_FILE_BLOCKS (1ULL << 40)
@@ -93,7 +90,6 @@
 
 enum { REC_END = 0, REC_CREATE = 1, REC_UPDATE = 2, REC_DELETE = 3, REC_NEXT = 4 };
 enum log_end { END_CLEAN, END_TORN, END_MALFORMED, END_BAD_NEXT, END_FULL };
-#define KIND_REMOVE 0x7f
 
 static const u8 sb_magic[8] = { 'S', 'O', 'L', 'O', '-', 'T', 'F', 'S' };
 static const u8 seg_magic[8] = { 'T', 'F', 'S', '-', 'L', 'O', 'G', 0 };
@@ -113,12 +109,6 @@ struct obj {
     size_t next, extcap;
     bool ext_valid;
     bool seen;                         /* tfs_check: reached from the root */
-};
-
-struct buf {
-    u8 *p;
-    size_t len, cap;
-    int err;                           /* sticky -ENOMEM / -EINVAL while encoding */
 };
 
 struct tfs {
@@ -141,7 +131,7 @@ struct tfs {
     u64 seg_nonce;                     /* current segment's nonce (seeds record CRCs) */
     int log_end;                       /* why replay stopped (enum log_end) */
     u64 log_records;                   /* records replayed at mount */
-    struct buf pend;                   /* records not yet written */
+    struct tc_buf pend;                   /* records not yet written */
     bool sb_dirty;
     u8 *zero;                          /* BS zero bytes */
 };
@@ -195,265 +185,6 @@ u32 tfs_crc32(u32 crc, const void *p, size_t n)
     return crc32_update(crc, p, n);
 }
 
-/* ---------------------------------------------------------------- growable buffer / encoder */
-
-/* Ensure room for n more bytes; sets the sticky error on failure. */
-static bool buf_room(struct heap *h, struct buf *b, size_t n)
-{
-    size_t ncap;
-    u8 *np;
-
-    if (b->err != 0)
-        return false;
-    if (b->len + n <= b->cap)
-        return true;
-    ncap = b->cap == 0 ? 256 : b->cap;
-    while (ncap < b->len + n)
-        ncap *= 2;
-    np = heap_alloc(h, ncap);
-    if (np == NULL) {
-        b->err = -ENOMEM;
-        return false;
-    }
-    if (b->len > 0)
-        memcpy(np, b->p, b->len);
-    heap_free(h, b->p, b->cap);
-    b->p = np;
-    b->cap = ncap;
-    return true;
-}
-
-static void buf_release(struct heap *h, struct buf *b)
-{
-    heap_free(h, b->p, b->cap);
-    b->p = NULL;
-    b->len = 0;
-    b->cap = 0;
-    b->err = 0;
-}
-
-static void enc_bytes(struct heap *h, struct buf *b, const void *p, size_t n)
-{
-    if (buf_room(h, b, n) == false)
-        return;
-    if (n > 0)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-static void enc_u8(struct heap *h, struct buf *b, u8 v)
-{
-    enc_bytes(h, b, &v, 1);
-}
-
-static void enc_varint(struct heap *h, struct buf *b, u64 v)
-{
-    u8 tmp[10];
-    size_t n = 0;
-
-    do {
-        tmp[n] = (u8)(v & 0x7f);
-        v >>= 7;
-        if (v != 0)
-            tmp[n] |= 0x80;
-        n++;
-    } while (v != 0);
-    enc_bytes(h, b, tmp, n);
-}
-
-static void enc_key(struct heap *h, struct buf *b, const void *k, size_t klen)
-{
-    if (klen > TFS_MAX_KEY && b->err == 0)
-        b->err = -ENAMETOOLONG;
-    enc_varint(h, b, klen);
-    enc_bytes(h, b, k, klen);
-}
-
-struct enc_ctx {
-    struct heap *h;
-    struct buf *b;
-    int depth;
-};
-
-static void enc_tuple(struct heap *h, struct buf *b, const struct tuple *t, int depth);
-
-/* tuple_iter callback: encode one entry. */
-static int enc_entry(void *ctx, const u8 *key, size_t klen, const struct value *v)
-{
-    struct enc_ctx *c = ctx;
-
-    enc_key(c->h, c->b, key, klen);
-    enc_u8(c->h, c->b, v->kind);
-    if (v->kind == VALUE_BYTES) {
-        enc_varint(c->h, c->b, v->len);
-        enc_bytes(c->h, c->b, v->u.bytes, v->len);
-    } else if (v->kind == VALUE_U64 || v->kind == VALUE_REF) {
-        enc_varint(c->h, c->b, v->u.n);
-    } else if (v->kind == VALUE_TUPLE) {
-        enc_tuple(c->h, c->b, v->u.t, c->depth + 1);
-    }
-    return c->b->err;
-}
-
-/* Encode a whole tuple, nested at depth (at most TFS_MAX_DEPTH). */
-static void enc_tuple(struct heap *h, struct buf *b, const struct tuple *t, int depth)
-{
-    struct enc_ctx c = { h, b, depth };
-    size_t n = tuple_count(t);
-
-    if (depth > TFS_MAX_DEPTH) {
-        if (b->err == 0)
-            b->err = -EINVAL;
-        return;
-    }
-    enc_varint(h, b, n);
-    tuple_iter(t, enc_entry, &c);
-}
-
-/* ---------------------------------------------------------------- decoder */
-
-struct dec {
-    const u8 *p;
-    size_t len, pos;
-    bool bad;
-};
-
-static u64 dec_varint(struct dec *d)
-{
-    u64 v = 0;
-    unsigned shift = 0;
-
-    if (d->bad == false && d->pos < d->len && d->p[d->pos] < 0x80)
-        return d->p[d->pos++];         /* the common one-byte case */
-
-    while (d->bad == false) {
-        u8 c;
-        if (d->pos >= d->len || shift > 63) {
-            d->bad = true;
-            break;
-        }
-        c = d->p[d->pos++];
-        if (shift == 63 && (c & 0x7e) != 0) {
-            d->bad = true;
-            break;
-        }
-        v |= (u64)(c & 0x7f) << shift;
-        if ((c & 0x80) == 0)
-            return v;
-        shift += 7;
-    }
-    return 0;
-}
-
-static u8 dec_u8(struct dec *d)
-{
-    if (d->bad == true || d->pos >= d->len) {
-        d->bad = true;
-        return 0;
-    }
-    return d->p[d->pos++];
-}
-
-/* Consume n bytes; NULL (and bad) when fewer remain. */
-static const u8 *dec_take(struct dec *d, u64 n)
-{
-    const u8 *p;
-
-    if (d->bad == true || n > d->len - d->pos) {
-        d->bad = true;
-        return NULL;
-    }
-    p = d->p + d->pos;
-    d->pos += n;
-    return p;
-}
-
-/* Check an encoded tuple's structure without allocating. */
-static bool dec_validate(struct dec *d, int depth)
-{
-    u64 count, i;
-
-    if (depth > TFS_MAX_DEPTH)
-        return false;
-    count = dec_varint(d);
-    if (d->bad == true || count > (d->len - d->pos) / 2)
-        return false;
-    for (i = 0; i < count && d->bad == false; i++) {
-        u64 klen = dec_varint(d);
-        if (klen > TFS_MAX_KEY)
-            return false;
-        dec_take(d, klen);
-        switch (dec_u8(d)) {
-        case VALUE_BYTES: {
-            u64 n = dec_varint(d);
-            if (n > 0xfffffffeULL)
-                return false;
-            dec_take(d, n);
-            break;
-        }
-        case VALUE_U64:
-        case VALUE_REF:
-            dec_varint(d);
-            break;
-        case VALUE_TUPLE:
-            if (dec_validate(d, depth + 1) == false)
-                return false;
-            break;
-        case KIND_REMOVE:
-            break;
-        default:
-            return false;
-        }
-    }
-    return d->bad == false;
-}
-
-/* Apply an encoded delta to t, nested at depth.  0, -ENOMEM, or -EINVAL for
- * malformed input; on failure t is partly updated (validate first with
- * dec_validate when that matters, or apply into a fresh tuple). */
-static int dec_apply(struct dec *d, struct tuple *t, struct heap *h, int depth)
-{
-    u64 count = dec_varint(d), i;
-    int r = 0;
-
-    if (depth > TFS_MAX_DEPTH || count > (d->len - d->pos) / 2)
-        return -EINVAL;
-    for (i = 0; i < count && r == 0 && d->bad == false; i++) {
-        u64 klen = dec_varint(d);
-        const u8 *key = klen <= TFS_MAX_KEY ? dec_take(d, klen) : NULL;
-        u8 kind = dec_u8(d);
-        if (d->bad == true || key == NULL)
-            return -EINVAL;
-        if (kind == VALUE_BYTES) {
-            u64 n = dec_varint(d);
-            const u8 *p = n <= 0xfffffffeULL ? dec_take(d, n) : NULL;
-            r = p == NULL ? -EINVAL : tuple_set_bytesn(t, key, klen, p, n);
-        } else if (kind == VALUE_U64) {
-            r = tuple_set_u64n(t, key, klen, dec_varint(d));
-        } else if (kind == VALUE_REF) {
-            r = tuple_set_refn(t, key, klen, dec_varint(d));
-        } else if (kind == VALUE_TUPLE) {
-            const struct value *v = tuple_getn(t, key, klen);
-            struct tuple *c;
-            if (v != NULL && v->kind == VALUE_TUPLE) {
-                c = v->u.t;
-            } else {
-                c = tuple_new(h);
-                if (c == NULL)
-                    return -ENOMEM;
-                r = tuple_set_tuplen(t, key, klen, c);
-                if (r != 0)
-                    return r;
-            }
-            r = dec_apply(d, c, h, depth + 1);
-        } else if (kind == KIND_REMOVE) {
-            tuple_removen(t, key, klen);
-        } else {
-            return -EINVAL;
-        }
-    }
-    return r != 0 ? r : (d->bad == true ? -EINVAL : 0);
-}
 
 /* ---------------------------------------------------------------- objects */
 
@@ -710,7 +441,7 @@ static int rec_put(struct tfs *fs, u8 type, u64 id, const u8 *payload, u32 len)
     size_t size = ALIGN_UP((size_t)REC_HDR + len, 8);
     u8 *r;
 
-    if (buf_room(fs->h, &fs->pend, size) == false) {
+    if (tc_room(fs->h, &fs->pend, size) == false) {
         fs->pend.err = 0;
         return -ENOMEM;
     }
@@ -733,7 +464,7 @@ static int log_write_pending(struct tfs *fs)
 {
     u64 off = fs->seg_off + fs->seg_pos;
 
-    if (buf_room(fs->h, &fs->pend, TERM_SIZE) == false) {
+    if (tc_room(fs->h, &fs->pend, TERM_SIZE) == false) {
         fs->pend.err = 0;
         return -ENOMEM;
     }
@@ -804,7 +535,7 @@ static int log_new_segment(struct tfs *fs, size_t rsize)
 }
 
 /* Append one record to the log (in memory until tfs_sync). 0 or -errno. */
-static int log_append(struct tfs *fs, u8 type, u64 id, const struct buf *payload)
+static int log_append(struct tfs *fs, u8 type, u64 id, const struct tc_buf *payload)
 {
     u32 len = payload == NULL ? 0 : (u32)payload->len;
     size_t rsize = ALIGN_UP((size_t)REC_HDR + len, 8);
@@ -823,14 +554,14 @@ static int log_append(struct tfs *fs, u8 type, u64 id, const struct buf *payload
 }
 
 /* Log an UPDATE delta for o and apply it to the in-memory tuple. */
-static int commit_update(struct tfs *fs, struct obj *o, struct buf *delta)
+static int commit_update(struct tfs *fs, struct obj *o, struct tc_buf *delta)
 {
-    struct dec d = { delta->p, delta->len, 0, false };
+    struct tc_dec d = { delta->p, delta->len, 0, false };
     int r = log_append(fs, REC_UPDATE, o->id, delta);
 
     if (r == 0)
-        r = dec_apply(&d, o->t, fs->h, 0);
-    buf_release(fs->h, delta);
+        r = tc_apply(&d, o->t, fs->h, 0);
+    tc_release(fs->h, delta);
     return r;
 }
 
@@ -840,7 +571,7 @@ static int commit_update(struct tfs *fs, struct obj *o, struct buf *delta)
  * there), 0 when applied or ignored, -ENOMEM. */
 static int replay_record(struct tfs *fs, u8 type, u64 id, const u8 *p, u32 len)
 {
-    struct dec d = { p, len, 0, false };
+    struct tc_dec d = { p, len, 0, false };
     struct obj *o;
     struct tuple *t;
     int r;
@@ -855,18 +586,18 @@ static int replay_record(struct tfs *fs, u8 type, u64 id, const u8 *p, u32 len)
         return 1;
     o = obj_find(fs, id);
     if (type == REC_UPDATE) {          /* validate first: applying must not stop halfway */
-        if (dec_validate(&d, 0) == false || d.pos != len)
+        if (tc_validate(&d, 0) == false || d.pos != len)
             return 1;
         if (o == NULL)
             return 0;
         d.pos = 0;
         ext_drop(fs, o);
-        return dec_apply(&d, o->t, fs->h, 0) == 0 ? 0 : -ENOMEM;
+        return tc_apply(&d, o->t, fs->h, 0) == 0 ? 0 : -ENOMEM;
     }
     t = tuple_new(fs->h);              /* CREATE builds a fresh tuple: one pass */
     if (t == NULL)
         return -ENOMEM;
-    r = dec_apply(&d, t, fs->h, 0);
+    r = tc_apply(&d, t, fs->h, 0);
     if (r == 0 && d.pos != len)
         r = -EINVAL;
     if (r != 0) {
@@ -1043,7 +774,7 @@ void tfs_close(struct tfs *fs)
     range_destroy(&fs->free);
     range_destroy(&fs->freeing);
     range_destroy(&fs->logsegs);
-    buf_release(fs->h, &fs->pend);
+    tc_release(fs->h, &fs->pend);
     heap_free(fs->h, fs->zero, BS);
     heap_free(fs->h, fs, sizeof(*fs));
 }
@@ -1259,13 +990,13 @@ static void make_uuid(struct tfs *fs)
 /* Log the creation of object id with tuple t (owned from now on). */
 static int create_obj(struct tfs *fs, u64 id, struct tuple *t)
 {
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
     int r;
 
     tuple_remove(t, "extents");
-    enc_tuple(fs->h, &b, t, 0);
+    tc_tuple(fs->h, &b, t, 0);
     r = log_append(fs, REC_CREATE, id, &b);
-    buf_release(fs->h, &b);
+    tc_release(fs->h, &b);
     if (r != 0) {
         tuple_free(t);
         return r;
@@ -1419,32 +1150,32 @@ static bool key_reserved(const char *key)
 }
 
 /* Start a one-entry delta "key: <kind>"; the caller appends the value. */
-static void delta_key(struct tfs *fs, struct buf *b, const char *key, u8 kind)
+static void delta_key(struct tfs *fs, struct tc_buf *b, const char *key, u8 kind)
 {
-    enc_varint(fs->h, b, 1);
-    enc_key(fs->h, b, key, strlen(key));
-    enc_u8(fs->h, b, kind);
+    tc_varint(fs->h, b, 1);
+    tc_key(fs->h, b, key, strlen(key));
+    tc_u8(fs->h, b, kind);
 }
 
 int tfs_set_bytes(struct tfs *fs, u64 id, const char *key, const void *p, size_t n)
 {
     struct obj *o = obj_find(fs, id);
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
 
     if (o == NULL)
         return -ENOENT;
     if (key_reserved(key) == true || n > 0xfffffffeUL)
         return -EINVAL;
     delta_key(fs, &b, key, VALUE_BYTES);
-    enc_varint(fs->h, &b, n);
-    enc_bytes(fs->h, &b, p, n);
+    tc_varint(fs->h, &b, n);
+    tc_bytes(fs->h, &b, p, n);
     return commit_update(fs, o, &b);
 }
 
 int tfs_set_u64(struct tfs *fs, u64 id, const char *key, u64 n)
 {
     struct obj *o = obj_find(fs, id);
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
 
     if (o == NULL)
         return -ENOENT;
@@ -1453,32 +1184,32 @@ int tfs_set_u64(struct tfs *fs, u64 id, const char *key, u64 n)
     if (key_reserved(key) == true)
         return -EINVAL;
     delta_key(fs, &b, key, VALUE_U64);
-    enc_varint(fs->h, &b, n);
+    tc_varint(fs->h, &b, n);
     return commit_update(fs, o, &b);
 }
 
 int tfs_set_tuple(struct tfs *fs, u64 id, const char *key, const struct tuple *val)
 {
     struct obj *o = obj_find(fs, id);
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
 
     if (o == NULL)
         return -ENOENT;
     if (key_reserved(key) == true || val == NULL)
         return -EINVAL;
-    enc_varint(fs->h, &b, 2);          /* remove the old value, then set: a replacement */
-    enc_key(fs->h, &b, key, strlen(key));
-    enc_u8(fs->h, &b, KIND_REMOVE);
-    enc_key(fs->h, &b, key, strlen(key));
-    enc_u8(fs->h, &b, VALUE_TUPLE);
-    enc_tuple(fs->h, &b, val, 1);
+    tc_varint(fs->h, &b, 2);          /* remove the old value, then set: a replacement */
+    tc_key(fs->h, &b, key, strlen(key));
+    tc_u8(fs->h, &b, TC_KIND_REMOVE);
+    tc_key(fs->h, &b, key, strlen(key));
+    tc_u8(fs->h, &b, VALUE_TUPLE);
+    tc_tuple(fs->h, &b, val, 1);
     return commit_update(fs, o, &b);
 }
 
 int tfs_remove_key(struct tfs *fs, u64 id, const char *key)
 {
     struct obj *o = obj_find(fs, id);
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
 
     if (o == NULL)
         return -ENOENT;
@@ -1486,7 +1217,7 @@ int tfs_remove_key(struct tfs *fs, u64 id, const char *key)
         return -EINVAL;
     if (tuple_get(o->t, key) == NULL)
         return -ENOENT;
-    delta_key(fs, &b, key, KIND_REMOVE);
+    delta_key(fs, &b, key, TC_KIND_REMOVE);
     return commit_update(fs, o, &b);
 }
 
@@ -1506,14 +1237,14 @@ static int name_check(const char *name, size_t *len)
 /* Log "children: {name: <kind> [child]}" for directory o. */
 static int link_delta(struct tfs *fs, struct obj *o, const char *name, size_t n, u8 kind, u64 child)
 {
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
 
     delta_key(fs, &b, "children", VALUE_TUPLE);
-    enc_varint(fs->h, &b, 1);
-    enc_key(fs->h, &b, name, n);
-    enc_u8(fs->h, &b, kind);
+    tc_varint(fs->h, &b, 1);
+    tc_key(fs->h, &b, name, n);
+    tc_u8(fs->h, &b, kind);
     if (kind == VALUE_REF)
-        enc_varint(fs->h, &b, child);
+        tc_varint(fs->h, &b, child);
     return commit_update(fs, o, &b);
 }
 
@@ -1548,7 +1279,7 @@ int tfs_unlink(struct tfs *fs, u64 dir, const char *name)
         return -ENOTDIR;
     if (tuple_getn(tuple_get_tuple(o->t, "children"), name, n) == NULL)
         return -ENOENT;
-    return link_delta(fs, o, name, n, KIND_REMOVE, 0);
+    return link_delta(fs, o, name, n, TC_KIND_REMOVE, 0);
 }
 
 /* ---------------------------------------------------------------- file data */
@@ -1776,43 +1507,43 @@ static int merge_pieces(struct tfs *fs, const struct obj *o, const struct extv *
 }
 
 /* Encode one extent entry: key = first file block, big-endian. */
-static void enc_extent(struct tfs *fs, struct buf *b, const struct ext *e, bool remove)
+static void enc_extent(struct tfs *fs, struct tc_buf *b, const struct ext *e, bool remove)
 {
     u8 key[8];
 
     put_be64(key, e->fblk);
-    enc_key(fs->h, b, key, 8);
+    tc_key(fs->h, b, key, 8);
     if (remove == true) {
-        enc_u8(fs->h, b, KIND_REMOVE);
+        tc_u8(fs->h, b, TC_KIND_REMOVE);
         return;
     }
-    enc_u8(fs->h, b, VALUE_TUPLE);
-    enc_varint(fs->h, b, 2);
-    enc_key(fs->h, b, "block", 5);
-    enc_u8(fs->h, b, VALUE_U64);
-    enc_varint(fs->h, b, e->dblk);
-    enc_key(fs->h, b, "blocks", 6);
-    enc_u8(fs->h, b, VALUE_U64);
-    enc_varint(fs->h, b, e->nblk);
+    tc_u8(fs->h, b, VALUE_TUPLE);
+    tc_varint(fs->h, b, 2);
+    tc_key(fs->h, b, "block", 5);
+    tc_u8(fs->h, b, VALUE_U64);
+    tc_varint(fs->h, b, e->dblk);
+    tc_key(fs->h, b, "blocks", 6);
+    tc_u8(fs->h, b, VALUE_U64);
+    tc_varint(fs->h, b, e->nblk);
 }
 
 /* The delta {"size": size (when set_size), "extents": {changed..., removed...}}. */
-static void enc_file_delta(struct tfs *fs, struct buf *b, bool set_size, u64 size,
+static void enc_file_delta(struct tfs *fs, struct tc_buf *b, bool set_size, u64 size,
                            const struct ext *chg, size_t nchg, const struct ext *rm, size_t nrm)
 {
     size_t k;
 
-    enc_varint(fs->h, b, (set_size == true ? 1 : 0) + (nchg + nrm > 0 ? 1 : 0));
+    tc_varint(fs->h, b, (set_size == true ? 1 : 0) + (nchg + nrm > 0 ? 1 : 0));
     if (set_size == true) {
-        enc_key(fs->h, b, "size", 4);
-        enc_u8(fs->h, b, VALUE_U64);
-        enc_varint(fs->h, b, size);
+        tc_key(fs->h, b, "size", 4);
+        tc_u8(fs->h, b, VALUE_U64);
+        tc_varint(fs->h, b, size);
     }
     if (nchg + nrm == 0)
         return;
-    enc_key(fs->h, b, "extents", 7);
-    enc_u8(fs->h, b, VALUE_TUPLE);
-    enc_varint(fs->h, b, nchg + nrm);
+    tc_key(fs->h, b, "extents", 7);
+    tc_u8(fs->h, b, VALUE_TUPLE);
+    tc_varint(fs->h, b, nchg + nrm);
     for (k = 0; k < nrm; k++)
         enc_extent(fs, b, &rm[k], true);
     for (k = 0; k < nchg; k++)
@@ -1834,7 +1565,7 @@ static void ext_adopt(struct tfs *fs, struct obj *o, struct extv *v)
 
 /* Log a file delta and apply it to the tuple; on success o's cache becomes
  * newext (when given). */
-static int commit_file(struct tfs *fs, struct obj *o, struct buf *b, struct extv *newext)
+static int commit_file(struct tfs *fs, struct obj *o, struct tc_buf *b, struct extv *newext)
 {
     int r = commit_update(fs, o, b);
 
@@ -1877,7 +1608,7 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
 {
     struct obj *o;
     struct extv pieces = { 0 }, merged = { 0 }, dirty = { 0 };
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
     u64 end = off + len, size, b0, b1;
     int r = file_obj(fs, id, &o);
 
@@ -1901,7 +1632,7 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
             enc_file_delta(fs, &b, end > size, end, dirty.e, dirty.n, NULL, 0);
             r = commit_file(fs, o, &b, pieces.n > 0 ? &merged : NULL);
         }
-        buf_release(fs->h, &b);
+        tc_release(fs->h, &b);
     }
     if (r != 0)
         free_pieces(fs, &pieces);
@@ -1959,7 +1690,7 @@ int tfs_truncate(struct tfs *fs, u64 id, u64 size)
 {
     struct obj *o;
     struct extv kept = { 0 }, chg = { 0 }, rm = { 0 }, freed = { 0 };
-    struct buf b = { 0 };
+    struct tc_buf b = { 0 };
     size_t k;
     int r = file_obj(fs, id, &o);
 
@@ -1975,7 +1706,7 @@ int tfs_truncate(struct tfs *fs, u64 id, u64 size)
     if (r == 0) {
         enc_file_delta(fs, &b, true, size, chg.e, chg.n, rm.e, rm.n);
         r = commit_file(fs, o, &b, rm.n + chg.n > 0 ? &kept : NULL);
-        buf_release(fs->h, &b);
+        tc_release(fs->h, &b);
     }
     for (k = 0; r == 0 && k < freed.n; k++)
         range_add(&fs->freeing, freed.e[k].dblk, freed.e[k].nblk);
@@ -2080,10 +1811,10 @@ static int log_all_objects(struct tfs *fs)
 
     for (i = 0; i < fs->nbucket && r == 0; i++) {
         for (o = fs->bucket[i]; o != NULL && r == 0; o = o->hnext) {
-            struct buf b = { 0 };
-            enc_tuple(fs->h, &b, o->t, 0);
+            struct tc_buf b = { 0 };
+            tc_tuple(fs->h, &b, o->t, 0);
             r = log_append(fs, REC_CREATE, o->id, &b);
-            buf_release(fs->h, &b);
+            tc_release(fs->h, &b);
         }
     }
     return r;
