@@ -245,6 +245,8 @@ void signal_return_to_user(struct frame *f, long nr)
     bool handled = false;
     if ((f->cs & 3) != 3 || t == NULL || !t->user)
         return;
+    if (t->rseq != 0 && (nr < 0 || signal_interrupts(t)))
+        rseq_return_to_user(f);
     for (int n = 0; n < NSIG && signal_interrupts(t); n++) {
         int sig = sig_dequeue(t, ~t->sigmask, &si);
         if (sig == 0)

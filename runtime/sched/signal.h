@@ -86,6 +86,10 @@ struct ksiginfo {
  * result is in f->rax), or -1 for an exception or interrupt.  Returns only if
  * the program goes on (possibly in a handler). */
 void signal_return_to_user(struct frame *f, long nr);
+/* syscalls/rseq.c: abort an interrupted rseq critical section (move rip to its
+ * abort handler) and refresh the cpu id fields; called before returning to user
+ * mode after an interrupt or before delivering a signal. */
+void rseq_return_to_user(struct frame *f);
 
 /* True when a signal pending for t would end an interruptible wait. */
 bool signal_interrupts(const struct thread *t);

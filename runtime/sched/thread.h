@@ -55,6 +55,9 @@ struct thread {
     u64 sigwait_set;                   /* rt_sigtimedwait: signals that end the wait */
     u64 ss_sp, ss_size;                /* sigaltstack */
     int ss_flags;                      /* SS_DISABLE or 0 */
+    /* restartable sequences (syscalls/rseq.c) */
+    u64 rseq;                          /* registered struct rseq (user address), 0 if none */
+    u32 rseq_sig;                      /* signature expected before each abort handler */
 };
 
 extern struct thread *current;
