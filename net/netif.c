@@ -286,13 +286,14 @@ static bool manifest_static(struct tuple *m, ip4_addr_t *ip, ip4_addr_t *mask, i
  * program starts. */
 static void dhcp_wait(void)
 {
-    u64 end = now_ns() + DHCP_WAIT_NS;
+    u64 start = now_ns(), end = start + DHCP_WAIT_NS;
     while (!dhcp_supplied_address(&vnif) && now_ns() < end) {
         net_poll();
         kernel_sleep_until(now_ns() + 1000000);
     }
     if (dhcp_supplied_address(&vnif))
-        klog("net: DHCP address %s", ip4addr_ntoa(netif_ip4_addr(&vnif)));
+        klog("net: DHCP address %s (%lu us)", ip4addr_ntoa(netif_ip4_addr(&vnif)),
+             (now_ns() - start) / 1000);
     else
         klog("net: no DHCP answer yet; continuing in the background");
 }
