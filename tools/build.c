@@ -2,6 +2,8 @@
  * build.c - from command line and config.json to an image plan (see build.h).
  * Every failure prints exactly one "solo: " line and maps to an exit status:
  * not found 127, not runnable 126, bad config or usage 2, other I/O 1.
+ * A CPython interpreter as the program also brings what its script imports
+ * (python.c).
  */
 #include <glob.h>
 #include <stdio.h>
@@ -14,25 +16,54 @@
 #include "config.h"
 #include "deps.h"
 #include "elf.h"
+#include "python.h"
 
-char *locate_program(const char *typed)
+/* Does host start with the ELF magic? */
+static bool is_elf_file(const char *host)
+{
+    unsigned char m[4];
+    FILE *f = fopen(host, "rb");
+    bool yes = f != NULL && fread(m, 1, 4, f) == 4 && memcmp(m, "\177ELF", 4) == 0;
+    if (f != NULL)
+        fclose(f);
+    return yes;
+}
+
+char *locate_program(const char *typed, char **script)
 {
     const char *path = getenv("PATH");
     struct stat st;
+    *script = NULL;
     if (strchr(typed, '/') != NULL || (stat(typed, &st) == 0 && S_ISREG(st.st_mode)))
         return xstrdup(typed);
     if (path == NULL)
         path = "/usr/local/bin:/usr/bin:/bin";
-    char *copy = xstrdup(path), *save = NULL, *found = NULL;
+    char *copy = xstrdup(path), *save = NULL, *found = NULL, *fallback = NULL;
     for (char *d = strtok_r(copy, ":", &save); d != NULL && found == NULL;
          d = strtok_r(NULL, ":", &save)) {
-        char *cand = path_join(d, typed);
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-            found = cand;
-        else
+        char *cand = path_join(d, typed), *lib = NULL;
+        if (stat(cand, &st) != 0 || !S_ISREG(st.st_mode) || access(cand, X_OK) != 0) {
             free(cand);
+        } else if (!is_elf_file(cand)) {        /* a script or shim: solo runs ELF only */
+            if (*script == NULL)
+                *script = cand;
+            else
+                free(cand);
+        } else if (py_is_interpreter(cand) && (lib = py_stdlib_dir(cand)) == NULL) {
+            if (fallback == NULL)                /* an interpreter with no stdlib beside it */
+                fallback = cand;
+            else
+                free(cand);
+        } else {
+            found = cand;
+        }
+        free(lib);
     }
     free(copy);
+    if (found == NULL)
+        found = fallback;
+    else
+        free(fallback);
     return found;
 }
 
@@ -210,7 +241,16 @@ int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_h
         config_free(&c);
         return SOLO_EXIT_USAGE;
     }
-    char *host = locate_program(typed);
+    char *script = NULL;
+    char *host = locate_program(typed, &script);
+    if (host == NULL && script != NULL) {
+        errmsg("%s: only a script was found on $PATH (%s); solo runs ELF programs: give "
+               "the path of the real executable", typed, script);
+        free(script);
+        config_free(&c);
+        return SOLO_EXIT_NOEXEC;
+    }
+    free(script);
     if (host == NULL) {
         errmsg("%s: command not found (not a file here and not on $PATH)", typed);
         config_free(&c);
@@ -221,6 +261,8 @@ int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_h
     r = fill_manifest(o, &c, typed, plan);
     if (r == 0)
         r = add_program(typed, host, plan, &info);
+    if (r == 0 && py_is_interpreter(host))
+        r = py_add_deps(host, plan);
     if (r == 0)
         r = add_paths(&c.files, false, plan);
     if (r == 0)

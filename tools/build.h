@@ -28,7 +28,10 @@ struct run_hints {
  * after printing one "solo: ..." line (SOLO_EXIT_USAGE, SOLO_EXIT_NOENT, ...). */
 int build_plan(const struct build_opts *o, struct image_plan *plan, struct run_hints *hints);
 /* Where PROGRAM comes from on the host: itself if it has a '/' or is a regular
- * file in the cwd (as with ops); else the first executable match on $PATH.  Malloc'ed, NULL when not found. */
-char *locate_program(const char *typed);
+ * file in the cwd (as with ops); else the first executable ELF on $PATH (scripts
+ * such as pyenv shims are skipped; for a Python interpreter, the first one
+ * whose stdlib is found beside it is preferred).  Malloc'ed, NULL when not
+ * found; then *script is the first script skipped (malloc'ed) or NULL. */
+char *locate_program(const char *typed, char **script);
 
 #endif
