@@ -28,9 +28,11 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
 #pragma weak tuple_iter
 #pragma weak net_init
 #pragma weak procfs_init
+#pragma weak trace_exit
 
 void net_init(void);
 void procfs_init(void);                /* fs/procfs.c: /proc and /sys files */
+void trace_exit(void);                 /* syscalls/trace.c: summary, missing files */
 
 #define HVM_START_MAGIC 0x336ec578
 #define MAX_RANGES 64
@@ -185,6 +187,8 @@ void kmain(u64 start_info_pa)
 _Noreturn void kernel_exit(int status)
 {
     irq_disable();
+    if (trace_exit != NULL)
+        trace_exit();
     if (fs_sync_all != NULL)
         fs_sync_all();
     klog("SOLO-EXIT %d", status & 0xff);

@@ -2,10 +2,13 @@
  * dispatch.c - the SYSCALL path's C half: look the number up in the
  * generated table, call the handler with the six argument registers
  * (rdi, rsi, rdx, r10, r8, r9), and store the result in rax.  A number with
- * no handler returns -ENOSYS and logs its name once.  Pending signals are
- * acted on before the return to user mode (runtime/sched/signal.h).
+ * no handler returns -ENOSYS and logs its name once.  When tracing is on
+ * (trace_flags != 0, one test on the hot path) the call goes through
+ * syscalls/trace.c instead.  Pending signals are acted on before the return
+ * to user mode (runtime/sched/signal.h).
  */
 #include "syscalls.h"
+#include "trace.h"
 #include "runtime/sched/signal.h"
 
 #define LOGGED_WORDS ((460 + 63) / 64)
@@ -27,14 +30,21 @@ static long not_implemented(u64 nr)
     return -ENOSYS;
 }
 
+long syscall_invoke(u64 nr, struct frame *f)
+{
+    if (nr < syscall_count && syscall_table[nr].fn != NULL)
+        return syscall_table[nr].fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
+                                    (long)f->r10, (long)f->r8, (long)f->r9);
+    return not_implemented(nr);
+}
+
 void syscall_dispatch(struct frame *f)
 {
     u64 nr = f->rax;
     current->uframe = f;
-    if (nr < syscall_count && syscall_table[nr].fn != NULL)
-        f->rax = (u64)syscall_table[nr].fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
-                                           (long)f->r10, (long)f->r8, (long)f->r9);
+    if (trace_flags != 0)
+        trace_syscall(f, nr);
     else
-        f->rax = (u64)not_implemented(nr);
+        f->rax = (u64)syscall_invoke(nr, f);
     signal_return_to_user(f, (long)nr);
 }

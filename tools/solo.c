@@ -5,6 +5,8 @@
  * (what goes into an image), image.c (writing it), vm.c (booting it) and
  * fscmd.c (reading it back).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ static const char usage_text[] =
 "       solo run [-c config.json] [--accel kvm|tcg] [--mem SIZE] [--cpus N] [-v]\n"
 "                [--timeout SECONDS] [--kernel KERNEL] [--size SIZE] [-e NAME=VALUE]...\n"
 "                [-p HOSTPORT:GUESTPORT[/udp]]... [--net user|tap:IFNAME|none]\n"
+"                [--trace] [--trace-file FILE] [--syscall-summary] [--missing-files]\n"
 "                PROGRAM [ARGS...]\n"
 "       solo run [options] --image IMAGE\n"
 "       solo fs ls IMAGE [PATH] | solo fs cat IMAGE PATH | solo fs manifest IMAGE\n"
@@ -34,6 +37,10 @@ static const char usage_text[] =
 "The accelerator is kvm only on real hardware virtualization, else tcg; --mem\n"
 "defaults to config.json's RunConfig.Memory or 1G, --cpus to RunConfig.CPUs or 1.\n"
 "-v also streams the kernel log (and QEMU's messages) to stderr.\n"
+"--trace prints each system call of the program (strace-like: decoded arguments,\n"
+"result or -1 ERRNO, time) to stderr or --trace-file; --syscall-summary prints\n"
+"a count/time/errors table at exit; --missing-files lists at exit the paths the\n"
+"program looked up that are not in the image (ENOENT).\n"
 "\n"
 "Exit status of solo run: the program's own status (0-255), or\n"
 "    1  host-side failure (I/O error, QEMU not installed, kernel missing)\n"
@@ -60,6 +67,8 @@ struct cli {
     uint64_t size;
     struct vm_opts vm;
     bool mem_given, cpus_given;    /* on the command line (beats RunConfig) */
+    unsigned trace;                /* manifest "trace": TRACE_* bits of syscalls/trace.h */
+    const char *trace_file;        /* --trace-file */
 };
 
 /* Option handlers: store v into c; 0, or -1 after printing why v is bad. */
@@ -159,6 +168,13 @@ static int set_net(struct cli *c, const char *v)
     return -1;
 }
 
+/* Tracing options (added by conf2); bits as in syscalls/trace.h. */
+enum { TRACE_CALLS = 1, TRACE_SUMMARY = 2, TRACE_MISSING = 4 };
+static int set_trace(struct cli *c, const char *v) { (void)v; c->trace |= TRACE_CALLS; return 0; }
+static int set_summary(struct cli *c, const char *v) { (void)v; c->trace |= TRACE_SUMMARY; return 0; }
+static int set_missing(struct cli *c, const char *v) { (void)v; c->trace |= TRACE_MISSING; return 0; }
+static int set_trace_file(struct cli *c, const char *v) { c->trace_file = v; c->trace |= TRACE_CALLS; return 0; }
+
 enum { FOR_BUILD = 1, FOR_RUN = 2 };
 
 struct optspec {
@@ -182,6 +198,10 @@ static const struct optspec options[] = {
     { "--verbose", "-v", FOR_RUN, false, set_verbose },
     { "--publish", "-p", FOR_RUN, true, set_publish },
     { "--net", NULL, FOR_RUN, true, set_net },
+    { "--trace", NULL, FOR_RUN, false, set_trace },
+    { "--trace-file", NULL, FOR_RUN, true, set_trace_file },
+    { "--syscall-summary", NULL, FOR_RUN, false, set_summary },
+    { "--missing-files", NULL, FOR_RUN, false, set_missing },
 };
 
 /* Does arg name option o?  *inline_val gets the value of "--name=value". */
@@ -347,6 +367,28 @@ static void image_tty(const char *image, bool verbose)
         warnmsg("%s (booting it anyway)", why);
 }
 
+/* Put the tracing bits into the image's manifest and open --trace-file.
+ * 0, or an exit status after printing why. */
+static int setup_trace(struct cli *c, const char *image)
+{
+    char why[600];
+    if (c->trace == 0)
+        return 0;
+    if (image_set_manifest_u64(image, "trace", c->trace, why, sizeof(why)) < 0) {
+        errmsg("%s", why);
+        return SOLO_EXIT_FAILURE;
+    }
+    if (c->trace_file == NULL)
+        return 0;
+    c->vm.trace_fd = open(c->trace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (c->vm.trace_fd < 0) {
+        errmsg("--trace-file %s: %s", c->trace_file, strerror(errno));
+        c->vm.trace_fd = 0;
+        return SOLO_EXIT_FAILURE;
+    }
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     struct cli c;
@@ -388,12 +430,16 @@ static int cmd_run(int argc, char **argv)
         if (rc == 0 && (tmp = temp_image(&plan, c.size)) == NULL)
             rc = SOLO_EXIT_FAILURE;
     }
+    if (rc == 0)
+        rc = setup_trace(&c, c.image != NULL ? c.image : tmp);
     if (rc == 0) {
         c.vm.kernel = kernel;
         c.vm.image = c.image != NULL ? c.image : tmp;
         c.vm.scratch = c.image == NULL;
         rc = vm_run(&c.vm);
     }
+    if (c.vm.trace_fd > 0)
+        close(c.vm.trace_fd);
     if (tmp != NULL)
         unlink(tmp);
     cleanup_path = NULL;

@@ -38,6 +38,8 @@ struct relay {
     char *qerr;                    /* QEMU's own output */
     size_t qerrlen;
     bool verbose;
+    int trace_fd;                  /* trace lines go here (vm_opts.trace_fd) */
+    bool trace_ok;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -220,6 +222,12 @@ static bool write_all(int fd, const char *buf, size_t n)
 static void log_line(struct relay *r, const char *line, size_t len)
 {
     int st;
+    size_t tl = sizeof(VM_TRACE_TAG) - 1;
+    if (len >= tl && memcmp(line, VM_TRACE_TAG, tl) == 0) {
+        if (r->trace_ok)
+            r->trace_ok = write_all(r->trace_fd, line + tl, len - tl) && write_all(r->trace_fd, "\n", 1);
+        return;
+    }
     if (vm_exit_line(line, len, &st)) {
         r->exited = true;
         r->status = st;
@@ -410,7 +418,8 @@ int vm_run(const struct vm_opts *o)
 {
     const char *name = o->qemu != NULL ? o->qemu : getenv("SOLO_QEMU");
     char *qemu = qemu_find(name != NULL && name[0] != '\0' ? name : "qemu-system-x86_64");
-    struct relay r = { .sink_ok = { true, true }, .verbose = o->verbose };
+    struct relay r = { .sink_ok = { true, true }, .verbose = o->verbose,
+                       .trace_fd = o->trace_fd > 0 ? o->trace_fd : 2, .trace_ok = true };
     struct strvec av = { NULL, 0 };
     int wfd[NCH], wstatus = 0, rc;
     if (qemu == NULL) {

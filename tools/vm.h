@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include "util.h"
 
+#define VM_TRACE_TAG "solo-trace: "
+
 struct vm_opts {
     const char *kernel;            /* kernel ELF booted with -kernel (PVH) */
     const char *image;             /* raw TFS image, attached as virtio-blk */
@@ -32,6 +34,10 @@ struct vm_opts {
      * DHCP, DNS at 10.0.2.3), "tap:IFNAME" = a host tap device, "none" = no NIC */
     const char *net;
     struct strvec ports;           /* user networking forwards: "HOST:GUEST[/tcp|/udp]" */
+    /* syscall tracing (added by conf2): kernel log lines that start with
+     * VM_TRACE_TAG are the tracer's output (syscalls/trace.c); they go, tag
+     * removed, to trace_fd (0: solo's stderr) instead of the kernel log. */
+    int trace_fd;
 };
 
 /* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded
