@@ -50,6 +50,7 @@ void solo_lwip_free(void *p);
 #define LWIP_IPV6_AUTOCONFIG 1
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_NUM_ADDRESSES 3
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0  /* addresses usable at once (boot waits for them) */
 #define LWIP_ICMP 1
 #define LWIP_ICMP6 1
 #define LWIP_RAW 0

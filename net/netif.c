@@ -26,6 +26,7 @@
 #include "lwip/timeouts.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
+#include "lwip/nd6.h"
 #include "lwip/ip6_addr.h"
 #include "lwip/ip_addr.h"
 #include "netif/ethernet.h"
@@ -33,6 +34,7 @@
 #define NET_TICK_MAX_MS 250
 #define NET_POLL_MS 1
 #define DHCP_WAIT_NS (5UL * 1000000000UL)
+#define IPV6_WAIT_NS (100UL * 1000000UL)
 #define MAX_NAMESERVERS 3
 
 struct tuple *fs_manifest(void);
@@ -282,20 +284,52 @@ static bool manifest_static(struct tuple *m, ip4_addr_t *ip, ip4_addr_t *mask, i
     return true;
 }
 
-/* Run the stack until DHCP binds (or DHCP_WAIT_NS passes), before the
- * program starts. */
-static void dhcp_wait(void)
+/* A global IPv6 address of vnif: 1 preferred, 0 tentative, -1 none. */
+static int ip6_global_state(void)
 {
-    u64 start = now_ns(), end = start + DHCP_WAIT_NS;
-    while (!dhcp_supplied_address(&vnif) && now_ns() < end) {
+    int best = -1;
+    for (int i = 1; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+        u8 st = netif_ip6_addr_state(&vnif, i);
+        if (ip6_addr_ispreferred(st))
+            return 1;
+        if (ip6_addr_istentative(st))
+            best = 0;
+    }
+    return best;
+}
+
+/* Before the program starts, run the stack until DHCP binds (at most
+ * DHCP_WAIT_NS; not waited for with a static address) and IPv6 autoconfigures
+ * (at most IPV6_WAIT_NS: the router answers our solicitation at once where
+ * there is one).  nd6_tmr is run out of turn to send the solicitation now and
+ * to validate the new address (no duplicate detection), instead of after
+ * lwIP's one-second ND ticks. */
+static void config_wait(bool dhcp)
+{
+    u64 start = now_ns(), end = start + DHCP_WAIT_NS, end6 = start + IPV6_WAIT_NS;
+    nd6_tmr();
+    for (;;) {
+        bool v4 = !dhcp || dhcp_supplied_address(&vnif);
+        int v6 = ip6_global_state();
+        if (v6 == 0)
+            nd6_tmr();
+        if (v4 && (v6 == 1 || now_ns() >= end6))
+            break;
+        if (now_ns() >= end)
+            break;
         net_poll();
         kernel_sleep_until(now_ns() + 1000000);
     }
-    if (dhcp_supplied_address(&vnif))
+    if (dhcp && dhcp_supplied_address(&vnif))
         klog("net: DHCP address %s (%lu us)", ip4addr_ntoa(netif_ip4_addr(&vnif)),
              (now_ns() - start) / 1000);
-    else
+    else if (dhcp)
         klog("net: no DHCP answer yet; continuing in the background");
+    for (int i = 1; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+        char s[IP6ADDR_STRLEN_MAX];
+        if (ip6_addr_ispreferred(netif_ip6_addr_state(&vnif, i)))
+            klog("net: IPv6 address %s", ip6addr_ntoa_r(netif_ip6_addr(&vnif, i), s, sizeof(s)));
+    }
 }
 
 static void vnif_up(struct tuple *m)
@@ -321,15 +355,11 @@ static void vnif_up(struct tuple *m)
     virtio_net_info(&info);
     polled = !info.irq;
     virtio_net_start(vnif_rx, net_irq);
-    if (fixed) {
+    if (fixed)
         klog("net: static address %s", ip4addr_ntoa(&ip));
-        return;
-    }
-    if (dhcp_start(&vnif) != ERR_OK) {
+    else if (dhcp_start(&vnif) != ERR_OK)
         klog("net: cannot start DHCP");
-        return;
-    }
-    dhcp_wait();
+    config_wait(!fixed && netif_dhcp_data(&vnif) != NULL);
 }
 
 void net_init(void)

@@ -2,8 +2,9 @@
  * client.c - runs inside solo for tests/net: connects to an echo server on
  * the host (argv[1] address, argv[2] port; 10.0.2.2 is the host under QEMU
  * user networking), sends argv[3] bytes of a known pattern over TCP from a
- * second thread-free loop using poll, checks the echo byte for byte, then
- * sends UDP datagrams of several sizes to the same port and checks each echo.
+ * poll loop, checks the echo byte for byte, then sends UDP datagrams of
+ * several sizes (up to argv[4], default 8000) to the same port and checks
+ * each echo.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -87,7 +88,7 @@ static int tcp_test(const char *host, const char *port, size_t total)
     return 0;
 }
 
-static int udp_test(const char *host, const char *port)
+static int udp_test(const char *host, const char *port, size_t maxlen)
 {
     struct addrinfo *ai;
     if (resolve(host, port, SOCK_DGRAM, &ai) != 0)
@@ -100,7 +101,7 @@ static int udp_test(const char *host, const char *port)
     static unsigned char out[9000], in[9000];
     int ok = 0;
     for (int n = 0; n < 20; n++) {
-        size_t len = 1 + (size_t)(n * 449) % 8000;
+        size_t len = 1 + (size_t)(n * 449) % maxlen;
         for (size_t i = 0; i < len; i++)
             out[i] = pattern(i + (size_t)n);
         ssize_t r = -1;
@@ -121,8 +122,11 @@ static int udp_test(const char *host, const char *port)
 int main(int argc, char **argv)
 {
     if (argc < 4)
-        return fprintf(stderr, "usage: client HOST PORT BYTES\n"), 2;
+        return fprintf(stderr, "usage: client HOST PORT BYTES [MAX-DATAGRAM]\n"), 2;
+    size_t maxlen = argc > 4 ? strtoul(argv[4], NULL, 10) : 8000;
+    if (maxlen < 1 || maxlen > 8000)
+        maxlen = 8000;
     if (tcp_test(argv[1], argv[2], strtoul(argv[3], NULL, 10)) != 0)
         return 1;
-    return udp_test(argv[1], argv[2]);
+    return udp_test(argv[1], argv[2], maxlen);
 }
