@@ -16,6 +16,7 @@
 #include "net.h"
 #include "fs/vfs_impl.h"
 #include "syscalls/syscalls.h"
+#include "runtime/sched/signal.h"
 
 /* SOL_SOCKET option names (asm-generic/socket.h) */
 #define SO_DEBUG 1
@@ -149,11 +150,21 @@ static long sock_read(struct file *f, void *buf, size_t n, u64 off)
     return s->ops->recv(f, &m);
 }
 
+/* write(2) on a broken stream raises SIGPIPE, as Linux does (send(2) does
+ * it in syscalls/net.c, where MSG_NOSIGNAL can prevent it). */
 static long sock_write(struct file *f, const void *buf, size_t n, u64 off)
 {
     struct sock *s = f->priv;
     struct sock_msg m = { .buf = (void *)buf, .len = n };
-    return s->ops->send(f, &m);
+    long r = s->ops->send(f, &m);
+    if (r == -EPIPE) {
+        struct ksiginfo si;
+        memset(&si, 0, sizeof(si));
+        si.signo = SIGPIPE;
+        si.code = SI_USER;
+        signal_send_thread(current, &si);
+    }
+    return r;
 }
 
 static int sock_poll(struct file *f)
