@@ -1,20 +1,39 @@
 /*
  * tfs.c - the TFS volume as the kernel's root filesystem: mounting it over a
- * block device (fs_init), the manifest, and the node/file methods for TFS
- * objects (lookup, stat, readlink, read, directory listing).
+ * block device (fs_init), the manifest, the node/file methods for TFS
+ * objects (lookup, stat, readlink, read, write, directory listing) and the
+ * namespace changes the fs syscalls make on it (create, remove, link,
+ * rename, truncate, fallocate, chmod, times, fsync).
  *
- * The volume is read-only from the kernel for now: opening a TFS file for
- * writing fails with EROFS, so nothing is ever dirty and fs_sync_all has no
- * work.  The root directory is overlaid with the virtual entries of
- * vfs_root_vnode() (/dev, /proc): they win over TFS entries of the same name
- * in lookups and listings.  Directory link counts (2 + subdirectories) are
- * computed once per directory and cached, since stat is hot (python).
+ * Writes go straight to the volume: file data into its extents on the
+ * device (fresh blocks for holes and appends), metadata as log records that
+ * tfs_format.c keeps pending in memory until the next sync.  fsync,
+ * fdatasync, sync, syncfs, O_SYNC/O_DSYNC writes and kernel_exit (through
+ * fs_sync_all) call tfs_sync: pending records are written after a device
+ * flush (so the data they point at is durable first), then flushed
+ * themselves.  After a sync the log is compacted when it has grown to
+ * several times its size after the last compaction (garbage).
+ *
+ * Link counts: a file's "nlink" key (absent = 1) counts its directory
+ * entries.  A file whose last entry is removed while it is open stays an
+ * object until its last close (nlink reads 0); a crash in between leaves an
+ * orphan, which tfs_reclaim deletes at the next mount.  Directory link
+ * counts (2 + subdirectories) are computed once per directory and cached,
+ * since stat is hot (python); every directory change drops the cache.
+ * The root directory is overlaid with the virtual entries of
+ * vfs_root_vnode() (/dev, /proc): they win over TFS entries of the same
+ * name in lookups and listings.  Read-ahead windows of open files carry the
+ * write generation they were filled at and are refilled after any write.
  */
 #include "fs/vfs_impl.h"
 #include "fs/tfs_format.h"
 
 static struct tfs *rootfs;
 static struct blockdev *rootdev;
+static u64 wgen;                       /* bumped by every change of file data */
+static u64 log_base;                   /* log blocks after mount or the last compaction */
+
+static bool open_busy(void *ctx, u64 id);
 
 /* ------------------------------------------------------------ mount glue */
 
@@ -52,6 +71,12 @@ int tfs_mount(struct blockdev *d)
         return r;
     }
     rootdev = d;
+    long n = tfs_reclaim(rootfs, open_busy, NULL);
+    if (n > 0) {
+        klog("solo: %s: freed %ld orphaned objects", d->name, n);
+        tfs_sync(rootfs);
+    }
+    log_base = tfs_log_blocks(rootfs);
     return 0;
 }
 
@@ -88,17 +113,54 @@ struct tuple *tfs_root_manifest(void)
     return fs_manifest();
 }
 
-/* The kernel never writes the volume yet, so there is nothing dirty to flush;
- * still ask the device to make any cached writes durable. */
+/* Compact the log once garbage dominates it (records superseded by later
+ * ones); the new log holds one record per live object. */
+static void maybe_compact(void)
+{
+    u64 n = tfs_log_blocks(rootfs);
+    if (n < 4 * log_base || n < log_base + 1024)
+        return;
+    int r = tfs_compact(rootfs);
+    if (r < 0)
+        klog("solo: tfs: log compaction failed (error %d); the old log stays", -r);
+    log_base = tfs_log_blocks(rootfs);
+}
+
+/* Make every change durable.  0 or -EIO. */
+static int root_sync(void)
+{
+    if (rootfs == NULL)
+        return 0;
+    int r = tfs_sync(rootfs);
+    if (r < 0) {
+        klog("solo: tfs: sync failed (error %d)", -r);
+        return -EIO;
+    }
+    maybe_compact();
+    return 0;
+}
+
 void fs_sync_all(void)
 {
-    if (rootdev != NULL && rootdev->flush != NULL)
-        rootdev->flush(rootdev);
+    root_sync();
 }
 
 void tfs_sync_root(void)
 {
-    fs_sync_all();
+    root_sync();
+}
+
+int tfs_node_fsync(u64 id)
+{
+    (void)id;                          /* one log: syncing a file syncs the volume */
+    return root_sync();
+}
+
+void tfs_root_statfs(u64 *blocks, u64 *bfree)
+{
+    *blocks = *bfree = 0;
+    if (rootfs != NULL)
+        tfs_statfs(rootfs, blocks, bfree);
 }
 
 int tfs_statfs_blocks(u64 *blocks)
@@ -120,6 +182,14 @@ const char *vfs_exe_path(void)
 struct nlink_slot { u64 id; u64 nlink; };
 static struct nlink_slot *nl_tab;
 static size_t nl_cap, nl_used;
+
+/* Forget every cached directory link count (a directory changed). */
+static void nl_reset(void)
+{
+    if (nl_tab != NULL)
+        memset(nl_tab, 0, nl_cap * sizeof(*nl_tab));
+    nl_used = 0;
+}
 
 static struct nlink_slot *nl_find(u64 id)
 {
@@ -179,6 +249,73 @@ static u64 dir_nlink(u64 id, const struct tuple *t)
             n++;
     nl_insert(id, n);
     return n;
+}
+
+/* ------------------------------------------------------------ open objects */
+
+/* TFS objects with open files; an entry whose last name was removed keeps
+ * the object alive until its last close. */
+struct opened { u64 id; int opens; bool unlinked; struct opened *next; };
+static struct opened *opened;
+
+static struct opened *opened_find(u64 id)
+{
+    for (struct opened *o = opened; o != NULL; o = o->next)
+        if (o->id == id)
+            return o;
+    return NULL;
+}
+
+static bool open_busy(void *ctx, u64 id)
+{
+    (void)ctx;
+    return opened_find(id) != NULL;
+}
+
+static int opened_get(u64 id)
+{
+    struct opened *o = opened_find(id);
+    if (o == NULL) {
+        o = kzalloc(sizeof(*o));
+        if (o == NULL)
+            return -ENOMEM;
+        o->id = id;
+        o->next = opened;
+        opened = o;
+    }
+    o->opens++;
+    return 0;
+}
+
+/* Drop one open of id; the last close of an unlinked file deletes it. */
+static void opened_put(u64 id)
+{
+    struct opened **pp = &opened;
+    while (*pp != NULL && (*pp)->id != id)
+        pp = &(*pp)->next;
+    struct opened *o = *pp;
+    if (o == NULL || --o->opens > 0)
+        return;
+    *pp = o->next;
+    if (o->unlinked && tfs_delete(rootfs, id) < 0)
+        klog("solo: tfs: cannot free unlinked object %lu (an orphan until the next mount)", id);
+    kfree(o);
+}
+
+/* One directory entry naming id is gone: count it down, and delete the
+ * object with its last name unless a file still has it open. */
+static int drop_link(u64 id)
+{
+    struct tuple *t = tfs_get(rootfs, id);
+    u64 n = t != NULL ? tuple_get_u64(t, "nlink", 1) : 1;
+    if (t != NULL && !S_ISDIR(tuple_get_u64(t, "mode", 0)) && n > 1)
+        return tfs_set_u64(rootfs, id, "nlink", n - 1);
+    struct opened *o = opened_find(id);
+    if (o != NULL) {
+        o->unlinked = true;
+        return 0;
+    }
+    return tfs_delete(rootfs, id);
 }
 
 /* ------------------------------------------------------------ node methods */
@@ -258,7 +395,10 @@ static int tfs_node_stat(struct node n, struct kstat *st)
     st->mode = (u32)tuple_get_u64(t, "mode", S_IFREG | 0644);
     st->ino = n.id;
     st->dev = VFS_DEV_ROOT;
-    st->nlink = 1;
+    st->nlink = tuple_get_u64(t, "nlink", 1);
+    struct opened *op = opened_find(n.id);
+    if (op != NULL && op->unlinked)
+        st->nlink = 0;
     st->size = tuple_get_u64(t, "size", 0);
     if (S_ISDIR(st->mode)) {
         st->nlink = dir_nlink(n.id, t);
@@ -293,6 +433,7 @@ static long tfs_node_readlink(struct node n, char *buf, size_t cap)
  * window is at most RA_SIZE and no bigger than the file (page-rounded). */
 #define RA_SIZE (128 * 1024)
 struct readahead {
+    u64 gen;                           /* wgen when filled */
     u64 off;                           /* file offset of data[0] */
     size_t len, cap;                   /* valid bytes, buffer size */
     u8 data[];
@@ -315,7 +456,7 @@ static long ra_window(struct file *f, u64 off, const void **p)
         ra->len = 0;
         ra->off = 0;
     }
-    if (off < ra->off || off >= ra->off + ra->len) {
+    if (off < ra->off || off >= ra->off + ra->len || ra->gen != wgen) {
         long r = tfs_read(rootfs, f->node.id, ra->data, ra->cap, off);
         if (r < 0) {
             ra->len = 0;
@@ -323,6 +464,7 @@ static long ra_window(struct file *f, u64 off, const void **p)
         }
         ra->off = off;
         ra->len = (size_t)r;
+        ra->gen = wgen;
     }
     *p = ra->data + (off - ra->off);
     return (long)(ra->off + ra->len - off);
@@ -348,6 +490,39 @@ static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
 static void tfs_file_release(struct file *f)
 {
     kfree(f->priv);
+    opened_put(f->node.id);
+}
+
+/* Write through tfs_write; when the volume is full, first let blocks freed
+ * since the last sync come back, then write as much as fits (a short
+ * write, as Linux), -ENOSPC when nothing does. */
+static long write_some(u64 id, const void *buf, size_t n, u64 off)
+{
+    long r = tfs_write(rootfs, id, buf, n, off);
+    if (r != -ENOSPC)
+        return r;
+    if (root_sync() == 0)
+        r = tfs_write(rootfs, id, buf, n, off);
+    while (r == -ENOSPC && n > TFS_BLOCK_SIZE) {
+        n = (size_t)ALIGN_DOWN(off + n / 2, (u64)TFS_BLOCK_SIZE) - (size_t)off;
+        if ((s64)n <= 0)
+            n = TFS_BLOCK_SIZE - (size_t)(off % TFS_BLOCK_SIZE);
+        r = tfs_write(rootfs, id, buf, n, off);
+    }
+    return r;
+}
+
+static long tfs_file_write(struct file *f, const void *buf, size_t n, u64 off)
+{
+    if (n == 0)
+        return 0;
+    tfs_set_write_time(rootfs, realtime_ns());
+    long r = write_some(f->node.id, buf, n, off);
+    tfs_set_write_time(rootfs, 0);
+    wgen++;
+    if (r > 0 && (f->flags & O_DSYNC) != 0 && root_sync() < 0)
+        return -EIO;
+    return r;
 }
 
 static long tfs_file_size(struct file *f)
@@ -357,6 +532,7 @@ static long tfs_file_size(struct file *f)
 
 static const struct file_ops tfs_file_fops = {
     .read = tfs_file_read,
+    .write = tfs_file_write,
     .peek = ra_window,
     .size = tfs_file_size,
     .release = tfs_file_release,
@@ -379,8 +555,14 @@ static int tfs_node_open(struct node n, struct file *f)
         return -ELOOP;
     if (!S_ISREG(mode))
         return -ENXIO;
-    if (wr)
-        return -EROFS;
+    if ((f->flags & O_TRUNC) != 0 && tuple_get_u64(t, "size", 0) != 0) {
+        int r = tfs_node_truncate(n.id, 0);
+        if (r < 0)
+            return r;
+    }
+    int r = opened_get(n.id);
+    if (r < 0)
+        return r;
     f->ops = &tfs_file_fops;
     return 0;
 }
@@ -436,3 +618,181 @@ const struct node_ops tfs_node_ops = {
     .open = tfs_node_open,
     .readdir = tfs_node_readdir,
 };
+
+/* ------------------------------------------------------------ namespace changes */
+
+static bool dir_empty(u64 id)
+{
+    struct tuple *ch = tuple_get_tuple(tfs_get(rootfs, id), "children");
+    struct vnode *ov = tfs_overlay(id);
+    return (ch == NULL || tuple_count(ch) == 0) && (ov == NULL || ov->child == NULL);
+}
+
+/* A NUL-terminated copy of name is what tfs_format.c wants: names reach
+ * here from lookups, already NUL-terminated and at most VFS_NAME_MAX. */
+int tfs_node_create(u64 dir, const char *name, u32 mode, const char *target, u64 *out)
+{
+    if (rootfs == NULL)
+        return -EROFS;
+    if (tfs_lookup(rootfs, dir, name, strlen(name)) != 0)
+        return -EEXIST;
+    struct tuple *t = tuple_new(kernel_heap);
+    if (t == NULL)
+        return -ENOMEM;
+    u64 now = realtime_ns();
+    int r = tuple_set_u64(t, "mode", mode);
+    if (r == 0)
+        r = tuple_set_u64(t, "mtime", now);
+    if (r == 0 && S_ISDIR(mode))
+        r = tuple_child(t, "children") != NULL ? 0 : -ENOMEM;
+    if (r == 0 && S_ISLNK(mode))
+        r = tuple_set_bytes(t, "target", target, strlen(target));
+    if (r == 0 && S_ISREG(mode))
+        r = tuple_set_u64(t, "size", 0);
+    if (r != 0) {
+        tuple_free(t);
+        return -ENOMEM;
+    }
+    u64 id = tfs_create(rootfs, t);
+    if (id == 0)
+        return -ENOSPC;
+    r = tfs_link(rootfs, dir, name, id);
+    if (r < 0) {
+        tfs_delete(rootfs, id);
+        return r;
+    }
+    tfs_set_u64(rootfs, dir, "mtime", now);
+    if (S_ISDIR(mode))
+        nl_reset();
+    *out = id;
+    return 0;
+}
+
+int tfs_node_remove(u64 dir, const char *name, bool isdir)
+{
+    if (rootfs == NULL)
+        return -EROFS;
+    u64 id = tfs_lookup(rootfs, dir, name, strlen(name));
+    if (id == 0)
+        return -ENOENT;
+    bool d = is_tfs_dir(id);
+    if (isdir && !d)
+        return -ENOTDIR;
+    if (!isdir && d)
+        return -EISDIR;
+    if (d && !dir_empty(id))
+        return -ENOTEMPTY;
+    int r = tfs_unlink(rootfs, dir, name);
+    if (r == 0)
+        r = drop_link(id);
+    if (r == 0)
+        tfs_set_u64(rootfs, dir, "mtime", realtime_ns());
+    if (d)
+        nl_reset();
+    return r;
+}
+
+int tfs_node_link(u64 id, u64 dir, const char *name)
+{
+    if (rootfs == NULL)
+        return -EROFS;
+    struct tuple *t = tfs_get(rootfs, id);
+    struct opened *o = opened_find(id);
+    if (t == NULL || (o != NULL && o->unlinked))
+        return -ENOENT;
+    if (S_ISDIR(tuple_get_u64(t, "mode", 0)))
+        return -EPERM;
+    u64 n = tuple_get_u64(t, "nlink", 1);
+    int r = tfs_set_u64(rootfs, id, "nlink", n + 1);
+    if (r == 0)
+        r = tfs_link(rootfs, dir, name, id);
+    if (r < 0)
+        tfs_set_u64(rootfs, id, "nlink", n);
+    return r;
+}
+
+#define RENAME_NOREPLACE 1
+
+int tfs_node_rename(u64 odir, const char *oname, u64 ndir, const char *nname, unsigned flags)
+{
+    if (rootfs == NULL)
+        return -EROFS;
+    u64 id = tfs_lookup(rootfs, odir, oname, strlen(oname));
+    u64 victim = tfs_lookup(rootfs, ndir, nname, strlen(nname));
+    if (id == 0)
+        return -ENOENT;
+    if (victim != 0 && (flags & RENAME_NOREPLACE) != 0)
+        return -EEXIST;
+    if (victim == id)
+        return 0;                      /* two names of one file: nothing to do */
+    bool d = is_tfs_dir(id);
+    if (victim != 0 && d && !is_tfs_dir(victim))
+        return -ENOTDIR;
+    if (victim != 0 && !d && is_tfs_dir(victim))
+        return -EISDIR;
+    if (victim != 0 && is_tfs_dir(victim) && !dir_empty(victim))
+        return -ENOTEMPTY;
+    int r = tfs_rename(rootfs, odir, oname, ndir, nname);
+    if (r == 0 && victim != 0)
+        r = drop_link(victim);
+    u64 now = realtime_ns();
+    tfs_set_u64(rootfs, odir, "mtime", now);
+    if (ndir != odir)
+        tfs_set_u64(rootfs, ndir, "mtime", now);
+    if (d || victim != 0)
+        nl_reset();
+    return r;
+}
+
+int tfs_node_truncate(u64 id, u64 len)
+{
+    if (rootfs == NULL)
+        return -EROFS;
+    int r = tfs_truncate(rootfs, id, len);
+    if (r == -ENOSPC && root_sync() == 0)
+        r = tfs_truncate(rootfs, id, len);
+    if (r == 0)
+        r = tfs_set_u64(rootfs, id, "mtime", realtime_ns());
+    wgen++;
+    return r;
+}
+
+#define FALLOC_FL_KEEP_SIZE 1
+
+int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
+{
+    if (rootfs == NULL)
+        return -EROFS;
+    if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0)
+        return -EOPNOTSUPP;
+    bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+    int r = tfs_allocate(rootfs, id, off, len, keep);
+    if (r == -ENOSPC && root_sync() == 0)
+        r = tfs_allocate(rootfs, id, off, len, keep);
+    wgen++;
+    return r;
+}
+
+int tfs_node_chmod(u64 id, u32 perm)
+{
+    struct tuple *t = rootfs != NULL ? tfs_get(rootfs, id) : NULL;
+    if (t == NULL)
+        return -ENOENT;
+    u64 mode = tuple_get_u64(t, "mode", S_IFREG | 0644);
+    int r = tfs_set_u64(rootfs, id, "mode", (mode & S_IFMT) | (perm & 07777));
+    if (r == 0)
+        r = tfs_set_u64(rootfs, id, "ctime", realtime_ns());
+    return r;
+}
+
+int tfs_node_set_times(u64 id, u64 atime, u64 mtime)
+{
+    if (rootfs == NULL || tfs_get(rootfs, id) == NULL)
+        return -ENOENT;
+    int r = tfs_set_u64(rootfs, id, "atime", atime);
+    if (r == 0)
+        r = tfs_set_u64(rootfs, id, "mtime", mtime);
+    if (r == 0)
+        r = tfs_set_u64(rootfs, id, "ctime", realtime_ns());
+    return r;
+}

@@ -134,6 +134,7 @@ struct tfs {
     struct tc_buf pend;                   /* records not yet written */
     bool sb_dirty;
     u8 *zero;                          /* BS zero bytes */
+    u64 wtime;                         /* nonzero: data changes also set mtime/ctime */
 };
 
 /* ---------------------------------------------------------------- bytes */
@@ -1533,11 +1534,19 @@ static void enc_file_delta(struct tfs *fs, struct tc_buf *b, bool set_size, u64 
 {
     size_t k;
 
-    tc_varint(fs->h, b, (set_size == true ? 1 : 0) + (nchg + nrm > 0 ? 1 : 0));
+    tc_varint(fs->h, b, (set_size == true ? 1 : 0) + (nchg + nrm > 0 ? 1 : 0) + (fs->wtime != 0 ? 2 : 0));
     if (set_size == true) {
         tc_key(fs->h, b, "size", 4);
         tc_u8(fs->h, b, VALUE_U64);
         tc_varint(fs->h, b, size);
+    }
+    if (fs->wtime != 0) {
+        tc_key(fs->h, b, "mtime", 5);
+        tc_u8(fs->h, b, VALUE_U64);
+        tc_varint(fs->h, b, fs->wtime);
+        tc_key(fs->h, b, "ctime", 5);
+        tc_u8(fs->h, b, VALUE_U64);
+        tc_varint(fs->h, b, fs->wtime);
     }
     if (nchg + nrm == 0)
         return;
@@ -1626,7 +1635,7 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
         r = alloc_range(fs, o, b0, b1, &pieces);
     if (r == 0)
         r = write_data(fs, o, &pieces, buf, off, end);
-    if (r == 0 && (pieces.n > 0 || end > size)) {
+    if (r == 0 && (pieces.n > 0 || end > size || fs->wtime != 0)) {
         r = merge_pieces(fs, o, &pieces, &merged, &dirty);
         if (r == 0) {
             enc_file_delta(fs, &b, end > size, end, dirty.e, dirty.n, NULL, 0);
@@ -1948,7 +1957,7 @@ static void check_object(struct checker *c, struct obj *o)
 
     c->st->objects++;
     if (o->seen == false && o->id != TFS_ID_MANIFEST)
-        problem(c, "object %llu is not reachable from the root", (unsigned long long)o->id);
+        c->st->orphans++;
     if (type == TFS_S_IFDIR)
         c->st->dirs++;
     else if (type == TFS_S_IFLNK)
@@ -1966,8 +1975,8 @@ static void check_object(struct checker *c, struct obj *o)
     c->st->bytes += tuple_get_u64(o->t, "size", 0);
 }
 
-/* Walk the tree from the root, then check every object. */
-static int check_tree(struct checker *c)
+/* Mark every object reachable from the root (o->seen).  0 or -ENOMEM. */
+static int mark_reachable(struct checker *c)
 {
     struct tfs *fs = c->fs;
     struct obj *o;
@@ -1986,8 +1995,21 @@ static int check_tree(struct checker *c)
             tuple_iter(ch, check_entry, &d);
     }
     heap_free(fs->h, c->stack, c->cap * sizeof(u64));
-    if (c->err != 0)
-        return c->err;
+    c->stack = NULL;
+    c->n = c->cap = 0;
+    return c->err;
+}
+
+/* Walk the tree from the root, then check every object. */
+static int check_tree(struct checker *c)
+{
+    struct tfs *fs = c->fs;
+    struct obj *o;
+    size_t i;
+    int r = mark_reachable(c);
+
+    if (r != 0)
+        return r;
     for (i = 0; i < fs->nbucket; i++) {
         for (o = fs->bucket[i]; o != NULL; o = o->hnext)
             check_object(c, o);
@@ -2016,4 +2038,133 @@ int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, co
     if (why[fs->log_end] != NULL)
         problem(&c, "log ends at byte offset %llu at %s", (unsigned long long)st->log_end, why[fs->log_end]);
     return check_tree(&c);
+}
+
+/* ---------------------------------------------------------------- kernel write path */
+
+void tfs_set_write_time(struct tfs *fs, u64 ns)
+{
+    fs->wtime = ns;
+}
+
+u64 tfs_log_blocks(struct tfs *fs)
+{
+    return range_total(&fs->logsegs);
+}
+
+/* The delta "children: {oname: remove, nname: ref child}" (one record, so a
+ * rename within a directory is atomic). */
+static int rename_delta(struct tfs *fs, struct obj *dir, const char *on, size_t ol, const char *nn, size_t nl, u64 child)
+{
+    struct tc_buf b = { 0 };
+
+    delta_key(fs, &b, "children", VALUE_TUPLE);
+    tc_varint(fs->h, &b, 2);
+    tc_key(fs->h, &b, on, ol);
+    tc_u8(fs->h, &b, TC_KIND_REMOVE);
+    tc_key(fs->h, &b, nn, nl);
+    tc_u8(fs->h, &b, VALUE_REF);
+    tc_varint(fs->h, &b, child);
+    return commit_update(fs, dir, &b);
+}
+
+int tfs_rename(struct tfs *fs, u64 odir, const char *oname, u64 ndir, const char *nname)
+{
+    struct obj *od = obj_find(fs, odir), *nd = obj_find(fs, ndir);
+    size_t ol, nl;
+    u64 child;
+    int r = name_check(oname, &ol);
+
+    if (r == 0)
+        r = name_check(nname, &nl);
+    if (r != 0)
+        return r;
+    if (od == NULL || nd == NULL)
+        return -ENOENT;
+    if (obj_is_dir(od) == false || obj_is_dir(nd) == false)
+        return -ENOTDIR;
+    child = tfs_lookup(fs, odir, oname, ol);
+    if (child == 0)
+        return -ENOENT;
+    if (odir == ndir && ol == nl && memcmp(oname, nname, ol) == 0)
+        return 0;
+    if (odir == ndir)
+        return rename_delta(fs, od, oname, ol, nname, nl, child);
+    r = link_delta(fs, nd, nname, nl, VALUE_REF, child);      /* the new name first: never lost */
+    if (r == 0)
+        r = link_delta(fs, od, oname, ol, TC_KIND_REMOVE, 0);
+    return r;
+}
+
+/* Write zeros over every new piece (fresh blocks hold stale bytes). */
+static int zero_pieces(struct tfs *fs, const struct extv *pc)
+{
+    size_t i;
+    int r = 0;
+
+    for (i = 0; i < pc->n && r == 0; i++) {
+        u64 b;
+        for (b = 0; b < pc->e[i].nblk && r == 0; b++)
+            r = io_write(fs, (pc->e[i].dblk + b) * BS, fs->zero, BS);
+    }
+    return r;
+}
+
+int tfs_allocate(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size)
+{
+    struct obj *o;
+    struct extv pieces = { 0 }, merged = { 0 }, dirty = { 0 };
+    struct tc_buf b = { 0 };
+    u64 end = off + len, size;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    if (len == 0 || end < off)
+        return -EINVAL;
+    if (end > TFS_MAX_FILE_BLOCKS * BS)
+        return -EFBIG;
+    size = tuple_get_u64(o->t, "size", 0);
+    r = alloc_range(fs, o, off / BS, (end + BS - 1) / BS, &pieces);
+    if (r == 0)
+        r = zero_pieces(fs, &pieces);
+    if (r == 0 && (pieces.n > 0 || (end > size && keep_size == false))) {
+        r = merge_pieces(fs, o, &pieces, &merged, &dirty);
+        if (r == 0) {
+            enc_file_delta(fs, &b, end > size && keep_size == false, end, dirty.e, dirty.n, NULL, 0);
+            r = commit_file(fs, o, &b, pieces.n > 0 ? &merged : NULL);
+        }
+        tc_release(fs->h, &b);
+    }
+    if (r != 0)
+        free_pieces(fs, &pieces);
+    extv_release(fs->h, &pieces);
+    extv_release(fs->h, &merged);
+    extv_release(fs->h, &dirty);
+    return r;
+}
+
+long tfs_reclaim(struct tfs *fs, bool (*busy)(void *ctx, u64 id), void *ctx)
+{
+    struct tfs_stats st;
+    struct checker c = { fs, &st, NULL, NULL, NULL, 0, 0, 0 };
+    struct obj *o;
+    size_t i;
+    long n = 0;
+    int r = mark_reachable(&c);
+
+    while (r == 0) {
+        u64 victim = 0;
+        for (i = 0; i < fs->nbucket && victim == 0; i++) {
+            for (o = fs->bucket[i]; o != NULL && victim == 0; o = o->hnext) {
+                if (o->seen == false && o->id != TFS_ID_MANIFEST && (busy == NULL || busy(ctx, o->id) == false))
+                    victim = o->id;
+            }
+        }
+        if (victim == 0)
+            break;
+        r = tfs_delete(fs, victim);
+        n++;
+    }
+    return r != 0 ? r : n;
 }

@@ -110,10 +110,35 @@ struct tfs_stats {
     u64 log_segments, log_blocks, log_records;
     u64 log_end;                       /* byte offset where the log ends */
     u64 problems;
+    u64 orphans;                       /* objects unreachable from the root (not a problem:
+                                        * a crash between creating and linking, or an
+                                        * unlinked file still open; tfs_reclaim frees them) */
 };
 int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, const char *msg), void *ctx);
 /* Volume size and free space in TFS_BLOCK_SIZE blocks (for statfs). */
 void tfs_statfs(struct tfs *fs, u64 *total_blocks, u64 *free_blocks);
+/* ---- additions (engineer "tfs2"): the kernel's write path ---- */
+/* From now on every tfs_write/tfs_allocate record also sets "mtime" and
+ * "ctime" of the file to ns (0: leave times alone, the mkfs default), and an
+ * overwrite in place logs that change too. */
+void tfs_set_write_time(struct tfs *fs, u64 ns);
+/* Move entry oname of directory odir to nname in ndir, replacing an entry
+ * of that name (whose object becomes the caller's business: delete it or
+ * keep it if it has other links).  Within one directory this is a single log
+ * record, so a crash leaves the old or the new state; across directories
+ * the new entry is logged first (a crash may leave both names).  0, -ENOENT,
+ * -ENOTDIR, -EINVAL/-ENAMETOOLONG (bad name), -ENOSPC, -ENOMEM. */
+int tfs_rename(struct tfs *fs, u64 odir, const char *oname, u64 ndir, const char *nname);
+/* fallocate: give file id zeroed blocks for every hole in [off, off+len)
+ * and extend "size" to off+len unless keep_size.  0, -EINVAL, -EFBIG,
+ * -ENOSPC (nothing allocated), -EIO, -ENOMEM. */
+int tfs_allocate(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size);
+/* Blocks the live log occupies (to decide when tfs_compact pays off). */
+u64 tfs_log_blocks(struct tfs *fs);
+/* Delete every object unreachable from the root for which busy (may be
+ * NULL) returns false: orphans left by a crash or by unlinked open files.
+ * Number deleted, or -errno. */
+long tfs_reclaim(struct tfs *fs, bool (*busy)(void *ctx, u64 id), void *ctx);
 /* Treat tuples returned by tfs_get/tfs_manifest as read-only: changes made
  * through the tuple API are not logged.  Use the tfs_set_* calls. */
 

@@ -8,8 +8,9 @@
  * A node names one filesystem object without owning it: either a TFS object
  * (v == NULL, id = object id) or an in-memory vnode (v != NULL; id is a
  * per-kind argument, e.g. the stream of a console or the fd of a
- * /proc/self/fd link).  The TFS volume is read-only from the kernel, and
- * vnodes are never freed (a removed tmpfs file only loses its data once no
+ * /proc/self/fd link).  TFS objects are freed by fs/tfs.c only once no
+ * directory names them and no file has them open, and vnodes are never
+ * freed (a removed tmpfs file only loses its data once no
  * file has it open), so nodes need no reference counts.
  *
  * An open file description (struct file) is reference counted: the fd table
@@ -240,6 +241,27 @@ struct vnode *vnode_add(struct vnode *parent, const char *name, u8 kind, u32 mod
 struct vnode *tfs_overlay(u64 id);
 extern const struct file_ops vfs_dir_fops;
 void special_init(void);
+
+/* ---- the TFS root's write path (fs/tfs.c; engineer "tfs2") ----
+ * Names are single components (NUL-terminated, no '/'); dir is a TFS
+ * directory id.  Each returns 0 or -errno (ENOSPC, EIO, ENOMEM besides the
+ * ones named); changes are durable after tfs_node_fsync or fs_sync_all. */
+/* Create name in dir with mode (S_IFREG, S_IFDIR or S_IFLNK with target):
+ * *out = the new id.  -EEXIST. */
+int tfs_node_create(u64 dir, const char *name, u32 mode, const char *target, u64 *out);
+/* unlink (isdir false) or rmdir: -ENOENT, -EISDIR, -ENOTDIR, -ENOTEMPTY. */
+int tfs_node_remove(u64 dir, const char *name, bool isdir);
+int tfs_node_link(u64 id, u64 dir, const char *name);        /* -EEXIST, -EPERM (directory) */
+/* rename, replacing an existing target (flags: RENAME_NOREPLACE -> -EEXIST);
+ * -ENOTDIR, -EISDIR, -ENOTEMPTY as Linux.  The caller refuses moving a
+ * directory below itself (EINVAL). */
+int tfs_node_rename(u64 odir, const char *oname, u64 ndir, const char *nname, unsigned flags);
+int tfs_node_truncate(u64 id, u64 len);
+int tfs_node_allocate(u64 id, int mode, u64 off, u64 len);  /* mode 0 or KEEP_SIZE */
+int tfs_node_chmod(u64 id, u32 perm);
+int tfs_node_set_times(u64 id, u64 atime, u64 mtime);       /* ns; ctime becomes now */
+int tfs_node_fsync(u64 id);                                  /* -EIO */
+void tfs_root_statfs(u64 *blocks, u64 *bfree);               /* 4 KiB blocks */
 
 /* ---- readiness and pipes (fs/pipe.c) ---- */
 #define POLLIN 0x001

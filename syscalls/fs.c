@@ -756,13 +756,15 @@ static long fd_check(int fd)
     return (f == NULL || (f->flags & O_PATH) != 0) ? -EBADF : 0;
 }
 
-/* Nothing is buffered: the TFS volume is read-only to the kernel and tmpfs
- * lives in memory. */
+/* A TFS file: its data and the log records reaching it go to the disk,
+ * then a device flush (fs/tfs.c).  tmpfs lives in memory. */
 long sys_fsync(int fd)
 {
     long r = fd_check(fd);
     if (r == 0 && !seekable(fd_file(fd)))
         r = -EINVAL;
+    if (r == 0 && fd_file(fd)->node.v == NULL)
+        r = tfs_node_fsync(fd_file(fd)->node.id);
     return r;
 }
 
@@ -817,10 +819,10 @@ long sys_ftruncate(int fd, s64 len)
         return -EINVAL;
     if (node_is_ram(f->node))
         return ramfs_truncate(f->node.v, (u64)len);
-    return f->node.v == NULL ? -EROFS : -EPERM;
+    return f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len) : -EPERM;
 }
 
-// partial: on tmpfs only mode 0 (allocate/extend); other modes EOPNOTSUPP
+// partial: modes 0 and KEEP_SIZE on the TFS root, 0 on tmpfs; hole punching, collapse, zero range: EOPNOTSUPP
 long sys_fallocate(int fd, int mode, s64 off, s64 len)
 {
     struct file *f = fd_file(fd);
@@ -835,5 +837,7 @@ long sys_fallocate(int fd, int mode, s64 off, s64 len)
         return -ENODEV;
     if (node_is_ram(f->node) && mode == 0)
         return (u64)(off + len) > st.size ? ramfs_truncate(f->node.v, (u64)(off + len)) : 0;
-    return f->node.v == NULL ? -EROFS : -EOPNOTSUPP;
+    if (f->node.v == NULL)
+        return tfs_node_allocate(f->node.id, mode, (u64)off, (u64)len);
+    return -EOPNOTSUPP;
 }

@@ -6,12 +6,15 @@
  * Every path is copied from user memory into the lookup's scratch buffer
  * (EFAULT, ENAMETOOLONG) and resolved by vfs_lookup relative to a dirfd.
  * The program runs as root: permission bits never refuse a read or write,
- * execute needs some x bit, and the TFS root is read-only, so modifying
- * calls report EROFS there after the same existence checks Linux makes
- * (EEXIST, ENOENT, ENOTDIR come first), and EPERM/EACCES on /dev and /proc.
+ * execute needs some x bit.  Modifying calls go to the filesystem holding
+ * the name: the TFS root (fs/tfs.c, tfs_node_*) or a tmpfs (fs/ramfs.c);
+ * /dev and /proc answer EPERM/EACCES after the existence checks Linux makes
+ * (EEXIST, ENOENT, ENOTDIR come first).  Moving or linking between
+ * filesystems is EXDEV.
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
+#include "syscalls/misc.h"
 
 #define R_OK 4
 #define W_OK 2
@@ -46,28 +49,89 @@ static bool ends_with_slash(const char *p)
     return n > 0 && p[n - 1] == '/';
 }
 
-/* Create lk->last (kind, mode, symlink target) in the tmpfs directory
- * lk->node; on success lk names the new node. */
+/* Create lk->last (kind VN_RAMFILE/VN_DIR/VN_LINK) in the TFS directory lk->node. */
+static int create_tfs(struct lookup *lk, u8 kind, int mode, const char *target, struct node *out)
+{
+    u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : S_IFREG;
+    u32 perm = kind == VN_LINK ? 0777 : ((u32)mode & 07777 & ~process_umask());
+    u64 id;
+    int r = tfs_node_create(lk->node.id, lk->last, type | perm, target, &id);
+    if (r == 0)
+        *out = (struct node){ NULL, id };
+    return r;
+}
+
+/* Create lk->last (kind, mode, symlink target) in the directory lk->node
+ * (TFS or tmpfs); on success lk names the new node. */
 static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
 {
     struct vnode *v;
-    if (!node_is_ram(lk->node))
-        return create_denied(lk);
-    int r = ramfs_create(lk->node.v, lk->last, kind, (u32)mode, target, &v);
-    if (r < 0)
-        return r;
+    struct node n;
     size_t pl = strlen(lk->path), nl = strlen(lk->last);
     if (pl + 1 + nl + 1 > VFS_PATH_MAX)
         return -ENAMETOOLONG;
+    if (lk->node.v == NULL) {
+        int r = create_tfs(lk, kind, mode, target, &n);
+        if (r < 0)
+            return r;
+    } else {
+        if (!node_is_ram(lk->node))
+            return create_denied(lk);
+        int r = ramfs_create(lk->node.v, lk->last, kind, (u32)mode, target, &v);
+        if (r < 0)
+            return r;
+        n = (struct node){ v, v->arg };
+    }
     if (pl > 1)
         lk->path[pl++] = '/';
     memcpy(lk->path + pl, lk->last, nl + 1);
-    lk->node = (struct node){ v, v->arg };
+    lk->node = n;
     lk->missing_last = false;
     return 0;
 }
 
-/* O_TMPFILE: an unnamed file in a tmpfs directory (EROFS on the TFS root). */
+/* The TFS directory holding the object lk names (found, canonical path in
+ * lk->path) and its name there.  -EBUSY for "/", -EXDEV when the parent is
+ * not a TFS directory. */
+static int tfs_parent(const struct lookup *lk, u64 *dir, char *name)
+{
+    const char *slash = strrchr(lk->path, '/');
+    if (slash == NULL || slash[1] == '\0')
+        return -EBUSY;
+    size_t dl = (size_t)(slash - lk->path);
+    ksnprintf(name, VFS_NAME_MAX + 1, "%s", slash + 1);
+    struct lookup *pk = lookup_alloc();
+    if (pk == NULL)
+        return -ENOMEM;
+    memcpy(pk->upath, lk->path, dl);
+    pk->upath[dl] = '\0';
+    if (dl == 0)
+        ksnprintf(pk->upath, VFS_PATH_MAX, "/");
+    int r = vfs_lookup(AT_FDCWD, pk->upath, 0, pk);
+    if (r == 0 && pk->node.v != NULL)
+        r = -EXDEV;
+    if (r == 0)
+        *dir = pk->node.id;
+    lookup_free(pk);
+    return r;
+}
+
+/* The last component of a user path: 1 for ".", 2 for "..", else 0. */
+static int last_dots(const char *upath)
+{
+    size_t n = strlen(upath);
+    while (n > 1 && upath[n - 1] == '/')
+        n--;
+    size_t s = n;
+    while (s > 0 && upath[s - 1] != '/')
+        s--;
+    if (n - s == 1 && upath[s] == '.')
+        return 1;
+    return (n - s == 2 && upath[s] == '.' && upath[s + 1] == '.') ? 2 : 0;
+}
+
+/* O_TMPFILE: an unnamed file in a tmpfs directory (EOPNOTSUPP on the TFS root,
+ * as on Linux filesystems without it: callers fall back to a named file). */
 static long open_tmpfile(int dirfd, const char *upath, int flags, int mode)
 {
     static u64 seq;
@@ -77,7 +141,7 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode)
         return -EINVAL;
     int r = user_lookup(dirfd, upath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &lk);
     if (r == 0 && !node_is_ram(lk->node))
-        r = lk->node.v == NULL ? -EROFS : -EOPNOTSUPP;
+        r = -EOPNOTSUPP;
     if (r < 0)
         goto out;
     ksnprintf(lk->last, sizeof(lk->last), "#tmpfile%lu", seq++);
@@ -138,13 +202,11 @@ out:
     return r;
 }
 
-// partial: the TFS root is read-only (EROFS); only /tmp and /dev/shm (tmpfs) are writable
 long sys_openat(int dirfd, const char *path, int flags, int mode)
 {
     return do_openat(dirfd, path, flags, mode);
 }
 
-// partial: the TFS root is read-only (EROFS); only /tmp and /dev/shm (tmpfs) are writable
 long sys_open(const char *path, int flags, int mode)
 {
     return do_openat(AT_FDCWD, path, flags, mode);
@@ -360,8 +422,9 @@ static int put_statfs(void *ubuf, struct node n)
     s.f_fsid[0] = (s32)st.dev;
     if (st.dev == VFS_DEV_ROOT) {
         s.f_type = TFS_SUPER_MAGIC;
-        tfs_statfs_blocks(&s.f_blocks);
-        s.f_flags = ST_VALID | ST_RDONLY | ST_NOATIME;
+        tfs_root_statfs(&s.f_blocks, &s.f_bfree);
+        s.f_bavail = s.f_bfree;
+        s.f_flags = ST_VALID | ST_NOATIME;
     } else if (st.dev == VFS_DEV_TMPFS) {
         s.f_type = TMPFS_MAGIC;
         s.f_blocks = mem_total_bytes() / 2 / 4096;
@@ -436,8 +499,6 @@ static long do_access(int dirfd, const char *path, int mode, int flags)
     if (r < 0)
         return r;
     u32 t = st.mode & S_IFMT;
-    if ((mode & W_OK) != 0 && st.dev == VFS_DEV_ROOT && (t == S_IFREG || t == S_IFDIR || t == S_IFLNK))
-        return -EROFS;
     if ((mode & X_OK) != 0 && t != S_IFDIR && (st.mode & 0111) == 0)
         return -EACCES;
     return 0;
@@ -497,7 +558,7 @@ long sys_fchdir(int fd)
 /* ---------------------------------------------------------------- modifying calls */
 
 /* Creating dirfd/path (kind VN_RAMFILE, VN_DIR or VN_LINK): EEXIST if it
- * exists; created in a tmpfs directory; else EROFS/EACCES from its parent. */
+ * exists; created in a TFS or tmpfs directory; else EACCES/ENOENT. */
 static long create_at(int dirfd, const char *path, u8 kind, int mode, const char *target)
 {
     struct lookup *lk;
@@ -510,14 +571,28 @@ static long create_at(int dirfd, const char *path, u8 kind, int mode, const char
     return r;
 }
 
-/* Removing dirfd/path (rmdir when dir): tmpfs entries go; the TFS root
- * reports EROFS once the parent resolves, as Linux checks the mount first. */
+/* Remove the TFS object lk names (found) from its directory. */
+static int remove_tfs(struct lookup *lk, bool dir)
+{
+    u64 pdir;
+    char name[VFS_NAME_MAX + 1];
+    int dots = last_dots(lk->upath);
+    if (dir && dots != 0)
+        return dots == 1 ? -EINVAL : -ENOTEMPTY;
+    int r = tfs_parent(lk, &pdir, name);
+    if (r < 0)
+        return r == -EXDEV ? -EBUSY : r;
+    return tfs_node_remove(pdir, name, dir);
+}
+
+/* Removing dirfd/path (rmdir when dir): TFS and tmpfs entries go; /dev
+ * and /proc answer EACCES. */
 static long remove_at(int dirfd, const char *path, bool dir)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, 0, &lk);
-    if (r == -ENOENT && lk->missing_last && lk->node.v == NULL)
-        r = -EROFS;
+    if (r == 0 && lk->node.v == NULL)
+        r = remove_tfs(lk, dir);
     else if (r == 0 && node_is_ram(lk->node))
         r = ramfs_remove(lk->node.v, dir);
     else if (r == 0 && dir && !node_is_dir(lk->node))
@@ -525,7 +600,7 @@ static long remove_at(int dirfd, const char *path, bool dir)
     else if (r == 0 && !dir && node_is_dir(lk->node) && lk->node.v != NULL)
         r = -EISDIR;
     else if (r == 0)
-        r = lk->node.v == NULL ? -EROFS : -EACCES;
+        r = -EACCES;
     lookup_free(lk);
     return r;
 }
@@ -573,7 +648,7 @@ long sys_symlink(const char *target, const char *path)
     return sys_symlinkat(target, AT_FDCWD, path);
 }
 
-// partial: hard links are not supported (EPERM on tmpfs, EROFS on the TFS root)
+// partial: hard links only on the TFS root (EPERM on tmpfs)
 long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
     if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
@@ -583,6 +658,7 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
     int r = user_lookup(olddirfd, oldpath, lf, &lk);
     bool ram = r == 0 && node_is_ram(lk->node);
+    struct node old = r == 0 ? lk->node : (struct node){ NULL, 0 };
     if (r == 0 && node_is_dir(lk->node))
         r = -EPERM;
     lookup_free(lk);
@@ -591,8 +667,11 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     r = user_lookup(newdirfd, newpath, 0, &lk);
     if (r == 0)
         r = -EEXIST;
+    else if (r == -ENOENT && lk->missing_last && old.v == NULL && lk->node.v == NULL)
+        r = ends_with_slash(lk->upath) ? -ENOENT : tfs_node_link(old.id, lk->node.id, lk->last);
     else if (r == -ENOENT && lk->missing_last)
-        r = node_is_ram(lk->node) != ram ? -EXDEV : ram ? -EPERM : create_denied(lk);
+        r = node_is_ram(lk->node) != ram || (old.v == NULL) != (lk->node.v == NULL) ? -EXDEV
+            : ram ? -EPERM : create_denied(lk);
     lookup_free(lk);
     return r;
 }
@@ -623,18 +702,55 @@ long sys_rmdir(const char *path)
 #define RENAME_EXCHANGE 2
 #define RENAME_WHITEOUT 4
 
+/* rename on the TFS root: ok names the old object (found); the new name
+ * is nk->last in nk->node (nmiss) or the object nk names. */
+static int rename_tfs(struct lookup *ok, struct lookup *nk, bool nmiss, unsigned flags)
+{
+    u64 odir, ndir;
+    char *oname = kmalloc(2 * (VFS_NAME_MAX + 1)), *nname = oname + VFS_NAME_MAX + 1;
+    if (oname == NULL)
+        return -ENOMEM;
+    int r = tfs_parent(ok, &odir, oname);
+    if (r == 0 && nmiss) {
+        ndir = nk->node.id;
+        ksnprintf(nname, VFS_NAME_MAX + 1, "%s", nk->last);
+    } else if (r == 0) {
+        r = tfs_parent(nk, &ndir, nname);
+    }
+    if (r == -EXDEV)
+        r = -EBUSY;                    /* a name overlaid by /dev or /proc */
+    if (r == 0 && (last_dots(ok->upath) != 0 || last_dots(nk->upath) != 0))
+        r = -EBUSY;
+    /* a directory cannot move below itself: the new parent's path starts with the old path */
+    size_t ol = strlen(ok->path);
+    const char *np = nk->path;
+    if (r == 0 && node_is_dir(ok->node) && strncmp(np, ok->path, ol) == 0 &&
+        (np[ol] == '/' || (np[ol] == '\0' && nmiss)))
+        r = -EINVAL;
+    if (r == 0 && (flags & ~RENAME_NOREPLACE) != 0)
+        r = -EINVAL;
+    if (r == 0)
+        r = tfs_node_rename(odir, oname, ndir, nname, flags);
+    kfree(oname);
+    return r;
+}
+
 /* rename between two resolved names; ok and nk describe old and new. */
 static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsigned flags)
 {
     bool nmiss = rn == -ENOENT && nk->missing_last;
     if (ro < 0)
-        return (ro == -ENOENT && ok->missing_last && ok->node.v == NULL) ? -EROFS : ro;
+        return ro;
     if (rn < 0 && !nmiss)
         return rn;
+    if (ok->node.v == NULL && nk->node.v == NULL)
+        return rename_tfs(ok, nk, nmiss, flags);
+    if (ok->node.v == NULL || nk->node.v == NULL)
+        return -EXDEV;
     struct vnode *dir = nmiss ? nk->node.v : (nk->node.v != NULL ? nk->node.v->parent : NULL);
     bool oram = node_is_ram(ok->node), nram = nmiss ? node_is_ram(nk->node) : node_is_ram(nk->node);
     if (!oram && !nram)
-        return ok->node.v == NULL ? -EROFS : -EACCES;
+        return -EACCES;
     if (oram != nram || dir == NULL)
         return -EXDEV;
     const char *name = nmiss ? nk->last : nk->node.v->name;
@@ -667,7 +783,7 @@ long sys_rename(const char *oldpath, const char *newpath)
     return sys_renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
 
-/* ---- attribute changes: stored on tmpfs, EROFS on the TFS root ---- */
+/* ---- attribute changes: stored on the TFS root and tmpfs ---- */
 
 enum attr_op { ATTR_MODE, ATTR_OWNER, ATTR_TIMES };
 
@@ -691,11 +807,32 @@ static bool pick_time(const struct timespec_k *t, u64 now, u64 *out)
     return true;
 }
 
+/* Apply op to TFS object id (see set_attr). */
+static int set_attr_tfs(u64 id, enum attr_op op, u64 arg)
+{
+    struct kstat st;
+    u64 now = realtime_ns();
+    if (op == ATTR_OWNER)
+        return 0;
+    if (op == ATTR_MODE)
+        return tfs_node_chmod(id, (u32)arg);
+    int r = node_stat((struct node){ NULL, id }, &st);
+    if (r < 0)
+        return r;
+    const struct timespec_k *t = (const void *)arg;
+    u64 at = st.atime, mt = st.mtime;
+    if (t == NULL)
+        at = mt = now;
+    else if (!pick_time(&t[0], now, &at) || !pick_time(&t[1], now, &mt))
+        return -EINVAL;
+    return tfs_node_set_times(id, at, mt);
+}
+
 /* Apply op to node n: arg is the mode, or a kernel timespec[2] (NULL: now). */
 static int set_attr(struct node n, enum attr_op op, u64 arg)
 {
     if (n.v == NULL)
-        return -EROFS;
+        return set_attr_tfs(n.id, op, arg);
     if (!n.v->ram)
         return op == ATTR_OWNER ? 0 : -EPERM;
     u64 now = realtime_ns();
@@ -846,8 +983,10 @@ long sys_truncate(const char *path, s64 len)
         r = -EINVAL;
     else if (r == 0 && node_is_ram(lk->node))
         r = ramfs_truncate(lk->node.v, (u64)len);
+    else if (r == 0 && lk->node.v == NULL)
+        r = tfs_node_truncate(lk->node.id, (u64)len);
     else if (r == 0)
-        r = lk->node.v == NULL ? -EROFS : -EACCES;
+        r = -EACCES;
     lookup_free(lk);
     return r;
 }
@@ -891,7 +1030,7 @@ static long xattr_set(int fd, const char *path, int lf)
     int r = xattr_node(fd, path, lf, &n);
     if (r < 0)
         return r;
-    return n.v == NULL ? -EROFS : -EOPNOTSUPP;
+    return -EOPNOTSUPP;
 }
 
 long sys_getxattr(const char *p, const char *name, void *v, size_t n)
@@ -924,37 +1063,37 @@ long sys_flistxattr(int fd, char *list, size_t n)
     return xattr_list(fd, NULL, 0);
 }
 
-// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+// partial: no filesystem stores extended attributes (EOPNOTSUPP)
 long sys_setxattr(const char *p, const char *name, const void *v, size_t n, int flags)
 {
     return xattr_set(0, p, LOOKUP_FOLLOW);
 }
 
-// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+// partial: no filesystem stores extended attributes (EOPNOTSUPP)
 long sys_lsetxattr(const char *p, const char *name, const void *v, size_t n, int flags)
 {
     return xattr_set(0, p, 0);
 }
 
-// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+// partial: no filesystem stores extended attributes (EOPNOTSUPP)
 long sys_fsetxattr(int fd, const char *name, const void *v, size_t n, int flags)
 {
     return xattr_set(fd, NULL, 0);
 }
 
-// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+// partial: no filesystem stores extended attributes (EOPNOTSUPP)
 long sys_removexattr(const char *p, const char *name)
 {
     return xattr_set(0, p, LOOKUP_FOLLOW);
 }
 
-// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+// partial: no filesystem stores extended attributes (EOPNOTSUPP)
 long sys_lremovexattr(const char *p, const char *name)
 {
     return xattr_set(0, p, 0);
 }
 
-// partial: no filesystem stores extended attributes (EOPNOTSUPP; EROFS on the TFS root)
+// partial: no filesystem stores extended attributes (EOPNOTSUPP)
 long sys_fremovexattr(int fd, const char *name)
 {
     return xattr_set(fd, NULL, 0);

@@ -1,0 +1,268 @@
+/*
+ * fsw.c - the TFS write-path workload for tests/tfs/run.sh, run inside solo
+ * on the image's root filesystem (and natively, in a scratch directory, to
+ * check the expectations themselves against Linux).
+ *
+ *   fsw [DIR]          phase by state: the first boot (no DIR/state) runs
+ *                      every writing call and checks its result, then leaves
+ *                      files for the next boot and prints "phase 1 ok"; the
+ *                      second boot checks them ("phase 2 ok").
+ *   fsw crash [DIR]    forever: append a numbered record to DIR/log, every
+ *                      4th record also replace DIR/cur by rename; fsync; then
+ *                      print "ack N" (the host kills the VM at a random time).
+ *   fsw fill [DIR]     write until ENOSPC, check the filesystem still works
+ *                      (stat, read back, unlink frees space, write again).
+ * Exit status 0 when every check passed; each failure prints "FAIL: ...".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+static int failures;
+static char dir[512];
+
+#define CHECK(cond) do { if (!(cond)) { printf("FAIL: %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__, #cond, \
+                                                errno, strerror(errno)); failures++; } } while (0)
+
+static const char *P(const char *name)
+{
+    static char buf[4][1024];
+    static int k;
+    char *b = buf[k++ % 4];
+    snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
+    return b;
+}
+
+static void put(const char *name, const char *s, int flags)
+{
+    int fd = open(P(name), O_WRONLY | O_CREAT | flags, 0644);
+    CHECK(fd >= 0);
+    CHECK(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+    CHECK(fsync(fd) == 0);
+    CHECK(close(fd) == 0);
+}
+
+/* Whole file into buf (NUL-terminated); length or -1. */
+static long get(const char *name, char *buf, size_t cap)
+{
+    int fd = open(P(name), O_RDONLY);
+    if (fd < 0)
+        return -1;
+    long n = 0, r;
+    while ((r = read(fd, buf + n, cap - 1 - (size_t)n)) > 0)
+        n += r;
+    close(fd);
+    buf[n] = 0;
+    return n;
+}
+
+static int is(const char *name, const char *want)
+{
+    char buf[8192];
+    return get(name, buf, sizeof(buf)) >= 0 && strcmp(buf, want) == 0;
+}
+
+static void phase1_files(void)
+{
+    char buf[8192];
+    struct stat st;
+    int fd;
+
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    put("a", "hello", O_TRUNC);
+    CHECK(is("a", "hello"));
+    CHECK(open(P("a"), O_WRONLY | O_CREAT | O_EXCL, 0644) < 0 && errno == EEXIST);
+    put("a", "HE", 0);                                 /* overwrite in place, no truncation */
+    CHECK(is("a", "HEllo"));
+    put("a", "x", O_TRUNC);
+    CHECK(is("a", "x"));
+    put("a", "yz", O_APPEND);
+    CHECK(is("a", "xyz"));
+    /* pwrite past the end leaves a hole of zeros */
+    fd = open(P("b"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0);
+    CHECK(pwrite(fd, "END", 3, 10000) == 3);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 10003 && (st.st_mode & 07777) == 0600);
+    CHECK(pread(fd, buf, 4, 4096) == 4 && memcmp(buf, "\0\0\0\0", 4) == 0);
+    CHECK(pread(fd, buf, 3, 10000) == 3 && memcmp(buf, "END", 3) == 0);
+    CHECK(ftruncate(fd, 5000) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 5000);
+    CHECK(pread(fd, buf, 10, 4995) == 5);
+    CHECK(ftruncate(fd, 8000) == 0);                  /* grows with zeros, old bytes gone */
+    CHECK(pread(fd, buf, 3, 7990) == 3 && memcmp(buf, "\0\0\0", 3) == 0);
+    CHECK(fallocate(fd, 0, 0, 65536) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 65536 && st.st_blocks >= 128);
+    CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 65536, 8192) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 65536);
+    CHECK(fdatasync(fd) == 0);
+    CHECK(close(fd) == 0);
+    CHECK(truncate(P("b"), 100) == 0 && stat(P("b"), &st) == 0 && st.st_size == 100);
+    /* a big file: 1 MiB pattern in odd-sized writes */
+    fd = open(P("big"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    for (int i = 0; i < 1 << 20; i += 777) {
+        char chunk[777];
+        for (int k = 0; k < 777; k++)
+            chunk[k] = (char)((i + k) * 7);
+        size_t n = (1 << 20) - i < 777 ? (size_t)((1 << 20) - i) : 777;
+        CHECK(write(fd, chunk, n) == (ssize_t)n);
+    }
+    CHECK(close(fd) == 0);
+}
+
+static void phase1_names(void)
+{
+    struct stat st;
+    char buf[256];
+
+    CHECK(mkdir(P("d"), 0700) == 0);
+    CHECK(mkdir(P("d"), 0700) < 0 && errno == EEXIST);
+    put("d/f", "in d", O_TRUNC);
+    CHECK(rmdir(P("d")) < 0 && errno == ENOTEMPTY);
+    CHECK(unlink(P("d")) < 0 && errno == EISDIR);
+    CHECK(rmdir(P("d/f")) < 0 && errno == ENOTDIR);
+    CHECK(mkdir(P("e"), 0755) == 0 && rmdir(P("e")) == 0 && stat(P("e"), &st) < 0 && errno == ENOENT);
+    CHECK(symlink("a", P("sl")) == 0);
+    CHECK(readlink(P("sl"), buf, sizeof(buf)) == 1 && buf[0] == 'a');
+    CHECK(is("sl", "xyz"));
+    CHECK(link(P("a"), P("hl")) == 0);
+    CHECK(stat(P("a"), &st) == 0 && st.st_nlink == 2);
+    CHECK(link(P("d"), P("dl")) < 0 && errno == EPERM);
+    /* rename: plain, over an existing file (atomic replace), into a subdirectory */
+    put("r.tmp", "new contents", O_TRUNC);
+    put("r", "old contents", O_TRUNC);
+    CHECK(rename(P("r.tmp"), P("r")) == 0);
+    CHECK(is("r", "new contents") && access(P("r.tmp"), F_OK) < 0);
+    CHECK(rename(P("r"), P("d/r2")) == 0 && is("d/r2", "new contents"));
+    CHECK(rename(P("d/r2"), P("r")) == 0);
+    CHECK(rename(P("d"), P("d/sub")) < 0 && errno == EINVAL);
+    CHECK(mkdir(P("d2"), 0755) == 0 && rename(P("d2"), P("d")) < 0 && errno == ENOTEMPTY);
+    CHECK(rename(P("d"), P("d2")) == 0);              /* replaces an empty directory */
+    CHECK(rename(P("d2"), P("d3")) == 0);
+    CHECK(rename(P("a"), P("d3")) < 0 && errno == EISDIR);
+    CHECK(renameat2(AT_FDCWD, P("r"), AT_FDCWD, P("hl"), RENAME_NOREPLACE) < 0 && errno == EEXIST);
+    /* unlink while open: data stays readable until close */
+    put("gone", "still here", O_TRUNC);
+    int fd = open(P("gone"), O_RDONLY);
+    CHECK(fd >= 0 && unlink(P("gone")) == 0);
+    CHECK(access(P("gone"), F_OK) < 0 && errno == ENOENT);
+    CHECK(fstat(fd, &st) == 0 && st.st_nlink == 0);
+    CHECK(read(fd, buf, sizeof(buf)) == 10 && memcmp(buf, "still here", 10) == 0);
+    CHECK(close(fd) == 0);
+    /* attributes */
+    CHECK(chmod(P("a"), 0600) == 0 && stat(P("a"), &st) == 0 && (st.st_mode & 07777) == 0600 && S_ISREG(st.st_mode));
+    struct timespec ts[2] = { { 1000000000, 5 }, { 1234567890, 123456789 } };
+    CHECK(utimensat(AT_FDCWD, P("a"), ts, 0) == 0);
+    CHECK(stat(P("a"), &st) == 0 && st.st_mtim.tv_sec == 1234567890 && st.st_mtim.tv_nsec == 123456789 &&
+          st.st_atim.tv_sec == 1000000000);
+    CHECK(access(P("a"), W_OK) == 0);
+    struct statfs sf;
+    CHECK(statfs(P("a"), &sf) == 0 && sf.f_bfree > 0 && sf.f_bfree < sf.f_blocks);
+    sync();
+}
+
+/* What phase 1 left: the same answers after a reboot. */
+static void phase2(void)
+{
+    struct stat st;
+    char buf[8192];
+
+    CHECK(is("a", "xyz") && is("hl", "xyz") && is("sl", "xyz"));
+    CHECK(stat(P("a"), &st) == 0 && st.st_nlink == 2 && (st.st_mode & 07777) == 0600 &&
+          st.st_mtim.tv_sec == 1234567890 && st.st_mtim.tv_nsec == 123456789);
+    CHECK(stat(P("b"), &st) == 0 && st.st_size == 100 && (st.st_mode & 07777) == 0600);
+    CHECK(is("r", "new contents") && access(P("r.tmp"), F_OK) < 0);
+    CHECK(is("d3/f", "in d") && stat(P("d3"), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+    CHECK(access(P("d"), F_OK) < 0 && access(P("d2"), F_OK) < 0 && access(P("gone"), F_OK) < 0);
+    CHECK(get("big", buf, 1) == 0);
+    int fd = open(P("big"), O_RDONLY);
+    CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 1 << 20);
+    for (int i = 0; fd >= 0 && i < 1 << 20; i += 4096) {
+        CHECK(read(fd, buf, 4096) == 4096);
+        for (int k = 0; k < 4096; k++)
+            if (buf[k] != (char)((i + k) * 7)) {
+                printf("FAIL: big differs at %d\n", i + k);
+                failures++;
+                i = 1 << 20;
+                break;
+            }
+    }
+    close(fd);
+    CHECK(is("state", "1"));
+    /* and writing still works on the second boot: the state moves on */
+    put("state.new", "2", O_TRUNC);
+    CHECK(rename(P("state.new"), P("state")) == 0 && is("state", "2"));
+}
+
+static void crash_loop(void)
+{
+    char rec[128], cur[64];
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    int fd = open(P("log"), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    CHECK(fd >= 0);
+    for (int i = 0; failures == 0; i++) {
+        int n = snprintf(rec, sizeof(rec), "record %08d %0*d\n", i, 40 + i % 50, i);
+        CHECK(write(fd, rec, (size_t)n) == n);
+        if (i % 4 == 0) {
+            snprintf(cur, sizeof(cur), "cur %d\n", i);
+            int t = open(P("cur.tmp"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            CHECK(t >= 0 && write(t, cur, strlen(cur)) == (ssize_t)strlen(cur) && fsync(t) == 0 && close(t) == 0);
+            CHECK(rename(P("cur.tmp"), P("cur")) == 0);
+        }
+        CHECK(fsync(fd) == 0);
+        printf("ack %d\n", i);
+        fflush(stdout);
+    }
+}
+
+static void fill(void)
+{
+    static char blk[65536];
+    struct stat st;
+    long total = 0;
+    ssize_t r = 0;
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    memset(blk, 'F', sizeof(blk));
+    int fd = open(P("fill"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    while ((r = write(fd, blk, sizeof(blk))) > 0)
+        total += r;
+    CHECK(r < 0 && errno == ENOSPC);
+    printf("filled %ld bytes, then ENOSPC\n", total);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == total);
+    CHECK(fsync(fd) == 0 && close(fd) == 0);
+    put("small", "metadata still works", O_TRUNC);     /* lands in the block freed... or the log */
+    CHECK(unlink(P("fill")) == 0);
+    sync();
+    fd = open(P("again"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && write(fd, blk, sizeof(blk)) == (ssize_t)sizeof(blk) && fsync(fd) == 0 && close(fd) == 0);
+    CHECK(is("small", "metadata still works"));
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "phases";
+    snprintf(dir, sizeof(dir), "%s", argc > 2 ? argv[2] : "/data");
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(mode, "crash") == 0) {
+        crash_loop();
+    } else if (strcmp(mode, "fill") == 0) {
+        fill();
+        printf("fill %s\n", failures == 0 ? "ok" : "FAILED");
+    } else if (access(P("state"), F_OK) != 0) {
+        phase1_files();
+        phase1_names();
+        put("state", "1", O_TRUNC);
+        printf("phase 1 %s\n", failures == 0 ? "ok" : "FAILED");
+    } else {
+        phase2();
+        printf("phase 2 %s\n", failures == 0 ? "ok" : "FAILED");
+    }
+    return failures == 0 ? 0 : 1;
+}
