@@ -79,11 +79,14 @@ class Scan:
         self.out.append(rec)
 
     def guest_of(self, host):
+        """Guest path of a host file: beside the script (or in the working
+        directory) it keeps its place relative to that directory, else its path."""
+        ahost = os.path.abspath(host)
         for h, g in self.local:
-            if h == "" or host == h or host.startswith(h.rstrip("/") + "/"):
-                rel = os.path.relpath(host, h or ".")
-                return os.path.normpath(os.path.join(g, rel))
-        return os.path.abspath(host)
+            ah = os.path.abspath(h or ".")
+            if ahost == ah or ahost.startswith(ah.rstrip("/") + "/"):
+                return os.path.normpath(os.path.join(g, os.path.relpath(ahost, ah)))
+        return ahost
 
     def add_file(self, host):
         if host in self.seen_file or not os.path.isfile(host):

@@ -1,0 +1,1 @@
+print(open("hello.txt").readline())
