@@ -51,6 +51,15 @@ build_progs() {
             -lsolotest -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib' &&
         gcc -O2 -o "$BIN/uselib-missing" "$ROOT/tests/integration/progs/lib/uselib.c" -L"$W/hidden" \
             -lsolotest || die "cannot build the shared-library test programs"
+    # dlopen(): the program links only libc; the plugin (put in the image with
+    # Files) needs libm, which the closure must find through the plugin.
+    mkdir -p "$BIN/plugins"
+    gcc -O2 -o "$BIN/dlopen-main" "$ROOT/tests/integration/progs/lib/dlopen.c" &&
+        gcc -O2 -shared -fPIC -o "$BIN/plugins/libsoloplugin.so" \
+            "$ROOT/tests/integration/progs/lib/plugin.c" -lm || die "cannot build the dlopen test programs"
+    # A pyenv-like shim: a script named python3, which solo must skip on $PATH.
+    mkdir -p "$W/shims"
+    printf '#!/bin/sh\nexec false\n' > "$W/shims/python3" && chmod +x "$W/shims/python3"
     # Programs solo must refuse: text, 32-bit x86, AArch64 (header of a real ELF
     # with e_machine changed: the check is on the header).
     printf '#!/bin/sh\necho not an ELF\n' > "$BIN/script.sh" && chmod +x "$BIN/script.sh"
@@ -206,29 +215,105 @@ t_dynamic() {        # PT_INTERP program: ld.so and libc travel with it
     srun ./hello-dyn
     expect_rc 0; expect_out $'hello, world\n'; pass
 }
-t_python() {         # dynamic program + Dirs: the interpreter, stdlib and extension modules
-    [ -x /usr/bin/python3 ] || { echo "PASS (skipped: no python3)" > "$RES/$T.result"; exit 0; }
-    local lib
-    lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-    printf '{"Dirs": ["%s"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}' "$lib" > "$W/$T.json"
-    srun -c "$W/$T.json" /usr/bin/python3 -c \
-        'import sys, json, hashlib; print(json.dumps(sys.argv[1:]), hashlib.sha256(b"solo").hexdigest()[:12])' x 'y z'
-    expect_rc 0; expect_out $'["x", "y z"] 5364f2f2fc4f\n'; pass
-}
-t_iris() {           # the brief's scikit-learn demo, output identical to native
-    local py=/usr/lib/python3/dist-packages
-    [ -d $py/sklearn ] && [ -f "$ROOT/ml-demo/iris/expected.txt" ] || {
-        echo "PASS (skipped: python3-sklearn not installed)" > "$RES/$T.result"; exit 0; }
-    local lib
-    lib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-    printf '{"Dirs": ["%s", "%s"], "Files": ["model.py"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}' \
-        "$lib" "$py" > "$W/$T.json"
-    cd "$ROOT/ml-demo/iris" || fail "no ml-demo/iris"
-    TMO=300 TMPDIR=$W srun -c "$W/$T.json" /usr/bin/python3 model.py    # ~30 s when idle
+t_dlopen() {         # dlopen() of a library placed in the image with Files; same as native
+    printf '{"Files": ["plugins/libsoloplugin.so"]}' > "$W/$T.json"
+    srun -c "$W/$T.json" ./dlopen-main plugins/libsoloplugin.so plugins/libnothere.so
     expect_rc 0
-    cmp -s "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" ||
-        fail "output differs from ml-demo/iris/expected.txt: $(diff "$RES/$T.out" "$ROOT/ml-demo/iris/expected.txt" | head -5)"
+    ./dlopen-main plugins/libsoloplugin.so plugins/libnothere.so > "$RES/$T.native" 2>&1 ||
+        fail "native run failed: $(cat "$RES/$T.native")"
+    cmp -s "$RES/$T.native" "$RES/$T.out" ||
+        fail "differs from native: $(diff "$RES/$T.native" "$RES/$T.out" | head -5)"
     pass
+}
+
+# ------------------------------------------------------------ tests: Python (no config needed)
+# The first ELF python3 on $PATH: what `solo run python3` picks (scripts such
+# as pyenv shims are skipped), run natively for comparisons.
+PY=$(IFS=:; for d in $PATH; do
+         [ -x "$d/python3" ] && head -c 4 "$d/python3" 2>/dev/null | grep -q ELF && { echo "$d/python3"; break; }
+     done)
+PYT=$ROOT/tests/python
+need_python() {
+    [ -n "$PY" ] || { echo "PASS (skipped: no python3)" > "$RES/$T.result"; exit 0; }
+}
+# native_py ARGS...: the same interpreter natively, with the guest's (empty)
+# environment, in the current directory or $NCWD
+native_py() { (cd "${NCWD:-.}" && env -i "$PY" "$@") > "$RES/$T.native" 2> "$RES/$T.nerr"; }
+expect_native() {
+    cmp -s "$RES/$T.native" "$RES/$T.out" ||
+        fail "differs from native: $(diff "$RES/$T.native" "$RES/$T.out" | head -6)"
+}
+t_py_stdlib() {      # python3 -c with stdlib and extension modules; a pyenv shim first on $PATH
+    need_python
+    local code='import sys, os, json, re, math, hashlib, zlib
+print(sys.version_info[:2], sys.argv[1:], os.getcwd(), os.path.join("a", "b"))
+print(json.dumps({"k": [1, 2.5, None]}, sort_keys=True), re.findall(r"\d+", "a1b22c333"))
+print(math.factorial(25), round(math.pi, 10), hashlib.sha256(b"solo").hexdigest())
+print(zlib.crc32(b"solo"), len(zlib.compress(b"solo" * 100)), zlib.decompress(zlib.compress(b"ok")))'
+    PATH="$W/shims:$PATH" srun python3 -c "$code" x 'y z'
+    expect_rc 0
+    NCWD=/ native_py -c "$code" x 'y z' || fail "native run failed: $(cat "$RES/$T.nerr")"
+    expect_native; pass
+}
+t_py_tutorial_hello() {   # the seed tutorial: print('Hello world!')
+    need_python
+    cd "$PYT/tutorial1" || fail "no $PYT/tutorial1"
+    srun python3 hello.py
+    expect_rc 0; expect_out $'Hello world!\n'; pass
+}
+t_py_tutorial_config() {  # the seed tutorial: Files and Args from config.json
+    need_python
+    cd "$PYT/tutorial2" || fail "no $PYT/tutorial2"
+    srun -c config.json python3
+    expect_rc 0; expect_out $'Hello from hello.txt\n\n'; pass
+}
+t_py_tmp() {         # a script writing and reading /tmp, importing a module beside it
+    need_python
+    cd "$PYT" || fail "no $PYT"
+    srun python3 tmpfiles.py
+    expect_rc 0
+    native_py tmpfiles.py || fail "native run failed: $(cat "$RES/$T.nerr")"
+    expect_native; pass
+}
+t_py_module() {      # python3 -m, with a data file from config.json
+    need_python
+    cd "$PYT" || fail "no $PYT"
+    printf '{"Files": ["data.json"]}' > "$W/$T.json"
+    srun -c "$W/$T.json" python3 -m json.tool data.json
+    expect_rc 0
+    native_py -m json.tool data.json || fail "native run failed: $(cat "$RES/$T.nerr")"
+    expect_native; pass
+}
+t_py_image() {       # host-side: python3 -c pass gets the start-up modules, not the whole stdlib
+    need_python
+    scmd build -o "$W/$T.img" python3 -c pass
+    expect_rc 0
+    local lib
+    lib=$(env -i "$PY" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+    "$SOLO" fs ls "$W/$T.img" "$lib" > "$RES/$T.ls" || fail "no $lib in the image"
+    grep -q ' os.py$' "$RES/$T.ls" || fail "os.py (the stdlib landmark) missing"
+    grep -q ' encodings$' "$RES/$T.ls" || fail "encodings missing"
+    grep -q ' json$' "$RES/$T.ls" && fail "json was added for python3 -c pass"
+    [ "$(stat -c %s "$W/$T.img")" -le $((96 << 20)) ] || fail "image larger than 96 MiB"
+    pass
+}
+t_py_only_shim() {   # only a script named python3 on $PATH: a clear error
+    PATH="$W/shims" "$SOLO" run python3 -c pass < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
+    echo $? > "$RES/$T.rc"
+    expect_rc 126; expect_one_line_error; expect_err_grep 'python3: only a script was found on \$PATH'
+    pass
+}
+t_iris() {           # the README command, no config: same output as native and expected.txt
+    need_python
+    "$PY" -c 'import sklearn' 2> /dev/null && [ -f "$ROOT/ml-demo/iris/expected.txt" ] || {
+        echo "PASS (skipped: python3-sklearn not installed)" > "$RES/$T.result"; exit 0; }
+    cd "$ROOT" || fail "no $ROOT"
+    TMO=300 TMPDIR=$W srun python3 ml-demo/iris/model.py    # ~30-45 s under TCG
+    expect_rc 0
+    cmp -s "$RES/$T.out" ml-demo/iris/expected.txt ||
+        fail "output differs from ml-demo/iris/expected.txt: $(diff "$RES/$T.out" ml-demo/iris/expected.txt | head -5)"
+    native_py ml-demo/iris/model.py || fail "native run failed: $(tail -3 "$RES/$T.nerr")"
+    expect_native; pass
 }
 t_verbose() {        # -v streams the kernel log to stderr
     srun -v ./hello
