@@ -2,7 +2,9 @@
  * test_cli_util.c - host-tool helpers: size parsing, guest path rules, the
  * SOLO-EXIT line parser, the QEMU command line, ld.so.cache lookup, and a
  * full image round trip (plan -> image_write -> image_open -> read back,
- * manifest contents, symlink and ".." resolution).
+ * manifest contents, symlink and ".." resolution), and how programs are
+ * found: Python interpreters by name, their stdlib beside them, and $PATH
+ * lookups that skip scripts (pyenv shims).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,8 @@
 #include "tools/vm.h"
 #include "tools/deps.h"
 #include "tools/image.h"
+#include "tools/build.h"
+#include "tools/python.h"
 
 static void test_parse_size(void **state)
 {
@@ -272,6 +276,77 @@ static void test_image_roundtrip(void **state)
     free(imgpath);
 }
 
+/* Create file path with contents text and mode. */
+static void put_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_python_names(void **state)
+{
+    (void)state;
+    assert_true(py_is_interpreter("/nonexistent/bin/python3"));
+    assert_true(py_is_interpreter("/nonexistent/bin/python3.11"));
+    assert_true(py_is_interpreter("/nonexistent/bin/python"));
+    assert_false(py_is_interpreter("/nonexistent/bin/python3-config"));
+    assert_false(py_is_interpreter("/nonexistent/bin/ipython3"));
+    assert_false(py_is_interpreter("/nonexistent/bin/hello"));
+}
+
+static void test_locate_python(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/solo-test-locate-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *shims = path_join(dir, "shims"), *prefix = path_join(dir, "prefix");
+    char *bin = path_join(prefix, "bin"), *lib = path_join(prefix, "lib");
+    char *stdlib = path_join(lib, "python3.9");
+    char *mk = xasprintf("mkdir -p %s %s %s", shims, bin, stdlib);
+    assert_int_equal(system(mk), 0);
+    char *shim = path_join(shims, "python3"), *real = path_join(bin, "python3.9");
+    char *link = path_join(bin, "python3"), *os_py = path_join(stdlib, "os.py");
+    put_file(shim, "#!/bin/sh\nexec python3 \"$@\"\n", 0755);
+    put_file(real, "\177ELF not really", 0755);
+    put_file(os_py, "", 0644);
+    assert_int_equal(symlink("python3.9", link), 0);
+
+    char *found = py_stdlib_dir(link);              /* through the symlink */
+    assert_non_null(found);
+    assert_string_equal(found, stdlib);
+    free(found);
+    assert_null(py_stdlib_dir(shim));               /* no lib/ beside the shims */
+
+    const char *saved = getenv("PATH");
+    char *oldpath = saved != NULL ? xstrdup(saved) : NULL;
+    char *path = xasprintf("%s:%s", shims, bin), *script = NULL;
+    setenv("PATH", path, 1);
+    found = locate_program("python3", &script);     /* the shim is skipped */
+    assert_non_null(found);
+    assert_string_equal(found, link);
+    assert_non_null(script);
+    assert_string_equal(script, shim);
+    free(found);
+    free(script);
+    setenv("PATH", shims, 1);                       /* only the shim: none, and why */
+    assert_null(locate_program("python3", &script));
+    assert_non_null(script);
+    assert_string_equal(script, shim);
+    free(script);
+    if (oldpath != NULL)
+        setenv("PATH", oldpath, 1);
+    else
+        unsetenv("PATH");
+
+    char *rm = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(rm), 0);
+    free(rm); free(mk); free(path); free(oldpath); free(shims); free(prefix); free(bin);
+    free(lib); free(stdlib); free(shim); free(real); free(link); free(os_py);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +357,8 @@ int main(void)
         cmocka_unit_test(test_ldcache),
         cmocka_unit_test(test_plan_replace),
         cmocka_unit_test(test_image_roundtrip),
+        cmocka_unit_test(test_python_names),
+        cmocka_unit_test(test_locate_python),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
