@@ -130,3 +130,84 @@ row "hello wall time (ms)" "$native_hello_ms" "$linux_hello_ms" "$solo_hello_ms"
 for k in getppid write_devnull clock_gettime; do
     row "$k (ns/call)" "$(val native-bench.out $k)" "$(val linux-bench.out $k)" "$(val solo-bench.out $k)"
 done
+
+# ================================================================ python (added by cli2)
+# `solo run python3 -c pass` against the same interpreter in the Linux VM:
+# the initramfs gets busybox plus exactly the files of solo's image (pulled
+# out of it with solo fs ls/cat), so both run the same bytes.  Wall times
+# are whole runs (boot, python3 -c pass, power-off), best of REPS; sizes
+# are what each boot reads: solo's image file against the Linux kernel plus
+# its gzip'ed initramfs.
+PY=$(IFS=:; for d in $PATH; do
+         [ -x "$d/python3" ] && head -c 4 "$d/python3" 2>/dev/null | grep -q ELF && { echo "$d/python3"; break; }
+     done)
+
+# extract_image IMAGE GUESTDIR HOSTROOT: copy a directory of a solo image to HOSTROOT
+extract_image() {
+    local line mode name
+    "$solo" fs ls "$1" "$2" | while IFS= read -r line; do
+        mode=${line%% *}
+        name=$(echo "$line" | sed 's/^[^ ]* *[0-9]* //')
+        case $mode in
+        d*) mkdir -p "$3${2%/}/$name" && extract_image "$1" "${2%/}/$name" "$3" ;;
+        l*) ln -sfn "${name#* -> }" "$3${2%/}/${name%% -> *}" ;;
+        *)  "$solo" fs cat "$1" "${2%/}/$name" > "$3${2%/}/$name"
+            case $mode in -??x*) chmod 755 "$3${2%/}/$name" ;; esac ;;
+        esac
+    done
+}
+
+kib() { echo $(( ($1 + 1023) / 1024 )); }
+
+if [ -n "$PY" ]; then
+    "$solo" build -o "$work/py.img" python3 -c pass > /dev/null 2> py-build.err ||
+        die "solo build python3 -c pass failed: $(tail -3 py-build.err)"
+    solo_py_ms=$(best_wall "$solo" run python3 -c pass) || die "solo run python3 -c pass failed"
+    t0=$(ms_now); "$solo" build -o "$work/py2.img" python3 -c pass > /dev/null 2>&1; t1=$(ms_now)
+    solo_py_build_ms=$((t1 - t0))
+    native_py_ms=$(best_wall "$PY" -c pass)
+    solo_py_kib=$(kib "$(stat -c %s "$work/py.img")")
+    solo_py_files_kib=$(kib "$("$solo" fs check "$work/py.img" | sed -n 's/^ok: [0-9]* files (\([0-9]*\) bytes).*/\1/p')")
+    linux_py_ms=- linux_py_kib=- linux_py_files_kib=-
+    if [ "$linux_ok" = 1 ]; then
+        d=$work/initramfs-python
+        mkdir -p "$d/bin" "$d/proc" "$d/dev" "$d/tmp"
+        extract_image "$work/py.img" / "$d"
+        linux_py_files_kib=$(kib "$(find "$d" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')")
+        cp "$busybox" "$d/bin/busybox"
+        for a in sh cat mount poweroff echo; do ln -sf busybox "$d/bin/$a"; done
+        cat > "$d/init" <<INIT
+#!/bin/sh
+/bin/mount -t proc proc /proc
+/bin/mount -t devtmpfs dev /dev
+cd /
+$PY -c pass && echo python-ok
+/bin/poweroff -f
+INIT
+        chmod +x "$d/init"
+        (cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs-python.cpio.gz"
+        best=""
+        for i in $(seq "$REPS"); do
+            t0=$(ms_now)
+            linux_vm python
+            t1=$(ms_now)
+            if [ -z "$best" ] || [ $((t1 - t0)) -lt "$best" ]; then best=$((t1 - t0)); fi
+        done
+        if grep -q '^python-ok' linux-python.out; then
+            linux_py_ms=$best
+            linux_py_kib=$(kib $(( $(stat -c %s "$kernel") + $(stat -c %s "$work/initramfs-python.cpio.gz") )))
+        else
+            echo "bench: the Linux VM did not run python3 (see $work/linux-python.out)" >&2
+        fi
+    fi
+    echo
+    echo "python: $PY -c pass (solo image built in ${solo_py_build_ms} ms, import analysis included)"
+    printf "%-26s %12s %12s %12s %14s %12s\n" "metric" "native" "linux-vm" "solo" "solo/linux-vm" "solo/native"
+    row "python3 -c pass wall (ms)" "$native_py_ms" "$linux_py_ms" "$solo_py_ms"
+    row "boot medium (KiB)" "-" "$linux_py_kib" "$solo_py_kib"
+    row "python files (KiB)" "-" "$linux_py_files_kib" "$solo_py_files_kib"
+    echo "boot medium: solo's image file; Linux: $(basename "${kernel:-none}") + gzip'ed initramfs"
+    echo "python files: the same files in both (the Linux initramfs also holds busybox)"
+else
+    echo "bench: no ELF python3 on \$PATH: python section skipped" >&2
+fi
