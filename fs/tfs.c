@@ -117,8 +117,9 @@ struct tuple *tfs_root_manifest(void)
  * ones); the new log holds one record per live object. */
 static void maybe_compact(void)
 {
-    u64 n = tfs_log_blocks(rootfs);
-    if (n < 4 * log_base || n < log_base + 1024)
+    u64 n = tfs_log_blocks(rootfs), total, bfree;
+    tfs_statfs(rootfs, &total, &bfree);
+    if (n < 4 * log_base || n < log_base + MIN(total / 16, (u64)1024))
         return;
     int r = tfs_compact(rootfs);
     if (r < 0)

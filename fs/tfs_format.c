@@ -2035,6 +2035,7 @@ int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, co
     st->log_blocks = range_total(&fs->logsegs);
     st->log_records = fs->log_records;
     st->log_end = fs->seg_off + fs->seg_pos;
+    st->log_torn = fs->log_end == END_TORN ? 1 : 0;
     if (why[fs->log_end] != NULL)
         problem(&c, "log ends at byte offset %llu at %s", (unsigned long long)st->log_end, why[fs->log_end]);
     return check_tree(&c);

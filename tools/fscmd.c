@@ -1,7 +1,10 @@
 /*
- * fscmd.c - the `solo fs` subcommands (see fscmd.h).  Read-only: images are
- * mounted without write access, so looking never changes an image.
+ * fscmd.c - the `solo fs` subcommands (see fscmd.h): ls, cat, get (copy a
+ * file out), manifest, check (log records, volume consistency, every file
+ * read in full).  Read-only: images are mounted without write access, so
+ * looking never changes an image.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,12 +227,43 @@ static void check_obj(struct checkctx *cx, u64 id, const char *path)
     }
 }
 
-/* Mount (which verifies the superblock and every log record's CRC), then walk
- * the tree from / reading every file in full. */
+static void check_report(void *ctx, const char *msg)
+{
+    struct checkctx *cx = ctx;
+    if (cx->errors++ < 20)
+        printf("%s\n", msg);
+}
+
+/* The volume-level checks of tfs_check: where and why the log ends (a torn
+ * last record is an interrupted write, not damage), dangling entries,
+ * invalid extents, symlinks without targets; orphans are noted. */
+static void check_volume(struct checkctx *cx)
+{
+    struct tfs_stats st;
+    u64 before = cx->errors;
+    if (tfs_check(cx->img->fs, &st, check_report, cx) != 0) {
+        check_fail(cx, "image", "out of memory while checking");
+        return;
+    }
+    if (st.log_torn != 0 && cx->errors > before) {
+        cx->errors--;
+        printf("note: the log's last record was torn (an interrupted write); the log ends before it\n");
+    }
+    if (st.orphans > 0)
+        printf("note: %llu orphaned objects (freed when the image next boots)\n", (unsigned long long)st.orphans);
+    printf("log: %llu records in %llu segments (%llu blocks), ends at byte offset %llu\n",
+           (unsigned long long)st.log_records, (unsigned long long)st.log_segments,
+           (unsigned long long)st.log_blocks, (unsigned long long)st.log_end);
+}
+
+/* Mount (which verifies the superblock and every log record's CRC), check
+ * the volume, then walk the tree from / reading every file in full (every
+ * extent must lie on the volume and read back). */
 static int fs_check(struct image *img)
 {
     struct checkctx cx = { img, 0, 0, 0, 0, 0, 0, xcalloc(1, (1 << 20) + 4096) };
     u64 total, freeb;
+    check_volume(&cx);
     strcpy(cx.buf + (1 << 20), "/");
     check_obj(&cx, TFS_ID_ROOT, "/");
     if (tuple_get_str(tfs_manifest(img->fs), "program") == NULL)
@@ -243,6 +277,46 @@ static int fs_check(struct image *img)
     return cx.errors == 0 ? 0 : SOLO_EXIT_FAILURE;
 }
 
+/* Copy file PATH of the image to the host file dest (a symlink is
+ * followed inside the image). */
+static int fs_get(struct image *img, const char *path, const char *dest)
+{
+    u64 id = image_resolve(img, path, true);
+    struct tuple *t = id != 0 ? tfs_get(img->fs, id) : NULL;
+    if (t == NULL || !S_ISREG(tuple_get_u64(t, "mode", 0))) {
+        errmsg("%s: %s in the image", path, t == NULL ? "no such file" : "not a regular file");
+        return SOLO_EXIT_FAILURE;
+    }
+    FILE *out = fopen(dest, "wb");
+    if (out == NULL) {
+        errmsg("%s: %s", dest, strerror(errno));
+        return SOLO_EXIT_FAILURE;
+    }
+    u64 size = tuple_get_u64(t, "size", 0), off = 0;
+    char *buf = xmalloc(1 << 20);
+    int rc = 0;
+    while (off < size && rc == 0) {
+        long n = tfs_read(img->fs, id, buf, MIN(size - off, (u64)(1 << 20)), off);
+        if (n <= 0) {
+            errmsg("%s: read error in the image at file offset %llu: %s", path, (unsigned long long)off,
+                   n < 0 ? strerror((int)-n) : "short file");
+            rc = SOLO_EXIT_FAILURE;
+        } else if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
+            errmsg("%s: %s", dest, strerror(errno));
+            rc = SOLO_EXIT_FAILURE;
+        }
+        off += n > 0 ? (u64)n : 0;
+    }
+    if (fclose(out) != 0 && rc == 0) {
+        errmsg("%s: %s", dest, strerror(errno));
+        rc = SOLO_EXIT_FAILURE;
+    }
+    if (rc == 0)
+        chmod(dest, (mode_t)(tuple_get_u64(t, "mode", 0644) & 0777));
+    free(buf);
+    return rc;
+}
+
 int fs_main(int argc, char **argv)
 {
     struct image img;
@@ -251,8 +325,9 @@ int fs_main(int argc, char **argv)
     bool one = argc == 2 && (strcmp(argv[0], "manifest") == 0 || strcmp(argv[0], "check") == 0 ||
                              strcmp(argv[0], "ls") == 0);
     bool two = argc == 3 && (strcmp(argv[0], "cat") == 0 || strcmp(argv[0], "ls") == 0);
-    if (!one && !two) {
-        errmsg("usage: solo fs ls IMAGE [PATH] | cat IMAGE PATH | manifest IMAGE | check IMAGE");
+    bool three = argc == 4 && strcmp(argv[0], "get") == 0;
+    if (!one && !two && !three) {
+        errmsg("usage: solo fs ls IMAGE [PATH] | cat IMAGE PATH | get IMAGE PATH DEST | manifest IMAGE | check IMAGE");
         return SOLO_EXIT_USAGE;
     }
     if (image_open(argv[1], false, &img, why, sizeof(why)) < 0) {
@@ -263,6 +338,8 @@ int fs_main(int argc, char **argv)
         rc = fs_ls(&img, argc == 3 ? argv[2] : "/");
     else if (strcmp(argv[0], "cat") == 0)
         rc = fs_cat(&img, argv[2]);
+    else if (strcmp(argv[0], "get") == 0)
+        rc = fs_get(&img, argv[2], argv[3]);
     else if (strcmp(argv[0], "check") == 0)
         rc = fs_check(&img);
     else {

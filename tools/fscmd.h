@@ -2,6 +2,7 @@
  * fscmd.h - `solo fs ...`: look inside an image without booting it.
  *   solo fs ls IMAGE [PATH]      list a directory (or describe one object)
  *   solo fs cat IMAGE PATH       write a file's bytes to stdout
+ *   solo fs get IMAGE PATH DEST  copy a file out of the image
  *   solo fs manifest IMAGE       print the manifest tuple
  *   solo fs check IMAGE          verify the log, walk the tree, read every file
  */

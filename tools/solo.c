@@ -27,7 +27,7 @@ static const char usage_text[] =
 "                PROGRAM [ARGS...]\n"
 "       solo run [options] --image IMAGE\n"
 "       solo fs ls IMAGE [PATH] | solo fs cat IMAGE PATH | solo fs manifest IMAGE\n"
-"       solo fs check IMAGE\n"
+"       solo fs get IMAGE PATH DEST | solo fs check IMAGE\n"
 "\n"
 "PROGRAM is a Linux x86-64 ELF (static, static-pie or dynamic: its interpreter and\n"
 "libraries are copied in).  An absolute PROGRAM keeps its path in the image, a\n"

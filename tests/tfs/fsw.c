@@ -8,8 +8,9 @@
  *                      files for the next boot and prints "phase 1 ok"; the
  *                      second boot checks them ("phase 2 ok").
  *   fsw crash [DIR]    forever: append a numbered record to DIR/log, every
- *                      4th record also replace DIR/cur by rename; fsync; then
- *                      print "ack N" (the host kills the VM at a random time).
+ *                      4th record also replace DIR/cur by rename, create one
+ *                      short-lived file and remove the previous one; fsync;
+ *                      then print "ack N" (the host kills the VM at random).
  *   fsw fill [DIR]     write until ENOSPC, check the filesystem still works
  *                      (stat, read back, unlink frees space, write again).
  * Exit status 0 when every check passed; each failure prints "FAIL: ...".
@@ -215,6 +216,14 @@ static void crash_loop(void)
             CHECK(t >= 0 && write(t, cur, strlen(cur)) == (ssize_t)strlen(cur) && fsync(t) == 0 && close(t) == 0);
             CHECK(rename(P("cur.tmp"), P("cur")) == 0);
         }
+        /* churn: a short-lived file per record (metadata records, blocks freed and reused) */
+        snprintf(cur, sizeof(cur), "t%d", i);
+        int t = open(P(cur), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        CHECK(t >= 0 && write(t, rec, (size_t)n) == n && close(t) == 0);
+        if (i > 0) {
+            snprintf(cur, sizeof(cur), "t%d", i - 1);
+            CHECK(unlink(P(cur)) == 0);
+        }
         CHECK(fsync(fd) == 0);
         printf("ack %d\n", i);
         fflush(stdout);
@@ -237,9 +246,11 @@ static void fill(void)
     printf("filled %ld bytes, then ENOSPC\n", total);
     CHECK(fstat(fd, &st) == 0 && st.st_size == total);
     CHECK(fsync(fd) == 0 && close(fd) == 0);
-    put("small", "metadata still works", O_TRUNC);     /* lands in the block freed... or the log */
+    fd = open(P("small"), O_WRONLY | O_CREAT | O_TRUNC, 0644);     /* metadata only: still fits */
+    CHECK(fd >= 0 && write(fd, "x", 1) < 0 && errno == ENOSPC && fsync(fd) == 0 && close(fd) == 0);
     CHECK(unlink(P("fill")) == 0);
     sync();
+    put("small", "metadata still works", O_TRUNC);
     fd = open(P("again"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0 && write(fd, blk, sizeof(blk)) == (ssize_t)sizeof(blk) && fsync(fd) == 0 && close(fd) == 0);
     CHECK(is("small", "metadata still works"));
