@@ -416,6 +416,21 @@ long sys_rt_sigpending(u64 set, size_t sigsetsize)
 
 /* ---------------------------------------------------------------- waiting */
 
+void signal_mask_push(u64 mask)
+{
+    current->sig_saved_mask = current->sigmask;
+    current->sig_restore_mask = true;
+    current->sigmask = mask & ~SIG_UNBLOCKABLE;
+}
+
+void signal_mask_pop(void)
+{
+    if (current->sig_restore_mask) {
+        current->sigmask = current->sig_saved_mask;
+        current->sig_restore_mask = false;
+    }
+}
+
 /* Sleep until a signal is delivered; the handler runs with the pre-call mask
  * restored by its sigreturn (sigsuspend's saved mask). */
 long sys_rt_sigsuspend(u64 umask, size_t sigsetsize)
@@ -425,9 +440,7 @@ long sys_rt_sigsuspend(u64 umask, size_t sigsetsize)
         return -EINVAL;
     if (copy_from_user(&m, (void *)umask, sizeof(m)) < 0)
         return -EFAULT;
-    current->sig_saved_mask = current->sigmask;
-    current->sig_restore_mask = true;
-    current->sigmask = m & ~SIG_UNBLOCKABLE;
+    signal_mask_push(m);
     while (waitq_wait_intr(NULL, 0) != -EINTR)
         ;
     return -EINTR;

@@ -105,6 +105,14 @@ int signal_send_process(const struct ksiginfo *si);
  * signal has no handler or is blocked (as Linux's forced signals do). */
 void signal_fault(struct frame *f, int sig, int code, u64 addr);
 
+/* A temporary signal mask for the duration of one syscall (ppoll, pselect6,
+ * epoll_pwait, rt_sigsuspend): signal_mask_push installs mask; a syscall
+ * that ends without -EINTR calls signal_mask_pop; one that returns -EINTR
+ * leaves it: delivery keeps the old mask in the handler's frame (restored by
+ * its sigreturn) or restores it when no handler runs. */
+void signal_mask_push(u64 mask);
+void signal_mask_pop(void);
+
 /* For /proc/self/status and stat: signals pending for the process, ignored
  * (SIG_IGN) and caught (with a handler). */
 void signal_proc_sets(u64 *shared_pending, u64 *ignored, u64 *caught);
