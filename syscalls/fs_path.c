@@ -618,8 +618,14 @@ long sys_mkdir(const char *path, int mode)
 // partial: only regular files can be made (FIFOs, sockets and devices: EPERM)
 long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
 {
-    if ((mode & S_IFMT) != 0 && (mode & S_IFMT) != S_IFREG)
-        return (mode & S_IFMT) == S_IFDIR ? -EINVAL : -EPERM;
+    int type = mode & S_IFMT;
+    if (type == S_IFDIR)
+        return -EPERM;                 /* as Linux: mkdir makes directories */
+    if (type != 0 && type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
+        type != S_IFIFO && type != S_IFSOCK)
+        return -EINVAL;
+    if (type != 0 && type != S_IFREG)
+        return -EPERM;
     return create_at(dirfd, path, VN_RAMFILE, mode, NULL);
 }
 
