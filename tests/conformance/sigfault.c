@@ -5,7 +5,8 @@
  * so the write is retried and succeeds), SIGFPE for integer division by
  * zero, SIGILL for ud2 (the handler skips it by editing the saved rip),
  * SIGBUS past the end of a mapped file, SIGTRAP for int3, and SIGSEGV for a
- * privileged instruction (si_code SI_KERNEL).
+ * privileged instruction (si_code SI_KERNEL), and a stack overflow caught
+ * by a handler running on the alternate stack.
  */
 // covers: rt_sigaction rt_sigreturn mmap mprotect
 #include "common.h"
@@ -139,6 +140,43 @@ static void test_bus(void)
     report("bus past eof");
 }
 
+static char altstack[65536];
+static volatile int on_alt;
+
+static void catch_overflow(int sig, siginfo_t *si, void *uc)
+{
+    char here;
+    (void)si; (void)uc;
+    on_alt = &here >= altstack && &here < altstack + sizeof(altstack);
+    got_sig = sig;
+    siglongjmp(env, 1);
+}
+
+static volatile int depth_limit = 1 << 30;
+
+static int recurse(int n)
+{
+    volatile char pad[1024];
+    pad[0] = (char)n;
+    if (n >= depth_limit)
+        return 0;
+    return recurse(n + 1) + pad[0];
+}
+
+static void test_overflow(void)
+{
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack), .ss_flags = 0 };
+    struct sigaction sa;
+    sigaltstack(&ss, NULL);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = catch_overflow;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaction(SIGSEGV, &sa, NULL);
+    if (sigsetjmp(env, 1) == 0)
+        printf("not reached %d\n", recurse(0));
+    printf("stack overflow: sig %d handled on altstack %d\n", got_sig, on_alt);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -147,5 +185,6 @@ int main(void)
     test_ill();
     test_trap();
     test_bus();
+    test_overflow();
     return 0;
 }
