@@ -378,6 +378,7 @@ long sys_rt_sigaction(int sig, u64 act, u64 oact, size_t sigsetsize)
         return -EFAULT;
     if (act != 0) {
         n.mask &= ~SIG_UNBLOCKABLE;
+        n.flags &= SA_KNOWN;
         actions[sig] = n;
         if (sig_ignored(sig))
             flush_everywhere(sig);

@@ -19,6 +19,12 @@
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000UL
 #define SA_RESTORER 0x04000000
+#define SA_NOCLDSTOP 0x1
+#define SA_NOCLDWAIT 0x2
+#define SA_EXPOSE_TAGBITS 0x800
+/* The flags Linux keeps (others, e.g. SA_UNSUPPORTED, read back as clear). */
+#define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_EXPOSE_TAGBITS | SA_RESTORER | \
+                  SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND)
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define SS_AUTODISARM (1U << 31)

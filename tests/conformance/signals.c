@@ -56,6 +56,15 @@ static void test_basic(void)
     show("kill bad sig", kill(getpid(), 65));
     show("tgkill bad tid", syscall(SYS_tgkill, getpid(), 99999, SIGUSR1));
     show("tgkill tid 0", syscall(SYS_tgkill, getpid(), 0, SIGUSR1));
+    /* unknown flag bits read back clear (how programs probe for support) */
+    struct sigaction sa, back;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sa.sa_flags = 0x400 | SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGHUP, NULL, &back);
+    printf("unknown flag kept %d SA_RESTART kept %d\n", (back.sa_flags & 0x400) != 0,
+           (back.sa_flags & SA_RESTART) != 0);
 }
 
 static void test_mask(void)
