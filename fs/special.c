@@ -3,8 +3,10 @@
  * console (the std fds), the /dev devices, /proc/self (exe, cwd, fd) and the
  * generated read-only files other subsystems register (/proc/self/maps...).
  *
- * The console streams are 0 (stdin: reads EOF), 1 (stdout: COM1) and 2
- * (stderr: COM2), reachable as /dev/console, /dev/ttyS0 and /dev/ttyS1.  A
+ * The console streams are 0 (stdin: the host's stdin through virtio-console,
+ * else EOF), 1 (stdout) and 2 (stderr) (virtio-console, else COM1/COM2; see
+ * runtime/x86_64/serial.c), reachable as /dev/console, /dev/ttyS0 and
+ * /dev/ttyS1.  Reads on any of them block until input or its end.  A
  * stream is a terminal when the manifest's "tty" bitmask says the host's fd
  * was one: then TCGETS and friends answer like a terminal, otherwise ENOTTY
  * and the stream stats as a pipe, as it would natively under redirection.
@@ -281,9 +283,15 @@ static int stream_of(struct file *f)
     return (int)f->node.v->arg;
 }
 
+/* Every console stream reads the host's stdin (a terminal's fds all do). */
 static long console_read(struct file *f, void *buf, size_t n, u64 off)
 {
-    return 0;
+    return console_in_read(buf, n, (f->flags & O_NONBLOCK) != 0);
+}
+
+static int console_poll(struct file *f)
+{
+    return POLLOUT | (console_in_ready() ? POLLIN : 0);
 }
 
 static long console_write_op(struct file *f, const void *buf, size_t n, u64 off)
@@ -297,6 +305,10 @@ static long console_write_op(struct file *f, const void *buf, size_t n, u64 off)
 static long console_ioctl(struct file *f, unsigned cmd, u64 arg)
 {
     int pgrp = 1;
+    if (cmd == FIONREAD) {             /* also on pipes: what a read returns at once */
+        pgrp = (int)console_in_pending();
+        return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
+    }
     if (!console_is_tty(stream_of(f)))
         return -ENOTTY;
     switch (cmd) {
@@ -314,9 +326,6 @@ static long console_ioctl(struct file *f, unsigned cmd, u64 arg)
         return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
     case TIOCSPGRP:
         return copy_from_user(&pgrp, (const void *)arg, sizeof(pgrp));
-    case FIONREAD:
-        pgrp = 0;
-        return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
     }
     return -ENOTTY;
 }
@@ -325,6 +334,7 @@ static const struct file_ops console_fops = {
     .read = console_read,
     .write = console_write_op,
     .ioctl = console_ioctl,
+    .poll = console_poll,
 };
 
 /* ------------------------------------------------------------------ devices */

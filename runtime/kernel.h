@@ -37,6 +37,15 @@ char *strrchr(const char *s, int c);
 
 /* ---- console: the program's stdout (COM1) and stderr (COM2) ---- */
 void console_write(int fd, const void *buf, size_t n);   /* fd 1 -> COM1, fd 2 -> COM2 */
+/* Added by console (runtime/x86_64/serial.c): with a virtio-console device
+ * stdout/stderr go through it instead of the UARTs, and stdin reads the
+ * host's stdin.  console_flush waits until the host took all output. */
+void console_flush(void);
+/* Read stdin: bytes (> 0), 0 at end of input (or without an input path),
+ * -EAGAIN (nonblock, nothing yet) or -EINTR (a signal while waiting). */
+long console_in_read(void *buf, size_t n, bool nonblock);
+bool console_in_ready(void);            /* a read would not block (data or EOF) */
+long console_in_pending(void);          /* bytes buffered (FIONREAD) */
 
 /* ---- memory layout ---- */
 #define PAGE_SIZE 4096UL

@@ -191,6 +191,7 @@ _Noreturn void kernel_exit(int status)
         trace_exit();
     if (fs_sync_all != NULL)
         fs_sync_all();
+    console_flush();
     klog("SOLO-EXIT %d", status & 0xff);
     outl(0xf4, (u32)(status & 0x7f));
     for (;;)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include "vm.h"
 
@@ -40,6 +41,10 @@ struct relay {
     bool verbose;
     int trace_fd;                  /* trace lines go here (vm_opts.trace_fd) */
     bool trace_ok;
+    /* stdin relay (added by console): solo's fd 0 -> the socket QEMU reads */
+    int in_fd, in_sock;            /* -1 once done */
+    char inbuf[65536];
+    size_t inlen, inoff;           /* pending bytes inbuf[inoff..inlen) */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -178,6 +183,16 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
     ARG("-serial"); ARG("chardev:solo_err");
     ARG("-device"); ARG("isa-debugcon,iobase=0xe9,chardev=solo_log");
     ARG("-device"); ARG("isa-debug-exit,iobase=0xf4,iosize=4");
+    /* virtio-console (added by console): the streams' fast path, ports found by name */
+    ARG("-chardev"); ARGF("file,id=solo_vout,path=%s", out);
+    ARG("-chardev"); ARGF("file,id=solo_verr,path=%s", err);
+    ARG("-device"); ARG("virtio-serial-pci,id=solo_vser,max_ports=4,disable-legacy=on,romfile=");
+    ARG("-device"); ARG("virtserialport,bus=solo_vser.0,chardev=solo_vout,name=solo.stdout");
+    ARG("-device"); ARG("virtserialport,bus=solo_vser.0,chardev=solo_verr,name=solo.stderr");
+    if (o->stdin_sock > 0) {
+        ARG("-chardev"); ARGF("socket,id=solo_vin,fd=%d", o->stdin_sock);
+        ARG("-device"); ARG("virtserialport,bus=solo_vser.0,chardev=solo_vin,name=solo.stdin");
+    }
     ARG("-drive"); ARGF("file=%s,if=none,id=solo_disk,format=raw,cache=%s", o->image,
                         o->scratch ? "unsafe" : "writeback");
     ARG("-device"); ARG("virtio-blk-pci,drive=solo_disk,disable-legacy=on");
@@ -286,6 +301,71 @@ static void drain_channel(struct relay *r, int c)
     }
 }
 
+/* End of solo's stdin: shut down our sending side (not close: QEMU drops a
+ * socket on hang-up even with unread bytes; a half-close lets it read them
+ * all, then EOF, which the guest sees as end of input). */
+static void stdin_eof(struct relay *r)
+{
+    if (r->in_sock >= 0)
+        shutdown(r->in_sock, SHUT_WR);
+    r->in_fd = -1;
+    r->inlen = r->inoff = 0;
+}
+
+/* Stop relaying stdin for good. */
+static void stdin_done(struct relay *r)
+{
+    if (r->in_sock >= 0)
+        close(r->in_sock);
+    r->in_sock = -1;
+    r->in_fd = -1;
+    r->inlen = r->inoff = 0;
+}
+
+/* Read more of solo's stdin (revents on fd 0). */
+static void stdin_read(struct relay *r, short revents)
+{
+    ssize_t n = (revents & POLLNVAL) != 0 ? 0 : read(r->in_fd, r->inbuf, sizeof(r->inbuf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        stdin_eof(r);
+        return;
+    }
+    r->inlen = (size_t)n;
+    r->inoff = 0;
+}
+
+/* Push pending stdin bytes into the (non-blocking) socket. */
+static void stdin_write(struct relay *r)
+{
+    ssize_t n = write(r->in_sock, r->inbuf + r->inoff, r->inlen - r->inoff);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {                  /* QEMU went away */
+        stdin_done(r);
+        return;
+    }
+    r->inoff += (size_t)n;
+    if (r->inoff == r->inlen)
+        r->inlen = r->inoff = 0;
+}
+
+/* Add the stdin relay's pollfd (reading fd 0, or writing the socket while
+ * bytes are pending); returns the new count.  *slot gets its index or -1. */
+static int stdin_pollfd(struct relay *r, struct pollfd *pf, int np, int *slot)
+{
+    *slot = -1;
+    if (r->in_sock < 0 || (r->in_fd < 0 && r->inlen == 0))
+        return np;
+    *slot = np;
+    if (r->inlen > 0)
+        pf[np] = (struct pollfd){ r->in_sock, POLLOUT, 0 };
+    else
+        pf[np] = (struct pollfd){ r->in_fd, POLLIN, 0 };
+    return np + 1;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -300,8 +380,8 @@ static int relay_loop(struct relay *r, pid_t pid, unsigned timeout_s)
     int64_t deadline = timeout_s != 0 ? now_ms() + (int64_t)timeout_s * 1000 : 0;
     int why = 0;
     for (;;) {
-        struct pollfd pf[NCH];
-        int map[NCH], np = 0;
+        struct pollfd pf[NCH + 1];
+        int map[NCH], np = 0, in_slot;
         for (int c = 0; c < NCH; c++) {
             if (r->rfd[c] >= 0) {
                 pf[np] = (struct pollfd){ r->rfd[c], POLLIN, 0 };
@@ -310,6 +390,8 @@ static int relay_loop(struct relay *r, pid_t pid, unsigned timeout_s)
         }
         if (np == 0)
             return why;
+        int nch = np;
+        np = stdin_pollfd(r, pf, np, &in_slot);
         int wait = -1;
         if (deadline != 0 && why == 0)
             wait = (int)MAX(deadline - now_ms(), 0);
@@ -322,9 +404,15 @@ static int relay_loop(struct relay *r, pid_t pid, unsigned timeout_s)
             why = -1;
             kill(pid, SIGKILL);
         }
-        for (int i = 0; n > 0 && i < np; i++)
+        for (int i = 0; n > 0 && i < nch; i++)
             if (pf[i].revents != 0)
                 drain_channel(r, map[i]);
+        if (n > 0 && in_slot >= 0 && pf[in_slot].revents != 0) {
+            if (r->inlen > 0)
+                stdin_write(r);
+            else
+                stdin_read(r, pf[in_slot].revents);
+        }
     }
 }
 
@@ -352,8 +440,10 @@ static void post_mortem(struct relay *r, int wstatus)
 }
 
 /* Child side of fork: wire the fds and exec QEMU. */
-_Noreturn static void exec_qemu(struct strvec *av, const int wfd[NCH])
+_Noreturn static void exec_qemu(struct strvec *av, const int wfd[NCH], int stdin_sock)
 {
+    if (stdin_sock > 0)
+        fcntl(stdin_sock, F_SETFD, 0);
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0)
         dup2(null, 0);
@@ -399,6 +489,21 @@ static int make_pipes(int rfd[NCH], int wfd[NCH])
     return 0;
 }
 
+/* The stdin socket pair: QEMU's end in o->stdin_sock, ours (non-blocking)
+ * in r->in_sock.  Without one (fd 0 closed, no socket) the guest's stdin
+ * reads EOF. */
+static void stdin_open(struct relay *r, struct vm_opts *o)
+{
+    int sv[2];
+    o->stdin_sock = 0;
+    if (fcntl(0, F_GETFD) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return;                    /* no fd 0 (or no socket): no stdin port */
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    r->in_sock = sv[0];
+    r->in_fd = 0;
+    o->stdin_sock = sv[1];
+}
+
 /* Turn the relay's outcome into solo's exit status. */
 static int outcome(struct relay *r, int why, int wstatus, unsigned timeout_s)
 {
@@ -418,8 +523,9 @@ int vm_run(const struct vm_opts *o)
 {
     const char *name = o->qemu != NULL ? o->qemu : getenv("SOLO_QEMU");
     char *qemu = qemu_find(name != NULL && name[0] != '\0' ? name : "qemu-system-x86_64");
-    struct relay r = { .sink_ok = { true, true }, .verbose = o->verbose,
+    struct relay r = { .sink_ok = { true, true }, .verbose = o->verbose, .in_fd = -1, .in_sock = -1,
                        .trace_fd = o->trace_fd > 0 ? o->trace_fd : 2, .trace_ok = true };
+    struct vm_opts vo = *o;
     struct strvec av = { NULL, 0 };
     int wfd[NCH], wstatus = 0, rc;
     if (qemu == NULL) {
@@ -435,7 +541,8 @@ int vm_run(const struct vm_opts *o)
     char *paths[3];
     for (int c = 0; c < 3; c++)
         paths[c] = xasprintf("/dev/fd/%d", wfd[c]);
-    vm_argv(o, qemu, paths[0], paths[1], paths[2], &av);
+    stdin_open(&r, &vo);
+    vm_argv(&vo, qemu, paths[0], paths[1], paths[2], &av);
     if (o->verbose) {
         fputs("solo: running", stderr);
         for (size_t i = 0; i < av.n; i++)
@@ -447,9 +554,11 @@ int vm_run(const struct vm_opts *o)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        exec_qemu(&av, wfd);
+        exec_qemu(&av, wfd, vo.stdin_sock);
     for (int c = 0; c < NCH; c++)
         close(wfd[c]);
+    if (vo.stdin_sock > 0)
+        close(vo.stdin_sock);
     if (pid < 0) {
         errmsg("cannot start QEMU: %s", strerror(errno));
         rc = SOLO_EXIT_FAILURE;
@@ -462,6 +571,7 @@ int vm_run(const struct vm_opts *o)
     for (int c = 0; c < NCH; c++)
         if (r.rfd[c] >= 0)
             close(r.rfd[c]);
+    stdin_done(&r);
     for (int i = 0; i < LOG_KEEP; i++)
         free(r.ring[i]);
     for (int c = 0; c < 3; c++)

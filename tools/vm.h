@@ -2,9 +2,15 @@
  * vm.h - booting an image under QEMU and relaying its consoles.
  *
  * QEMU gets three one-way channels, each a pipe that solo drains:
- *   COM1 (first -serial)      -> the program's stdout -> solo's stdout
- *   COM2 (second -serial)     -> the program's stderr -> solo's stderr
+ *   virtio-console port "solo.stdout", else COM1 -> program stdout -> solo's stdout
+ *   virtio-console port "solo.stderr", else COM2 -> program stderr -> solo's stderr
  *   debugcon (port 0xe9)      -> the kernel log (to stderr with -v)
+ * (the virtio port and the UART of a stream are two chardevs on the same pipe),
+ * and a stream socket for the program's stdin (port "solo.stdin"): solo copies
+ * its own fd 0 into it and half-closes it at end of input, which the guest reads as
+ * EOF.  A terminal on fd 0 is left in its normal (canonical, echoing) mode: the
+ * guest kernel has no line discipline, so the host's provides echo and line
+ * editing, ^D ends the input and ^C stops solo (and the VM).
  * and QEMU's own stdout/stderr go to a fourth pipe that is shown only when
  * something fails (or with -v).  Bytes are relayed unchanged.  The kernel ends
  * every run with a "SOLO-EXIT n" log line and an isa-debug-exit write; vm_run
@@ -38,6 +44,9 @@ struct vm_opts {
      * VM_TRACE_TAG are the tracer's output (syscalls/trace.c); they go, tag
      * removed, to trace_fd (0: solo's stderr) instead of the kernel log. */
     int trace_fd;
+    /* console (added by console): > 0: QEMU's end of the stream socket carrying
+     * the program's stdin (virtio-console port "solo.stdin"); 0: no stdin port */
+    int stdin_sock;
 };
 
 /* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded

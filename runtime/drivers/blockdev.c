@@ -26,6 +26,7 @@ static int (*const pci_probes[])(struct pci_dev *pci) = {
     virtio_blk_probe,
     virtio_rng_probe,
     virtio_net_probe,
+    virtio_console_probe,
 };
 
 void blockdev_register(struct blockdev *d)

@@ -177,6 +177,18 @@ int virtio_dma_segments(const void *buf, u64 len, u32 max_seg_len, bool write,
 /* Drivers built on this transport: bring up one PCI function (0 or -errno). */
 int virtio_blk_probe(struct pci_dev *pci);
 int virtio_rng_probe(struct pci_dev *pci);
+int virtio_console_probe(struct pci_dev *pci);
+
+/* virtio-console (runtime/drivers/virtio_console.c), behind the console_*
+ * functions of kernel.h.  vcon_write: 0, or -ENODEV when stream (1 stdout,
+ * 2 stderr) has no port (use the UART).  vcon_read/readable/pending answer
+ * EOF (0 / true / 0) when there is no stdin port. */
+int vcon_write(int stream, const void *buf, size_t n);
+void vcon_flush(void);
+bool vcon_has_stdin(void);
+long vcon_read(void *buf, size_t n, bool nonblock);
+int vcon_readable(void);
+long vcon_pending(void);
 
 /* Ask for interrupts from queue q (added by net): MSI-X table entry `entry`
  * delivers CPU vector `vector` (fixed, edge) to the boot CPU, and the queue

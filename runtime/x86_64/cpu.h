@@ -44,6 +44,7 @@ void apic_eoi(void);
 void apic_oneshot_ns(u64 ns);          /* timer interrupt after ns (0 cancels) */
 #define VEC_TIMER 0x20
 #define VEC_VIRTIO_NET 0x30              /* virtio-net RX (MSI-X), added by net */
+#define VEC_VIRTIO_CONSOLE 0x31          /* virtio-console input (MSI-X), added by console */
 #define VEC_SPURIOUS 0xff
 /* time.c */
 void time_init(void);

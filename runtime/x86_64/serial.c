@@ -1,10 +1,15 @@
 /*
- * serial.c - the two 16550 UARTs and the debug console.  COM1 (0x3f8)
- * carries the program's stdout, COM2 (0x2f8) its stderr; the QEMU debug
+ * serial.c - the program's console streams and the debug console.  When a
+ * virtio-console device with solo's named ports is present
+ * (runtime/drivers/virtio_console.c), stdout and stderr go through it in
+ * large batches and stdin reads the host's stdin; otherwise (or for a stream
+ * without its port) COM1 (0x3f8) carries stdout and COM2 (0x2f8) stderr, one
+ * polled byte at a time, and stdin is at end of input.  The QEMU debug
  * console (port 0xe9) carries the kernel log, so kernel messages never mix
- * with program output.  Output is polled; no interrupts.
+ * with program output.  No interrupts on the UARTs.
  */
 #include "cpu.h"
+#include "../drivers/virtio.h"
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -39,7 +44,30 @@ static void uart_write(u16 base, const u8 *p, size_t n)
 
 void console_write(int fd, const void *buf, size_t n)
 {
-    uart_write(fd == 2 ? COM2 : COM1, buf, n);
+    int stream = fd == 2 ? 2 : 1;
+    if (vcon_write(stream, buf, n) == 0)
+        return;
+    uart_write(stream == 2 ? COM2 : COM1, buf, n);
+}
+
+void console_flush(void)
+{
+    vcon_flush();
+}
+
+long console_in_read(void *buf, size_t n, bool nonblock)
+{
+    return vcon_read(buf, n, nonblock);
+}
+
+bool console_in_ready(void)
+{
+    return vcon_readable() != 0;
+}
+
+long console_in_pending(void)
+{
+    return vcon_pending();
 }
 
 void debugcon_write(const char *s, size_t n)

@@ -132,6 +132,39 @@ t_streams() {        # stdout and stderr separate and byte-exact
     cmp -s "$RES/$T.nerr" "$RES/$T.err" || fail "stderr not identical to native: $(cat "$RES/$T.err")"
     pass
 }
+t_big_stdout() {     # 4 MiB through the virtio console, byte-exact and in order
+    srun ./bigout 4194304
+    expect_rc 0; expect_err $'done 4194304\n'
+    (cd "$BIN" && ./bigout 4194304 > "$RES/$T.nout" 2> /dev/null)
+    cmp -s "$RES/$T.nout" "$RES/$T.out" || fail "stdout not byte-identical to native ($(wc -c < "$RES/$T.out") bytes)"
+    pass
+}
+t_interleave() {     # many alternating stdout/stderr writes stay separated, each stream in order
+    srun ./interleave
+    expect_rc 0
+    (cd "$BIN" && ./interleave > "$RES/$T.nout" 2> "$RES/$T.nerr")
+    cmp -s "$RES/$T.nout" "$RES/$T.out" || fail "stdout differs from native"
+    cmp -s "$RES/$T.nerr" "$RES/$T.err" || fail "stderr differs from native"
+    pass
+}
+t_stdin_pipe() {     # fd 0 reads the host's stdin: bytes in order, then EOF
+    head -c 300000 "$BIN/bigout" > "$W/$T.in"
+    printf 'one line\n' >> "$W/$T.in"
+    "$SOLO" run --timeout "$TMO" ./stdincat < "$W/$T.in" > "$RES/$T.out" 2> "$RES/$T.err"
+    echo $? > "$RES/$T.rc"
+    expect_rc 0
+    cmp -s "$W/$T.in" "$RES/$T.out" || fail "stdin bytes not copied exactly ($(wc -c < "$RES/$T.out") bytes)"
+    expect_err $'eof after 300009 bytes, poll 1 POLLIN\n'
+    printf 'hi\n' | "$SOLO" run --timeout "$TMO" ./stdincat > "$RES/$T.out" 2> "$RES/$T.err"
+    expect_out $'hi\n'
+    (printf 'a\n'; sleep 1; printf 'b\n') | "$SOLO" run --timeout "$TMO" ./stdincat > "$RES/$T.out" 2> "$RES/$T.err"
+    expect_out $'a\nb\n'; expect_err $'eof after 4 bytes, poll 1 POLLIN\n'
+    pass
+}
+t_stdin_eof() {      # stdin at end (/dev/null): readable, read returns 0
+    srun ./stdincat
+    expect_rc 0; expect_out ''; expect_err $'eof after 0 bytes, poll 1 POLLIN\n'; pass
+}
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0
