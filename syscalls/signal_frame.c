@@ -238,6 +238,27 @@ static void maybe_restart(struct frame *f, long nr, bool handler, u64 flags)
     f->rip -= 2;                       /* the syscall instruction */
 }
 
+#define MSG_NOSIGNAL 0x4000
+
+/* Linux raises SIGPIPE for the thread whose write found no reader (pipes,
+ * sockets) unless a send call passed MSG_NOSIGNAL: done here, at the edge,
+ * for write, writev, sendto, sendmsg and sendmmsg. */
+static void maybe_sigpipe(const struct frame *f, long nr)
+{
+    struct ksiginfo si;
+    if (f->rax != (u64)-EPIPE)
+        return;
+    if (nr != 1 && nr != 20 && nr != 44 && nr != 46 && nr != 307)
+        return;
+    if ((nr == 44 && (f->r10 & MSG_NOSIGNAL) != 0) || ((nr == 46 || nr == 307) && ((nr == 46 ? f->rdx : f->r10) & MSG_NOSIGNAL) != 0))
+        return;
+    memset(&si, 0, sizeof(si));
+    si.signo = SIGPIPE;
+    si.code = SI_USER;
+    si.u.kill.pid = PID_SELF;
+    (void)signal_send_thread(current, &si);
+}
+
 void signal_return_to_user(struct frame *f, long nr)
 {
     struct thread *t = current;
@@ -245,6 +266,8 @@ void signal_return_to_user(struct frame *f, long nr)
     bool handled = false;
     if ((f->cs & 3) != 3 || t == NULL || !t->user)
         return;
+    if (nr >= 0)
+        maybe_sigpipe(f, nr);
     if (t->rseq != 0 && (nr < 0 || signal_interrupts(t)))
         rseq_return_to_user(f);
     for (int n = 0; n < NSIG && signal_interrupts(t); n++) {
