@@ -40,7 +40,7 @@ import os
 
 # Module names that are looked up by string at run time, and what they need.
 DYNAMIC = {
-    "encodings": ["encodings"],
+    "encodings": ["encodings", "stringprep"],     # encodings.idna (socket host names)
     "codecs": ["encodings"],
     "pickle": ["_compat_pickle"],
     "runpy": ["importlib.machinery", "importlib.util", "pkgutil"],
