@@ -23,13 +23,14 @@ def udp_loop(us):
         d, a = us.recvfrom(65536)
         us.sendto(d, a)
 
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 host = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+ls = socket.socket(fam)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind((host, 0))
 ls.listen(8)
 port = ls.getsockname()[1]
-us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+us = socket.socket(fam, socket.SOCK_DGRAM)
 us.bind((host, port))
 threading.Thread(target=udp_loop, args=(us,), daemon=True).start()
 with open(sys.argv[1] + ".tmp", "w") as f:
