@@ -1,0 +1,321 @@
+/*
+ * test_tfs_write.c - the TFS calls the kernel's write path added: rename
+ * (one record within a directory, replacing the target; torn variants),
+ * fallocate (zeroed blocks, KEEP_SIZE, ENOSPC leaves nothing allocated),
+ * write times logged with the data, orphan reclaim after a "crash"
+ * between create and link, and log growth + compaction under churn (the
+ * kernel's pattern: many small appends, fsync after each).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include "testutil.h"
+
+#define MiB (1024 * 1024)
+
+static struct test_heap th;
+static struct memdisk md;
+static struct tfs_io io;
+
+static int setup(void **state)
+{
+    (void)state;
+    test_heap_init(&th);
+    memdisk_init(&md, 4 * MiB);
+    io = memdisk_io(&md);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(md.p);
+    assert_int_equal(th.live, 0);
+    return 0;
+}
+
+static struct tfs *mount(void)
+{
+    struct tfs *fs = NULL;
+    char err[200];
+    int r = tfs_open(&th.h, &io, &fs, err, sizeof(err));
+    if (r != 0)
+        print_error("mount failed: %d %s\n", r, err);
+    assert_int_equal(r, 0);
+    return fs;
+}
+
+static struct tfs *fresh(void)
+{
+    struct tfs *fs = NULL;
+    assert_int_equal(tfs_format(&th.h, &io, &fs), 0);
+    return fs;
+}
+
+static u64 mkfile(struct tfs *fs, u64 dir, const char *name, const char *data)
+{
+    struct tuple *t = tuple_new(&th.h);
+    assert_non_null(t);
+    assert_int_equal(tuple_set_u64(t, "mode", TFS_S_IFREG | 0644), 0);
+    u64 id = tfs_create(fs, t);
+    assert_true(id > TFS_ID_ROOT);
+    if (name != NULL)
+        assert_int_equal(tfs_link(fs, dir, name, id), 0);
+    if (data != NULL)
+        assert_int_equal(tfs_write(fs, id, data, strlen(data), 0), (long)strlen(data));
+    return id;
+}
+
+static u64 mkdir_(struct tfs *fs, u64 dir, const char *name)
+{
+    struct tuple *t = tuple_new(&th.h);
+    assert_int_equal(tuple_set_u64(t, "mode", TFS_S_IFDIR | 0755), 0);
+    assert_non_null(tuple_child(t, "children"));
+    u64 id = tfs_create(fs, t);
+    assert_int_equal(tfs_link(fs, dir, name, id), 0);
+    return id;
+}
+
+static void expect_data(struct tfs *fs, u64 id, const char *want)
+{
+    char buf[256];
+    long n = tfs_read(fs, id, buf, sizeof(buf), 0);
+    assert_int_equal(n, (long)strlen(want));
+    assert_memory_equal(buf, want, (size_t)n);
+}
+
+static void test_rename(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    u64 a = mkfile(fs, TFS_ID_ROOT, "a", "new");
+    u64 b = mkfile(fs, TFS_ID_ROOT, "b", "old");
+    u64 d = mkdir_(fs, TFS_ID_ROOT, "d");
+    assert_int_equal(tfs_sync(fs), 0);
+    /* within a directory: one record; the target entry is replaced */
+    assert_int_equal(tfs_rename(fs, TFS_ID_ROOT, "a", TFS_ID_ROOT, "b"), 0);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "b", 1), a);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "a", 1), 0);
+    assert_int_equal(tfs_delete(fs, b), 0);
+    assert_int_equal(tfs_rename(fs, TFS_ID_ROOT, "b", d, "c"), 0);      /* across directories */
+    assert_int_equal(tfs_rename(fs, TFS_ID_ROOT, "nope", d, "x"), -ENOENT);
+    assert_int_equal(tfs_rename(fs, TFS_ID_ROOT, "d", a, "x"), -ENOTDIR);
+    assert_int_equal(tfs_rename(fs, d, "c", d, "c"), 0);
+    assert_int_equal(tfs_rename(fs, d, "c", d, "a/b"), -EINVAL);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_lookup(fs, d, "c", 1), a);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "b", 1), 0);
+    assert_null(tfs_get(fs, b));
+    expect_data(fs, a, "new");
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems + st.orphans, 0);
+    tfs_close(fs);
+}
+
+/* A rename over an existing name, cut at every byte of its log write: the
+ * name always resolves to the old or the new file, never to nothing. */
+static void test_rename_torn(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    u64 a = mkfile(fs, TFS_ID_ROOT, "tmp", "new contents");
+    u64 b = mkfile(fs, TFS_ID_ROOT, "cur", "old contents");
+    assert_int_equal(tfs_sync(fs), 0);
+    unsigned char *before = malloc(md.size);
+    memcpy(before, md.p, md.size);
+    assert_int_equal(tfs_rename(fs, TFS_ID_ROOT, "tmp", TFS_ID_ROOT, "cur"), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    unsigned char *after = malloc(md.size);
+    memcpy(after, md.p, md.size);
+    size_t first = 0, last = 0;
+    for (size_t i = 0; i < md.size; i++) {
+        if (before[i] != after[i]) {
+            if (first == 0)
+                first = i;
+            last = i;
+        }
+    }
+    assert_true(first != 0);
+    int olds = 0, news = 0;
+    for (size_t cut = first; cut <= last + 1; cut++) {
+        memcpy(md.p, before, md.size);
+        memcpy(md.p + first, after + first, cut - first);
+        fs = mount();
+        u64 id = tfs_lookup(fs, TFS_ID_ROOT, "cur", 3);
+        assert_true(id == a || id == b);
+        expect_data(fs, id, id == a ? "new contents" : "old contents");
+        if (id == a)
+            news++;
+        else
+            olds++;
+        tfs_close(fs);
+    }
+    assert_true(olds > 0 && news > 0);
+    free(before);
+    free(after);
+}
+
+static void test_allocate(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", "abc");
+    u64 total, free0, free1;
+    /* stale bytes on the disk must not show through allocated blocks */
+    memset(md.p + md.size / 2, 0x5a, md.size / 2);
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_allocate(fs, f, 0, 65536, false), 0);
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free0 - free1, 15);              /* block 0 was there already */
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f), "size", 0), 65536);
+    assert_int_equal(tfs_allocate(fs, f, 65536, 8192, true), 0);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f), "size", 0), 65536);
+    assert_int_equal(tfs_allocate(fs, f, 0, 0, false), -EINVAL);
+    assert_int_equal(tfs_allocate(fs, f, 0, (u64)1 << 62, false), -EFBIG);
+    /* all or nothing: asking for more than is free allocates nothing */
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_allocate(fs, f, 1 << 20, md.size, false), -ENOSPC);
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free0, free1);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    unsigned char buf[65536];
+    assert_int_equal(tfs_read(fs, f, buf, sizeof(buf), 0), 65536);
+    assert_memory_equal(buf, "abc", 3);
+    for (size_t i = 3; i < sizeof(buf); i++)
+        assert_int_equal(buf[i], 0);
+    /* the KEEP_SIZE blocks are there: writing into them needs no new block */
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_write(fs, f, "tail", 4, 65536 + 4096), 4);
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free0, free1);
+    tfs_close(fs);
+}
+
+static void test_write_time(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", "12345");
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f), "mtime", 0), 0);    /* mkfs: times untouched */
+    tfs_set_write_time(fs, 1234567890123456789ULL);
+    assert_int_equal(tfs_write(fs, f, "ab", 2, 1), 2);               /* in place: still logged */
+    tfs_set_write_time(fs, 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f), "mtime", 0), 1234567890123456789ULL);
+    assert_int_equal(tuple_get_u64(tfs_get(fs, f), "ctime", 0), 1234567890123456789ULL);
+    expect_data(fs, f, "1ab45");
+    tfs_close(fs);
+}
+
+static void test_reclaim(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    mkfile(fs, TFS_ID_ROOT, "kept", "kept");
+    u64 o1 = mkfile(fs, 0, NULL, "an orphan with data");        /* crash before the link */
+    u64 d = mkdir_(fs, TFS_ID_ROOT, "d");
+    u64 o2 = mkfile(fs, d, "inner", "x");
+    assert_int_equal(tfs_unlink(fs, TFS_ID_ROOT, "d"), 0);        /* a whole subtree cut off */
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    struct tfs_stats st;
+    u64 total, free0, free1;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.orphans, 3);
+    assert_int_equal(st.problems, 0);
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_reclaim(fs, NULL, NULL), 3);
+    assert_null(tfs_get(fs, o1));
+    assert_null(tfs_get(fs, o2));
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free1 - free0, 2);                 /* their data blocks came back */
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.orphans, 0);
+    assert_int_equal(tfs_reclaim(fs, NULL, NULL), 0);
+    tfs_close(fs);
+}
+
+static bool busy_one(void *ctx, u64 id)
+{
+    return id == *(u64 *)ctx;
+}
+
+static void test_reclaim_busy(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    u64 open_file = mkfile(fs, 0, NULL, "open and unlinked");
+    mkfile(fs, 0, NULL, "gone");
+    assert_int_equal(tfs_reclaim(fs, busy_one, &open_file), 1);
+    expect_data(fs, open_file, "open and unlinked");
+    tfs_close(fs);
+}
+
+/* The kernel's pattern: append a record, sync, again and again, with files
+ * created and removed; the log chains segments and compaction shrinks it,
+ * and every synced state mounts with all appended bytes. */
+static void test_churn_compact(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    u64 log = mkfile(fs, TFS_ID_ROOT, "log", NULL);
+    char rec[64], name[32];
+    u64 grown = 0, size = 0;
+    for (int i = 0; i < 3000; i++) {
+        int n = snprintf(rec, sizeof(rec), "record %06d\n", i);
+        assert_int_equal(tfs_write(fs, log, rec, (u64)n, size), n);
+        size += (u64)n;
+        snprintf(name, sizeof(name), "t%d", i);
+        mkfile(fs, TFS_ID_ROOT, name, rec);
+        if (i > 0) {
+            snprintf(name, sizeof(name), "t%d", i - 1);
+            u64 id = tfs_lookup(fs, TFS_ID_ROOT, name, strlen(name));
+            assert_int_equal(tfs_unlink(fs, TFS_ID_ROOT, name), 0);
+            assert_int_equal(tfs_delete(fs, id), 0);
+        }
+        assert_int_equal(tfs_sync(fs), 0);
+        grown = tfs_log_blocks(fs) > grown ? tfs_log_blocks(fs) : grown;
+        if (i % 1000 == 999) {
+            assert_int_equal(tfs_compact(fs), 0);
+            assert_true(tfs_log_blocks(fs) < grown);
+        }
+    }
+    tfs_close(fs);
+    fs = mount();
+    char *buf = malloc(size + 1);
+    assert_int_equal(tfs_read(fs, log, buf, size + 1, 0), (long)size);
+    assert_memory_equal(buf + size - 14, "record 002999\n", 14);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems + st.orphans, 0);
+    assert_int_equal(st.files, 2);
+    free(buf);
+    tfs_close(fs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_torn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allocate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reclaim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reclaim_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_churn_compact, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
