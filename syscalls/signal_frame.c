@@ -88,7 +88,9 @@ static u64 xcr0(void)
 static void fpu_reset(void)
 {
     u32 mxcsr = 0x1f80;
+    u16 fcw = 0x37f;                   /* read by FXRSTOR; XRSTOR inits x87 itself */
     memset(fpu_init_area, 0, 576);
+    memcpy(fpu_init_area, &fcw, sizeof(fcw));
     memcpy(fpu_init_area + 24, &mxcsr, sizeof(mxcsr));
     xrstor_state(fpu_init_area);
 }
@@ -351,8 +353,10 @@ static int restore_fpu(u64 fp)
     } else {
         bv = 3;                        /* a legacy FXSAVE image: x87 and SSE */
     }
-    memset(area + 512, 0, 64);
-    memcpy(area + 512, &bv, sizeof(bv));
+    if (size > 512) {                  /* an XSAVE area: rewrite its header */
+        memset(area + 512, 0, 64);
+        memcpy(area + 512, &bv, sizeof(bv));
+    }
     memcpy(&mxcsr, area + 24, sizeof(mxcsr));
     if ((mxcsr & ~mask) != 0)
         return -EINVAL;
