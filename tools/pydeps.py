@@ -45,6 +45,9 @@ DYNAMIC = {
     "pickle": ["_compat_pickle"],
     "runpy": ["importlib.machinery", "importlib.util", "pkgutil"],
 }
+# Stdlib packages whose modules are imported by computed names (codecs are
+# looked up as "encodings." + name): all their modules are scanned.
+SCAN_WHOLE = {"encodings"}
 # Developer tools of the stdlib: many stdlib modules import them in their
 # self-tests and debugging helpers; they come only when the program (or a
 # third-party package) imports them itself.
@@ -148,7 +151,7 @@ class Scan:
             for _ in range(depth - 1):
                 d = os.path.dirname(d)
             if os.path.basename(d) == top:
-                self.add_tree(d, self.is_site(os.path.realpath(d)))
+                self.add_tree(d, self.is_site(os.path.realpath(d)) or top in SCAN_WHOLE)
             else:
                 self.add_file(origin)
         if origin.endswith(".py"):
