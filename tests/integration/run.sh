@@ -270,8 +270,11 @@ need_python() {
     [ -n "$PY" ] || { echo "PASS (skipped: no python3)" > "$RES/$T.result"; exit 0; }
 }
 # native_py ARGS...: the same interpreter natively, with the guest's (empty)
-# environment, in the current directory or $NCWD
-native_py() { (cd "${NCWD:-.}" && env -i "$PY" "$@") > "$RES/$T.native" 2> "$RES/$T.nerr"; }
+# environment (but no __pycache__ written into the source tree), in the
+# current directory or $NCWD
+native_py() {
+    (cd "${NCWD:-.}" && env -i PYTHONDONTWRITEBYTECODE=1 "$PY" "$@") > "$RES/$T.native" 2> "$RES/$T.nerr"
+}
 expect_native() {
     cmp -s "$RES/$T.native" "$RES/$T.out" ||
         fail "differs from native: $(diff "$RES/$T.native" "$RES/$T.out" | head -6)"
