@@ -71,12 +71,18 @@ static u64 deadline_of(s64 ns)
     return ns < 0 ? 0 : now_ns() + (u64)ns + (ns == 0 ? 0 : 1);
 }
 
-/* Sleep until something changes or the deadline passes: false on timeout. */
-static bool poll_sleep(s64 timeout, u64 deadline)
+/* Sleep until something changes, the deadline passes or a signal the
+ * thread acts on arrives (as Linux, poll/select/epoll waits are interrupted
+ * by a handled signal, SA_RESTART or not): 1 to look again, 0 on timeout,
+ * -EINTR. */
+static int poll_sleep(s64 timeout, u64 deadline)
 {
     if (timeout == 0 || (deadline != 0 && now_ns() >= deadline))
-        return false;
-    return waitq_wait(&vfs_pollq, deadline) == 0 || deadline == 0 || now_ns() < deadline;
+        return 0;
+    int r = waitq_wait_intr(&vfs_pollq, deadline);
+    if (r == -EINTR)
+        return -EINTR;
+    return r == 0 || deadline == 0 || now_ns() < deadline ? 1 : 0;
 }
 
 static long do_poll(struct pollfd_k *ufds, u64 nfds, s64 timeout)
@@ -98,10 +104,15 @@ static long do_poll(struct pollfd_k *ufds, u64 nfds, s64 timeout)
             p[i].revents = p[i].fd < 0 ? 0 : (s16)fd_revents(p[i].fd, (u16)p[i].events);
             n += p[i].revents != 0 ? 1 : 0;
         }
-        if (n > 0 || !poll_sleep(timeout, deadline))
+        if (n > 0)
             break;
+        int w = poll_sleep(timeout, deadline);
+        if (w <= 0) {
+            n = w;
+            break;
+        }
     }
-    for (u64 i = 0; i < nfds; i++)
+    for (u64 i = 0; n >= 0 && i < nfds; i++)
         if (copy_to_user(&ufds[i].revents, &p[i].revents, sizeof(p[i].revents)) < 0)
             n = -EFAULT;
 out:
@@ -196,7 +207,12 @@ static long do_select(int nfds, u64 *ur, u64 *uw, u64 *ue, s64 timeout)
                 }
             }
         }
-        if (n > 0 || !poll_sleep(timeout, deadline))
+        if (n > 0)
+            break;
+        int w = poll_sleep(timeout, deadline);
+        if (w < 0)
+            return w;
+        if (w == 0)
             break;
     }
     for (int k = 0; k < 3; k++)
@@ -301,8 +317,9 @@ static long do_epoll_wait(int epfd, struct epoll_event_k *uev, int max, s64 time
         int n = epoll_collect(ep, k, MIN(max, EP_BATCH));
         if (n > 0)
             return copy_to_user(uev, k, (size_t)n * sizeof(*k)) < 0 ? -EFAULT : n;
-        if (!poll_sleep(timeout, deadline))
-            return 0;
+        int w = poll_sleep(timeout, deadline);
+        if (w <= 0)
+            return w;
     }
 }
 

@@ -2,9 +2,10 @@
  * iomux.c - readiness: pipes (pipe, pipe2), eventfds, poll/ppoll,
  * select/pselect6 and the epoll family, each with its error cases.  Only
  * zero timeouts or already-ready descriptors are used, so nothing depends
- * on timing.
+ * on timing, except the last part: waits with no timeout that a timer
+ * signal (handled, SA_RESTART) interrupts with EINTR.
  */
-// covers: pipe pipe2 eventfd eventfd2 poll ppoll select pselect6 epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait epoll_pwait2
+// covers: pipe pipe2 eventfd eventfd2 poll ppoll select pselect6 epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait epoll_pwait2 setitimer
 #include "common.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <time.h>
 
 static void test_pipes(int p[2])
@@ -160,6 +162,45 @@ static void test_epoll(int p[2])
     close(ep);
 }
 
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+/* Arm a one-shot 50 ms ITIMER_REAL. */
+static void arm(void)
+{
+    struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void test_interrupted(int p[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    arm();
+    show("poll interrupted", syscall(SYS_poll, &pf, 1, -1));
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    arm();
+    show("select interrupted", syscall(SYS_select, p[0] + 1, &r, NULL, NULL, NULL));
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN }, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    arm();
+    show("epoll_wait interrupted", syscall(SYS_epoll_wait, ep, &out, 1, -1));
+    close(ep);
+    printf("handler ran: %d\n", alarms);
+}
+
 int main(void)
 {
     int p[2];
@@ -169,6 +210,7 @@ int main(void)
     test_poll(p);
     test_select(p);
     test_epoll(p);
+    test_interrupted(p);
     close(p[0]);
     close(p[1]);
     return 0;
