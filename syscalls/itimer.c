@@ -10,7 +10,12 @@
  * signal_send_process/signal_send_thread, which never block, and re-arms a
  * periodic timer for its next period (periods missed while late are counted
  * as overruns, not queued).  Deadlines are kept on the now_ns clock; a
- * CLOCK_REALTIME absolute time is converted when it is set.
+ * CLOCK_REALTIME absolute time is converted when it is set.  CPU-time timers
+ * (ITIMER_VIRTUAL, ITIMER_PROF, CLOCK_PROCESS_CPUTIME_ID and
+ * CLOCK_THREAD_CPUTIME_ID timers) keep a target in process CPU time
+ * (sched_process_cpu_ns); their kernel timer fires after the CPU time still
+ * missing has passed on the wall clock (it cannot have been used sooner) and
+ * re-arms itself until the target is reached.
  */
 #include "signal_impl.h"
 
@@ -52,17 +57,40 @@ struct stimer {
     u64 value;                         /* sigev_value */
     int overrun_acc, overrun;          /* periods missed since / at the last signal */
     bool used;
+    bool cpu;                          /* counts process CPU time, not elapsed time */
+    u64 cpu_target;                    /* cpu: sched_process_cpu_ns() at expiry */
 };
 
 static struct stimer itimers[3];
 static struct stimer *ptimers[MAX_TIMERS];
+
+/* A CPU-time timer: re-arm while its target is not reached; on expiry set
+ * the next target (counting missed periods).  True when it expired. */
+static bool cpu_timer_due(struct stimer *t, u64 now)
+{
+    u64 used = sched_process_cpu_ns();
+    if (used < t->cpu_target) {
+        ktimer_arm(&t->kt, now + (t->cpu_target - used));
+        return false;
+    }
+    if (t->interval != 0) {
+        u64 missed = (used - t->cpu_target) / t->interval;
+        t->overrun_acc += (int)MIN(missed, 0x7fffffffUL);
+        t->cpu_target += (missed + 1) * t->interval;
+        ktimer_arm(&t->kt, now + (t->cpu_target - used));
+    }
+    return true;
+}
 
 /* Queue t's signal unless the previous one is still pending (an overrun). */
 static void stimer_fire(void *arg)
 {
     struct stimer *t = arg;
     u64 now = now_ns();
-    if (t->interval != 0) {
+    if (t->cpu) {
+        if (!cpu_timer_due(t, now))
+            return;
+    } else if (t->interval != 0) {
         u64 next = t->kt.deadline + t->interval;
         if (next <= now) {
             u64 missed = (now - next) / t->interval + 1;
@@ -107,6 +135,10 @@ static u64 stimer_left(const struct stimer *t)
     u64 now = now_ns();
     if (!t->kt.armed)
         return 0;
+    if (t->cpu) {
+        u64 used = sched_process_cpu_ns();
+        return t->cpu_target > used ? t->cpu_target - used : 1;
+    }
     return t->kt.deadline > now ? t->kt.deadline - now : 1;
 }
 
@@ -115,6 +147,7 @@ static void stimer_set(struct stimer *t, u64 value_ns, u64 interval_ns)
     ktimer_cancel(&t->kt);
     t->interval = interval_ns;
     t->overrun_acc = 0;
+    t->cpu_target = sched_process_cpu_ns() + value_ns;
     if (value_ns != 0)
         ktimer_arm(&t->kt, now_ns() + value_ns);
 }
@@ -140,8 +173,10 @@ static struct stimer *itimer(int which)
 {
     static const int sigs[3] = { SIGALRM, SIGVTALRM, SIGPROF };
     struct stimer *t = &itimers[which];
-    if (!t->used)
+    if (!t->used) {
         stimer_init(t, sigs[which], -1);
+        t->cpu = which != ITIMER_REAL;
+    }
     return t;
 }
 
@@ -162,8 +197,8 @@ long sys_getitimer(int which, u64 uval)
     return copy_to_user((void *)uval, &v, sizeof(v));
 }
 
-/* ITIMER_VIRTUAL and ITIMER_PROF count elapsed time while the program runs. */
-// partial: ITIMER_VIRTUAL/ITIMER_PROF measure elapsed time, not consumed CPU time
+/* ITIMER_VIRTUAL and ITIMER_PROF count the program's CPU time. */
+// partial: ITIMER_VIRTUAL counts kernel time too (no user/system split)
 long sys_setitimer(int which, u64 unew, u64 uold)
 {
     struct itimerval_k n, o;
@@ -225,7 +260,7 @@ static long sigevent_check(const struct sigevent_k *ev, int *signo, int *tid)
     }
 }
 
-// partial: CPU-time clocks count elapsed time; no CLOCK_*_ALARM, TAI or per-thread CPU clocks by id
+// partial: a thread CPU-time timer counts the whole program's CPU time; no CLOCK_*_ALARM, TAI or clocks by id
 long sys_timer_create(int clk, u64 uev, u64 uid)
 {
     struct sigevent_k ev;
@@ -251,6 +286,7 @@ long sys_timer_create(int clk, u64 uev, u64 uid)
     stimer_init(t, signo, id);
     t->tid = tid;
     t->clock = clk;
+    t->cpu = clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID;
     t->value = ev.value;
     s32 kid = id;
     if (copy_to_user((void *)uid, &kid, sizeof(kid)) < 0) {
@@ -297,6 +333,8 @@ long sys_timer_gettime(int id, u64 uval)
 static u64 abs_to_rel(int clk, u64 abs)
 {
     u64 now = clk == CLOCK_REALTIME ? realtime_ns() : now_ns();
+    if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID)
+        now = sched_process_cpu_ns();
     return abs > now ? abs - now : 1;
 }
 

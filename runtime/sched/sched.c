@@ -29,6 +29,7 @@ static struct thread *zombies;
 static struct thread *idle_thread;
 static int next_tid = 1;
 static int live_threads;
+static u64 dead_cpu_ns;                /* CPU time of threads that have exited */
 static bool need_resched;
 static u64 slice_end;
 static bool sched_ready;
@@ -224,8 +225,34 @@ static void reap_zombies(void)
     }
 }
 
+/* Charge prev for its time on the CPU and start next's clock. */
+static void account(struct thread *prev, struct thread *next)
+{
+    u64 now = now_ns();
+    if (prev != idle_thread && now > prev->run_start)
+        prev->cpu_ns += now - prev->run_start;
+    next->run_start = now;
+}
+
+u64 sched_thread_cpu_ns(const struct thread *t)
+{
+    u64 ns = t->cpu_ns, now = now_ns();
+    if (t == current && now > t->run_start)
+        ns += now - t->run_start;
+    return ns;
+}
+
+u64 sched_process_cpu_ns(void)
+{
+    u64 ns = dead_cpu_ns;
+    for (struct thread *t = all_threads; t != NULL; t = t->all_next)
+        ns += sched_thread_cpu_ns(t);
+    return ns;
+}
+
 static void switch_to(struct thread *prev, struct thread *next)
 {
+    account(prev, next);
     if (prev->user && prev->state != THREAD_DEAD) {
         xsave_state(prev->xsave);
         prev->fpu_valid = true;
@@ -385,6 +412,7 @@ struct thread *thread_create_main(void)
     all_threads = t;
     live_threads++;
     current = t;
+    t->run_start = now_ns();
     cpu_set_kstack(t->kstack_top);
     slice_end = now_ns() + SLICE_NS;
     return t;
@@ -422,6 +450,7 @@ _Noreturn void thread_exit_current(void)
         }
     }
     live_threads--;
+    dead_cpu_ns += sched_thread_cpu_ns(t);
     t->state = THREAD_DEAD;
     t->all_next = zombies;
     zombies = t;

@@ -58,6 +58,9 @@ struct thread {
     /* restartable sequences (syscalls/rseq.c) */
     u64 rseq;                          /* registered struct rseq (user address), 0 if none */
     u32 rseq_sig;                      /* signature expected before each abort handler */
+    /* CPU time (runtime/sched/sched.c) */
+    u64 cpu_ns;                        /* time run so far, up to run_start */
+    u64 run_start;                     /* now_ns() when it last got the CPU */
 };
 
 extern struct thread *current;
@@ -105,6 +108,10 @@ _Noreturn void thread_exit_current(void);        /* the caller must have done it
 int thread_count_live(void);
 struct thread *thread_by_tid(int tid);
 struct thread *thread_list(void);                /* first live thread; follow all_next */
+/* CPU time (user and kernel together: there is no split) of one thread, and
+ * of the whole program including threads that have exited, in ns. */
+u64 sched_thread_cpu_ns(const struct thread *t);
+u64 sched_process_cpu_ns(void);
 
 /* Enter ring 3 at rip with stack rsp; never returns.  FPU state is reset. */
 _Noreturn void enter_user(u64 rip, u64 rsp);

@@ -5,7 +5,9 @@
  * timers (SIGEV_SIGNAL with a value read by sigwaitinfo, timer_gettime,
  * timer_delete), a futex wait interrupted by a handler without SA_RESTART
  * (EINTR) and restarted after one with SA_RESTART (woken later by a
- * thread), and rt_sigtimedwait ended by a timer signal outside its set.
+ * thread), rt_sigtimedwait ended by a timer signal outside its set, and
+ * the CPU-time timers ITIMER_VIRTUAL/ITIMER_PROF, which do not advance
+ * while the program sleeps.
  */
 // covers: alarm pause setitimer getitimer timer_create timer_settime timer_gettime timer_getoverrun timer_delete futex rt_sigsuspend rt_sigtimedwait
 #include "common.h"
@@ -155,6 +157,35 @@ static void test_sigtimedwait_eintr(void)
     printf("sigtimedwait interrupted: %d %s alarms %d\n", r, errname(errno), alarms);
 }
 
+static volatile sig_atomic_t vt, prof;
+
+static void on_vt(int sig) { (void)sig; vt++; }
+static void on_prof(int sig) { (void)sig; prof++; }
+
+static void test_cpu_timers(void)
+{
+    struct itimerval v = { { 0, 0 }, { 0, 50000 } }, g;
+    struct timespec ts = { 0, 150000000 };
+    install(SIGVTALRM, on_vt, 0);
+    install(SIGPROF, on_prof, 0);
+    setitimer(ITIMER_VIRTUAL, &v, NULL);
+    nanosleep(&ts, NULL);
+    getitimer(ITIMER_VIRTUAL, &g);
+    printf("virtual after sleeping: fired %d still armed %d\n", vt,
+           g.it_value.tv_sec != 0 || g.it_value.tv_usec != 0);
+    while (vt == 0)
+        ;
+    printf("virtual after spinning: fired %d\n", vt);
+    v.it_interval.tv_usec = 10000;
+    v.it_value.tv_usec = 10000;
+    setitimer(ITIMER_PROF, &v, NULL);
+    while (prof < 3)
+        ;
+    memset(&v, 0, sizeof(v));
+    setitimer(ITIMER_PROF, &v, NULL);
+    printf("prof periodic: at least 3 %d\n", prof >= 3);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -163,5 +194,6 @@ int main(void)
     test_posix_timer();
     test_futex_eintr();
     test_sigtimedwait_eintr();
+    test_cpu_timers();
     return 0;
 }
