@@ -73,8 +73,13 @@ struct sock_msg {
     int flags;                         /* MSG_* */
     struct ksockaddr *addr;            /* in: destination (send), out: source (recv); may be NULL */
     int out_flags;                     /* MSG_TRUNC on receive */
-    int *fds;                          /* SCM_RIGHTS: file descriptors passed (AF_UNIX) */
-    int nfds;                          /* in: how many to send / room to receive; out: received */
+    /* SCM_RIGHTS (AF_UNIX): on send, files to pass (references the callee
+     * takes over when it sends any byte, else leaves to the caller); on
+     * receive, files arrived with the data (references for the caller)
+     * when want_files is set, else they are dropped as Linux drops them. */
+    struct file **files;
+    int nfiles;
+    bool want_files;
 };
 
 /* ---- sockets (socket.c: the file type and what every family shares) ---- */

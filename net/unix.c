@@ -23,9 +23,20 @@
 #define SO_PEERCRED 17
 #define POLLRDHUP 0x2000
 
+#define UNIX_RIGHTS_MAX 253            /* SCM_MAX_FD */
+
+/* Files passed with SCM_RIGHTS: with a datagram, or at a stream offset. */
+struct urights {
+    struct urights *next;
+    u64 pos, end;                      /* stream: offsets of the bytes they came with */
+    int n;
+    struct file *f[];
+};
+
 struct umsg {
     struct umsg *next;
     struct ksockaddr from;
+    struct urights *rights;
     size_t len;
     u8 data[];
 };
@@ -38,6 +49,8 @@ struct usock {
     /* stream */
     u8 *ring;
     size_t head, len;                  /* unread bytes start at head */
+    u64 rd_total;                      /* bytes read so far (stream offsets) */
+    struct urights *rights, *rights_tail;   /* passed files, by stream offset */
     bool eof;                          /* the peer closed or shut down writing */
     bool shut_rd, shut_wr, connected;
     /* datagram */
@@ -55,6 +68,46 @@ static struct usock *all_dgram;        /* for clearing default peers */
 static struct usock *usock_of(struct file *f)
 {
     return (struct usock *)f->priv;
+}
+
+/* Take over the message's files (the sender's references) as a rights record. */
+static struct urights *rights_take(struct sock_msg *m, u64 pos)
+{
+    if (m->nfiles == 0)
+        return NULL;
+    struct urights *r = kmalloc(sizeof(*r) + (size_t)m->nfiles * sizeof(r->f[0]));
+    if (r == NULL)
+        return NULL;
+    r->next = NULL;
+    r->pos = pos;
+    r->n = m->nfiles;
+    memcpy(r->f, m->files, (size_t)m->nfiles * sizeof(r->f[0]));
+    m->nfiles = 0;                     /* ours now */
+    return r;
+}
+
+static void rights_free(struct urights *r)
+{
+    for (int i = 0; i < r->n; i++)
+        file_put(r->f[i]);
+    kfree(r);
+}
+
+/* Hand a rights record to the receiver's message (or drop it: read(2)). */
+static void rights_deliver(struct urights *r, struct sock_msg *m)
+{
+    if (!m->want_files) {
+        rights_free(r);
+        return;
+    }
+    m->files = kmalloc((size_t)r->n * sizeof(m->files[0]));
+    if (m->files == NULL) {
+        rights_free(r);
+        return;
+    }
+    memcpy(m->files, r->f, (size_t)r->n * sizeof(m->files[0]));
+    m->nfiles = r->n;
+    kfree(r);
 }
 
 static struct usock *usock_new(int type)
@@ -302,6 +355,17 @@ static long stream_send(struct file *f, struct usock *u, struct sock_msg *m)
         size_t room = UNIX_RING - p->len;
         if (room > 0) {
             size_t k = MIN(room, m->len - sent);
+            if (m->nfiles > 0 && k > 0) {
+                struct urights *r = rights_take(m, p->rd_total + p->len);
+                if (r == NULL)
+                    return sent > 0 ? (long)sent : -ENOBUFS;
+                r->end = r->pos + k;
+                if (p->rights_tail != NULL)
+                    p->rights_tail->next = r;
+                else
+                    p->rights = r;
+                p->rights_tail = r;
+            }
             for (size_t i = 0; i < k;) {
                 size_t at = (p->head + p->len) % UNIX_RING;
                 size_t c = MIN(k - i, UNIX_RING - at);
@@ -334,6 +398,21 @@ static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
     for (;;) {
         if (u->len > 0 && got < m->len) {
             size_t k = MIN(u->len, m->len - got);
+            struct urights *r = u->rights;
+            if (r != NULL && r->pos == u->rd_total + got && !peek) {
+                if (got > 0 || m->nfiles > 0)
+                    return (long)got;  /* a read never spans two senders' files */
+                u->rights = r->next;
+                if (u->rights == NULL)
+                    u->rights_tail = NULL;
+                k = MIN(k, (size_t)(r->end - r->pos));   /* only the bytes sent with them */
+                rights_deliver(r, m);
+                r = u->rights;
+                if (m->nfiles > 0)
+                    m->flags &= ~MSG_WAITALL;
+            }
+            if (r != NULL && r->pos > u->rd_total + got)
+                k = MIN(k, (size_t)(r->pos - u->rd_total - got));
             for (size_t i = 0; i < k;) {
                 size_t at = (u->head + i) % UNIX_RING;
                 size_t c = MIN(k - i, UNIX_RING - at);
@@ -344,6 +423,7 @@ static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
             if (!peek) {
                 u->head = (u->head + k) % UNIX_RING;
                 u->len -= k;
+                u->rd_total += k;
                 if (u->peer != NULL)
                     sock_wake(&u->peer->s);
             }
@@ -404,6 +484,11 @@ static long dgram_send(struct file *f, struct usock *u, struct sock_msg *m)
         return -ENOBUFS;
     msg->next = NULL;
     msg->len = m->len;
+    msg->rights = NULL;
+    if (m->nfiles > 0 && (msg->rights = rights_take(m, 0)) == NULL) {
+        kfree(msg);
+        return -ENOBUFS;
+    }
     memcpy(msg->data, m->buf, m->len);
     unix_name(f, &msg->from, false);
     if (t->mqtail != NULL)
@@ -439,6 +524,8 @@ static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
         if (u->mq == NULL)
             u->mqtail = NULL;
         u->mq_bytes -= msg->len;
+        if (msg->rights != NULL)
+            rights_deliver(msg->rights, m);
         kfree(msg);
         vfs_poll_wake();
         for (struct usock *s = all_dgram; s != NULL; s = s->acq_next)
@@ -615,7 +702,14 @@ static void unix_release(struct sock *s)
     while (u->mq != NULL) {
         struct umsg *m = u->mq;
         u->mq = m->next;
+        if (m->rights != NULL)
+            rights_free(m->rights);
         kfree(m);
+    }
+    while (u->rights != NULL) {
+        struct urights *r = u->rights;
+        u->rights = r->next;
+        rights_free(r);
     }
     kfree(u->ring);
     kfree(u);

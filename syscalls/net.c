@@ -20,6 +20,10 @@
 #define UIO_MAXIOV 1024
 #define MAX_RW (0x7ffff000UL)
 #define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_FD 253
+#define MSG_CTRUNC 0x8
+#define CMSG_ALIGN(n) (((n) + 7) & ~7UL)
 
 struct kiovec {
     u64 base, len;
@@ -345,7 +349,8 @@ static bool is_stream(struct file *f)
     return file_sock(f)->type == SOCK_STREAM;
 }
 
-static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr *addr)
+static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr *addr,
+                    struct file **files, int nfiles)
 {
     size_t cap = is_stream(f) ? MIN(x->total, (size_t)NET_CHUNK) : x->total;
     long ret = 0;
@@ -359,9 +364,12 @@ static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr 
         size_t k = MIN(cap, x->total - pos);
         long r = xfer_copy(x, pos, kbuf, k, true);
         if (r == 0) {
-            struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr };
+            struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr, .files = files,
+                                  .nfiles = nfiles };
             m.flags = flags | (pos + k < x->total ? MSG_MORE : 0);
             r = ops_of(f)->send(f, &m);
+            if (m.nfiles == 0)
+                nfiles = 0;            /* the socket took the files over */
         }
         if (r < 0) {
             ret = pos > 0 ? (long)pos : r;
@@ -373,14 +381,20 @@ static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr 
             break;
     } while (pos < x->total);
     kfree(kbuf);
+    for (int i = 0; i < nfiles; i++)
+        file_put(files[i]);            /* not sent */
     if (ret == -EPIPE && (flags & MSG_NOSIGNAL) == 0)
         raise_sigpipe();
     return ret;
 }
 
-static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr *addr)
+/* Receive into the iovecs.  files/nfiles (may be NULL): SCM_RIGHTS files
+ * that came with the data (the caller owns them). */
+static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr *addr,
+                    struct file ***files, int *nfiles)
 {
     bool stream = is_stream(f);
+    bool unix_sock = file_sock(f)->family == AF_UNIX;
     size_t cap = MIN(x->total, (size_t)(stream ? NET_CHUNK : DGRAM_MAX));
     long ret = 0;
     u8 *kbuf = kmalloc(cap > 0 ? cap : 1);
@@ -391,10 +405,14 @@ static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr
     *flags = 0;
     do {
         size_t k = MIN(cap, x->total - pos);
-        struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr };
+        struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr, .want_files = files != NULL };
         m.flags = in | (pos > 0 && (in & MSG_WAITALL) == 0 ? MSG_DONTWAIT : 0);
         long r = ops_of(f)->recv(f, &m);
         *flags |= m.out_flags;
+        if (m.nfiles > 0) {
+            *files = m.files;
+            *nfiles = m.nfiles;
+        }
         if (r < 0) {
             ret = pos > 0 ? (long)pos : r;
             break;
@@ -406,7 +424,9 @@ static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr
         }
         pos += got;
         ret = stream ? (long)pos : r;
-        if (!stream || got < k || got == 0 || (in & MSG_PEEK) != 0)
+        /* AF_UNIX: one call, so files passed later in the stream are
+         * never received in the middle of a read */
+        if (!stream || unix_sock || got < k || got == 0 || (in & MSG_PEEK) != 0)
             break;
         addr = NULL;
     } while (pos < x->total);
@@ -427,7 +447,7 @@ long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uad
     if (r < 0)
         return r;
     file_get(f);
-    long n = do_send(f, &x, flags, uaddr != NULL ? &a : NULL);
+    long n = do_send(f, &x, flags, uaddr != NULL ? &a : NULL, NULL, 0);
     file_put(f);
     return n;
 }
@@ -444,7 +464,7 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, int *u
         return r;
     memset(&a, 0, sizeof(a));
     file_get(f);
-    long n = do_recv(f, &x, &flags, &a);
+    long n = do_recv(f, &x, &flags, &a, NULL, NULL);
     file_put(f);
     if (n >= 0 && a.len > 0 && addr_to_user(&a, uaddr, ulen) < 0)
         return -EFAULT;
@@ -456,31 +476,97 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, int *u
     return n;
 }
 
-/* Reject control messages we cannot honour (descriptor passing). */
-static int check_control(const struct kmsghdr *h)
+/* Parse sendmsg's control messages: SCM_RIGHTS descriptors become file
+ * references in files (at most SCM_MAX_FD); SCM_CREDENTIALS is accepted
+ * (there is one process: the credentials can only be its own).  0 or
+ * -EINVAL/-EBADF/-EFAULT (no references left behind). */
+static int control_in(struct file *sock, const struct kmsghdr *h, struct file **files, int *nfiles)
 {
-    struct kcmsghdr c;
-    if (h->control == 0 || h->controllen < sizeof(c))
-        return 0;
-    if (copy_from_user(&c, (void *)h->control, sizeof(c)) < 0)
-        return -EFAULT;
-    if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS)
-        return -EOPNOTSUPP;
+    u64 off = 0;
+    *nfiles = 0;
+    while (h->control != 0 && off + sizeof(struct kcmsghdr) <= h->controllen) {
+        struct kcmsghdr c;
+        int r = 0;
+        if (copy_from_user(&c, (void *)(h->control + off), sizeof(c)) < 0)
+            r = -EFAULT;
+        else if (c.len < sizeof(c) || c.len > h->controllen - off)
+            r = -EINVAL;
+        else if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS) {
+            size_t n = (c.len - sizeof(c)) / sizeof(int);
+            int fds[SCM_MAX_FD];
+            if (file_sock(sock)->family != AF_UNIX || n == 0 || *nfiles + n > SCM_MAX_FD)
+                r = -EINVAL;
+            else if (copy_from_user(fds, (void *)(h->control + off + sizeof(c)), n * sizeof(int)) < 0)
+                r = -EFAULT;
+            for (size_t i = 0; r == 0 && i < n; i++) {
+                struct file *t = fd_file(fds[i]);
+                if (t == NULL) {
+                    r = -EBADF;
+                    break;
+                }
+                file_get(t);
+                files[(*nfiles)++] = t;
+            }
+        } else if (c.level != SOL_SOCKET || c.type != SCM_CREDENTIALS) {
+            r = -EINVAL;
+        }
+        if (r < 0) {
+            while (*nfiles > 0)
+                file_put(files[--*nfiles]);
+            return r;
+        }
+        off += CMSG_ALIGN(c.len);
+    }
     return 0;
+}
+
+/* Install received files as descriptors and describe them in the caller's
+ * control buffer (SCM_RIGHTS); what does not fit is closed and MSG_CTRUNC
+ * set, as Linux does.  Takes over the file references. */
+static int control_out(struct kmsghdr *h, struct file **files, int n, int uflags, int *flags)
+{
+    u64 room = h->control != 0 ? h->controllen : 0;
+    int fit = room < sizeof(struct kcmsghdr) ? 0 : (int)MIN((u64)n, (room - sizeof(struct kcmsghdr)) / sizeof(int));
+    int fds[SCM_MAX_FD], k = 0, r = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = i < fit ? fd_install(files[i], 0, (uflags & MSG_CMSG_CLOEXEC) != 0) : -1;
+        if (fd < 0) {
+            file_put(files[i]);
+            *flags |= MSG_CTRUNC;
+            continue;
+        }
+        fds[k++] = fd;
+    }
+    h->controllen = 0;
+    if (k == 0)
+        return 0;
+    struct kcmsghdr c = { sizeof(c) + (u64)k * sizeof(int), SOL_SOCKET, SCM_RIGHTS };
+    if (copy_to_user((void *)h->control, &c, sizeof(c)) < 0 ||
+        copy_to_user((void *)(h->control + sizeof(c)), fds, (size_t)k * sizeof(int)) < 0)
+        r = -EFAULT;
+    h->controllen = MIN(room, CMSG_ALIGN(c.len));
+    return r;
 }
 
 static long sendmsg_one(struct file *f, struct kmsghdr *h, int flags)
 {
     struct ksockaddr a;
     struct xfer x;
-    int r = check_control(h);
-    if (r == 0 && h->name != 0)
+    struct file *files[SCM_MAX_FD];
+    int nfiles = 0;
+    int r = 0;
+    if (h->name != 0)
         r = addr_from_user((void *)h->name, (int)h->namelen, &a);
     if (r == 0)
         r = xfer_load(&x, (struct kiovec *)h->iov, h->iovlen);
     if (r < 0)
         return r;
-    long n = do_send(f, &x, flags, h->name != 0 ? &a : NULL);
+    r = control_in(f, h, files, &nfiles);
+    if (r < 0) {
+        kfree(x.iov);
+        return r;
+    }
+    long n = do_send(f, &x, flags, h->name != 0 ? &a : NULL, files, nfiles);
     kfree(x.iov);
     return n;
 }
@@ -493,22 +579,31 @@ static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
     if (r < 0)
         return r;
     memset(&a, 0, sizeof(a));
-    long n = do_recv(f, &x, &flags, &a);
+    struct file **files = NULL;
+    int nfiles = 0, uflags = flags;
+    long n = do_recv(f, &x, &flags, &a, &files, &nfiles);
     kfree(x.iov);
-    if (n < 0)
+    if (n < 0) {
+        for (int i = 0; i < nfiles; i++)
+            file_put(files[i]);
+        kfree(files);
         return n;
+    }
+    r = control_out(h, files, nfiles, uflags, &flags);
+    kfree(files);
+    if (r < 0)
+        return r;
     if (h->name != 0) {
         u32 k = MIN(h->namelen, a.len);
         if (k > 0 && copy_to_user((void *)h->name, a.data, k) < 0)
             return -EFAULT;
         h->namelen = a.len;
     }
-    h->controllen = 0;                 /* no ancillary data is ever delivered */
     h->flags = flags;
     return n;
 }
 
-// partial: SCM_RIGHTS/SCM_CREDENTIALS ancillary data is refused (EOPNOTSUPP)
+// partial: SCM_CREDENTIALS is accepted but never delivered
 long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -524,7 +619,7 @@ long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: no ancillary data is delivered (msg_controllen is always 0)
+// partial: of the ancillary data only SCM_RIGHTS is delivered
 long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -542,7 +637,7 @@ long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: SCM_RIGHTS/SCM_CREDENTIALS ancillary data is refused (EOPNOTSUPP)
+// partial: SCM_CREDENTIALS is accepted but never delivered
 long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
 {
     struct file *f;
@@ -575,7 +670,7 @@ long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
     return i > 0 ? (long)i : err;
 }
 
-// partial: the timeout is ignored and no ancillary data is delivered
+// partial: the timeout is ignored; of the ancillary data only SCM_RIGHTS is delivered
 long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void *utimeout)
 {
     struct file *f;

@@ -249,6 +249,43 @@ static void udp_loopback(int family, const char *ip)
     close(b);
 }
 
+/* Pass a pipe's read end over a socketpair (SCM_RIGHTS) and use it. */
+static void unix_rights(int type)
+{
+    int sv[2], pp[2];
+    socketpair(AF_UNIX, type, 0, sv);
+    pipe(pp);
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof(cbuf));
+    struct iovec iov = { "F", 1 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &pp[0], sizeof(int));
+    check(sendmsg(sv[0], &mh, 0) == 1, type == SOCK_STREAM ? "SCM_RIGHTS sendmsg (stream)" : "SCM_RIGHTS sendmsg (dgram)");
+    send(sv[0], "after", 5, 0);
+    close(pp[0]);
+    char b[16], rbuf[CMSG_SPACE(sizeof(int) * 4)];
+    struct iovec riov = { b, sizeof(b) };
+    struct msghdr rh = { .msg_iov = &riov, .msg_iovlen = 1, .msg_control = rbuf, .msg_controllen = sizeof(rbuf) };
+    ssize_t n = recvmsg(sv[1], &rh, MSG_CMSG_CLOEXEC);
+    struct cmsghdr *rc = CMSG_FIRSTHDR(&rh);
+    int fd = -1;
+    if (rc != NULL && rc->cmsg_type == SCM_RIGHTS)
+        memcpy(&fd, CMSG_DATA(rc), sizeof(int));
+    check(n == 1 && b[0] == 'F' && fd >= 0 && rc->cmsg_len == CMSG_LEN(sizeof(int)) &&
+          (fcntl(fd, F_GETFD) & FD_CLOEXEC), "SCM_RIGHTS: one byte and one descriptor, close-on-exec");
+    write(pp[1], "via", 3);
+    check(fd >= 0 && read(fd, b, sizeof(b)) == 3 && memcmp(b, "via", 3) == 0, "SCM_RIGHTS: the passed pipe works");
+    check(recv(sv[1], b, sizeof(b), 0) == 5, "SCM_RIGHTS: later data arrives separately");
+    close(fd);
+    close(pp[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void unix_sockets(void)
 {
     int sv[2];
@@ -312,6 +349,8 @@ int main(void)
     udp_loopback(AF_INET, "127.0.0.1");
     udp_loopback(AF_INET6, "::1");
     unix_sockets();
+    unix_rights(SOCK_STREAM);
+    unix_rights(SOCK_DGRAM);
     printf("%s\n", failures == 0 ? "all passed" : "failures");
     return failures != 0;
 }
