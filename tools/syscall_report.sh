@@ -61,6 +61,7 @@ awk -F'\t' -v defined="$tmp/defined" -v partial="$tmp/partial" -v covers="$tmp/c
         if (name in def && name in part) { st = "partial"; note = part[name]; np++ }
         else if (name in def) { st = "implemented"; note = ""; ni++ }
         else { st = "ENOSYS"; note = ""; ne++ }
+        if (st != "ENOSYS" && (name in cov)) nc++
         gsub(/\|/, "\\|", note)
         row[total] = "| " nr " | " name " | " st " | " note " | " ((name in cov) ? cov[name] : "") " |"
     }
@@ -74,6 +75,11 @@ awk -F'\t' -v defined="$tmp/defined" -v partial="$tmp/partial" -v covers="$tmp/c
         print "tests/conformance/ that exercise the call (natively and in solo, outputs compared)."
         print ""
         printf "implemented %d / partial %d / ENOSYS %d of %d\n", ni, np, ne, total
+        print ""
+        printf "%d of the %d implemented or partial calls are exercised by a conformance test.\n", nc, ni + np
+        printf "For comparison: Nanos implements about 202 of 337 numbers (25 of them stubs\n"
+        printf "returning 0), gVisor 288 of 351; solo has %d with Linux semantics (%d of them\n", ni + np, np
+        printf "documenting what is missing) and no silent stubs.\n"
         print ""
         print "| nr | name | status | missing (partial) | conformance tests |"
         print "|---:|------|--------|-------------------|-------------------|"

@@ -70,6 +70,33 @@ run_case() {
     tail -3 "$p.solo.err" | sed 's/^/    stderr: /'
 }
 
+# trace_case: `solo run --trace --syscall-summary --missing-files` on the errors
+# and files programs: the trace (tag stripped, on stderr) shows decoded calls
+# with errno names, the summary table ends in a total line, the missing-files
+# list names the paths that failed with ENOENT, and program stdout is unchanged.
+trace_case() {
+    local p=$work/trace why=""
+    (cd "$work" && close_fds && exec timeout "$timeout_s" "$solo" run -c config.json --trace \
+        --syscall-summary --missing-files ./files-gcc < /dev/null > "$p.out" 2> "$p.err")
+    grep -q 'openat(AT_FDCWD, "data/hello.txt", O_RDONLY) = [0-9]' "$p.err" || why="no decoded openat line"
+    grep -q '^[0-9]*\.[0-9]* stat("data/missing", 0x[0-9a-f]*) = -1 ENOENT <' "$p.err" ||
+        why="${why:+$why, }no failed stat line"
+    grep -q '^100.00 .* total$' "$p.err" || why="${why:+$why, }no summary total"
+    grep -q '^  data/missing$' "$p.err" || why="${why:+$why, }data/missing not listed as missing"
+    grep -q '^solo-trace' "$p.err" "$p.out" && why="${why:+$why, }tag not stripped"
+    cmp -s "$p.out" "$work/files-gcc.native.out" || why="${why:+$why, }stdout differs under --trace"
+    (cd "$work" && close_fds && exec timeout "$timeout_s" "$solo" run -c config.json \
+        --trace-file "$p.file" ./errors-gcc < /dev/null > /dev/null 2> "$p.err2")
+    grep -q 'open("/nonexistent", O_RDONLY) = -1 ENOENT' "$p.file" || why="${why:+$why, }--trace-file lacks open"
+    grep -q 'exit_group(' "$p.file" || why="${why:+$why, }--trace-file lacks exit_group"
+    grep -q 'exit_group(' "$p.err2" && why="${why:+$why, }trace lines on stderr with --trace-file"
+    if [ -z "$why" ]; then
+        echo "PASS trace"
+    else
+        echo "FAIL trace ($why)"
+    fi
+}
+
 if [ "${1:-}" = "--case" ]; then
     run_case "$2"
     exit 0
@@ -100,6 +127,7 @@ start=$(date +%s)
 for t in $tests; do for v in $variants; do echo "$t $v"; done; done |
     xargs -P 2 -n 2 "$0" --compile
 results=$(for c in $cases; do echo "$c"; done | xargs -P 2 -n 1 "$0" --case | tee /dev/stderr)
+results=$(printf '%s\n%s\n' "$results" "$(trace_case | tee /dev/stderr)")
 pass=$(printf '%s\n' "$results" | grep -c '^PASS')
 fail=$(printf '%s\n' "$results" | grep -c '^FAIL')
 echo "conformance: $pass passed, $fail failed ($(( $(date +%s) - start )) s, build dir $B)"
