@@ -214,7 +214,8 @@ static long efd_read(struct file *f, void *buf, size_t n, u64 off)
     while (e->count == 0) {
         if ((f->flags & O_NONBLOCK) != 0)
             return -EAGAIN;
-        waitq_wait(&e->q, 0);
+        if (waitq_wait_intr(&e->q, 0) == -EINTR)
+            return -EINTR;
     }
     u64 v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -236,7 +237,8 @@ static long efd_write(struct file *f, const void *buf, size_t n, u64 off)
     while (EVENTFD_MAX - e->count < v) {
         if ((f->flags & O_NONBLOCK) != 0)
             return -EAGAIN;
-        waitq_wait(&e->q, 0);
+        if (waitq_wait_intr(&e->q, 0) == -EINTR)
+            return -EINTR;
     }
     e->count += v;
     waitq_wake(&e->q, 1 << 30);

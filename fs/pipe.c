@@ -50,7 +50,8 @@ static long pipe_read(struct file *f, void *buf, size_t n, u64 off)
             return 0;
         if ((f->flags & O_NONBLOCK) != 0)
             return -EAGAIN;
-        waitq_wait(&p->rq, 0);
+        if (waitq_wait_intr(&p->rq, 0) == -EINTR)
+            return -EINTR;             /* restarted after an SA_RESTART handler */
     }
     size_t k = MIN(n, p->len);
     for (size_t i = 0; i < k; i++)
@@ -72,7 +73,8 @@ static long pipe_write(struct file *f, const void *buf, size_t n, u64 off)
         if (room == 0) {
             if ((f->flags & O_NONBLOCK) != 0)
                 return done > 0 ? (long)done : -EAGAIN;
-            waitq_wait(&p->wq, 0);
+            if (waitq_wait_intr(&p->wq, 0) == -EINTR)
+                return done > 0 ? (long)done : -EINTR;
             continue;
         }
         size_t k = MIN(room, n - done);

@@ -3,7 +3,9 @@
  * select/pselect6 and the epoll family, each with its error cases.  Only
  * zero timeouts or already-ready descriptors are used, so nothing depends
  * on timing, except the last part: waits with no timeout that a timer
- * signal (handled, SA_RESTART) interrupts with EINTR.
+ * signal interrupts: poll/select/epoll_wait end with EINTR even under
+ * SA_RESTART, blocking pipe and eventfd reads end with EINTR without it and
+ * are restarted with it.
  */
 // covers: pipe pipe2 eventfd eventfd2 poll ppoll select pselect6 epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait epoll_pwait2 setitimer
 #include "common.h"
@@ -177,6 +179,43 @@ static void arm(void)
     setitimer(ITIMER_REAL, &it, NULL);
 }
 
+static int wake_fd = -1;
+
+static void on_alarm_write(int sig)
+{
+    (void)sig;
+    alarms++;
+    write(wake_fd, "bar", 3);
+}
+
+static void handle(void (*fn)(int), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sa.sa_flags = flags;
+    sigaction(SIGALRM, &sa, NULL);
+}
+
+static void test_interrupted_reads(int p[2])
+{
+    char buf[8] = { 0 };
+    handle(on_alarm, 0);
+    arm();
+    show("pipe read interrupted", read(p[0], buf, sizeof(buf)));
+    int e = syscall(SYS_eventfd2, 0, 0);
+    uint64_t v;
+    arm();
+    show("eventfd read interrupted", read(e, &v, sizeof(v)));
+    close(e);
+    wake_fd = p[1];
+    handle(on_alarm_write, SA_RESTART);
+    arm();
+    show("pipe read restarted", read(p[0], buf, sizeof(buf) - 1));
+    printf("restarted read data: %s\n", buf);
+    printf("handler ran: %d\n", alarms);
+}
+
 static void test_interrupted(int p[2])
 {
     struct sigaction sa;
@@ -211,6 +250,7 @@ int main(void)
     test_select(p);
     test_epoll(p);
     test_interrupted(p);
+    test_interrupted_reads(p);
     close(p[0]);
     close(p[1]);
     return 0;
