@@ -574,6 +574,7 @@ long sys_fcntl(int fd, int cmd, u64 arg)
 #define LOCK_MAND 32
 
 /* flock: one process holds every lock it asks for. */
+// partial: locks never conflict (Linux: two open files of one process do)
 long sys_flock(int fd, int op)
 {
     struct file *f = fd_file(fd);

@@ -682,6 +682,7 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     return r;
 }
 
+// partial: hard links only on the TFS root (EPERM on tmpfs)
 long sys_link(const char *oldpath, const char *newpath)
 {
     return sys_linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
