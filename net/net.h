@@ -28,6 +28,13 @@ void net_init(void);
  * timers; wakes sockets whose state changed. */
 void net_poll(void);
 
+/* At program exit (interrupts off): send a FIN on every open connection
+ * (its descriptors close with the program) and keep the stack running, by
+ * polling, until all queued TCP data and FINs are acknowledged or
+ * NET_FLUSH_NS passes, so what the program wrote before exiting still
+ * reaches its peers, as on Linux. */
+void net_flush(void);
+
 /* ---- Linux ABI constants ---- */
 #define AF_UNSPEC 0
 #define AF_UNIX 1

@@ -24,6 +24,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/timeouts.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/nd6.h"
@@ -35,6 +36,7 @@
 #define NET_POLL_MS 1
 #define DHCP_WAIT_NS (5UL * 1000000000UL)
 #define IPV6_WAIT_NS (100UL * 1000000UL)
+#define NET_FLUSH_NS (3UL * 1000000000UL)
 #define MAX_NAMESERVERS 3
 
 struct tuple *fs_manifest(void);
@@ -132,6 +134,34 @@ void net_poll(void)
     if (have_vnif)
         NETIF_SET_CHECKSUM_CTRL(&vnif, vnif_csum);
     sys_check_timeouts();
+}
+
+/* Does any TCP connection still hold data the peer has not acknowledged? */
+static bool tcp_pending(void)
+{
+    for (struct tcp_pcb *p = tcp_active_pcbs; p != NULL; p = p->next)
+        if (p->unsent != NULL || p->unacked != NULL)
+            return true;
+    return false;
+}
+
+void net_flush(void)
+{
+    u64 end = now_ns() + NET_FLUSH_NS;
+    if (!have_vnif)
+        return;
+    /* the program's descriptors close with it: open connections get a FIN
+     * after their queued data */
+    for (struct tcp_pcb *p = tcp_active_pcbs; p != NULL; p = p->next)
+        if (p->state == ESTABLISHED || p->state == CLOSE_WAIT)
+            tcp_shutdown(p, 0, 1);
+    while (tcp_pending() && now_ns() < end) {
+        net_poll();
+        for (int i = 0; i < 1000; i++)
+            cpu_pause();
+    }
+    if (tcp_pending())
+        klog("net: exiting with unacknowledged TCP data");
 }
 
 static void net_tick(void *arg)

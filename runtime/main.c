@@ -27,10 +27,12 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
 #pragma weak tuple_get_tuple
 #pragma weak tuple_iter
 #pragma weak net_init
+#pragma weak net_flush
 #pragma weak procfs_init
 #pragma weak trace_exit
 
 void net_init(void);
+void net_flush(void);
 void procfs_init(void);                /* fs/procfs.c: /proc and /sys files */
 void trace_exit(void);                 /* syscalls/trace.c: summary, missing files */
 
@@ -189,6 +191,8 @@ _Noreturn void kernel_exit(int status)
     irq_disable();
     if (trace_exit != NULL)
         trace_exit();
+    if (net_flush != NULL)
+        net_flush();                   /* queued TCP data reaches its peers (net/) */
     if (fs_sync_all != NULL)
         fs_sync_all();
     console_flush();

@@ -172,3 +172,19 @@ t_net_client6() {     # IPv6 on the wire: SLAAC from user networking's router, c
     expect_out $'tcp: 1000000 bytes echoed intact\nudp: 20 datagrams echoed intact\n'
     pass
 }
+
+t_net_exit_flush() {  # data written just before exit still arrives, then EOF (FIN at exit)
+    local prog portfile=$W/$T.port
+    prog=$(net_prog sender) || fail "cannot build sender"
+    rm -f "$portfile"
+    python3 "$NETSRC/host_sink.py" "$portfile" 6000000 1 > "$RES/$T.host" 2>&1 &
+    local sink=$!
+    for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+    srun "$prog" 10.0.2.2 "$(cat "$portfile")" 6000000
+    wait $sink
+    expect_rc 0
+    expect_out $'sent 6000000\n'
+    [ "$(cat "$RES/$T.host")" = "received 6000000 of 6000000 bytes, intact" ] ||
+        fail "host: $(cat "$RES/$T.host")"
+    pass
+}
