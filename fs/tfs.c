@@ -53,6 +53,8 @@ static int io_flush(void *ctx)
     return d->flush != NULL ? d->flush(d) : 0;
 }
 
+long tfs_kernel_inflate(void *ctx, const void *src, u64 slen, void *dst, u64 dlen);   /* fs/zinflate.c */
+
 /* Mount the TFS volume on d.  0, or -errno with the reason logged. */
 int tfs_mount(struct blockdev *d)
 {
@@ -63,6 +65,7 @@ int tfs_mount(struct blockdev *d)
     io.write = io_write;
     io.flush = io_flush;
     io.size = d->sectors * SECTOR_SIZE;
+    io.inflate = tfs_kernel_inflate;
     err[0] = '\0';
     int r = tfs_open(kernel_heap, &io, &rootfs, err, sizeof(err));
     if (r < 0) {

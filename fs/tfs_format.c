@@ -47,9 +47,13 @@
  *   data extents  runs of blocks anywhere else, listed in each file's
  *                 "extents" tuple: key = first file block (8 bytes big-endian,
  *                 so key order is file order), value = tuple {"block": first
- *                 disk block, "blocks": count, "flags": bit 0 TFS_EXT_ZLIB
- *                 (reserved: compressed extents, "stored" = compressed bytes;
- *                 reading one returns -EOPNOTSUPP until zlib support lands)}.
+ *                 disk block, "blocks": count, "flags": bit 0 TFS_EXT_ZLIB:
+ *                 a zlib stream of "stored" bytes at "block" (occupying
+ *                 ceil(stored / 4096) disk blocks) inflates to the extent's
+ *                 "blocks" * 4096 bytes (io.inflate does it; without one,
+ *                 reading is -EOPNOTSUPP)}.  Writing into a compressed
+ *                 extent first rewrites it plain into fresh blocks, in the
+ *                 same record that drops it.
  *                 Bytes of an allocated block past the file's "size" are zero.
  *
  * Payloads use the tuple encoding of runtime/lib/tcodec.h (varint counts
@@ -97,9 +101,18 @@ static const u8 seg_magic[8] = { 'T', 'F', 'S', '-', 'L', 'O', 'G', 0 };
 struct ext {
     u64 fblk;                          /* first file block */
     u64 dblk;                          /* first disk block */
-    u64 nblk;
+    u64 nblk;                          /* file blocks covered */
     u64 flags;
+    u64 stored;                        /* TFS_EXT_ZLIB: compressed bytes at dblk */
 };
+
+#define ZCHUNK_BLOCKS 16               /* tfs_write_compressed: 64 KiB per extent */
+
+/* Disk blocks an extent occupies. */
+static u64 ext_dblocks(const struct ext *e)
+{
+    return (e->flags & TFS_EXT_ZLIB) != 0 ? (e->stored + TFS_BLOCK_SIZE - 1) / TFS_BLOCK_SIZE : e->nblk;
+}
 
 struct obj {
     u64 id;
@@ -135,6 +148,8 @@ struct tfs {
     bool sb_dirty;
     u8 *zero;                          /* BS zero bytes */
     u64 wtime;                         /* nonzero: data changes also set mtime/ctime */
+    u8 *zc;                            /* the last inflated extent (ZCHUNK_BLOCKS max) */
+    u64 zc_id, zc_dblk, zc_len;        /* ... whose object and disk block; 0: none */
 };
 
 /* ---------------------------------------------------------------- bytes */
@@ -299,7 +314,11 @@ static bool ext_parse(const struct tfs *fs, const u8 *key, size_t klen, const st
     e->dblk = tuple_get_u64(v->u.t, "block", 0);
     e->nblk = tuple_get_u64(v->u.t, "blocks", 0);
     e->flags = tuple_get_u64(v->u.t, "flags", 0);
-    if (e->dblk == 0 || e->nblk == 0 || e->dblk >= fs->blocks || e->nblk > fs->blocks - e->dblk)
+    e->stored = tuple_get_u64(v->u.t, "stored", 0);
+    if (e->flags != 0 && (e->flags != TFS_EXT_ZLIB || e->stored == 0 || e->nblk > ZCHUNK_BLOCKS ||
+                          e->stored > e->nblk * BS))
+        return false;
+    if (e->dblk == 0 || e->nblk == 0 || e->dblk >= fs->blocks || ext_dblocks(e) > fs->blocks - e->dblk)
         return false;
     return e->fblk < TFS_MAX_FILE_BLOCKS && e->nblk <= TFS_MAX_FILE_BLOCKS - e->fblk;
 }
@@ -777,6 +796,7 @@ void tfs_close(struct tfs *fs)
     range_destroy(&fs->logsegs);
     tc_release(fs->h, &fs->pend);
     heap_free(fs->h, fs->zero, BS);
+    heap_free(fs->h, fs->zc, ZCHUNK_BLOCKS * BS);
     heap_free(fs->h, fs, sizeof(*fs));
 }
 
@@ -897,7 +917,7 @@ static int claim_sorted(struct tfs *fs, struct claim *c, size_t n)
     claim_sort(c, n);
     for (i = 0; i < n; i++) {
         struct ext *e = &c[i].o->ext[c[i].idx];
-        if (range_remove(&fs->free, e->dblk, e->nblk) != 0)
+        if (range_remove(&fs->free, e->dblk, ext_dblocks(e)) != 0)
             e->nblk = 0;
     }
     for (i = 0; i < fs->nbucket; i++) {
@@ -1304,6 +1324,40 @@ static int file_obj(struct tfs *fs, u64 id, struct obj **out)
     return 0;
 }
 
+/* Inflate compressed extent e of object id into the one-extent cache:
+ * *out = its nblk * BS bytes.  0, -EOPNOTSUPP (no codec), -EIO (a read
+ * error or a stream that does not inflate to exactly that size), -ENOMEM. */
+static int zext_load(struct tfs *fs, u64 id, const struct ext *e, const u8 **out)
+{
+    u64 len = e->nblk * BS, n = ext_dblocks(e) * BS;
+    u8 *src;
+    long r;
+
+    if (fs->zc != NULL && fs->zc_id == id && fs->zc_dblk == e->dblk && fs->zc_len == len) {
+        *out = fs->zc;
+        return 0;
+    }
+    if (fs->io.inflate == NULL)
+        return -EOPNOTSUPP;
+    if (fs->zc == NULL && (fs->zc = heap_alloc(fs->h, ZCHUNK_BLOCKS * BS)) == NULL)
+        return -ENOMEM;
+    src = heap_alloc(fs->h, n);
+    if (src == NULL)
+        return -ENOMEM;
+    fs->zc_id = 0;
+    r = fs->io.read(fs->io.ctx, e->dblk * BS, src, n) != 0 ? -EIO : 0;
+    if (r == 0)
+        r = fs->io.inflate(fs->io.ctx, src, e->stored, fs->zc, len);
+    heap_free(fs->h, src, n);
+    if (r != (long)len)
+        return r == -ENOMEM ? -ENOMEM : -EIO;
+    fs->zc_id = id;
+    fs->zc_dblk = e->dblk;
+    fs->zc_len = len;
+    *out = fs->zc;
+    return 0;
+}
+
 long tfs_read(struct tfs *fs, u64 id, void *buf, u64 len, u64 off)
 {
     struct obj *o;
@@ -1325,10 +1379,15 @@ long tfs_read(struct tfs *fs, u64 id, void *buf, u64 len, u64 off)
         const struct ext *e = i < o->next ? &o->ext[i] : NULL;
         if (e != NULL && e->fblk * BS <= pos) {
             u64 stop = MIN(end, (e->fblk + e->nblk) * BS);
-            if ((e->flags & TFS_EXT_ZLIB) != 0)
-                return -EOPNOTSUPP;
-            if (fs->io.read(fs->io.ctx, e->dblk * BS + (pos - e->fblk * BS), dst, stop - pos) != 0)
+            if ((e->flags & TFS_EXT_ZLIB) != 0) {
+                const u8 *z;
+                r = zext_load(fs, o->id, e, &z);
+                if (r != 0)
+                    return r;
+                memcpy(dst, z + (pos - e->fblk * BS), stop - pos);
+            } else if (fs->io.read(fs->io.ctx, e->dblk * BS + (pos - e->fblk * BS), dst, stop - pos) != 0) {
                 return -EIO;
+            }
             pos = stop;
             i++;
         } else {
@@ -1412,7 +1471,7 @@ static int alloc_hole(void *ctx, u64 fb, u64 n)
     struct alloc_ctx *a = ctx;
 
     while (n > 0) {
-        struct ext e = { fb, 0, 0, 0 };
+        struct ext e = { fb, 0, 0, 0, 0 };
         e.nblk = range_alloc(&a->fs->free, n, &e.dblk);
         if (e.nblk == 0)
             return -ENOSPC;
@@ -1519,13 +1578,21 @@ static void enc_extent(struct tfs *fs, struct tc_buf *b, const struct ext *e, bo
         return;
     }
     tc_u8(fs->h, b, VALUE_TUPLE);
-    tc_varint(fs->h, b, 2);
+    tc_varint(fs->h, b, e->flags != 0 ? 4 : 2);
     tc_key(fs->h, b, "block", 5);
     tc_u8(fs->h, b, VALUE_U64);
     tc_varint(fs->h, b, e->dblk);
     tc_key(fs->h, b, "blocks", 6);
     tc_u8(fs->h, b, VALUE_U64);
     tc_varint(fs->h, b, e->nblk);
+    if (e->flags != 0) {
+        tc_key(fs->h, b, "flags", 5);
+        tc_u8(fs->h, b, VALUE_U64);
+        tc_varint(fs->h, b, e->flags);
+        tc_key(fs->h, b, "stored", 6);
+        tc_u8(fs->h, b, VALUE_U64);
+        tc_varint(fs->h, b, e->stored);
+    }
 }
 
 /* The delta {"size": size (when set_size), "extents": {changed..., removed...}}. */
@@ -1601,14 +1668,62 @@ static int alloc_range(struct tfs *fs, struct obj *o, u64 b0, u64 b1, struct ext
     return r;
 }
 
-/* -EOPNOTSUPP when [b0, b1) touches a compressed extent (not writable in place). */
-static int check_plain(const struct obj *o, u64 b0, u64 b1)
+/* Rewrite compressed extent o->ext[idx] plain into fresh blocks; one
+ * record drops it and maps the new ones, so a crash leaves either.  The
+ * old blocks are freed at the next sync.  0 or -errno. */
+static int unpack_one(struct tfs *fs, struct obj *o, size_t idx)
+{
+    struct ext e = o->ext[idx];
+    struct extv pieces = { 0 };
+    struct alloc_ctx a = { fs, &pieces };
+    struct tc_buf b = { 0 };
+    const u8 *z;
+    size_t k;
+    int r = zext_load(fs, o->id, &e, &z);
+
+    if (r == 0 && e.nblk > data_avail(fs))
+        r = -ENOSPC;
+    if (r == 0)
+        r = alloc_hole(&a, e.fblk, e.nblk);
+    for (k = 0; r == 0 && k < pieces.n; k++)
+        r = io_write(fs, pieces.e[k].dblk * BS, z + (pieces.e[k].fblk - e.fblk) * BS, pieces.e[k].nblk * BS);
+    if (r == 0) {
+        tc_varint(fs->h, &b, 1);
+        tc_key(fs->h, &b, "extents", 7);
+        tc_u8(fs->h, &b, VALUE_TUPLE);
+        tc_varint(fs->h, &b, 1 + pieces.n);
+        enc_extent(fs, &b, &e, true);          /* remove, then the first piece takes its key */
+        for (k = 0; k < pieces.n; k++)
+            enc_extent(fs, &b, &pieces.e[k], false);
+        r = commit_update(fs, o, &b);
+    }
+    if (r == 0)
+        r = ext_build(fs, o);
+    if (r != 0) {
+        free_pieces(fs, &pieces);
+        return r;
+    }
+    range_add(&fs->freeing, e.dblk, ext_dblocks(&e));
+    fs->zc_id = 0;
+    extv_release(fs->h, &pieces);
+    return 0;
+}
+
+/* Make every extent touching file blocks [b0, b1) plain (writable in place). */
+static int unpack_range(struct tfs *fs, struct obj *o, u64 b0, u64 b1)
 {
     size_t i;
+    int r;
 
     for (i = ext_search(o, b0); i < o->next && o->ext[i].fblk < b1; i++) {
-        if (o->ext[i].flags != 0)
-            return -EOPNOTSUPP;
+        if (o->ext[i].flags != 0) {
+            r = unpack_one(fs, o, i);
+            if (r != 0)
+                return r;
+            i = ext_search(o, b0);             /* the cache was rebuilt */
+            if (i > 0)
+                i--;
+        }
     }
     return 0;
 }
@@ -1630,7 +1745,7 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
     b0 = off / BS;
     b1 = (end + BS - 1) / BS;
     size = tuple_get_u64(o->t, "size", 0);
-    r = check_plain(o, b0, b1);
+    r = unpack_range(fs, o, b0, b1);
     if (r == 0)
         r = alloc_range(fs, o, b0, b1, &pieces);
     if (r == 0)
@@ -1664,14 +1779,14 @@ static int shrink_plan(struct tfs *fs, const struct obj *o, u64 keep, struct ext
         if (e.fblk + e.nblk <= keep) {
             r = extv_push(fs->h, kept, &e);
         } else if (e.fblk >= keep) {
-            struct ext f = { 0, e.dblk, e.nblk, 0 };
+            struct ext f = { 0, e.dblk, ext_dblocks(&e), 0, 0 };
             r = extv_push(fs->h, rm, &e);
             if (r == 0)
                 r = extv_push(fs->h, freed, &f);
         } else if (e.flags != 0) {
             r = -EOPNOTSUPP;
         } else {
-            struct ext f = { 0, e.dblk + (keep - e.fblk), e.fblk + e.nblk - keep, 0 };
+            struct ext f = { 0, e.dblk + (keep - e.fblk), e.fblk + e.nblk - keep, 0, 0 };
             e.nblk = keep - e.fblk;
             r = extv_push(fs->h, kept, &e);
             if (r == 0)
@@ -1709,7 +1824,12 @@ int tfs_truncate(struct tfs *fs, u64 id, u64 size)
         return -EFBIG;
     if (size == tuple_get_u64(o->t, "size", 0) && tuple_get(o->t, "size") != NULL)
         return 0;
-    r = shrink_plan(fs, o, (size + BS - 1) / BS, &kept, &chg, &rm, &freed);
+    k = ext_search(o, (size + BS - 1) / BS);
+    r = 0;
+    if (k < o->next && o->ext[k].flags != 0 && o->ext[k].fblk < (size + BS - 1) / BS)
+        r = unpack_one(fs, o, k);             /* the extent the new end cuts through */
+    if (r == 0)
+        r = shrink_plan(fs, o, (size + BS - 1) / BS, &kept, &chg, &rm, &freed);
     if (r == 0)
         r = zero_tail(fs, o, size);
     if (r == 0) {
@@ -1742,7 +1862,7 @@ int tfs_delete(struct tfs *fs, u64 id)
     if (r != 0)
         return r;
     for (i = 0; i < o->next; i++)
-        range_add(&fs->freeing, o->ext[i].dblk, o->ext[i].nblk);
+        range_add(&fs->freeing, o->ext[i].dblk, ext_dblocks(&o->ext[i]));
     obj_remove(fs, id);
     return 0;
 }
@@ -1971,7 +2091,7 @@ static void check_object(struct checker *c, struct obj *o)
                 (unsigned long long)o->id, (unsigned long long)(tuple_count(x) - o->next),
                 (unsigned long long)tuple_count(x));
     for (i = 0; i < o->next; i++)
-        c->st->data_blocks += o->ext[i].nblk;
+        c->st->data_blocks += ext_dblocks(&o->ext[i]);
     c->st->bytes += tuple_get_u64(o->t, "size", 0);
 }
 
@@ -2168,4 +2288,67 @@ long tfs_reclaim(struct tfs *fs, bool (*busy)(void *ctx, u64 id), void *ctx)
         n++;
     }
     return r != 0 ? r : n;
+}
+
+/* ---------------------------------------------------------------- compressed extents */
+
+/* Store the padded chunk p (n bytes: whole blocks) at file offset off as one
+ * compressed extent of zlen bytes (z), extending "size" to end.  0 or -errno. */
+static int put_zext(struct tfs *fs, struct obj *o, const u8 *z, u64 zlen, u64 off, u64 n, u64 end)
+{
+    struct ext e = { off / BS, 0, n / BS, TFS_EXT_ZLIB, zlen };
+    struct tc_buf b = { 0 };
+    u64 db = ext_dblocks(&e);
+    int r;
+
+    if (db > data_avail(fs) || range_alloc_exact(&fs->free, db, &e.dblk) != 0)
+        return -ENOSPC;
+    r = io_write(fs, e.dblk * BS, z, zlen);
+    if (r == 0 && zlen % BS != 0)
+        r = io_write(fs, e.dblk * BS + zlen, fs->zero, BS - zlen % BS);
+    if (r == 0) {
+        enc_file_delta(fs, &b, true, end, &e, 1, NULL, 0);
+        r = commit_update(fs, o, &b);
+    }
+    if (r == 0)
+        r = ext_build(fs, o);
+    if (r != 0)
+        range_add(&fs->free, e.dblk, db);
+    return r;
+}
+
+long tfs_write_compressed(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
+{
+    struct obj *o;
+    u64 done = 0, chunk = ZCHUNK_BLOCKS * BS;
+    u8 *pad, *z;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    if (fs->io.deflate == NULL || off % BS != 0 || off != tuple_get_u64(o->t, "size", 0))
+        return tfs_write(fs, id, buf, len, off);
+    pad = heap_alloc(fs->h, 2 * chunk);
+    if (pad == NULL)
+        return -ENOMEM;
+    z = pad + chunk;
+    while (r == 0 && done < len) {
+        u64 n = MIN(len - done, chunk), nb = (n + BS - 1) / BS;
+        long zl = -ENOSPC;
+        memcpy(pad, (const u8 *)buf + done, n);
+        memset(pad + n, 0, nb * BS - n);
+        if (nb >= 2)                           /* worth it only when a block is saved */
+            zl = fs->io.deflate(fs->io.ctx, pad, nb * BS, z, (nb - 1) * BS);
+        if (zl > 0)
+            r = put_zext(fs, o, z, (u64)zl, off + done, nb * BS, off + done + n);
+        else if (tfs_write(fs, id, pad, n, off + done) != (long)n)
+            r = -ENOSPC;
+        if (r == 0 && zl > 0 && (fs->features & 1) == 0) {
+            fs->features |= 1;
+            fs->sb_dirty = true;
+        }
+        done += n;
+    }
+    heap_free(fs->h, pad, 2 * chunk);
+    return r != 0 ? r : (long)len;
 }

@@ -41,6 +41,14 @@ struct tfs_io {
     int (*write)(void *ctx, u64 off, const void *buf, u64 len);  /* 0 or -errno */
     int (*flush)(void *ctx);                                     /* 0 or -errno */
     u64 size;                                                    /* volume size in bytes */
+    /* Optional zlib codecs for compressed extents (addition, engineer "tfs2").
+     * inflate: the zlib stream src[0..slen) into exactly dlen bytes at dst;
+     * returns dlen, or -errno (-EIO for a bad stream).  NULL: reading a
+     * compressed extent is -EOPNOTSUPP.  deflate: src[0..slen) into at most
+     * dcap bytes at dst; returns the length, or -ENOSPC when it does not fit
+     * (NULL: tfs_write_compressed writes plain extents). */
+    long (*inflate)(void *ctx, const void *src, u64 slen, void *dst, u64 dlen);
+    long (*deflate)(void *ctx, const void *src, u64 slen, void *dst, u64 dcap);
 };
 
 struct tfs;
@@ -142,6 +150,11 @@ u64 tfs_log_blocks(struct tfs *fs);
  * NULL) returns false: orphans left by a crash or by unlinked open files.
  * Number deleted, or -errno. */
 long tfs_reclaim(struct tfs *fs, bool (*busy)(void *ctx, u64 id), void *ctx);
+/* Like tfs_write, but data appended at a block-aligned end of file goes to
+ * zlib-compressed extents of 64 KiB of file data each (a chunk that does
+ * not save a block is stored plain).  For mkfs (io.deflate set).  Bytes or
+ * -errno. */
+long tfs_write_compressed(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off);
 /* Treat tuples returned by tfs_get/tfs_manifest as read-only: changes made
  * through the tuple API are not logged.  Use the tfs_set_* calls. */
 

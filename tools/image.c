@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "tfszlib.h"
 #include "image.h"
 
 #define COPY_CHUNK (1u << 20)
@@ -393,6 +394,8 @@ static u64 mkdir_p(struct writer *w, const struct img_entry *e, const char *path
     return dir;
 }
 
+bool image_compress;
+
 /* Copy the host file's bytes into object id, at most the size it had when
  * planned (so a file growing meanwhile, even the output image, cannot run on). */
 static int copy_data(struct writer *w, const struct img_entry *e, u64 id)
@@ -416,7 +419,8 @@ static int copy_data(struct writer *w, const struct img_entry *e, u64 id)
         }
         if (n == 0)
             break;
-        long wr = tfs_write(w->fs, id, w->buf, (u64)n, off);
+        long wr = image_compress ? tfs_write_compressed(w->fs, id, w->buf, (u64)n, off)
+                                 : tfs_write(w->fs, id, w->buf, (u64)n, off);
         if (wr != n) {
             r = wr < 0 ? (int)wr : -EIO;
             snprintf(w->err, w->errlen, "writing %s into the image: %s%s", e->guest, strerror(-r),
@@ -586,7 +590,7 @@ int image_write(const struct image_plan *p, const char *path, uint64_t size, boo
         snprintf(err, errlen, "%s: %s", path, strerror(-r));
         goto out;
     }
-    struct tfs_io io = { &f, fd_read, fd_write, fd_flush, size };
+    struct tfs_io io = { &f, fd_read, fd_write, fd_flush, size, tfs_host_inflate, tfs_host_deflate };
     w.buf = xmalloc(COPY_CHUNK);
     r = write_all(&w, p, &io);
     free(w.buf);
@@ -619,7 +623,7 @@ int image_open(const char *path, bool writable, struct image *img, char *err, si
     f->durable = writable;
     img->fd = f->fd;
     img->writable = writable;
-    img->io = (struct tfs_io){ f, fd_read, fd_write, fd_flush, (u64)st.st_size };
+    img->io = (struct tfs_io){ f, fd_read, fd_write, fd_flush, (u64)st.st_size, tfs_host_inflate, tfs_host_deflate };
     char why[200] = "";
     r = tfs_open(host_heap(), &img->io, &img->fs, why, sizeof(why));
     if (r < 0) {

@@ -66,6 +66,9 @@ uint64_t plan_auto_size(const struct image_plan *p);
 int image_write(const struct image_plan *p, const char *path, uint64_t size, bool durable,
                 char *err, size_t errlen);
 void plan_free(struct image_plan *p);
+/* When set (solo build --compress), image_write stores file data in
+ * zlib-compressed extents where that saves space (addition, engineer "tfs2"). */
+extern bool image_compress;
 
 struct image {
     int fd;

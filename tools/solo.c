@@ -19,7 +19,8 @@
 #include "vm.h"
 
 static const char usage_text[] =
-"usage: solo build [-o IMAGE] [-c config.json] [--size SIZE] [-e NAME=VALUE]... PROGRAM [ARGS...]\n"
+"usage: solo build [-o IMAGE] [-c config.json] [--size SIZE] [--compress] [-e NAME=VALUE]...\n"
+"                  PROGRAM [ARGS...]\n"
 "       solo run [-c config.json] [--accel kvm|tcg] [--mem SIZE] [--cpus N] [-v]\n"
 "                [--timeout SECONDS] [--kernel KERNEL] [--size SIZE] [-e NAME=VALUE]...\n"
 "                [-p HOSTPORT:GUESTPORT[/udp]]... [--net user|tap:IFNAME|none]\n"
@@ -78,6 +79,7 @@ static int set_out(struct cli *c, const char *v) { c->out = v; return 0; }
 static int set_image(struct cli *c, const char *v) { c->image = v; return 0; }
 static int set_kernel(struct cli *c, const char *v) { c->kernel = v; return 0; }
 static int set_verbose(struct cli *c, const char *v) { (void)v; c->vm.verbose = true; return 0; }
+static int set_compress(struct cli *c, const char *v) { (void)c; (void)v; image_compress = true; return 0; }
 
 static int set_size(struct cli *c, const char *v)
 {
@@ -188,6 +190,7 @@ static const struct optspec options[] = {
     { "--config", "-c", FOR_BUILD | FOR_RUN, true, set_config },
     { "--env", "-e", FOR_BUILD | FOR_RUN, true, set_env },
     { "--size", NULL, FOR_BUILD | FOR_RUN, true, set_size },
+    { "--compress", NULL, FOR_BUILD | FOR_RUN, false, set_compress },
     { "--output", "-o", FOR_BUILD, true, set_out },
     { "--image", NULL, FOR_RUN, true, set_image },
     { "--kernel", NULL, FOR_RUN, true, set_kernel },
@@ -372,12 +375,8 @@ static void image_tty(const char *image, bool verbose)
 static int setup_trace(struct cli *c, const char *image)
 {
     char why[600];
-    if (c->trace == 0) {
-        /* an existing image must not keep tracing from an earlier --trace run */
-        if (c->image != NULL && access(image, W_OK) == 0)
-            (void)image_set_manifest_u64(image, "trace", 0, why, sizeof(why));
+    if (c->trace == 0)
         return 0;
-    }
     if (image_set_manifest_u64(image, "trace", c->trace, why, sizeof(why)) < 0) {
         errmsg("%s", why);
         return SOLO_EXIT_FAILURE;

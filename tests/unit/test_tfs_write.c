@@ -4,7 +4,8 @@
  * fallocate (zeroed blocks, KEEP_SIZE, ENOSPC leaves nothing allocated),
  * write times logged with the data, orphan reclaim after a "crash"
  * between create and link, and log growth + compaction under churn (the
- * kernel's pattern: many small appends, fsync after each).
+ * kernel's pattern: many small appends, fsync after each), and zlib
+ * compressed extents (written, read, unpacked by writes/truncates, corrupt).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -306,6 +307,86 @@ static void test_churn_compact(void **state)
     tfs_close(fs);
 }
 
+/* Compressed extents: written by tfs_write_compressed, read back, made
+ * plain by writes and truncates that cut into them, freed on delete. */
+static void test_compressed(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    size_t n = 300000;
+    unsigned char *data = malloc(n), *got = malloc(n + 10);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char)("compressible text "[i % 18] + (i / 50000));
+    u64 f = mkfile(fs, TFS_ID_ROOT, "z", NULL);
+    u64 total, free0, free1;
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_write_compressed(fs, f, data, n, 0), (long)n);
+    tfs_statfs(fs, &total, &free1);
+    assert_true(free0 - free1 < 20);                  /* 74 blocks of data in a few */
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, n + 10, 0), (long)n);
+    assert_memory_equal(got, data, n);
+    assert_int_equal(tfs_read(fs, f, got, 100, 70000), 100);   /* inside the second extent */
+    assert_memory_equal(got, data + 70000, 100);
+    /* a write into the middle of a compressed extent, and a truncate cutting one */
+    memcpy(data + 100000, "PATCH", 5);
+    assert_int_equal(tfs_write(fs, f, "PATCH", 5, 100000), 5);
+    assert_int_equal(tfs_truncate(fs, f, 250001), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, n + 10, 0), 250001);
+    assert_memory_equal(got, data, 250001);
+    /* incompressible data stays plain */
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char)((i * 2654435761u) >> 13);
+    u64 g = mkfile(fs, TFS_ID_ROOT, "r", NULL);
+    assert_int_equal(tfs_write_compressed(fs, g, data, n, 0), (long)n);
+    assert_int_equal(tfs_read(fs, g, got, n, 0), (long)n);
+    assert_memory_equal(got, data, n);
+    /* delete frees the compressed blocks (after the sync) */
+    assert_int_equal(tfs_unlink(fs, TFS_ID_ROOT, "z"), 0);
+    assert_int_equal(tfs_delete(fs, f), 0);
+    assert_int_equal(tfs_unlink(fs, TFS_ID_ROOT, "r"), 0);
+    assert_int_equal(tfs_delete(fs, g), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_statfs(fs, &total, &free1);
+    assert_true(free1 >= free0);
+    tfs_close(fs);
+    free(data);
+    free(got);
+}
+
+/* A damaged compressed extent reads as -EIO, never as wrong bytes. */
+static void test_compressed_corrupt(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    size_t n = 65536;
+    unsigned char *data = malloc(n), got[512];
+    memset(data, 'a', n);
+    u64 f = mkfile(fs, TFS_ID_ROOT, "z", NULL);
+    assert_int_equal(tfs_write_compressed(fs, f, data, n, 0), (long)n);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    /* find the stream: zlib header 0x78 0xda at a block start */
+    size_t at = 0;
+    for (size_t b = 4096; b < md.size; b += 4096)
+        if (md.p[b] == 0x78 && md.p[b + 1] == 0xda)
+            at = b;
+    assert_true(at != 0);
+    md.p[at + 5] ^= 0xff;
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, sizeof(got), 0), -EIO);
+    tfs_close(fs);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +397,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reclaim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_churn_compact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_corrupt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "runtime/lib/types.h"
 #include "fs/tfs_format.h"
+#include "tools/tfszlib.h"
 #include "runtime/errno.h"
 
 struct test_heap {
@@ -105,7 +106,7 @@ static inline void memdisk_init(struct memdisk *d, size_t size)
 
 static inline struct tfs_io memdisk_io(struct memdisk *d)
 {
-    struct tfs_io io = { d, md_read, md_write, md_flush, d->size };
+    struct tfs_io io = { d, md_read, md_write, md_flush, d->size, tfs_host_inflate, tfs_host_deflate };
     return io;
 }
 
