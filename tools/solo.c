@@ -375,8 +375,12 @@ static void image_tty(const char *image, bool verbose)
 static int setup_trace(struct cli *c, const char *image)
 {
     char why[600];
-    if (c->trace == 0)
+    if (c->trace == 0) {
+        /* an existing image must not keep tracing from an earlier --trace run */
+        if (c->image != NULL && access(image, W_OK) == 0)
+            (void)image_set_manifest_u64(image, "trace", 0, why, sizeof(why));
         return 0;
+    }
     if (image_set_manifest_u64(image, "trace", c->trace, why, sizeof(why)) < 0) {
         errmsg("%s", why);
         return SOLO_EXIT_FAILURE;
