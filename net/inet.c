@@ -107,6 +107,7 @@ static struct isock *isock_of(struct file *f)
     return (struct isock *)f->priv;
 }
 
+/* Drop everything received and not read. */
 static void rx_free_all(struct isock *is)
 {
     while (is->rxq != NULL) {
@@ -120,6 +121,7 @@ static void rx_free_all(struct isock *is)
     is->rx_off = 0;
 }
 
+/* Queue p (taking it over) with its source; false when out of memory (p untouched). */
 static bool rx_push(struct isock *is, struct pbuf *p, const ip_addr_t *from, u16 port)
 {
     struct rxent *e = kmalloc(sizeof(*e));
@@ -239,6 +241,7 @@ static void any_fixup(struct isock *is, ip_addr_t *ip)
 
 static void tcp_setup(struct isock *is, struct tcp_pcb *pcb);
 
+/* lwIP: data (p) or the peer's FIN (p NULL) arrived on a connection. */
 static err_t cb_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     struct isock *is = arg;
@@ -263,6 +266,7 @@ static err_t cb_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     return ERR_OK;
 }
 
+/* lwIP: the peer acknowledged len bytes: senders may have room. */
 static err_t cb_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
     struct isock *is = arg;
@@ -287,6 +291,7 @@ static void cb_err(void *arg, err_t err)
     sock_wake(&is->s);
 }
 
+/* lwIP: our SYN was answered; the connection is established. */
 static err_t cb_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct isock *is = arg;
@@ -298,6 +303,7 @@ static err_t cb_connected(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
+/* A fresh socket with no pcb yet, or NULL. */
 static struct isock *isock_new(int family, int type, int protocol)
 {
     struct isock *is = kzalloc(sizeof(*is));
@@ -308,6 +314,7 @@ static struct isock *isock_new(int family, int type, int protocol)
     return is;
 }
 
+/* lwIP: a listener got a connection: give it a socket and queue it for accept(). */
 static err_t cb_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
     struct isock *ls = arg;
@@ -337,6 +344,7 @@ static err_t cb_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
     return ERR_OK;
 }
 
+/* Attach pcb to is (callbacks and the socket's options). */
 static void tcp_setup(struct isock *is, struct tcp_pcb *pcb)
 {
     is->tcp = pcb;
@@ -415,6 +423,7 @@ static void cb_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
     sock_wake(&is->s);
 }
 
+/* The socket's UDP pcb, created on first use.  0 or -ENOMEM. */
 static int ensure_udp(struct isock *is)
 {
     if (is->udp != NULL)
@@ -433,6 +442,7 @@ static int ensure_udp(struct isock *is)
     return 0;
 }
 
+/* The socket's pcb for its type.  0 or -ENOMEM. */
 static int ensure(struct isock *is)
 {
     return is->s.type == SOCK_STREAM ? ensure_pcb(is) : ensure_udp(is);
@@ -473,6 +483,7 @@ static int inet_bind(struct file *f, const struct ksockaddr *a)
     return 0;
 }
 
+/* listen(2): the pcb becomes a listener (autobound to a free port if unbound). */
 static int inet_listen(struct file *f, int backlog)
 {
     struct isock *is = isock_of(f);
@@ -506,6 +517,7 @@ static int inet_listen(struct file *f, int backlog)
     return 0;
 }
 
+/* accept(2): wait for a queued connection and wrap it in a file. */
 static int inet_accept(struct file *f, int flags, struct file **out, struct ksockaddr *peer)
 {
     struct isock *is = isock_of(f);
@@ -542,6 +554,7 @@ static int inet_accept(struct file *f, int flags, struct file **out, struct ksoc
     return 0;
 }
 
+/* connect(2) for TCP: EINPROGRESS when non-blocking, else wait for the outcome. */
 static int tcp_do_connect(struct file *f, struct isock *is, ip_addr_t *ip, u16 port)
 {
     u64 deadline = 0;
@@ -578,6 +591,7 @@ static int tcp_do_connect(struct file *f, struct isock *is, ip_addr_t *ip, u16 p
     return 0;
 }
 
+/* connect(2): TCP connects; UDP sets (AF_UNSPEC: clears) the default peer. */
 static int inet_connect(struct file *f, const struct ksockaddr *a)
 {
     struct isock *is = isock_of(f);
@@ -610,6 +624,7 @@ static int inet_connect(struct file *f, const struct ksockaddr *a)
     return 0;
 }
 
+/* shutdown(2): SHUT_WR sends a FIN; SHUT_RD makes reads return 0. */
 static int inet_shutdown(struct file *f, int how)
 {
     struct isock *is = isock_of(f);
@@ -673,6 +688,7 @@ static size_t tcp_take(struct isock *is, u8 *buf, size_t n, bool peek)
     return got;
 }
 
+/* Stream receive: what is there (all of it with MSG_WAITALL), 0 at EOF. */
 static long tcp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
 {
     u64 deadline = 0;
@@ -703,6 +719,8 @@ static long tcp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
     }
 }
 
+/* Stream send: queue as much as the send buffer takes, waiting for room unless non-blocking
+ * (then a short count, or EAGAIN). */
 static long tcp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
 {
     u64 deadline = 0;
@@ -746,6 +764,7 @@ static long tcp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
     return (long)sent;
 }
 
+/* One datagram (truncated to the buffer: MSG_TRUNC) and its source. */
 static long udp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
 {
     u64 deadline = 0;
@@ -781,6 +800,7 @@ static long udp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
     return (long)((m->flags & MSG_TRUNC) != 0 ? len : k);
 }
 
+/* One datagram to m->addr or the connected peer. */
 static long udp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
 {
     ip_addr_t ip;
@@ -816,6 +836,7 @@ static long udp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
     return (long)m->len;
 }
 
+/* recv family method: by socket type. */
 static long inet_recv(struct file *f, struct sock_msg *m)
 {
     struct isock *is = isock_of(f);
@@ -830,6 +851,7 @@ static long inet_recv(struct file *f, struct sock_msg *m)
     return udp_recv_msg(f, is, m);
 }
 
+/* send family method: by socket type. */
 static long inet_send(struct file *f, struct sock_msg *m)
 {
     struct isock *is = isock_of(f);
@@ -872,6 +894,7 @@ static int inet_name(struct file *f, struct ksockaddr *a, bool peer)
     return 0;
 }
 
+/* Readiness of a TCP socket, as Linux reports it. */
 static int tcp_poll_bits(struct isock *is)
 {
     int m = 0;
@@ -895,6 +918,7 @@ static int tcp_poll_bits(struct isock *is)
     return m;
 }
 
+/* poll method: POLL* bits of the socket. */
 static int inet_poll(struct file *f)
 {
     struct isock *is = isock_of(f);
@@ -908,6 +932,7 @@ static int inet_poll(struct file *f)
     return m;
 }
 
+/* FIONREAD: unread stream bytes, or the next datagram's size. */
 static long inet_nread(struct file *f)
 {
     struct isock *is = isock_of(f);
@@ -926,6 +951,7 @@ static int opt_int(const void *val, u32 len, int *v)
     return 0;
 }
 
+/* Return an int option value (truncated to the caller's length). */
 static int opt_put(void *val, u32 *len, int v)
 {
     u32 n = MIN(*len, (u32)sizeof(int));
@@ -934,6 +960,7 @@ static int opt_put(void *val, u32 *len, int v)
     return 0;
 }
 
+/* Mirror SO_REUSEADDR/SO_KEEPALIVE/SO_BROADCAST onto the pcb. */
 static void apply_so(struct isock *is, int name)
 {
     struct ip_pcb *pcb = is->tcp != NULL ? (struct ip_pcb *)is->tcp : (struct ip_pcb *)is->udp;
@@ -947,6 +974,7 @@ static void apply_so(struct isock *is, int name)
         ip_reset_option(pcb, bit);
 }
 
+/* IPPROTO_TCP options.  0, -EINVAL or -ENOPROTOOPT. */
 static int tcp_setopt(struct isock *is, int name, int v)
 {
     switch (name) {
@@ -981,6 +1009,7 @@ static int tcp_setopt(struct isock *is, int name, int v)
     }
 }
 
+/* setsockopt for SOL_SOCKET (after socket.c), IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP. */
 static int inet_setopt(struct file *f, int level, int name, const void *val, u32 len)
 {
     struct isock *is = isock_of(f);
@@ -1027,6 +1056,7 @@ static int inet_setopt(struct file *f, int level, int name, const void *val, u32
     return -ENOPROTOOPT;
 }
 
+/* getsockopt for IPPROTO_IP, IPPROTO_IPV6 and IPPROTO_TCP. */
 static int inet_getopt(struct file *f, int level, int name, void *val, u32 *len)
 {
     struct isock *is = isock_of(f);

@@ -85,6 +85,7 @@ static void vnif_rx(const void *frame, u32 len, bool csum_ok)
         pbuf_free(p);
 }
 
+/* lwIP netif init for the virtio-net interface. */
 static err_t vnif_init(struct netif *nif)
 {
     struct vnet_info info;
@@ -164,12 +165,14 @@ void net_flush(void)
         klog("net: exiting with unacknowledged TCP data");
 }
 
+/* The lwIP kernel timer: poll, run timeouts, re-arm. */
 static void net_tick(void *arg)
 {
     net_poll();
     net_timer_arm();
 }
 
+/* virtio-net receive interrupt. */
 static void net_irq(void)
 {
     net_poll();
@@ -183,6 +186,7 @@ static int put_ns(char *buf, size_t cap, size_t at, const char *ns)
     return ksnprintf(buf + MIN(at, cap), at < cap ? cap - at : 0, "nameserver %s\n", ns);
 }
 
+/* /etc/resolv.conf: the manifest's name servers, else DHCP's. */
 static long gen_resolv_conf(char *buf, size_t cap)
 {
     size_t n = 0;
@@ -200,6 +204,7 @@ static long gen_resolv_conf(char *buf, size_t cap)
     return (long)n;
 }
 
+/* /etc/hosts: loopback names and this machine's name and address. */
 static long gen_hosts(char *buf, size_t cap)
 {
     char s[IPADDR_STRLEN_MAX] = "127.0.1.1";
@@ -213,6 +218,7 @@ static long gen_hosts(char *buf, size_t cap)
                      "%s\tsolo\n", s);
 }
 
+/* /etc/nsswitch.conf: files, then DNS for hosts. */
 static long gen_nsswitch(char *buf, size_t cap)
 {
     return ksnprintf(buf, cap,
@@ -225,11 +231,13 @@ static long gen_nsswitch(char *buf, size_t cap)
                      "services:  files\n");
 }
 
+/* /etc/hostname. */
 static long gen_hostname(char *buf, size_t cap)
 {
     return ksnprintf(buf, cap, "solo\n");
 }
 
+/* Register the generated /etc files. */
 static void etc_files_init(void)
 {
     static const struct { const char *path; vfs_gen_fn gen; } files[] = {
@@ -277,6 +285,7 @@ static void add_nameserver_list(const char *s, size_t len)
     }
 }
 
+/* tuple_iter callback over the manifest's "nameservers" tuple. */
 static int ns_iter(void *ctx, const u8 *k, size_t kl, const struct value *v)
 {
     if (v->kind == VALUE_BYTES)
@@ -284,6 +293,7 @@ static int ns_iter(void *ctx, const u8 *k, size_t kl, const struct value *v)
     return 0;
 }
 
+/* Name servers from the manifest (tuple or string), if any. */
 static void manifest_nameservers(struct tuple *m)
 {
     const struct value *v = tuple_get(m, "nameservers");
@@ -362,6 +372,7 @@ static void config_wait(bool dhcp)
     }
 }
 
+/* Add and configure the virtio-net interface, then wait for its addresses. */
 static void vnif_up(struct tuple *m)
 {
     ip4_addr_t ip, mask, gw;

@@ -54,6 +54,7 @@
 static const struct file_ops sock_fops;
 static u64 sock_ino = 0x50000000;
 
+/* fstat of a socket: S_IFSOCK, its own inode number. */
 static int sock_node_stat(struct node n, struct kstat *st)
 {
     st->mode = S_IFSOCK | 0777;
@@ -64,6 +65,7 @@ static int sock_node_stat(struct node n, struct kstat *st)
     return 0;
 }
 
+/* /proc/self/fd/N of a socket reads "socket:[ino]". */
 static long sock_node_readlink(struct node n, char *buf, size_t cap)
 {
     char t[32];
@@ -167,12 +169,14 @@ static long sock_write(struct file *f, const void *buf, size_t n, u64 off)
     return r;
 }
 
+/* poll method: the family's readiness. */
 static int sock_poll(struct file *f)
 {
     struct sock *s = f->priv;
     return s->ops->poll(f);
 }
 
+/* FIONREAD/SIOCINQ and SIOCOUTQ; -ENOTTY otherwise. */
 static long sock_ioctl(struct file *f, unsigned cmd, u64 arg)
 {
     struct sock *s = f->priv;
@@ -190,6 +194,7 @@ static long sock_ioctl(struct file *f, unsigned cmd, u64 arg)
     return copy_to_user((void *)arg, &v, sizeof(v));
 }
 
+/* Last reference to the file: the family frees the socket. */
 static void sock_release(struct file *f)
 {
     struct sock *s = f->priv;
@@ -275,6 +280,7 @@ struct klinger {
     int onoff, linger;
 };
 
+/* An int option argument (-EINVAL if too short). */
 static int get_int(const void *val, u32 len, int *out)
 {
     if (len < sizeof(int))
@@ -283,6 +289,7 @@ static int get_int(const void *val, u32 len, int *out)
     return 0;
 }
 
+/* SO_RCVTIMEO/SO_SNDTIMEO from a struct timeval (0: no timeout). */
 static int set_timeo(const void *val, u32 len, u64 *out)
 {
     struct ktimeval tv;
@@ -298,6 +305,7 @@ static int set_timeo(const void *val, u32 len, u64 *out)
     return 0;
 }
 
+/* SO_SNDBUF/SO_RCVBUF as Linux stores them: clamped, then doubled. */
 static int clamp_buf(int v)
 {
     if (v < SOCK_BUF_MIN / 2)
@@ -364,6 +372,7 @@ static int put_int(void *val, u32 *len, int v)
     return 0;
 }
 
+/* A timeout option value as a struct timeval. */
 static int put_timeo(void *val, u32 *len, u64 ns)
 {
     struct ktimeval tv = { (s64)(ns / 1000000000UL), (s64)(ns % 1000000000UL / 1000) };
@@ -373,6 +382,7 @@ static int put_timeo(void *val, u32 *len, u64 ns)
     return 0;
 }
 
+/* getsockopt at SOL_SOCKET (family-specific names go to the family). */
 static int sol_socket_get(struct file *f, struct sock *s, int name, void *val, u32 *len)
 {
     int e;

@@ -86,6 +86,7 @@ static struct urights *rights_take(struct sock_msg *m, u64 pos)
     return r;
 }
 
+/* Drop passed files nobody received. */
 static void rights_free(struct urights *r)
 {
     for (int i = 0; i < r->n; i++)
@@ -110,6 +111,7 @@ static void rights_deliver(struct urights *r, struct sock_msg *m)
     kfree(r);
 }
 
+/* A fresh, unbound socket (stream: with its receive ring), or NULL. */
 static struct usock *usock_new(int type)
 {
     struct usock *u = kzalloc(sizeof(*u));
@@ -203,11 +205,13 @@ static int name_canon(const struct ksockaddr *a, struct ksockaddr *out)
     return 0;
 }
 
+/* Same canonical name? */
 static bool name_eq(const struct ksockaddr *a, const struct ksockaddr *b)
 {
     return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
+/* The socket bound to a canonical name, or NULL. */
 static struct usock *name_find(const struct ksockaddr *a)
 {
     for (struct usock *u = names; u != NULL; u = u->name_next)
@@ -216,6 +220,7 @@ static struct usock *name_find(const struct ksockaddr *a)
     return NULL;
 }
 
+/* Take u out of the name table. */
 static void name_remove(struct usock *u)
 {
     for (struct usock **pp = &names; *pp != NULL; pp = &(*pp)->name_next) {
@@ -226,6 +231,7 @@ static void name_remove(struct usock *u)
     }
 }
 
+/* bind(2): enter the canonical name in the table (EADDRINUSE if taken). */
 static int unix_bind(struct file *f, const struct ksockaddr *a)
 {
     struct usock *u = usock_of(f);
@@ -243,6 +249,7 @@ static int unix_bind(struct file *f, const struct ksockaddr *a)
     return 0;
 }
 
+/* getsockname/getpeername: the bound name, or just the family. */
 static int unix_name(struct file *f, struct ksockaddr *a, bool peer)
 {
     struct usock *u = usock_of(f);
@@ -276,6 +283,8 @@ static int unix_listen(struct file *f, int backlog)
     return 0;
 }
 
+/* Connect u to listener l: a server-side socket paired with u waits in l's queue (the caller
+ * waits while the backlog is full). */
 static int unix_connect_stream(struct file *f, struct usock *u, struct usock *l)
 {
     u64 deadline = 0;
@@ -305,6 +314,7 @@ static int unix_connect_stream(struct file *f, struct usock *u, struct usock *l)
     return 0;
 }
 
+/* accept(2): the next queued server-side socket, as a file. */
 static int unix_accept(struct file *f, int flags, struct file **out, struct ksockaddr *peer)
 {
     struct usock *u = usock_of(f);
@@ -342,6 +352,8 @@ static int unix_accept(struct file *f, int flags, struct file **out, struct ksoc
     return 0;
 }
 
+/* Stream send: copy into the peer's ring (files ride with the first bytes), waiting for room
+ * unless non-blocking. */
 static long stream_send(struct file *f, struct usock *u, struct sock_msg *m)
 {
     u64 deadline = 0;
@@ -388,6 +400,8 @@ static long stream_send(struct file *f, struct usock *u, struct sock_msg *m)
     return (long)sent;
 }
 
+/* Stream receive from our ring; a read never goes past the bytes sent with passed files, nor
+ * joins two such sends. */
 static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
 {
     u64 deadline = 0;
@@ -461,6 +475,7 @@ static int dgram_target(struct usock *u, struct sock_msg *m, struct usock **out)
     return 0;
 }
 
+/* One datagram into the target's queue (waiting while it is full). */
 static long dgram_send(struct file *f, struct usock *u, struct sock_msg *m)
 {
     struct usock *t;
@@ -501,6 +516,7 @@ static long dgram_send(struct file *f, struct usock *u, struct sock_msg *m)
     return (long)m->len;
 }
 
+/* One datagram, its sender's name and any passed files. */
 static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
 {
     u64 deadline = 0;
@@ -536,6 +552,8 @@ static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
 
 /* ---------------------------------------------------------------- common */
 
+/* connect(2): stream sockets connect to a listener; datagram sockets set (AF_UNSPEC: clear)
+ * their default peer. */
 static int unix_connect(struct file *f, const struct ksockaddr *a)
 {
     struct usock *u = usock_of(f);
@@ -568,6 +586,7 @@ static int unix_connect(struct file *f, const struct ksockaddr *a)
     return unix_connect_stream(f, u, t);
 }
 
+/* shutdown(2): SHUT_WR gives the peer EOF; SHUT_RD makes reads return 0. */
 static int unix_shutdown(struct file *f, int how)
 {
     struct usock *u = usock_of(f);
@@ -588,6 +607,7 @@ static int unix_shutdown(struct file *f, int how)
     return 0;
 }
 
+/* send family method: by socket type. */
 static long unix_send(struct file *f, struct sock_msg *m)
 {
     struct usock *u = usock_of(f);
@@ -599,6 +619,7 @@ static long unix_send(struct file *f, struct sock_msg *m)
     return dgram_send(f, u, m);
 }
 
+/* recv family method: by socket type. */
 static long unix_recv(struct file *f, struct sock_msg *m)
 {
     struct usock *u = usock_of(f);
@@ -611,6 +632,7 @@ static long unix_recv(struct file *f, struct sock_msg *m)
     return dgram_recv(f, u, m);
 }
 
+/* poll method: POLL* bits, as Linux reports them. */
 static int unix_poll(struct file *f)
 {
     struct usock *u = usock_of(f);
@@ -636,6 +658,7 @@ static int unix_poll(struct file *f)
     return m;
 }
 
+/* FIONREAD: unread stream bytes, or the next datagram's size. */
 static long unix_nread(struct file *f)
 {
     struct usock *u = usock_of(f);
@@ -649,6 +672,7 @@ struct kucred {
     u32 uid, gid;
 };
 
+/* SO_PEERCRED (the one process: pid 1, uid and gid 0). */
 static int unix_getopt(struct file *f, int level, int name, void *val, u32 *len)
 {
     struct usock *u = usock_of(f);
@@ -663,6 +687,7 @@ static int unix_getopt(struct file *f, int level, int name, void *val, u32 *len)
     return 0;
 }
 
+/* SOL_SOCKET options are all kept in struct sock; nothing else exists. */
 static int unix_setopt(struct file *f, int level, int name, const void *val, u32 len)
 {
     return level == SOL_SOCKET ? 0 : -ENOPROTOOPT;
@@ -682,6 +707,7 @@ static void dgram_unlink(struct usock *u)
     }
 }
 
+/* Last reference: unbind, reset queued connections, give the peer EOF, free. */
 static void unix_release(struct sock *s)
 {
     struct usock *u = (struct usock *)s;
