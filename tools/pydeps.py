@@ -15,10 +15,12 @@ R"PYDEPS(#"
 # the frozen ones (os.py is the landmark by which the interpreter finds its
 # stdlib), lib-dynload as a directory, and every module the program imports,
 # transitively, found by scanning bytecode for import instructions (also the
-# imports inside functions).  A module that lives in a package brings its
-# whole top-level package directory (packages import their own submodules
-# lazily and read data files), and each package found that way is scanned
-# in full, so what numpy, scipy or scikit-learn import comes too.  Modules
+# imports inside functions; for the start-up modules only their module-level
+# imports, so site's help() does not bring pydoc).  A module that lives in a
+# package brings its whole top-level package directory (packages import their
+# own submodules lazily and read data files); a third-party package found
+# that way is scanned in full, so what numpy, scipy or scikit-learn import
+# comes too, while stdlib packages are scanned module by module.  Modules
 # and packages under site directories bring their *.dist-info/*.egg-info
 # (importlib.metadata) and the site directory's *.pth files (the interpreter
 # runs them at start-up, on the host as in the guest).  Modules beside the
