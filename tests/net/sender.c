@@ -22,10 +22,10 @@ int main(int argc, char **argv)
         return perror("connect"), 1;
     size_t total = strtoul(argv[3], NULL, 10), sent = 0;
     static unsigned char buf[65536];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (unsigned char)(i * 31 + 7);   /* period 256: every chunk starts the same */
     while (sent < total) {
         size_t k = total - sent < sizeof(buf) ? total - sent : sizeof(buf);
-        for (size_t i = 0; i < k; i++)
-            buf[i] = (unsigned char)((sent + i) * 31 + 7);
         ssize_t w = write(s, buf, k);
         if (w <= 0)
             return perror("write"), 1;
