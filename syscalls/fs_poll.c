@@ -301,10 +301,13 @@ long sys_epoll_ctl(int epfd, int op, int fd, const struct epoll_event_k *uev)
     return epoll_control(ep, op, fd, tf, ev.events, ev.data);
 }
 
-/* epoll_wait core with a relative timeout in ns (-1: forever). */
+/* epoll_wait core with a relative timeout in ns (-1: forever).  Up to max
+ * events per call, as Linux: a set holds at most one item per fd, so
+ * VFS_FD_MAX entries are enough (a larger buffer than EP_BATCH comes from
+ * the heap). */
 static long do_epoll_wait(int epfd, struct epoll_event_k *uev, int max, s64 timeout)
 {
-    struct epoll_event_k k[EP_BATCH];
+    struct epoll_event_k batch[EP_BATCH], *k = batch;
     struct file *ep = fd_file(epfd);
     if (ep == NULL)
         return -EBADF;
@@ -312,15 +315,24 @@ static long do_epoll_wait(int epfd, struct epoll_event_k *uev, int max, s64 time
         return -EINVAL;
     if (!user_range_ok(uev, (size_t)max * sizeof(*uev)))
         return -EFAULT;
+    int cap = MIN(max, VFS_FD_MAX);
+    if (cap > EP_BATCH && (k = kmalloc((size_t)cap * sizeof(*k))) == NULL)
+        return -ENOMEM;
     u64 deadline = deadline_of(timeout);
+    long r;
     for (;;) {
-        int n = epoll_collect(ep, k, MIN(max, EP_BATCH));
-        if (n > 0)
-            return copy_to_user(uev, k, (size_t)n * sizeof(*k)) < 0 ? -EFAULT : n;
-        int w = poll_sleep(timeout, deadline);
-        if (w <= 0)
-            return w;
+        int n = epoll_collect(ep, k, cap);
+        if (n > 0) {
+            r = copy_to_user(uev, k, (size_t)n * sizeof(*k)) < 0 ? -EFAULT : n;
+            break;
+        }
+        r = poll_sleep(timeout, deadline);
+        if (r <= 0)
+            break;
     }
+    if (k != batch)
+        kfree(k);
+    return r;
 }
 
 long sys_epoll_wait(int epfd, struct epoll_event_k *uev, int max, int timeout_ms)

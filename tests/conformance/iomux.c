@@ -162,6 +162,20 @@ static void test_epoll(int p[2])
     char c;
     read(p[0], &c, 1);
     close(ep);
+    /* more ready items than one internal batch: all come back in one call */
+    ep = syscall(SYS_epoll_create1, 0);
+    int efd[100];
+    for (int i = 0; i < 100; i++) {
+        efd[i] = syscall(SYS_eventfd2, 1, 0);
+        struct epoll_event e2 = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+        epoll_ctl(ep, EPOLL_CTL_ADD, efd[i], &e2);
+    }
+    struct epoll_event many[128];
+    show("epoll_wait 100 ready", syscall(SYS_epoll_wait, ep, many, 128, 0));
+    show("epoll_wait max 7", syscall(SYS_epoll_wait, ep, many, 7, 0));
+    for (int i = 0; i < 100; i++)
+        close(efd[i]);
+    close(ep);
 }
 
 static volatile int alarms;
