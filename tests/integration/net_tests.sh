@@ -190,3 +190,14 @@ t_net_exit_flush() {  # data written just before exit still arrives, then EOF (F
         fail "host: $(cat "$RES/$T.host")"
     pass
 }
+
+t_net_timerfd() {     # timerfd (issue 5's readiness family): same output as native
+    local prog
+    prog=$(net_prog timerfd) || fail "cannot build timerfd"
+    "$prog" > "$RES/$T.native" 2>&1 || fail "native run failed"
+    srun "$prog"
+    expect_rc 0
+    cmp -s "$RES/$T.native" "$RES/$T.out" ||
+        fail "differs from native: $(diff "$RES/$T.native" "$RES/$T.out" | head -5)"
+    pass
+}
