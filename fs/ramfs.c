@@ -1,6 +1,8 @@
 /*
  * ramfs.c - tmpfs: writable in-memory directories, regular files and
- * symlinks, mounted on /tmp and /dev/shm (over whatever the image has there).
+ * symlinks, mounted on /tmp and /dev/shm over the image's directories of
+ * those names; at mount the tmpfs is seeded with a copy of what the image
+ * has there (ramfs_seed), so a program or data put under /tmp is visible.
  * They are vnodes with ram set; a file's contents are one kmalloc'd buffer
  * that grows by doubling (holes read as zeros).
  *
@@ -291,4 +293,129 @@ int ramfs_memfd(const char *name, struct vnode **out)
     ramfs_remove(v, false);
     *out = v;
     return 0;
+}
+
+/* ------------------------------------------------- seeding from the image */
+
+#define SEED_DEPTH_MAX 64
+
+struct seed_ent {
+    char name[VFS_NAME_MAX + 1];
+    u64 next;
+    bool found;
+};
+
+/* readdir callback: keep the first entry only. */
+static int seed_emit(void *ctx, const char *name, size_t len, u64 ino, u8 dtype, u64 next)
+{
+    struct seed_ent *e = ctx;
+    (void)ino;
+    (void)dtype;
+    if (len > VFS_NAME_MAX)
+        return 0;                      /* cannot exist in a tmpfs: skip */
+    memcpy(e->name, name, len);
+    e->name[len] = '\0';
+    e->next = next;
+    e->found = true;
+    return 1;
+}
+
+/* Copy the contents of regular file src (size bytes) into tmpfs file v. */
+static int seed_data(struct vnode *v, struct node src, u64 size)
+{
+    struct file *f;
+    if (size == 0)
+        return 0;
+    if (size > RAM_MAX_FILE)
+        return -EFBIG;
+    int r = node_open(src, v->name, O_RDONLY, &f);
+    if (r < 0)
+        return r;
+    v->data = kmalloc(size);
+    if (v->data == NULL) {
+        file_put(f);
+        return -ENOSPC;
+    }
+    v->cap = size;
+    while (v->size < size) {
+        long n = f->ops->read(f, v->data + v->size, (size_t)(size - v->size), v->size);
+        if (n <= 0) {
+            r = n < 0 ? (int)n : -EIO;
+            break;
+        }
+        v->size += (u64)n;
+    }
+    file_put(f);
+    return r < 0 ? r : 0;
+}
+
+/* Make the tmpfs copy of one image object (stat st) called name in dir. */
+static int seed_one(struct vnode *dir, const char *name, struct node src, const struct kstat *st,
+                    int depth)
+{
+    const struct node_ops *o = node_ops_of(src);
+    char target[VFS_PATH_MAX];
+    struct vnode *v = NULL;
+    int r;
+    if (S_ISDIR(st->mode)) {
+        r = ramfs_create(dir, name, VN_DIR, 0700, NULL, &v);
+        if (r == 0)
+            r = ramfs_seed(v, src, depth + 1);
+    } else if (S_ISLNK(st->mode)) {
+        long n = o->readlink != NULL ? o->readlink(src, target, sizeof(target) - 1) : -EINVAL;
+        if (n < 0)
+            return (int)n;
+        target[n] = '\0';
+        r = ramfs_create(dir, name, VN_LINK, 0777, target, &v);
+    } else if (S_ISREG(st->mode)) {
+        r = ramfs_create(dir, name, VN_RAMFILE, 0600, NULL, &v);
+        if (r == 0)
+            r = seed_data(v, src, st->size);
+    } else {
+        return 0;                      /* devices, fifos: nothing to copy */
+    }
+    if (v != NULL) {
+        v->mode = (v->mode & S_IFMT) | (st->mode & 07777);
+        v->atime = st->atime;
+        v->mtime = st->mtime;
+        v->ctime = st->ctime;
+    }
+    return r;
+}
+
+/* Copy what image directory src holds into the tmpfs directory dir (a tmpfs
+ * mounted over it hides it): files with their contents, directories
+ * (recursively), symlinks, with modes and times.  Other kinds are skipped.
+ * Called at mount, before the program runs.  0, or the first -errno (what
+ * was copied until then stays). */
+int ramfs_seed(struct vnode *dir, struct node src, int depth)
+{
+    const struct node_ops *o = node_ops_of(src);
+    struct seed_ent e;
+    u64 pos = 0;
+    if (depth > SEED_DEPTH_MAX)
+        return -ELOOP;
+    if (o->readdir == NULL || o->lookup == NULL || o->stat == NULL)
+        return -ENOTDIR;
+    for (;;) {
+        e.found = false;
+        int r = o->readdir(src, pos, seed_emit, &e);
+        if (r < 0)
+            return r;
+        if (!e.found)
+            return 0;
+        pos = e.next;
+        if (strcmp(e.name, ".") == 0 || strcmp(e.name, "..") == 0)
+            continue;
+        struct node child;
+        struct kstat st;
+        memset(&st, 0, sizeof(st));
+        r = o->lookup(src, e.name, strlen(e.name), &child);
+        if (r == 0)
+            r = node_ops_of(child)->stat(child, &st);
+        if (r == 0)
+            r = seed_one(dir, e.name, child, &st, depth);
+        if (r < 0)
+            return r;
+    }
 }

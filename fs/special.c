@@ -414,6 +414,49 @@ static const char *t_fd(void) { return "/proc/self/fd"; }
 static const char *t_exe(void) { return vfs_exe_path(); }
 static const char *t_cwd(void) { return vfs_cwd(); }
 
+/* The image's object at absolute path (each component looked up in TFS from
+ * its root, symlinks not followed): 0 and *out, or -errno; -ENOENT also when
+ * a virtual entry (a vnode: /dev, an earlier mount) hides it. */
+static int image_node(const char *path, struct node *out)
+{
+    struct node n = { NULL, TFS_ID_ROOT };
+    const char *p = path;
+    while (*p != '\0') {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e != '\0' && *e != '/')
+            e++;
+        if (e == p)
+            break;
+        int r = tfs_node_ops.lookup(n, p, (size_t)(e - p), &n);
+        if (r < 0)
+            return r;
+        if (n.v != NULL)
+            return -ENOENT;
+        p = e;
+    }
+    *out = n;
+    return 0;
+}
+
+/* Mount a tmpfs called name under parent, over the image's directory at
+ * path, seeded with a copy of that directory's contents.  (The image's /dev
+ * is hidden by the virtual one, so /dev/shm starts empty.) */
+static void mount_tmpfs(struct vnode *parent, const char *name, const char *path)
+{
+    struct node img;
+    bool seed = image_node(path, &img) == 0 && S_ISDIR(tfs_node_mode(img.id));
+    struct vnode *v = ramfs_mount(parent, name);
+    if (v == NULL)
+        panic("vfs: out of memory creating %s", path);
+    if (!seed)
+        return;
+    int r = ramfs_seed(v, img, 0);
+    if (r < 0)
+        klog("vfs: copying the image's %s into its tmpfs: error %d (partly copied)", path, -r);
+}
+
 static void dev_init(void)
 {
     dev_dir = vnode_add(vfs_root_vnode(), "dev", VN_DIR, S_IFDIR | 0755);
@@ -433,8 +476,7 @@ static void dev_init(void)
     add_link(dev_dir, "stdout", t_stdout);
     add_link(dev_dir, "stderr", t_stderr);
     add_link(dev_dir, "fd", t_fd);
-    if (ramfs_mount(dev_dir, "shm") == NULL)
-        panic("vfs: out of memory creating /dev/shm");
+    mount_tmpfs(dev_dir, "shm", "/dev/shm");
 }
 
 /* Append n bytes to a generator's buffer (counting what does not fit). */
@@ -542,8 +584,8 @@ void special_init(void)
         dev_init();
     if (proc_dir == NULL)
         proc_init();
-    if (vnode_find(vfs_root_vnode(), "tmp", 3) == NULL && ramfs_mount(vfs_root_vnode(), "tmp") == NULL)
-        panic("vfs: out of memory creating /tmp");
+    if (vnode_find(vfs_root_vnode(), "tmp", 3) == NULL)
+        mount_tmpfs(vfs_root_vnode(), "tmp", "/tmp");
     if (fd_file(0) == NULL)
         std_fds_init();
 }

@@ -309,6 +309,10 @@ int ramfs_truncate(struct vnode *v, u64 len);
 int ramfs_open(struct vnode *v, struct file *f);
 void ramfs_stat(struct vnode *v, struct kstat *st);
 int ramfs_memfd(const char *name, struct vnode **out);
+/* Copy image directory src (hidden by the tmpfs dir mounted over it) into
+ * dir: files, directories, symlinks, modes, times (added by console).
+ * depth: 0 at the top.  0 or -errno. */
+int ramfs_seed(struct vnode *dir, struct node src, int depth);
 bool node_is_ram(struct node n);               /* fs/special.c: /dev, /proc, std fds */
 bool console_is_tty(int stream);
 

@@ -154,8 +154,9 @@ static int add_mapdirs(const struct solo_config *c, struct image_plan *plan)
     return 0;
 }
 
-/* Directories the kernel mounts a fresh tmpfs on, hiding what the image has there. */
-static const char *const hidden_dirs[] = { "/tmp", "/dev/shm" };
+/* Directories the kernel mounts a fresh tmpfs on, hiding what the image has
+ * there.  (/tmp is seeded with the image's /tmp, so it is not listed.) */
+static const char *const hidden_dirs[] = { "/dev/shm" };
 
 /* The hidden directory guest lies in, or NULL. */
 static const char *hidden_by(const char *guest)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -45,6 +46,8 @@ struct relay {
     int in_fd, in_sock;            /* -1 once done */
     char inbuf[65536];
     size_t inlen, inoff;           /* pending bytes inbuf[inoff..inlen) */
+    bool tty_saved;                /* fd 0 is a terminal switched to raw-ish mode */
+    struct termios tty;            /* its mode before */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -489,19 +492,46 @@ static int make_pipes(int rfd[NCH], int wfd[NCH])
     return 0;
 }
 
+/* A terminal on fd 0 goes raw-ish for the run: no line buffering and no
+ * local echo (ICANON, ECHO, IEXTEN off; VMIN 1), so every key reaches the
+ * program at once and a program that manages the terminal (readline) echoes
+ * and edits as it does natively; ISIG (^C/^Z stop solo), ICRNL (Enter is
+ * \n) and output processing stay on.  ^D is passed on as a byte. */
+static void tty_raw(struct relay *r)
+{
+    struct termios t;
+    if (!isatty(0) || tcgetattr(0, &r->tty) < 0)
+        return;
+    t = r->tty;
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | IEXTEN);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    r->tty_saved = tcsetattr(0, TCSANOW, &t) == 0;
+}
+
+static void tty_restore(struct relay *r)
+{
+    if (r->tty_saved)
+        tcsetattr(0, TCSANOW, &r->tty);
+    r->tty_saved = false;
+}
+
 /* The stdin socket pair: QEMU's end in o->stdin_sock, ours (non-blocking)
- * in r->in_sock.  Without one (fd 0 closed, no socket) the guest's stdin
- * reads EOF. */
+ * in r->in_sock.  Without one (fd 0 closed, a terminal solo does not own as
+ * the foreground job, no socket) the guest's stdin reads EOF. */
 static void stdin_open(struct relay *r, struct vm_opts *o)
 {
     int sv[2];
     o->stdin_sock = 0;
-    if (fcntl(0, F_GETFD) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return;                    /* no fd 0 (or no socket): no stdin port */
+    if (fcntl(0, F_GETFD) < 0 || (isatty(0) && tcgetpgrp(0) != getpgrp()))
+        return;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return;
     fcntl(sv[0], F_SETFL, O_NONBLOCK);
     r->in_sock = sv[0];
     r->in_fd = 0;
     o->stdin_sock = sv[1];
+    tty_raw(r);
 }
 
 /* Turn the relay's outcome into solo's exit status. */
@@ -572,6 +602,7 @@ int vm_run(const struct vm_opts *o)
         if (r.rfd[c] >= 0)
             close(r.rfd[c]);
     stdin_done(&r);
+    tty_restore(&r);
     for (int i = 0; i < LOG_KEEP; i++)
         free(r.ring[i]);
     for (int c = 0; c < 3; c++)

@@ -8,9 +8,8 @@
  * (the virtio port and the UART of a stream are two chardevs on the same pipe),
  * and a stream socket for the program's stdin (port "solo.stdin"): solo copies
  * its own fd 0 into it and half-closes it at end of input, which the guest reads as
- * EOF.  A terminal on fd 0 is left in its normal (canonical, echoing) mode: the
- * guest kernel has no line discipline, so the host's provides echo and line
- * editing, ^D ends the input and ^C stops solo (and the VM).
+ * EOF.  A terminal on fd 0 is put in a raw-ish mode for the run (no line
+ * buffering, no local echo; ^C still stops solo and the VM; see tty_raw).
  * and QEMU's own stdout/stderr go to a fourth pipe that is shown only when
  * something fails (or with -v).  Bytes are relayed unchanged.  The kernel ends
  * every run with a "SOLO-EXIT n" log line and an isa-debug-exit write; vm_run

@@ -91,8 +91,7 @@ struct vcon {
     int full_head, full_n;
     u32 consumed;                      /* bytes of full[full_head] already read */
     bool eof;
-    bool irq;
-    bool broken;
+    bool irq;                          /* input interrupts work (else the poll timer) */
     struct waitq inq;
     struct ktimer poll_timer;
 };
@@ -237,7 +236,7 @@ static bool vcon_pump(struct vcon *c)
 /* Interrupt (or timer) side: pull in what arrived and wake readers. */
 static void vcon_notify(void)
 {
-    if (vcon == NULL || vcon->broken)
+    if (vcon == NULL)
         return;
     if (vcon_pump(vcon) || vcon->eof) {
         waitq_wake(&vcon->inq, 1 << 30);
@@ -279,7 +278,7 @@ static int out_slot(struct outq *o)
 
 int vcon_write(int stream, const void *buf, size_t n)
 {
-    if (vcon == NULL || vcon->broken || stream < 1 || stream > 2 || vcon->out_port[stream] < 0)
+    if (vcon == NULL || stream < 1 || stream > 2 || vcon->out_port[stream] < 0)
         return -ENODEV;
     struct outq *o = &vcon->out[stream];
     const u8 *p = buf;
@@ -301,7 +300,7 @@ int vcon_write(int stream, const void *buf, size_t n)
 
 void vcon_flush(void)
 {
-    if (vcon == NULL || vcon->broken)
+    if (vcon == NULL)
         return;
     for (int s = 1; s <= 2; s++) {
         struct outq *o = &vcon->out[s];
@@ -319,7 +318,7 @@ void vcon_flush(void)
 
 bool vcon_has_stdin(void)
 {
-    return vcon != NULL && !vcon->broken && vcon->in_port >= 0;
+    return vcon != NULL && vcon->in_port >= 0;
 }
 
 /* Copy up to n buffered input bytes to buf; returns how many. */
@@ -440,7 +439,7 @@ static int handshake(struct vcon *c)
     ctrl_drain(c);
     c->in_port = c->out_port[0] = c->out_port[1] = c->out_port[2] = -1;
     for (int i = 0; i < c->nports; i++) {
-        int role = c->port[i].added ? c->port[i].role : -1;
+        int role = c->port[i].added && c->port[i].named ? c->port[i].role : -1;
         if (role == 0)
             c->in_port = i;
         else if (role > 0)
