@@ -23,14 +23,14 @@
  * The root directory is overlaid with the virtual entries of
  * vfs_root_vnode() (/dev, /proc): they win over TFS entries of the same
  * name in lookups and listings.  Read-ahead windows of open files carry the
- * write generation they were filled at and are refilled after any write.
+ * file's write generation they were filled at and are refilled once any
+ * write, truncate or fallocate of that file has changed it.
  */
 #include "fs/vfs_impl.h"
 #include "fs/tfs_format.h"
 
 static struct tfs *rootfs;
 static struct blockdev *rootdev;
-static u64 wgen;                       /* bumped by every change of file data */
 static u64 log_base;                   /* log blocks after mount or the last compaction */
 
 static bool open_busy(void *ctx, u64 id);
@@ -259,7 +259,13 @@ static u64 dir_nlink(u64 id, const struct tuple *t)
 
 /* TFS objects with open files; an entry whose last name was removed keeps
  * the object alive until its last close. */
-struct opened { u64 id; int opens; bool unlinked; struct opened *next; };
+struct opened {
+    u64 id;
+    int opens;
+    bool unlinked;
+    u64 gen;                           /* bumped by every change of the file's data */
+    struct opened *next;
+};
 static struct opened *opened;
 
 static struct opened *opened_find(u64 id)
@@ -289,6 +295,14 @@ static int opened_get(u64 id)
     }
     o->opens++;
     return 0;
+}
+
+/* File id's data changed: read-ahead windows filled before are stale. */
+static void data_changed(u64 id)
+{
+    struct opened *o = opened_find(id);
+    if (o != NULL)
+        o->gen++;
 }
 
 /* Drop one open of id; the last close of an unlinked file deletes it. */
@@ -437,7 +451,8 @@ static long tfs_node_readlink(struct node n, char *buf, size_t cap)
  * window is at most RA_SIZE and no bigger than the file (page-rounded). */
 #define RA_SIZE (128 * 1024)
 struct readahead {
-    u64 gen;                           /* wgen when filled */
+    struct opened *op;                 /* the file's open entry (lives while f is open) */
+    u64 gen;                           /* op->gen when filled */
     u64 off;                           /* file offset of data[0] */
     size_t len, cap;                   /* valid bytes, buffer size */
     u8 data[];
@@ -459,8 +474,10 @@ static long ra_window(struct file *f, u64 off, const void **p)
         ra->cap = cap;
         ra->len = 0;
         ra->off = 0;
+        ra->op = opened_find(f->node.id);
+        kassert(ra->op != NULL);
     }
-    if (off < ra->off || off >= ra->off + ra->len || ra->gen != wgen) {
+    if (off < ra->off || off >= ra->off + ra->len || ra->gen != ra->op->gen) {
         long r = tfs_read(rootfs, f->node.id, ra->data, ra->cap, off);
         if (r < 0) {
             ra->len = 0;
@@ -468,7 +485,7 @@ static long ra_window(struct file *f, u64 off, const void **p)
         }
         ra->off = off;
         ra->len = (size_t)r;
-        ra->gen = wgen;
+        ra->gen = ra->op->gen;
     }
     *p = ra->data + (off - ra->off);
     return (long)(ra->off + ra->len - off);
@@ -523,7 +540,7 @@ static long tfs_file_write(struct file *f, const void *buf, size_t n, u64 off)
     tfs_set_write_time(rootfs, realtime_ns());
     long r = write_some(f->node.id, buf, n, off);
     tfs_set_write_time(rootfs, 0);
-    wgen++;
+    data_changed(f->node.id);
     if (r > 0 && (f->flags & O_DSYNC) != 0 && root_sync() < 0)
         return -EIO;
     return r;
@@ -757,7 +774,7 @@ int tfs_node_truncate(u64 id, u64 len)
         r = tfs_truncate(rootfs, id, len);
     if (r == 0)
         r = tfs_set_u64(rootfs, id, "mtime", realtime_ns());
-    wgen++;
+    data_changed(id);
     return r;
 }
 
@@ -773,7 +790,7 @@ int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
     int r = tfs_allocate(rootfs, id, off, len, keep);
     if (r == -ENOSPC && root_sync() == 0)
         r = tfs_allocate(rootfs, id, off, len, keep);
-    wgen++;
+    data_changed(id);
     return r;
 }
 

@@ -1,6 +1,6 @@
 /*
  * tfs_format.c - the TFS volume: on-disk layout, log replay, extents, and the
- * writers used by the host mkfs and (later) the kernel.
+ * writers used by the host mkfs and by the kernel's write path (fs/tfs.c).
  *
  * Building an image (host):
  *     io = { ctx, read, write, flush, size = bytes of the image file };
@@ -107,6 +107,7 @@ struct ext {
 };
 
 #define ZCHUNK_BLOCKS 16               /* tfs_write_compressed: 64 KiB per extent */
+#define ZC_SLOTS 8                     /* inflated extents kept (512 KiB) */
 
 /* Disk blocks an extent occupies. */
 static u64 ext_dblocks(const struct ext *e)
@@ -148,8 +149,11 @@ struct tfs {
     bool sb_dirty;
     u8 *zero;                          /* BS zero bytes */
     u64 wtime;                         /* nonzero: data changes also set mtime/ctime */
-    u8 *zc;                            /* the last inflated extent (ZCHUNK_BLOCKS max) */
-    u64 zc_id, zc_dblk, zc_len;        /* ... whose object and disk block; 0: none */
+    struct zslot {                     /* recently inflated extents (ZCHUNK_BLOCKS each) */
+        u8 *data;
+        u64 id, dblk, len;             /* whose object and disk block; id 0: empty */
+    } zc[ZC_SLOTS];
+    unsigned zc_next;                  /* the slot to refill next (round robin) */
 };
 
 /* ---------------------------------------------------------------- bytes */
@@ -796,7 +800,8 @@ void tfs_close(struct tfs *fs)
     range_destroy(&fs->logsegs);
     tc_release(fs->h, &fs->pend);
     heap_free(fs->h, fs->zero, BS);
-    heap_free(fs->h, fs->zc, ZCHUNK_BLOCKS * BS);
+    for (unsigned i = 0; i < ZC_SLOTS; i++)
+        heap_free(fs->h, fs->zc[i].data, ZCHUNK_BLOCKS * BS);
     heap_free(fs->h, fs, sizeof(*fs));
 }
 
@@ -1324,38 +1329,53 @@ static int file_obj(struct tfs *fs, u64 id, struct obj **out)
     return 0;
 }
 
-/* Inflate compressed extent e of object id into the one-extent cache:
- * *out = its nblk * BS bytes.  0, -EOPNOTSUPP (no codec), -EIO (a read
- * error or a stream that does not inflate to exactly that size), -ENOMEM. */
+/* Inflate compressed extent e of object id into a cache slot: *out = its
+ * nblk * BS bytes.  0, -EOPNOTSUPP (no codec), -EIO (a read error or a
+ * stream that does not inflate to exactly that size), -ENOMEM. */
 static int zext_load(struct tfs *fs, u64 id, const struct ext *e, const u8 **out)
 {
     u64 len = e->nblk * BS, n = ext_dblocks(e) * BS;
+    struct zslot *z;
+    unsigned i;
     u8 *src;
     long r;
 
-    if (fs->zc != NULL && fs->zc_id == id && fs->zc_dblk == e->dblk && fs->zc_len == len) {
-        *out = fs->zc;
-        return 0;
+    for (i = 0; i < ZC_SLOTS; i++) {
+        z = &fs->zc[i];
+        if (z->id == id && z->dblk == e->dblk && z->len == len) {
+            *out = z->data;
+            return 0;
+        }
     }
     if (fs->io.inflate == NULL)
         return -EOPNOTSUPP;
-    if (fs->zc == NULL && (fs->zc = heap_alloc(fs->h, ZCHUNK_BLOCKS * BS)) == NULL)
+    z = &fs->zc[fs->zc_next];
+    if (z->data == NULL && (z->data = heap_alloc(fs->h, ZCHUNK_BLOCKS * BS)) == NULL)
         return -ENOMEM;
     src = heap_alloc(fs->h, n);
     if (src == NULL)
         return -ENOMEM;
-    fs->zc_id = 0;
+    z->id = 0;
     r = fs->io.read(fs->io.ctx, e->dblk * BS, src, n) != 0 ? -EIO : 0;
     if (r == 0)
-        r = fs->io.inflate(fs->io.ctx, src, e->stored, fs->zc, len);
+        r = fs->io.inflate(fs->io.ctx, src, e->stored, z->data, len);
     heap_free(fs->h, src, n);
     if (r != (long)len)
         return r == -ENOMEM ? -ENOMEM : -EIO;
-    fs->zc_id = id;
-    fs->zc_dblk = e->dblk;
-    fs->zc_len = len;
-    *out = fs->zc;
+    z->id = id;
+    z->dblk = e->dblk;
+    z->len = len;
+    fs->zc_next = (fs->zc_next + 1) % ZC_SLOTS;
+    *out = z->data;
     return 0;
+}
+
+/* Forget a cached inflated extent (its blocks are being freed). */
+static void zc_forget(struct tfs *fs, u64 dblk)
+{
+    for (unsigned i = 0; i < ZC_SLOTS; i++)
+        if (fs->zc[i].dblk == dblk)
+            fs->zc[i].id = 0;
 }
 
 long tfs_read(struct tfs *fs, u64 id, void *buf, u64 len, u64 off)
@@ -1704,7 +1724,7 @@ static int unpack_one(struct tfs *fs, struct obj *o, size_t idx)
         return r;
     }
     range_add(&fs->freeing, e.dblk, ext_dblocks(&e));
-    fs->zc_id = 0;
+    zc_forget(fs, e.dblk);
     extv_release(fs->h, &pieces);
     return 0;
 }

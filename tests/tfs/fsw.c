@@ -104,6 +104,13 @@ static void phase1_files(void)
     CHECK(fdatasync(fd) == 0);
     CHECK(close(fd) == 0);
     CHECK(truncate(P("b"), 100) == 0 && stat(P("b"), &st) == 0 && st.st_size == 100);
+    /* a reader's buffered view follows another descriptor's writes */
+    int rd = open(P("b"), O_RDONLY), wr = open(P("b"), O_WRONLY);
+    CHECK(rd >= 0 && wr >= 0 && pread(rd, buf, 10, 0) == 10 && buf[0] == 0);
+    CHECK(pwrite(wr, "seen", 4, 0) == 4 && pread(rd, buf, 4, 0) == 4 && memcmp(buf, "seen", 4) == 0);
+    CHECK(ftruncate(wr, 2) == 0 && pread(rd, buf, 10, 0) == 2);
+    CHECK(ftruncate(wr, 100) == 0 && pread(rd, buf, 4, 0) == 4 && memcmp(buf, "se\0\0", 4) == 0);
+    CHECK(close(rd) == 0 && close(wr) == 0);
     /* a big file: 1 MiB pattern in odd-sized writes */
     fd = open(P("big"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0);
