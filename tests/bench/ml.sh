@@ -62,43 +62,12 @@ mkdir -p "$work/tmp"
 export TMPDIR=$work/tmp
 cd "$root" || die "no $root"
 
-# ------------------------------------------------------------ native
-echo "bench-ml: native runs" >&2
-t0=$(ms_now)
-"$PY" ml-demo/iris/model.py > "$work/native-iris.out" 2> /dev/null || die "native iris failed"
-native_iris_ms=$(( $(ms_now) - t0 ))
-cmp -s "$work/native-iris.out" ml-demo/iris/expected.txt || echo "bench-ml: native iris output differs from expected.txt" >&2
-"$PY" ml-demo/bench/mlbench.py iris > /dev/null 2> "$work/native-iris-script.txt"
-"$PY" ml-demo/bench/mlbench.py digits 2> "$work/native-digits.txt" || die "native digits failed"
-port=$(free_port)
-"$PY" ml-demo/http/server.py --port "$port" > "$work/native-http.server" 2>&1 &
-srv=$!
-"$PY" ml-demo/bench/loadgen.py "$port" "$SECS" "$CONNS" 60 > "$work/native-http.txt" 2>&1
-kill $srv 2> /dev/null; wait $srv 2> /dev/null
-
-# ------------------------------------------------------------ solo
-echo "bench-ml: solo runs" >&2
-printf '{"Files": ["ml-demo/iris/model.py"]}' > "$work/iris-files.json"
-t0=$(ms_now)
-"$solo" run -v --timeout 900 --mem ${MEM}M python3 ml-demo/iris/model.py > "$work/solo-iris.out" 2> "$work/solo-iris.log"
-solo_iris_rc=$?
-solo_iris_ms=$(( $(ms_now) - t0 ))
-[ $solo_iris_rc = 0 ] && cmp -s "$work/solo-iris.out" ml-demo/iris/expected.txt ||
-    { echo "bench-ml: solo iris failed or differs (rc $solo_iris_rc, see $work/solo-iris.log)" >&2; solo_iris_ms=-; }
-accel=$(sed -n 's/.* -accel \([a-z]*\).*/\1/p' "$work/solo-iris.log" | head -1)
+# ------------------------------------------------------------ set-up
+# The accelerator solo picks (the Linux VM gets the same one).
+"$solo" run -v --timeout 120 /bin/true > /dev/null 2> "$work/accel.log"
+accel=$(sed -n 's/.* -accel \([a-z]*\).*/\1/p' "$work/accel.log" | head -1)
 [ -n "$accel" ] || accel=tcg
-solo_boot_ms=$(sed -n 's/.*solo: boot-to-main \([0-9]*\) us.*/\1/p' "$work/solo-iris.log" | head -1 |
-    awk '{ printf "%.1f", $1 / 1000 }')
-"$solo" run --timeout 900 --mem ${MEM}M -c "$work/iris-files.json" python3 ml-demo/bench/mlbench.py iris ml-demo/iris/model.py \
-    > /dev/null 2> "$work/solo-iris-script.txt" || echo "bench-ml: solo mlbench iris failed" >&2
-"$solo" run --timeout 900 --mem ${MEM}M python3 ml-demo/bench/mlbench.py digits 2> "$work/solo-digits.txt" > /dev/null ||
-    echo "bench-ml: solo mlbench digits failed" >&2
-port=$(free_port)
-"$solo" run --mem ${MEM}M -p "$port:8080" python3 ml-demo/http/server.py > "$work/solo-http.server" 2>&1 &
-srv=$!
-"$PY" ml-demo/bench/loadgen.py "$port" "$SECS" "$CONNS" 300 > "$work/solo-http.txt" 2>&1 ||
-    echo "bench-ml: solo http: $(tail -2 "$work/solo-http.txt")" >&2
-kill $srv 2> /dev/null; wait $srv 2> /dev/null
+printf '{"Files": ["ml-demo/iris/model.py"]}' > "$work/iris-files.json"
 
 # ------------------------------------------------------------ Linux VM
 kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
@@ -201,40 +170,112 @@ linux_vm() {
         tr -d '\r' > "$work/linux-$task.out"
 }
 
-linux_iris_ms=- linux_boot_ms=- linux_iris_run_ms=-
+# ------------------------------------------------------------ workloads
+# Each workload runs native, Linux VM and solo back to back, so that a host
+# whose load changes (a shared machine) skews the columns as little as it can.
+
+iris_native() {
+    local t0=$(ms_now)
+    "$PY" ml-demo/iris/model.py > "$work/native-iris.out" 2> /dev/null || die "native iris failed"
+    native_iris_ms=$(( $(ms_now) - t0 ))
+    cmp -s "$work/native-iris.out" ml-demo/iris/expected.txt ||
+        echo "bench-ml: native iris output differs from expected.txt" >&2
+}
+iris_linux() {
+    local t0=$(ms_now)
+    linux_vm iris
+    linux_iris_ms=$(( $(ms_now) - t0 ))
+    sed -n '/^uptime-start/,/^uptime-end/p' "$work/linux-iris.out" | sed '1d;$d' |
+        grep -v -e 'ConvergenceWarning' -e '^  warnings.warn' > "$work/linux-iris.report"
+    cmp -s "$work/linux-iris.report" ml-demo/iris/expected.txt ||
+        { echo "bench-ml: Linux VM iris output differs (see $work/linux-iris.out)" >&2; linux_iris_ms=-; }
+    linux_boot_ms=$(awk '/^uptime-at-init/ { printf "%.1f", $2 * 1000 }' "$work/linux-iris.out")
+    linux_iris_run_ms=$(awk '/^uptime-start/ { s = $2 } /^uptime-end/ { printf "%.0f", ($2 - s) * 1000 }' \
+        "$work/linux-iris.out")
+}
+iris_solo() {
+    local t0=$(ms_now) rc
+    "$solo" run -v --timeout 900 --mem ${MEM}M python3 ml-demo/iris/model.py > "$work/solo-iris.out" \
+        2> "$work/solo-iris.log"
+    rc=$?
+    solo_iris_ms=$(( $(ms_now) - t0 ))
+    [ $rc = 0 ] && cmp -s "$work/solo-iris.out" ml-demo/iris/expected.txt ||
+        { echo "bench-ml: solo iris failed or differs (rc $rc, see $work/solo-iris.log)" >&2; solo_iris_ms=-; }
+    solo_boot_ms=$(sed -n 's/.*solo: boot-to-main \([0-9]*\) us.*/\1/p' "$work/solo-iris.log" | head -1 |
+        awk '{ printf "%.1f", $1 / 1000 }')
+}
+
+iris_script_native() {
+    "$PY" ml-demo/bench/mlbench.py iris > /dev/null 2> "$work/native-iris-script.txt"
+}
+iris_script_linux() {
+    linux_vm iris-script && cp "$work/linux-iris-script.out" "$work/linux-iris-script.txt"
+}
+iris_script_solo() {
+    "$solo" run --timeout 900 --mem ${MEM}M -c "$work/iris-files.json" \
+        python3 ml-demo/bench/mlbench.py iris ml-demo/iris/model.py > /dev/null 2> "$work/solo-iris-script.txt" ||
+        echo "bench-ml: solo mlbench iris failed" >&2
+}
+
+digits_native() {
+    "$PY" ml-demo/bench/mlbench.py digits 2> "$work/native-digits.txt" || die "native digits failed"
+}
+digits_linux() {
+    linux_vm digits && cp "$work/linux-digits.out" "$work/linux-digits.txt"
+}
+digits_solo() {
+    "$solo" run --timeout 900 --mem ${MEM}M python3 ml-demo/bench/mlbench.py digits \
+        2> "$work/solo-digits.txt" > /dev/null || echo "bench-ml: solo mlbench digits failed" >&2
+}
+
+# load ENV WAIT: run the load generator against $port into ENV-http.txt
+load() {
+    "$PY" ml-demo/bench/loadgen.py "$port" "$SECS" "$CONNS" "$2" > "$work/$1-http.txt" 2>&1 ||
+        echo "bench-ml: $1 http: $(tail -2 "$work/$1-http.txt")" >&2
+}
+http_native() {
+    local srv
+    port=$(free_port)
+    "$PY" ml-demo/http/server.py --port "$port" > "$work/native-http.server" 2>&1 &
+    srv=$!
+    load native 60
+    kill $srv 2> /dev/null; wait $srv 2> /dev/null
+}
+http_linux() {
+    local vm
+    port=$(free_port)
+    linux_vm http -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:8080" \
+        -device virtio-net-pci,netdev=n0,romfile= -pidfile "$work/qemu-http.pid" &
+    vm=$!
+    load linux 300
+    [ -s "$work/qemu-http.pid" ] && kill "$(cat "$work/qemu-http.pid")" 2> /dev/null
+    wait $vm 2> /dev/null
+}
+http_solo() {
+    local srv
+    port=$(free_port)
+    "$solo" run --mem ${MEM}M -p "$port:8080" python3 ml-demo/http/server.py > "$work/solo-http.server" 2>&1 &
+    srv=$!
+    load solo 300
+    kill $srv 2> /dev/null; wait $srv 2> /dev/null
+}
+
+native_iris_ms=- linux_iris_ms=- solo_iris_ms=- linux_boot_ms=- solo_boot_ms=- linux_iris_run_ms=-
 if [ "$linux_ok" = 1 ]; then
     echo "bench-ml: building the Linux VM's initramfs" >&2
     if make_initramfs; then
-        echo "bench-ml: Linux VM runs ($(du -m "$work/linux.cpio" | cut -f1) MB initramfs)" >&2
-        t0=$(ms_now)
-        linux_vm iris
-        linux_iris_ms=$(( $(ms_now) - t0 ))
-        sed -n '/^uptime-start/,/^uptime-end/p' "$work/linux-iris.out" | sed '1d;$d' |
-            grep -v -e 'ConvergenceWarning' -e '^  warnings.warn' > "$work/linux-iris.report"
-        cmp -s "$work/linux-iris.report" ml-demo/iris/expected.txt ||
-            { echo "bench-ml: Linux VM iris output differs (see $work/linux-iris.out)" >&2; linux_iris_ms=-; }
-        linux_boot_ms=$(awk '/^uptime-at-init/ { printf "%.1f", $2 * 1000 }' "$work/linux-iris.out")
-        linux_iris_run_ms=$(awk '/^uptime-start/ { s = $2 } /^uptime-end/ { printf "%.0f", ($2 - s) * 1000 }' \
-            "$work/linux-iris.out")
-        linux_vm iris-script
-        linux_vm digits
-        port=$(free_port)
-        linux_vm http -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:8080" \
-            -device virtio-net-pci,netdev=n0,romfile= -pidfile "$work/qemu-http.pid" &
-        vm=$!
-        "$PY" ml-demo/bench/loadgen.py "$port" "$SECS" "$CONNS" 300 > "$work/linux-http.txt" 2>&1 ||
-            echo "bench-ml: Linux VM http: $(tail -2 "$work/linux-http.txt")" >&2
-        [ -s "$work/qemu-http.pid" ] && kill "$(cat "$work/qemu-http.pid")" 2> /dev/null
-        wait $vm 2> /dev/null
+        echo "bench-ml: Linux VM initramfs: $(du -m "$work/linux.cpio" | cut -f1) MB" >&2
     else
         echo "bench-ml: cannot build the Linux VM's initramfs: Linux VM column skipped" >&2
+        linux_ok=0
     fi
 fi
-for f in iris-script digits http; do
-    [ -f "$work/linux-$f.out" ] || : > "$work/linux-$f.out"
+for w in iris iris_script digits http; do
+    echo "bench-ml: $w" >&2
+    ${w}_native
+    [ "$linux_ok" = 1 ] && ${w}_linux
+    ${w}_solo
 done
-cp "$work/linux-iris-script.out" "$work/linux-iris-script.txt"
-cp "$work/linux-digits.out" "$work/linux-digits.txt"
 
 row() {
     awk -v name="$1" -v n="${2:-}" -v l="${3:-}" -v s="${4:-}" 'BEGIN {

@@ -25,10 +25,10 @@ t_ml_http() {
     local port vm
     port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     cd "$ROOT" || fail "no $ROOT"
-    TMPDIR=$W "$SOLO" run --timeout 170 -p "$port:8080" python3 ml-demo/http/server.py \
+    TMPDIR=$W "$SOLO" run --timeout 280 -p "$port:8080" python3 ml-demo/http/server.py \
         --max-requests 5 < /dev/null > "$RES/$T.out" 2> "$RES/$T.err" &
     vm=$!
-    if ! timeout 180 "$PY" "$ROOT/tests/ml/http_client.py" "$port" "$ROOT/ml-demo/http" 160 \
+    if ! timeout 290 "$PY" "$ROOT/tests/ml/http_client.py" "$port" "$ROOT/ml-demo/http" 260 \
             > "$RES/$T.host" 2>&1; then
         kill $vm 2> /dev/null; wait $vm
         fail "host: $(grep -v '^ok' "$RES/$T.host" | tail -c 400); guest: $(tail -c 300 "$RES/$T.err")"
