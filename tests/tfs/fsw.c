@@ -13,6 +13,7 @@
  *                      then print "ack N" (the host kills the VM at random).
  *   fsw fill [DIR]     write until ENOSPC, check the filesystem still works
  *                      (stat, read back, unlink frees space, write again).
+ *   fsw bench [DIR]    sequential write and read MB/s, fsync latency.
  * Exit status 0 when every check passed; each failure prints "FAIL: ...".
  */
 #define _GNU_SOURCE
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures;
@@ -263,6 +265,43 @@ static void fill(void)
     CHECK(is("small", "metadata still works"));
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Sequential write (1 MiB writes, then fsync) and read of 64 MiB; 200
+ * appends of 4 KiB each followed by fsync (the latency of a durable commit). */
+static void bench(void)
+{
+    static char buf[1 << 20];
+    const int mb = 64;
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    memset(buf, 'b', sizeof(buf));
+    int fd = open(P("bench"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    double t0 = now_s();
+    for (int i = 0; i < mb; i++)
+        CHECK(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf));
+    CHECK(fsync(fd) == 0);
+    double t1 = now_s();
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    for (int i = 0; i < mb; i++)
+        CHECK(read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf));
+    double t2 = now_s();
+    CHECK(close(fd) == 0 && unlink(P("bench")) == 0);
+    fd = open(P("commits"), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    double t3 = now_s();
+    for (int i = 0; i < 200; i++)
+        CHECK(write(fd, buf, 4096) == 4096 && fsync(fd) == 0);
+    double t4 = now_s();
+    CHECK(close(fd) == 0);
+    printf("seq write %.1f MB/s, seq read %.1f MB/s, 4 KiB append+fsync %.3f ms\n",
+           mb / (t1 - t0), mb / (t2 - t1), (t4 - t3) * 1000 / 200);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "phases";
@@ -270,6 +309,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(mode, "crash") == 0) {
         crash_loop();
+    } else if (strcmp(mode, "bench") == 0) {
+        bench();
     } else if (strcmp(mode, "fill") == 0) {
         fill();
         printf("fill %s\n", failures == 0 ? "ok" : "FAILED");

@@ -14,6 +14,8 @@
 #             the image checks clean.
 #   sqlite    Debian's sqlite3 CLI (dynamic) creates a database, inserts
 #             rows; a second boot reads them back (skipped without sqlite3).
+#   bench     (only when named) sequential write/read MB/s and 4 KiB
+#             append+fsync latency, natively and under solo.
 # Work files go to $B/tfstest (not /tmp: the guest hides its /tmp).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -122,6 +124,12 @@ t_sqlite() {
     rm -f s.db && "$SOLO" fs get s.img /db.sqlite s.db && [ "$(sqlite3 s.db 'SELECT count(*) FROM t')" = 6 ] ||
         { result sqlite 1 "the database copied out with solo fs get does not hold 6 rows"; return; }
     result sqlite 0 "(two boots: $(tr '\n' ' ' < s2.out))"
+}
+
+t_bench() {     # not a test: numbers (solo under this accelerator, and native for scale)
+    mkdir -p nb && ./fsw bench "$W/nb" | sed 's/^/native: /'
+    rm -f b.img && "$SOLO" build -o b.img --size 256M fsw bench /data > b.log 2>&1 &&
+        "$SOLO" run --timeout "$TMO" --image b.img | sed 's/^/solo:   /'
 }
 
 tests=${*:-durable enospc crash sqlite}
