@@ -166,7 +166,7 @@ linux_vm() {
     shift
     timeout 900 qemu-system-x86_64 -M q35 -accel "$accel" -cpu max -m $MEM -smp 1 -nodefaults \
         -no-reboot -display none -serial stdio -kernel "$kernel" -initrd "$work/linux.cpio" \
-        -append "console=ttyS0 quiet loglevel=1 panic=-1 MLTASK=$task" "$@" < /dev/null |
+        -append "console=ttyS0 quiet loglevel=1 panic=-1 MLTASK=$task" "$@" < /dev/null 2> "$work/linux-$task.err" |
         tr -d '\r' > "$work/linux-$task.out"
 }
 
