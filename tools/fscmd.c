@@ -171,8 +171,20 @@ static void check_file(struct checkctx *cx, u64 id, struct tuple *t, const char 
     u64 size = tuple_get_u64(t, "size", 0), off = 0;
     while (off < size) {
         long n = tfs_read(cx->img->fs, id, cx->buf, MIN(size - off, (u64)(1 << 20)), off);
+        if (n < 0 && size - off > TFS_BLOCK_SIZE) {
+            /* narrow the failure down to one block for the report */
+            for (u64 b = off; b < MIN(size, off + (1 << 20)); b += TFS_BLOCK_SIZE) {
+                if (tfs_read(cx->img->fs, id, cx->buf, TFS_BLOCK_SIZE, b) < 0) {
+                    off = b;
+                    break;
+                }
+            }
+        }
         if (n <= 0) {
-            check_fail(cx, path, n < 0 ? strerror((int)-n) : "shorter than its size");
+            char *why = xasprintf("%s at file offset %llu", n < 0 ? strerror((int)-n) : "shorter than its size",
+                                  (unsigned long long)off);
+            check_fail(cx, path, why);
+            free(why);
             return;
         }
         off += (u64)n;

@@ -14,6 +14,8 @@
 #             the image checks clean.
 #   sqlite    Debian's sqlite3 CLI (dynamic) creates a database, inserts
 #             rows; a second boot reads them back (skipped without sqlite3).
+#   check     `solo fs check` reports a damaged superblock and a damaged
+#             compressed extent, with offsets, and fails.
 #   bench     (only when named) sequential write/read MB/s and 4 KiB
 #             append+fsync latency, natively and under solo.
 # Work files go to $B/tfstest (not /tmp: the guest hides its /tmp).
@@ -126,12 +128,28 @@ t_sqlite() {
     result sqlite 0 "(two boots: $(tr '\n' ' ' < s2.out))"
 }
 
+t_check() {     # solo fs check finds damage and says where
+    rm -f k.img && "$SOLO" build --compress -o k.img --size 16M fsw > k.log 2>&1 || { result check 1 "build"; return; }
+    "$SOLO" fs check k.img > k0.out 2>&1 || { result check 1 "clean image: $(cat k0.out)"; return; }
+    cp k.img k1.img && printf '\377' | dd of=k1.img bs=1 seek=100 conv=notrunc status=none
+    "$SOLO" fs check k1.img > k1.out 2>&1 && { result check 1 "superblock damage not found"; return; }
+    grep -q 'byte offset 124' k1.out || { result check 1 "superblock: $(cat k1.out)"; return; }
+    # damage inside the first compressed extent (a zlib stream starts 78 da at a block)
+    local at
+    at=$(od -A d -t x1 -w4096 -v k.img | awk '$2 == "78" && $3 == "da" { print $1; exit }')
+    [ -n "$at" ] || { result check 1 "no compressed extent in the image"; return; }
+    cp k.img k2.img && printf '\377\377\377\377' | dd of=k2.img bs=1 seek=$((10#$at + 64)) conv=notrunc status=none
+    "$SOLO" fs check k2.img > k2.out 2>&1 && { result check 1 "extent damage not found"; return; }
+    grep -q 'at file offset' k2.out || { result check 1 "extent: $(cat k2.out)"; return; }
+    result check 0 "($(head -1 k1.out | cut -c1-80)...; $(grep -m1 'file offset' k2.out))"
+}
+
 t_bench() {     # not a test: numbers (solo under this accelerator, and native for scale)
     mkdir -p nb && ./fsw bench "$W/nb" | sed 's/^/native: /'
     rm -f b.img && "$SOLO" build -o b.img --size 256M fsw bench /data > b.log 2>&1 &&
         "$SOLO" run --timeout "$TMO" --image b.img | sed 's/^/solo:   /'
 }
 
-tests=${*:-durable enospc crash sqlite}
+tests=${*:-durable enospc crash sqlite check}
 for t in $tests; do "t_$t"; done
 exit $failed
