@@ -169,6 +169,7 @@ void kmain(u64 start_info_pa)
     time_init();
     apic_init();
     sched_init();
+    smp_init();                        /* other CPUs wait for the BKL until the program runs */
     if (vdso_init() < 0)
         klog("solo: vDSO unavailable (out of memory); clocks use syscalls");
     if (drivers_init != NULL)

@@ -11,6 +11,7 @@
  */
 #include "syscalls.h"
 #include "runtime/sched/signal.h"
+#include "runtime/x86_64/cpu.h"
 
 #define RSEQ_SIZE 32
 #define RSEQ_FLAG_UNREGISTER 1
@@ -23,11 +24,19 @@ struct rseq_cs {
     u64 start_ip, post_commit_offset, abort_ip;
 };
 
-/* Write cpu_id_start and cpu_id (the same value).  0 or -EFAULT. */
+/* Write cpu_id_start and cpu_id.  0 or -EFAULT. */
 static int rseq_set_cpu(u64 rs, u32 start, u32 cpu)
 {
     u32 ids[2] = { start, cpu };
     return copy_to_user((void *)(rs + OFF_CPU_ID_START), ids, sizeof(ids));
+}
+
+/* Both cpu_id fields = the CPU the caller runs on, recorded in rseq_cpu. */
+static int rseq_set_this_cpu(u64 rs)
+{
+    u32 cpu = (u32)smp_cpu_id();
+    current->rseq_cpu = (int)cpu;
+    return rseq_set_cpu(rs, cpu, cpu);
 }
 
 /* A broken rseq area or descriptor: Linux forces SIGSEGV.  Unregister first
@@ -38,13 +47,21 @@ static void rseq_fail(struct frame *f)
     signal_fault(f, SIGSEGV, SEGV_ACCERR, 0);
 }
 
+/* Before a syscall returns: the thread may have moved to another CPU while
+ * it blocked, so cpu_id is rewritten when it changed (SIGSEGV if unwritable). */
+void rseq_sync_cpu(struct frame *f)
+{
+    if (current->rseq != 0 && current->rseq_cpu != smp_cpu_id() && rseq_set_this_cpu(current->rseq) < 0)
+        rseq_fail(f);
+}
+
 void rseq_return_to_user(struct frame *f)
 {
     u64 rs = current->rseq, csp = 0;
     struct rseq_cs cs;
     u32 sig;
 
-    if (rseq_set_cpu(rs, 0, 0) < 0 || copy_from_user(&csp, (void *)(rs + OFF_RSEQ_CS), 8) < 0) {
+    if (rseq_set_this_cpu(rs) < 0 || copy_from_user(&csp, (void *)(rs + OFF_RSEQ_CS), 8) < 0) {
         rseq_fail(f);
         return;
     }
@@ -102,7 +119,7 @@ long sys_rseq(u64 rs, u32 len, int flags, u32 sig)
         return -EINVAL;
     if (!user_range_ok((void *)rs, len))
         return -EFAULT;
-    if (rseq_set_cpu(rs, 0, 0) < 0)
+    if (rseq_set_this_cpu(rs) < 0)
         return -EFAULT;
     current->rseq = rs;
     current->rseq_sig = sig;

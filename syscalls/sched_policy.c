@@ -1,16 +1,18 @@
 /*
  * sched_policy.c - scheduling policy syscalls: CPU affinity, scheduling
- * policy and priority, nice values, getcpu.  The kernel has one CPU and
- * one round-robin scheduler with a 10 ms slice, so affinity always ends up
- * {0}, and policy/priority/nice are recorded and reported with Linux's
- * validation rules but do not change scheduling.  membarrier is complete
- * on one CPU by the time the call is made.  Values are kept once
+ * policy and priority, nice values, getcpu.  The kernel runs one
+ * round-robin scheduler with a 10 ms slice over the CPUs that booted
+ * (runtime/x86_64/smp.c), so affinity always reports every online CPU,
+ * and policy/priority/nice are recorded and reported with Linux's
+ * validation rules but do not change scheduling.  membarrier interrupts
+ * every CPU running user code and waits for it.  Values are kept once
  * for the whole process (Linux keeps them per thread).
  * Invariants: policy is a valid SCHED_* value whose priority is in range
  * for it; nice is in [-20, 19].
  */
 #include "syscalls.h"
 #include "misc.h"
+#include "runtime/x86_64/cpu.h"
 
 #define SCHED_OTHER 0
 #define SCHED_FIFO 1
@@ -20,7 +22,7 @@
 #define SCHED_DEADLINE 6
 #define SCHED_RESET_ON_FORK 0x40000000
 #define CPUMASK_BYTES 8                /* cpumask_size(): one long covers nr_cpu_ids */
-#define NR_CPUS 1
+#define NR_CPUS cpu_online_count()
 #define SLICE_NS 10000000L             /* the scheduler's time slice */
 #define RR_SLICE_NS 100000000L         /* Linux's SCHED_RR quantum */
 
@@ -42,7 +44,7 @@ static bool task_exists(long pid)
 long sys_sched_getaffinity(int pid, u32 len, u64 umask)
 {
     u64 mask = (1UL << NR_CPUS) - 1;
-    if ((u64)len * 8 < NR_CPUS || (len & (sizeof(long) - 1)) != 0)
+    if ((u64)len * 8 < (u64)NR_CPUS || (len & (sizeof(long) - 1)) != 0)
         return -EINVAL;
     if (!task_exists(pid))
         return -ESRCH;
@@ -67,8 +69,9 @@ long sys_sched_setaffinity(int pid, u32 len, u64 umask)
 
 long sys_getcpu(u64 ucpu, u64 unode, u64 ucache)
 {
-    u32 zero = 0;
-    if (ucpu != 0 && copy_to_user((void *)ucpu, &zero, sizeof(zero)) < 0)
+    u32 zero = 0, cpu = (u32)smp_cpu_id();
+    (void)ucache;
+    if (ucpu != 0 && copy_to_user((void *)ucpu, &cpu, sizeof(cpu)) < 0)
         return -EFAULT;
     if (unode != 0 && copy_to_user((void *)unode, &zero, sizeof(zero)) < 0)
         return -EFAULT;
@@ -352,9 +355,10 @@ long sys_setpriority(int which, int who, int nice)
 static int membarrier_registered;      /* REGISTER_* commands issued so far */
 
 /*
- * membarrier: with one CPU every other thread of the program is switched
- * out, and a context switch is a full barrier (and serializing), so each
- * barrier is complete when the call is made.  Expedited private commands
+ * membarrier: threads switched out have passed a context switch, a full
+ * barrier (and serializing); threads running on other CPUs get an IPI
+ * (smp_tlb_shootdown, which waits until each CPU in user mode took it), an
+ * interrupt being serializing too.  Expedited private commands
  * still require their registration first (EPERM), as in Linux.
  */
 long sys_membarrier(int cmd, u32 flags, int cpu_id)
@@ -367,6 +371,7 @@ long sys_membarrier(int cmd, u32 flags, int cpu_id)
     case MEMBARRIER_CMD_GLOBAL:
     case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
         __asm__ volatile("mfence" ::: "memory");
+        smp_tlb_shootdown();
         return 0;
     case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
     case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
@@ -378,6 +383,7 @@ long sys_membarrier(int cmd, u32 flags, int cpu_id)
         if ((membarrier_registered & (cmd << 1)) == 0)
             return -EPERM;
         __asm__ volatile("mfence" ::: "memory");
+        smp_tlb_shootdown();
         return 0;
     default:
         return -EINVAL;

@@ -179,6 +179,7 @@ static bool wake_for(struct thread *t, int sig)
         return false;
     if (t->state == THREAD_BLOCKED && t->intr)
         thread_wake(t, -EINTR);
+    sched_kick(t);                     /* SMP: running on another CPU, it takes it at once */
     return true;
 }
 

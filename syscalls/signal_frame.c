@@ -272,6 +272,8 @@ void signal_return_to_user(struct frame *f, long nr)
         maybe_sigpipe(f, nr);
     if (t->rseq != 0 && (nr < 0 || signal_interrupts(t)))
         rseq_return_to_user(f);
+    else if (t->rseq != 0)
+        rseq_sync_cpu(f);              /* SMP: the syscall may have moved it to another CPU */
     for (int n = 0; n < NSIG && signal_interrupts(t); n++) {
         int sig = sig_dequeue(t, ~t->sigmask, &si);
         if (sig == 0)

@@ -173,7 +173,12 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
 #define ARG(x) strvec_push(av, x)
 #define ARGF(...) (s = xasprintf(__VA_ARGS__), strvec_push(av, s), free(s))
     ARG("-M"); ARG("q35");
-    ARG("-accel"); ARG(accel);
+    /* TCG runs every vCPU in one host thread unless told otherwise (MTTCG). */
+    if (strcmp(accel, "tcg") == 0 && o->cpus > 1) {
+        ARG("-accel"); ARG("tcg,thread=multi");
+    } else {
+        ARG("-accel"); ARG(accel);
+    }
     ARG("-cpu"); ARG(strcmp(accel, "kvm") == 0 ? "host" : "max");
     ARG("-m"); ARGF("%llu", (unsigned long long)((o->mem + (1ULL << 20) - 1) >> 20));
     ARG("-smp"); ARGF("%u", o->cpus != 0 ? o->cpus : 1);

@@ -4,9 +4,13 @@
  * at KERNEL_BASE, and MMIO windows from ioremap at IOREMAP_BASE.  Lower half:
  * the program, mapped 4 KiB at a time by the VM layer through mmu_map.
  * Intermediate entries for user addresses are user+writable so the leaf PTE
- * alone decides permissions.  Single CPU: TLB flushes are local invlpg.
+ * alone decides permissions.  Page tables change only under the big kernel
+ * lock; removing or changing a present user mapping flushes it locally
+ * (invlpg) and, with several CPUs, shoots it down on the others
+ * (smp_tlb_shootdown, which waits for them).
  */
 #include "mm.h"
+#include "../x86_64/cpu.h"
 
 #define IOREMAP_BASE 0xffffc90000000000UL
 
@@ -56,7 +60,14 @@ static u64 *walk(u64 va, int level, bool create)
     return &table[(va >> (12 + 9 * level)) & 511];
 }
 
-void mmu_flush(u64 va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+/* A present mapping at va changed: flush it here and, for user addresses,
+ * on every other CPU (which the VM layer relies on as well). */
+void mmu_flush(u64 va)
+{
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    if (va < USER_TOP)
+        smp_tlb_shootdown();
+}
 
 int mmu_map(u64 va, u64 pa, u64 flags)
 {

@@ -10,6 +10,14 @@
  * User FPU/SSE/AVX state is saved with XSAVE when a thread is switched out.
  * Kernel timers (struct ktimer, sorted by deadline) share the same one-shot
  * timer; their callbacks run with interrupts off and never block.
+ *
+ * SMP: every CPU has its own current thread, idle thread, time slice and
+ * LAPIC timer (struct cpu); the run queue, sleepers and kernel timers are
+ * shared and guarded by the big kernel lock (smp.c), which a CPU holds from
+ * kernel entry to the return to user mode, across switch_context, and drops
+ * only in its idle halt.  Each CPU arms its timer for the earliest global
+ * deadline, so whichever CPU takes the interrupt expires it.  A thread made
+ * runnable wakes an idle CPU with an IPI.
  */
 #include "thread.h"
 #include "signal.h"
@@ -26,12 +34,12 @@ static struct thread *sleepers;        /* sorted by deadline */
 static struct ktimer *ktimers;         /* sorted by deadline */
 static struct thread *all_threads;
 static struct thread *zombies;
-static struct thread *idle_thread;
+#define idle_thread (this_cpu()->idle)
+#define need_resched (this_cpu()->need_resched)
+#define slice_end (this_cpu()->slice_end)
 static int next_tid = 1;
 static int live_threads;
 static u64 dead_cpu_ns;                /* CPU time of threads that have exited */
-static bool need_resched;
-static u64 slice_end;
 static bool sched_ready;
 
 void waitq_init(struct waitq *q) { q->head = q->tail = NULL; }
@@ -99,12 +107,25 @@ void waitq_remove(struct thread *t)
     t->waiting_on = NULL;
 }
 
+static void timer_arm(void);
+
 void sched_make_runnable(struct thread *t)
 {
     if (t->state == THREAD_RUNNABLE || t->state == THREAD_RUNNING || t->state == THREAD_DEAD)
         return;
     t->state = THREAD_RUNNABLE;
     runq_push(t);
+    if (cpu_online_count() > 1) {
+        smp_kick_idle();
+        if (sched_ready && current != idle_thread)
+            timer_arm();
+    }
+}
+
+void sched_kick(struct thread *t)
+{
+    if (t->state == THREAD_RUNNING && t->cpu != smp_cpu_id())
+        smp_kick_cpu(t->cpu);
 }
 
 /* Wake t from whatever it sleeps on with the given result. */
@@ -237,7 +258,7 @@ static void account(struct thread *prev, struct thread *next)
 u64 sched_thread_cpu_ns(const struct thread *t)
 {
     u64 ns = t->cpu_ns, now = now_ns();
-    if (t == current && now > t->run_start)
+    if (t->state == THREAD_RUNNING && now > t->run_start)
         ns += now - t->run_start;
     return ns;
 }
@@ -257,8 +278,9 @@ static void switch_to(struct thread *prev, struct thread *next)
         xsave_state(prev->xsave);
         prev->fpu_valid = true;
     }
-    current = next;
+    this_cpu()->cur = next;
     next->state = THREAD_RUNNING;
+    next->cpu = smp_cpu_id();
     if (next->user) {
         cpu_set_kstack(next->kstack_top);
         wrmsr(MSR_FS_BASE, next->fs_base);
@@ -347,7 +369,7 @@ static void idle_loop(void)
             continue;
         }
         timer_arm();
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
+        smp_idle_halt();
     }
 }
 
@@ -401,6 +423,22 @@ void sched_init(void)
     sched_ready = true;
 }
 
+/* An AP, holding the BKL: make an idle thread for this CPU and run it. */
+_Noreturn void sched_start_cpu(void)
+{
+    struct thread *idle = thread_alloc(false);
+    u64 boot_ksp;
+    kassert(idle != NULL);
+    idle->tid = 0;
+    idle->state = THREAD_RUNNING;
+    idle->cpu = smp_cpu_id();
+    thread_prime(idle, idle->kstack_top, idle_loop);
+    idle_thread = idle;
+    this_cpu()->cur = idle;
+    switch_context(&boot_ksp, idle->ksp);
+    panic("AP boot stack resumed");
+}
+
 /* Create the program's main thread (tid 1) and make it current. */
 struct thread *thread_create_main(void)
 {
@@ -411,7 +449,8 @@ struct thread *thread_create_main(void)
     t->all_next = all_threads;
     all_threads = t;
     live_threads++;
-    current = t;
+    this_cpu()->cur = t;
+    t->cpu = smp_cpu_id();
     t->run_start = now_ns();
     cpu_set_kstack(t->kstack_top);
     slice_end = now_ns() + SLICE_NS;

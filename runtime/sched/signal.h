@@ -90,6 +90,8 @@ void signal_return_to_user(struct frame *f, long nr);
  * abort handler) and refresh the cpu id fields; called before returning to user
  * mode after an interrupt or before delivering a signal. */
 void rseq_return_to_user(struct frame *f);
+/* syscalls/rseq.c: rewrite cpu_id when the thread moved to another CPU. */
+void rseq_sync_cpu(struct frame *f);
 
 /* True when a signal pending for t would end an interruptible wait. */
 bool signal_interrupts(const struct thread *t);

@@ -5,8 +5,6 @@
 #include "thread.h"
 #include "../x86_64/cpu.h"
 
-struct thread *current;
-
 void thread_set_fs_base(u64 base)
 {
     current->fs_base = base;

@@ -3,7 +3,8 @@
  * entry.  Entry stubs (runtime/x86_64/entry.S) build a struct frame on the
  * kernel stack; for entries from ring 3 it is the thread's user context, and
  * syscalls may read or rewrite it (arch_prctl, rt_sigreturn, clone later).
- * One CPU and one thread for now; `current` becomes per-CPU with SMP.
+ * `current` is per-CPU: the thread this CPU runs, kept at offset 24 of the
+ * per-CPU block that GS points to in kernel mode (runtime/x86_64/cpu.h).
  */
 #ifndef SOLO_THREAD_H
 #define SOLO_THREAD_H
@@ -58,12 +59,21 @@ struct thread {
     /* restartable sequences (syscalls/rseq.c) */
     u64 rseq;                          /* registered struct rseq (user address), 0 if none */
     u32 rseq_sig;                      /* signature expected before each abort handler */
+    int rseq_cpu;                      /* CPU number last written to its cpu_id */
     /* CPU time (runtime/sched/sched.c) */
     u64 cpu_ns;                        /* time run so far, up to run_start */
     u64 run_start;                     /* now_ns() when it last got the CPU */
+    int cpu;                           /* CPU it runs or last ran on (smp.c) */
 };
 
-extern struct thread *current;
+/* The thread running on this CPU (set only by the scheduler). */
+static inline struct thread *current_thread(void)
+{
+    struct thread *t;
+    __asm__ volatile("movq %%gs:24, %0" : "=r"(t));
+    return t;
+}
+#define current (current_thread())
 
 /* A queue of blocked threads.  All of this runs with interrupts off on one CPU. */
 struct waitq {
@@ -101,6 +111,8 @@ void sched_init(void);
 void schedule(void);                             /* run something else (current stays runnable if it was) */
 void sched_preempt_check(void);                  /* after an interrupt from user mode */
 void sched_make_runnable(struct thread *t);
+_Noreturn void sched_start_cpu(void);            /* an AP: become this CPU's idle thread */
+void sched_kick(struct thread *t);               /* t runs on another CPU: make it enter the kernel */
 /* Create a user thread whose first return to user mode restores *regs.  NULL on ENOMEM. */
 struct thread *thread_create_main(void);         /* tid 1, made current; panics on ENOMEM */
 struct thread *thread_create_user(const struct frame *regs, u64 fs_base);

@@ -2,13 +2,17 @@
  * apic.c - the local APIC (xAPIC MMIO mode) and its timer, used one-shot:
  * kernel_sleep_until arms it for the remaining time and halts.  The legacy
  * 8259 PICs are remapped and masked so they never raise vectors that collide
- * with exceptions.  The timer is calibrated against the TSC at boot.
+ * with exceptions.  The timer is calibrated against the TSC at boot, on the
+ * boot CPU; each AP programs its own LAPIC with that calibration.  IPIs go
+ * through the ICR (physical destination mode).
  */
 #include "cpu.h"
 
 #define APIC_ID 0x20
 #define APIC_EOI 0xb0
 #define APIC_SVR 0xf0
+#define APIC_ICR_LO 0x300
+#define APIC_ICR_HI 0x310
 #define APIC_LVT_TIMER 0x320
 #define APIC_TIMER_INIT 0x380
 #define APIC_TIMER_CUR 0x390
@@ -67,4 +71,23 @@ void apic_oneshot_ns(u64 ns)
     if (ticks > 0xffffffffUL)
         ticks = 0xffffffffUL;
     apic_write(APIC_TIMER_INIT, (u32)ticks);
+}
+
+void apic_init_ap(void)
+{
+    wrmsr(0x1b, rdmsr(0x1b) | (1UL << 11));
+    apic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);
+    apic_write(APIC_TIMER_DIV, 0x3);
+    apic_write(APIC_LVT_TIMER, VEC_TIMER);       /* one-shot, same calibration as the boot CPU */
+    apic_write(APIC_TIMER_INIT, 0);
+}
+
+u32 apic_id(void) { return apic_read(APIC_ID) >> 24; }
+
+void apic_send_ipi(u32 dest, u32 icr_lo)
+{
+    apic_write(APIC_ICR_HI, dest << 24);
+    apic_write(APIC_ICR_LO, icr_lo);
+    while ((apic_read(APIC_ICR_LO) & (1U << 12)) != 0)   /* delivery pending */
+        cpu_pause();
 }

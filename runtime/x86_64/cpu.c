@@ -1,9 +1,12 @@
 /*
- * cpu.c - one-time CPU setup on the boot CPU: the final GDT with a TSS (IST
- * stacks for #DF and NMI), the IDT pointing at entry.S's vector stubs, the
- * SYSCALL MSRs, the per-CPU block in GS, and FPU/SSE/AVX enabling with XSAVE
- * (CR4.OSFXSR/OSXMMEXCPT/OSXSAVE, XCR0 = every user state the CPU offers among
- * x87, SSE, AVX, AVX-512).  Kernel code never touches FPU registers.
+ * cpu.c - CPU setup: the GDT with a TSS (IST stacks for #DF and NMI), the IDT
+ * pointing at entry.S's vector stubs, the SYSCALL MSRs, the per-CPU block in
+ * GS, and FPU/SSE/AVX enabling with XSAVE (CR4.OSFXSR/OSXMMEXCPT/OSXSAVE,
+ * XCR0 = every user state the CPU offers among x87, SSE, AVX, AVX-512).
+ * cpu_init runs once on the boot CPU; cpu_init_ap repeats the per-CPU part on
+ * each application processor (own GDT, TSS and IST stacks in its struct cpu;
+ * the IDT and the XCR0 choice are shared).  Kernel code never touches FPU
+ * registers.
  */
 #include "cpu.h"
 
@@ -25,8 +28,7 @@ struct idt_entry {
 } __attribute__((packed));
 
 struct cpu cpu0;
-static u64 gdt[7] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
+static struct tss tss0 __attribute__((aligned(16)));
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static u8 ist_df[8192] __attribute__((aligned(16)));
 static u8 ist_nmi[8192] __attribute__((aligned(16)));
@@ -42,12 +44,14 @@ void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
-/* Load the GDT and TSS and reload every segment register. */
-static void gdt_init(void)
+/* Load c's GDT and TSS (whose IST stacks are set) and reload every segment register. */
+static void gdt_init(struct cpu *c)
 {
-    u64 base = (u64)&tss;
-    u64 limit = sizeof(tss) - 1;
-    struct { u16 limit; u64 base; } __attribute__((packed)) ptr = { sizeof(gdt) - 1, (u64)gdt };
+    struct tss *tss = c->tss;
+    u64 *gdt = c->gdt;
+    u64 base = (u64)tss;
+    u64 limit = sizeof(*tss) - 1;
+    struct { u16 limit; u64 base; } __attribute__((packed)) ptr = { sizeof(c->gdt) - 1, (u64)gdt };
 
     gdt[0] = 0;
     gdt[1] = 0x00af9a000000ffffUL;     /* kernel code, 64-bit */
@@ -57,9 +61,7 @@ static void gdt_init(void)
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
              ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
     gdt[6] = base >> 32;
-    tss.ist[0] = (u64)(ist_df + sizeof(ist_df));
-    tss.ist[1] = (u64)(ist_nmi + sizeof(ist_nmi));
-    tss.iomap_base = sizeof(tss);
+    tss->iomap_base = sizeof(*tss);
     __asm__ volatile("lgdt %0" : : "m"(ptr));
     __asm__ volatile(
         "pushq $0x08\n"
@@ -73,10 +75,14 @@ static void gdt_init(void)
     __asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
 }
 
-static void idt_init(void)
+static void idt_load(void)
 {
     struct { u16 limit; u64 base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (u64)idt };
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}
 
+static void idt_init(void)
+{
     for (int i = 0; i < 256; i++) {
         u64 off = (u64)vector_stubs + 16 * (u64)i;
         idt[i].off_lo = off & 0xffff;
@@ -87,7 +93,24 @@ static void idt_init(void)
         idt[i].off_hi = off >> 32;
         idt[i].zero = 0;
     }
-    __asm__ volatile("lidt %0" : : "m"(ptr));
+    idt_load();
+}
+
+/* CR0/CR4 FPU bits and XCR0 on an AP, as fpu_init chose on the boot CPU. */
+static void fpu_init_ap(void)
+{
+    u64 cr0, cr4;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 &= ~(1UL << 2);
+    cr0 |= (1UL << 1) | (1UL << 5);
+    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= (1UL << 9) | (1UL << 10);
+    if (have_xsave)
+        cr4 |= 1UL << 18;
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+    if (have_xsave)
+        __asm__ volatile("xsetbv" : : "c"(0), "a"((u32)xcr0_mask), "d"((u32)(xcr0_mask >> 32)));
 }
 
 /* Enable SSE/AVX state for user programs and size the XSAVE area. */
@@ -125,7 +148,10 @@ static void syscall_init(void)
 
 void cpu_init(void)
 {
-    gdt_init();
+    cpu0.tss = &tss0;
+    tss0.ist[0] = (u64)(ist_df + sizeof(ist_df));
+    tss0.ist[1] = (u64)(ist_nmi + sizeof(ist_nmi));
+    gdt_init(&cpu0);
     idt_init();
     fpu_init();
     syscall_init();
@@ -135,10 +161,40 @@ void cpu_init(void)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
+#define AP_IST_SIZE 8192
+
+int cpu_prepare_ap(struct cpu *c)
+{
+    struct tss *t = kzalloc(sizeof(*t));
+    u8 *df = kmalloc(AP_IST_SIZE), *nmi = kmalloc(AP_IST_SIZE);
+    if (t == NULL || df == NULL || nmi == NULL) {
+        kfree(t);
+        kfree(df);
+        kfree(nmi);
+        return -ENOMEM;
+    }
+    t->ist[0] = ((u64)df + AP_IST_SIZE) & ~15UL;
+    t->ist[1] = ((u64)nmi + AP_IST_SIZE) & ~15UL;
+    c->tss = t;
+    c->self = c;
+    return 0;
+}
+
+void cpu_init_ap(struct cpu *c)
+{
+    gdt_init(c);
+    idt_load();
+    fpu_init_ap();
+    syscall_init();
+    wrmsr(MSR_GS_BASE, (u64)c);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
 void cpu_set_kstack(u64 top)
 {
-    tss.rsp[0] = top;
-    cpu0.kstack_top = top;
+    struct cpu *c = this_cpu();
+    ((struct tss *)c->tss)->rsp[0] = top;
+    c->kstack_top = top;
 }
 
 u32 xsave_size(void) { return xsave_bytes; }

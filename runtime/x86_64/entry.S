@@ -7,6 +7,12 @@
  * stack.  GS holds the kernel per-CPU block while in the kernel (swapgs on
  * every user<->kernel crossing).  Per-CPU block layout (runtime/x86_64/cpu.h):
  *   0: self pointer, 8: scratch (user rsp at syscall), 16: kernel stack top.
+ *
+ * SMP (runtime/x86_64/smp.c): every entry takes the big kernel lock
+ * (smp_enter_kernel, a no-op when this CPU holds it or with one CPU) before
+ * any C handler, and every return to ring 3 drops it (smp_exit_to_user)
+ * before restoring registers.  The TLB-flush IPI (vector 0x41) alone runs
+ * without it.  The frame is 16-byte aligned at each of these calls.
  */
 #define PUSH_REGS \
     pushq %rax; pushq %rbx; pushq %rcx; pushq %rdx; pushq %rsi; pushq %rdi; pushq %rbp; \
@@ -38,12 +44,20 @@ trap_common:
     jz 1f
     swapgs
 1:  PUSH_REGS
-    movq %rsp, %rdi
     xorl %ebp, %ebp
+    cmpq $0x41, 15*8(%rsp)                  /* VEC_TLB: without the BKL */
+    jne 3f
+    call smp_tlb_ipi
+    jmp trap_return
+3:  call smp_enter_kernel
+    movq %rsp, %rdi
     call trap_handler
     .globl trap_return
 trap_return:
-    POP_REGS
+    testb $3, 18*8(%rsp)                    /* back to ring 3: drop the BKL */
+    jz 4f
+    call smp_exit_to_user
+4:  POP_REGS
     addq $16, %rsp                          /* vector, error */
     testb $3, 8(%rsp)
     jz 2f
@@ -64,11 +78,13 @@ syscall_entry:
     pushq $0                                /* error */
     pushq $0x100                            /* vector: syscall */
     PUSH_REGS
-    movq %rsp, %rdi
     xorl %ebp, %ebp
+    call smp_enter_kernel
+    movq %rsp, %rdi
     call syscall_dispatch
     .globl syscall_return
 syscall_return:
+    call smp_exit_to_user
     /* Fast path only when the frame still looks like a SYSCALL frame with a canonical rip. */
     movq 17*8(%rsp), %rax                   /* rip */
     cmpq 12*8(%rsp), %rax                   /* == saved rcx ? */
@@ -91,6 +107,13 @@ to_iret:
     .globl enter_user
 enter_user:
     cli
+    pushq %rdi
+    pushq %rsi
+    pushq %rsi                              /* keeps the call 16-byte aligned */
+    call smp_exit_to_user
+    popq %rsi
+    popq %rsi
+    popq %rdi
     fninit
     pushq $0x1f80
     ldmxcsr (%rsp)

@@ -360,6 +360,30 @@ t_iris() {           # the README command, no config: same output as native and 
     native_py ml-demo/iris/model.py || fail "native run failed: $(tail -3 "$RES/$T.nerr")"
     expect_native; pass
 }
+t_smp_threads() {     # --cpus 2: both vCPUs boot and run the threads; counts reported honestly
+    srun --cpus 2 ./smpcpus
+    expect_rc 0; expect_out $'online 2 affinity 2 used 2\n'
+    srun ./smpcpus
+    expect_rc 0; expect_out $'online 1 affinity 1 used 1\n'
+    pass
+}
+t_smp_numpy() {       # --cpus 2: numpy matmul (OpenBLAS threads) as native; CPU count seen by Python
+    need_python
+    env -i "$PY" -c 'import numpy' 2> /dev/null || {
+        echo "PASS (skipped: python3-numpy not installed)" > "$RES/$T.result"; exit 0; }
+    local code='import os, numpy as np
+n = 384
+a = (np.arange(n * n) % 7).reshape(n, n).astype(np.float64)
+b = (np.arange(n * n) % 5).reshape(n, n).astype(np.float64)
+c = a @ b
+print(int(c.sum()), c[1, 2], c[n - 1, n - 3])'
+    TMO=300 srun --cpus 2 python3 -c "$code
+print('cpus', os.cpu_count(), len(os.sched_getaffinity(0)), open('/sys/devices/system/cpu/online').read().strip())"
+    expect_rc 0
+    native_py -c "$code
+print('cpus', 2, 2, '0-1')" || fail "native run failed: $(tail -3 "$RES/$T.nerr")"
+    expect_native; pass
+}
 t_verbose() {        # -v streams the kernel log to stderr
     srun -v ./hello
     expect_rc 0; expect_out $'hello, world\n'; expect_err_grep '^SOLO-EXIT 0$'; pass

@@ -106,6 +106,7 @@ static void test_qemu_argv(void **state)
     assert_true(has_arg(&av, "virtio-blk-pci,drive=solo_disk,disable-legacy=on"));
     assert_true(has_arg(&av, "file,id=solo_out,path=/dev/fd/3"));
     assert_true(has_arg(&av, "k.elf"));
+    assert_true(has_arg(&av, "tcg,thread=multi"));   /* several vCPUs: MTTCG */
     strvec_free(&av);
     o.accel = "kvm";
     vm_argv(&o, "q", "a", "b", "c", &av);
