@@ -103,6 +103,11 @@ void solo_lwip_free(void *p);
 #define LWIP_UDP 1
 #define LWIP_UDPLITE 0
 
+/* checksums: net/sys_arch.c's routine, 64 bits of accumulator per step */
+unsigned short solo_chksum(const void *p, int len);
+#define LWIP_CHKSUM solo_chksum
+#define LWIP_CHKSUM_ALGORITHM 0
+
 /* no stats or debug output */
 #define LWIP_STATS 0
 #define LWIP_DEBUG 0

@@ -84,3 +84,41 @@ __attribute__((weak)) long strtol(const char *s, char **end, int base)
         *end = (char *)s;
     return neg ? -v : v;
 }
+
+/* lwIP's checksum routine (LWIP_CHKSUM in lwipopts.h): the one's complement
+ * sum of len bytes at p, taken as 16-bit words in memory order from p
+ * (whatever p's alignment), folded to 16 bits and not inverted: the same
+ * value as lwIP's own routine, which walks 16 bits at a time.  Here four
+ * 32-bit words go into a 64-bit accumulator per step (carries cannot
+ * overflow it for any length lwIP passes): every segment sent or received
+ * without device checksum offload passes through this. */
+u16_t solo_chksum(const void *p, int len)
+{
+    const u8 *b = p;
+    u64 acc = 0;
+    u32 w[4];
+    while (len >= 16) {
+        __builtin_memcpy(w, b, 16);
+        acc += (u64)w[0] + w[1] + w[2] + w[3];
+        b += 16;
+        len -= 16;
+    }
+    while (len >= 4) {
+        __builtin_memcpy(w, b, 4);
+        acc += w[0];
+        b += 4;
+        len -= 4;
+    }
+    if (len >= 2) {
+        u16 h;
+        __builtin_memcpy(&h, b, 2);
+        acc += h;
+        b += 2;
+        len -= 2;
+    }
+    if (len == 1)
+        acc += b[0];                   /* the odd byte, padded with a zero after it */
+    while ((acc >> 16) != 0)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (u16_t)acc;
+}
