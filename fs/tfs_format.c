@@ -2157,6 +2157,37 @@ static int check_tree(struct checker *c)
     return 0;
 }
 
+/* The log ended at a record with a bad CRC: count the valid records that
+ * follow it in the same segment (*first: the byte offset of the first).
+ * Any means damage inside the log (their changes are lost), not a write
+ * the power cut short at the end. */
+static u64 records_after_end(struct tfs *fs, u64 *first)
+{
+    static const u8 zeros[7];
+    u64 n = 0, pos;
+    u8 *seg = heap_alloc(fs->h, fs->seg_bytes);
+
+    if (seg == NULL)
+        return 0;
+    if (fs->io.read(fs->io.ctx, fs->seg_off, seg, fs->seg_bytes) != 0) {
+        heap_free(fs->h, seg, fs->seg_bytes);
+        return 0;
+    }
+    for (pos = fs->seg_pos + 8; pos + REC_HDR <= fs->seg_bytes; pos += 8) {
+        const u8 *r = seg + pos;
+        u32 len = get_le32(r + 4);
+        if (r[8] < REC_CREATE || r[8] > REC_NEXT || len > fs->seg_bytes - pos - REC_HDR)
+            continue;
+        if (memcmp(r + 9, zeros, 7) != 0 || get_le32(r) != rec_crc(fs, r, len))
+            continue;
+        if (n++ == 0)
+            *first = fs->seg_off + pos;
+        pos += ALIGN_UP((u64)REC_HDR + len, 8) - 8;
+    }
+    heap_free(fs->h, seg, fs->seg_bytes);
+    return n;
+}
+
 int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
     static const char *const why[] = {
@@ -2178,6 +2209,14 @@ int tfs_check(struct tfs *fs, struct tfs_stats *st, void (*report)(void *ctx, co
     st->log_torn = fs->log_end == END_TORN ? 1 : 0;
     if (why[fs->log_end] != NULL)
         problem(&c, "log ends at byte offset %llu at %s", (unsigned long long)st->log_end, why[fs->log_end]);
+    if (fs->log_end == END_TORN) {
+        u64 first = 0, n = records_after_end(fs, &first);
+        if (n > 0) {
+            st->log_torn = 0;
+            problem(&c, "log damaged: %llu valid records after it (the first at byte offset %llu) are lost",
+                    (unsigned long long)n, (unsigned long long)first);
+        }
+    }
     return check_tree(&c);
 }
 

@@ -118,9 +118,11 @@ struct tfs_stats {
     u64 log_segments, log_blocks, log_records;
     u64 log_end;                       /* byte offset where the log ends */
     u64 problems;
-    u64 log_torn;                      /* 1: the log ends at a torn record (counted in
-                                        * problems; after a crash it is the interrupted
-                                        * last write, which no fsync acknowledged) */
+    u64 log_torn;                      /* 1: the log ends at a torn record with no valid
+                                        * record after it (counted in problems; after a
+                                        * crash it is the interrupted last write, which
+                                        * no fsync acknowledged); 0 when valid records
+                                        * follow (damage: reported as a second problem) */
     u64 orphans;                       /* objects unreachable from the root (not a problem:
                                         * a crash between creating and linking, or an
                                         * unlinked file still open; tfs_reclaim frees them) */

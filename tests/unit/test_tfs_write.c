@@ -249,6 +249,15 @@ static void test_reclaim(void **state)
     tfs_close(fs);
 }
 
+static int nreports;
+
+static void count_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    (void)msg;
+    nreports++;
+}
+
 static bool busy_one(void *ctx, u64 id)
 {
     return id == *(u64 *)ctx;
@@ -440,6 +449,50 @@ static void test_fuzz_compressed(void **state)
     free(got);
 }
 
+/* A bad record at the end of the log is a torn write; one with valid
+ * records after it is damage, reported with both offsets. */
+static void test_damage_vs_torn(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    for (int i = 0; i < 20; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "file%02d", i);
+        mkfile(fs, TFS_ID_ROOT, name, name);
+        assert_int_equal(tfs_sync(fs), 0);
+    }
+    assert_int_equal(tfs_link(fs, TFS_ID_ROOT, "zzlast", tfs_lookup(fs, TFS_ID_ROOT, "file00", 6)), 0);
+    assert_int_equal(tfs_sync(fs), 0);             /* the log's last record names "zzlast" */
+    tfs_close(fs);
+    unsigned char *good = malloc(md.size);
+    memcpy(good, md.p, md.size);
+    size_t early = 0, last = 0;
+    for (size_t i = 0; i + 6 < md.size; i++) {
+        if (memcmp(md.p + i, "file03", 6) == 0 && early == 0)
+            early = i;                             /* its directory entry in the log */
+        if (memcmp(md.p + i, "zzlast", 6) == 0 && last == 0)
+            last = i;                              /* the log comes before the data blocks */
+    }
+    assert_true(early != 0 && last > early);
+    struct tfs_stats st;
+    md.p[last] ^= 1;                               /* the last record: torn */
+    fs = mount();
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.log_torn, 1);
+    assert_int_equal(st.problems, 1);
+    tfs_close(fs);
+    memcpy(md.p, good, md.size);
+    md.p[early] ^= 1;                              /* early in the log: damage */
+    fs = mount();
+    nreports = 0;
+    assert_int_equal(tfs_check(fs, &st, count_report, NULL), 0);
+    assert_int_equal(st.log_torn, 0);
+    assert_int_equal(st.problems, 2);
+    assert_int_equal(nreports, 2);
+    tfs_close(fs);
+    free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +506,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz_compressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage_vs_torn, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
