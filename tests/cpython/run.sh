@@ -43,8 +43,9 @@ timeout_of() {
 }
 
 lib=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-# the stdlib with its test package; passwd/group so pwd/grp lookups of root work
-printf '{"Dirs": ["%s"], "Files": ["/etc/passwd", "/etc/group"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}\n' \
+# the stdlib with its test package; passwd/group so pwd/grp lookups of root
+# work, services/protocols for getservbyname and getaddrinfo with service names
+printf '{"Dirs": ["%s"], "Files": ["/etc/passwd", "/etc/group", "/etc/services", "/etc/protocols"], "Env": {"PYTHONDONTWRITEBYTECODE": "1"}}\n' \
     "$lib" > "$OUT/py.json"
 driver=$(cat "$HERE/solo_regrtest.py")
 
