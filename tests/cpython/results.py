@@ -37,19 +37,22 @@ def parse(path):
     failures = errors = skipped = 0
     done = False
     ids = {}
-    cur = None
-    for i, line in enumerate(lines):
+    cur = None                  # test whose failure report is being read
+    in_tb = False               # past its "Traceback" line
+    for line in lines:
         m = FAILHDR.match(line)
         if m:
             tid = m.group(3)
             if not tid.endswith(m.group(2)):
                 tid = tid + "." + m.group(2)
-            cur = tid
+            cur, in_tb = tid, False
             ids.setdefault(tid, "")
             continue
-        if cur is not None and line.startswith(("=====", "-----")) and ids[cur]:
+        if cur is not None and line.startswith("Traceback"):
+            in_tb = True
+        elif cur is not None and in_tb and line.startswith(("=====", "-----")):
             cur = None
-        elif cur is not None and line.strip() and not line.startswith(("  ", "Traceback", "-----")):
+        elif cur is not None and in_tb and line.strip() and not line.startswith(" "):
             ids[cur] = line.strip()[:160]
         m = SUMMARY_RAN.match(line)
         if m:
