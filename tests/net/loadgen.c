@@ -162,7 +162,9 @@ static void record(long long ns)
 
 /* Complete one request on each of the n fresh connections (their first goes
  * through the port forward's connection setup to the guest) and send the
- * next; the slowest first request in ns, or -1 when one fails or 120 s pass. */
+ * next (a connection that fails first is counted in errors and replaced);
+ * the slowest first request in ns, or -1 when no connection can be opened
+ * or 120 s pass. */
 static long long warm_up(int ep, int n, char *buf, size_t cap)
 {
     struct epoll_event evs[256];
@@ -174,8 +176,14 @@ static long long warm_up(int ep, int n, char *buf, size_t cap)
             struct client *x = evs[i].data.ptr;
             ssize_t r = read(x->fd, buf, cap);
             int t = r > 0 ? take(x, buf, (size_t)r) : -1;
-            if (t < 0)
-                return -1;
+            if (t < 0) {               /* the forward dropped it: count it, open another */
+                errors++;
+                epoll_ctl(ep, EPOLL_CTL_DEL, x->fd, NULL);
+                close(x->fd);
+                if (start(ep, x) != 0)
+                    return -1;
+                continue;
+            }
             if (t == 1) {
                 long long l = now_ns() - x->t0;
                 worst = l > worst ? l : worst;
@@ -219,7 +227,7 @@ int main(int argc, char **argv)
     struct epoll_event evs[256];
     long long first_max = warm_up(ep, nconn, buf, sizeof(buf));
     if (first_max < 0)
-        return fprintf(stderr, "loadgen: the first request on a connection failed\n"), 1;
+        return fprintf(stderr, "loadgen: cannot complete a first request on %d connections\n", nconn), 1;
     body_bytes = 0;
     long long t_start = now_ns(), t_end = t_start + (long long)(secs * 1e9);
     while (now_ns() < t_end) {
