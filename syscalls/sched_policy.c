@@ -55,6 +55,7 @@ long sys_sched_getaffinity(int pid, u32 len, u64 umask)
 }
 
 /* The new mask is intersected with the CPUs that exist; an empty result is EINVAL. */
+// partial: the mask is checked but not applied: with several CPUs a thread still runs on any of them
 long sys_sched_setaffinity(int pid, u32 len, u64 umask)
 {
     u64 mask = 0;
