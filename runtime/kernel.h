@@ -97,6 +97,7 @@ void mmu_flush(u64 va);
 u64 now_ns(void);                            /* monotonic ns since boot (TSC) */
 u64 realtime_ns(void);                       /* ns since the Unix epoch (RTC at boot + monotonic) */
 u64 boot_to_main_ns(void);                   /* time from kernel entry to the program's first instruction */
+void realtime_set_ns(u64 ns);                /* step the wall clock (kernel and vDSO) to ns now */
 void kernel_sleep_until(u64 deadline_ns);    /* halts with interrupts on until now_ns() >= deadline */
 u64 tsc_hz(void);
 

@@ -127,7 +127,8 @@ long sys_gettimeofday(u64 utv, u64 utz)
 {
     u64 ns = realtime_ns();
     struct timeval_k tv = { (s64)(ns / NSEC_PER_SEC), (s64)(ns % NSEC_PER_SEC / 1000) };
-    s32 tz[2] = { 0, 0 };              /* minuteswest, dsttime: the kernel's zone is UTC */
+    extern s32 sys_tz[2];              /* minuteswest, dsttime (syscalls/clock_set.c) */
+    s32 tz[2] = { sys_tz[0], sys_tz[1] };
     if (utv != 0 && copy_to_user((void *)utv, &tv, sizeof(tv)) < 0)
         return -EFAULT;
     if (utz != 0 && copy_to_user((void *)utz, tz, sizeof(tz)) < 0)

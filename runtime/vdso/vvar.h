@@ -1,7 +1,9 @@
 /*
  * vvar.h - the page of clock data the kernel shares read-only with the vDSO.
  * Monotonic ns = ((tsc - tsc_base) * mult) >> 32; realtime = real_base_ns +
- * monotonic.  Written once at boot (no updates yet, so no sequence lock).
+ * monotonic.  Written at boot; afterwards only real_base_ns changes (a
+ * clock step, one aligned 64-bit store: readers see the old or the new
+ * value, so no sequence lock).
  */
 #ifndef SOLO_VVAR_H
 #define SOLO_VVAR_H

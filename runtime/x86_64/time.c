@@ -13,6 +13,7 @@ static u64 tsc_mult;                   /* ns per tick, 32.32 fixed point (shared
 static u64 tsc_at_init;
 static u64 rtc_epoch_ns;               /* wall time at tsc_at_init */
 static u64 boot_to_main;
+static struct vvar *vvar_live;         /* the vDSO's clock page, once filled */
 
 /* ns for a TSC delta; the same arithmetic as the vDSO so both clocks agree. */
 static u64 tsc_to_ns(u64 d)
@@ -88,6 +89,18 @@ void time_fill_vvar(struct vvar *v)
     v->mult = tsc_mult;
     v->real_base_ns = rtc_epoch_ns - tsc_to_ns(tsc_at_init - boot_tsc);
     v->res_ns = 1;
+    vvar_live = v;
+}
+
+/* Step the wall clock so realtime_ns() reads ns now; the vDSO's page follows
+ * (one aligned 64-bit store, so a concurrent vDSO reader sees old or new). */
+void realtime_set_ns(u64 ns)
+{
+    u64 since = tsc_to_ns(rdtsc() - tsc_at_init);
+    rtc_epoch_ns = ns - since;
+    if (vvar_live != NULL)
+        __atomic_store_n(&vvar_live->real_base_ns, rtc_epoch_ns - tsc_to_ns(tsc_at_init - boot_tsc),
+                         __ATOMIC_RELEASE);
 }
 u64 boot_to_main_ns(void) { return boot_to_main; }
 
