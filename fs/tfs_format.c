@@ -64,8 +64,10 @@
  * so far (every mutation is encoded, appended to the pending log buffer, then
  * applied by the same code replay uses); free space = all blocks minus the
  * superblock, the log segments and every live extent; blocks freed by
- * truncate/delete only become allocatable after the next tfs_sync, so the
- * durable log never points at reused blocks.  One default-size segment is
+ * truncate/delete/overwrite only become allocatable after the next tfs_sync,
+ * so the durable log never points at reused blocks; data is never written to
+ * a block that a record already on disk maps (copy-on-write, see tfs_write;
+ * fs->unlogged holds the blocks no written record maps yet).  One default-size segment is
  * kept in reserve (not on disk: chosen at mount) so metadata can still be
  * logged once data has filled the volume.
  * Untrusted input: every offset and length read from disk is checked against
@@ -135,6 +137,9 @@ struct tfs {
     u64 log_head;
     struct range_set free;             /* allocatable blocks */
     struct range_set freeing;          /* freed since the last sync */
+    struct range_set unlogged;         /* data blocks allocated since records last went
+                                        * to disk: no record there maps them, so they
+                                        * may be rewritten in place */
     struct range_set logsegs;          /* blocks of the live log's segments */
     struct obj **bucket;
     size_t nbucket, nobj;
@@ -494,6 +499,7 @@ static int log_write_pending(struct tfs *fs)
     }
     if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
         return -EIO;
+    range_destroy(&fs->unlogged);      /* the records about to go out may map them */
     memset(fs->pend.p + fs->pend.len, 0, TERM_SIZE);
     if (fs->io.write(fs->io.ctx, off, fs->pend.p, fs->pend.len + TERM_SIZE) != 0)
         return -EIO;
@@ -770,6 +776,7 @@ static struct tfs *fs_new(struct heap *h, const struct tfs_io *io)
     fs->next_id = TFS_ID_ROOT + 1;
     range_init(&fs->free, h);
     range_init(&fs->freeing, h);
+    range_init(&fs->unlogged, h);
     range_init(&fs->logsegs, h);
     fs->nbucket = 64;
     fs->bucket = heap_alloc(h, fs->nbucket * sizeof(struct obj *));
@@ -797,6 +804,7 @@ void tfs_close(struct tfs *fs)
     heap_free(fs->h, fs->bucket, fs->nbucket * sizeof(struct obj *));
     range_destroy(&fs->free);
     range_destroy(&fs->freeing);
+    range_destroy(&fs->unlogged);
     range_destroy(&fs->logsegs);
     tc_release(fs->h, &fs->pend);
     heap_free(fs->h, fs->zero, BS);
@@ -1099,6 +1107,7 @@ static void release_freeing(struct tfs *fs)
     for (i = 0; i < fs->freeing.n; i++)
         range_add(&fs->free, fs->freeing.r[i].start, fs->freeing.r[i].len);
     range_destroy(&fs->freeing);
+    range_destroy(&fs->unlogged);
 }
 
 static int sb_commit(struct tfs *fs);
@@ -1527,35 +1536,6 @@ static int io_write(struct tfs *fs, u64 off, const void *p, u64 n)
     return fs->io.write(fs->io.ctx, off, p, n) != 0 ? -EIO : 0;
 }
 
-/* Write buf = file bytes [off, end) through the old extents (in place) and the
- * new pieces; new blocks get zeros around the data so no stale bytes show. */
-static int write_data(struct tfs *fs, const struct obj *o, const struct extv *pc, const u8 *buf, u64 off, u64 end)
-{
-    size_t i = ext_search(o, off / BS), j = 0;
-    u64 pos = off;
-    int r = 0;
-
-    while (pos < end && r == 0) {
-        u64 fb = pos / BS;
-        while (j < pc->n && pc->e[j].fblk + pc->e[j].nblk <= fb)
-            j++;
-        while (i < o->next && o->ext[i].fblk + o->ext[i].nblk <= fb)
-            i++;
-        bool fresh = i >= o->next || o->ext[i].fblk > fb;
-        const struct ext *e = fresh == true ? &pc->e[j] : &o->ext[i];
-        u64 stop = MIN(end, (e->fblk + e->nblk) * BS);
-        u64 disk = e->dblk * BS + (pos - e->fblk * BS);
-        if (fresh == true && pos % BS != 0)
-            r = io_write(fs, disk - pos % BS, fs->zero, pos % BS);
-        if (r == 0)
-            r = io_write(fs, disk, buf + (pos - off), stop - pos);
-        if (r == 0 && fresh == true && stop == end && end % BS != 0)
-            r = io_write(fs, disk + (stop - pos), fs->zero, BS - end % BS);
-        pos = stop;
-    }
-    return r;
-}
-
 /* Merge the new pieces into a copy of o's extents (joining a piece to the
  * extent it continues on disk) and note which entries changed. */
 static int merge_pieces(struct tfs *fs, const struct obj *o, const struct extv *pc, struct extv *out, struct extv *dirty)
@@ -1725,11 +1705,13 @@ static int unpack_one(struct tfs *fs, struct obj *o, size_t idx)
     }
     range_add(&fs->freeing, e.dblk, ext_dblocks(&e));
     zc_forget(fs, e.dblk);
+    for (k = 0; k < pieces.n; k++)
+        (void)range_add(&fs->unlogged, pieces.e[k].dblk, pieces.e[k].nblk);
     extv_release(fs->h, &pieces);
     return 0;
 }
 
-/* Make every extent touching file blocks [b0, b1) plain (writable in place). */
+/* Make every extent touching file blocks [b0, b1) plain (before a write copies its blocks). */
 static int unpack_range(struct tfs *fs, struct obj *o, u64 b0, u64 b1)
 {
     size_t i;
@@ -1748,12 +1730,241 @@ static int unpack_range(struct tfs *fs, struct obj *o, u64 b0, u64 b1)
     return 0;
 }
 
+/* ---- copy-on-write overwrites ----
+ * A write never changes a block that a record on disk maps: every block of
+ * the written range that is a hole or maps such a block gets a newly
+ * allocated one (holding the new bytes and, for a partly written block, the
+ * old bytes around them), one record switches the extents over, and the old
+ * blocks are freed only at the next sync, after that record is durable.  A
+ * crash leaves the old or the new content of the range, never a mix.  Blocks
+ * allocated since records last went to disk ("unlogged") are not yet mapped
+ * by the durable log, so they are rewritten in place: writes between two
+ * syncs (appends, a file written in pieces) do not copy again. */
+
+/* Visit the runs of file blocks in [b0, b1) that need a new block: holes,
+ * and blocks mapped to logged disk blocks.  A nonzero return from fn stops
+ * the walk and is returned. */
+static int cow_walk(struct tfs *fs, const struct obj *o, u64 b0, u64 b1, int (*fn)(void *ctx, u64 fb, u64 n), void *ctx)
+{
+    size_t i = ext_search(o, b0);
+    u64 fb = b0;
+    int r = 0;
+
+    while (fb < b1 && r == 0) {
+        if (i < o->next && o->ext[i].fblk + o->ext[i].nblk <= fb) {
+            i++;
+            continue;
+        }
+        if (i >= o->next || o->ext[i].fblk > fb) {          /* a hole */
+            u64 stop = i < o->next ? MIN(b1, o->ext[i].fblk) : b1;
+            r = fn(ctx, fb, stop - fb);
+            fb = stop;
+            continue;
+        }
+        const struct ext *e = &o->ext[i];
+        u64 stop = MIN(b1, e->fblk + e->nblk), d = e->dblk + (fb - e->fblk);
+        if (range_contains(&fs->unlogged, d, stop - fb) == true) {
+            fb = stop;
+        } else if (range_overlaps(&fs->unlogged, d, stop - fb) == false) {
+            r = fn(ctx, fb, stop - fb);
+            fb = stop;
+        } else {
+            if (range_contains(&fs->unlogged, d, 1) == false)
+                r = fn(ctx, fb, 1);
+            fb++;
+        }
+    }
+    return r;
+}
+
+/* Allocate blocks for every run of [b0, b1) that cow_walk names, sorted by
+ * file block.  0, -ENOSPC or -ENOMEM (nothing allocated). */
+static int cow_alloc(struct tfs *fs, struct obj *o, u64 b0, u64 b1, struct extv *pieces)
+{
+    struct alloc_ctx a = { fs, pieces };
+    u64 need = 0;
+    int r;
+
+    cow_walk(fs, o, b0, b1, count_hole, &need);
+    if (need == 0)
+        return 0;
+    if (need > data_avail(fs))
+        return -ENOSPC;
+    r = cow_walk(fs, o, b0, b1, alloc_hole, &a);
+    if (r != 0)
+        free_pieces(fs, pieces);
+    return r;
+}
+
+/* Push e onto v, joining it to the last entry when it continues it both in
+ * the file and on disk (plain extents only). */
+static int ext_append(struct heap *h, struct extv *v, const struct ext *e)
+{
+    struct ext *last = v->n > 0 ? &v->e[v->n - 1] : NULL;
+
+    if (last != NULL && last->flags == 0 && e->flags == 0 && last->fblk + last->nblk == e->fblk &&
+        last->dblk + last->nblk == e->dblk) {
+        last->nblk += e->nblk;
+        return 0;
+    }
+    return extv_push(h, v, e);
+}
+
+/* The extent list after mapping the pieces: o's extents with the pieces'
+ * file ranges cut out (the disk runs cut go to freed), merged with the
+ * pieces in file order.  0, -EOPNOTSUPP (a piece in a compressed extent),
+ * -ENOMEM. */
+static int cow_merge(struct tfs *fs, const struct obj *o, const struct extv *pc, struct extv *out, struct extv *freed)
+{
+    size_t i, j = 0;
+    int r = 0;
+
+    for (i = 0; i < o->next && r == 0; i++) {
+        const struct ext *e = &o->ext[i];
+        u64 start = e->fblk, eend = e->fblk + e->nblk;
+        while (j < pc->n && pc->e[j].fblk + pc->e[j].nblk <= e->fblk && r == 0)
+            r = ext_append(fs->h, out, &pc->e[j++]);
+        if (r != 0)
+            break;
+        if (j >= pc->n || pc->e[j].fblk >= eend) {
+            r = ext_append(fs->h, out, e);
+            continue;
+        }
+        if (e->flags != 0)
+            return -EOPNOTSUPP;
+        while (r == 0 && start < eend) {
+            const struct ext *p = j < pc->n && pc->e[j].fblk < eend ? &pc->e[j] : NULL;
+            u64 cut = p != NULL ? MAX(start, p->fblk) : eend;
+            if (cut > start) {
+                struct ext k = { start, e->dblk + (start - e->fblk), cut - start, 0, 0 };
+                r = ext_append(fs->h, out, &k);
+            }
+            if (r != 0 || p == NULL)
+                break;
+            u64 pend = MIN(eend, p->fblk + p->nblk);
+            struct ext f = { 0, e->dblk + (cut - e->fblk), pend - cut, 0, 0 };
+            r = extv_push(fs->h, freed, &f);
+            start = pend;
+            if (p->fblk + p->nblk <= eend && r == 0)
+                r = ext_append(fs->h, out, &pc->e[j++]);
+        }
+    }
+    while (j < pc->n && r == 0)
+        r = ext_append(fs->h, out, &pc->e[j++]);
+    return r;
+}
+
+/* The entries of o's extents that fin no longer has (rm) and those fin
+ * adds or changes (chg): the delta from one extent list to the other. */
+static int ext_diff(struct heap *h, const struct obj *o, const struct extv *fin, struct extv *chg, struct extv *rm)
+{
+    size_t i = 0, j = 0;
+    int r = 0;
+
+    while (r == 0 && (i < o->next || j < fin->n)) {
+        const struct ext *a = i < o->next ? &o->ext[i] : NULL, *b = j < fin->n ? &fin->e[j] : NULL;
+        if (b == NULL || (a != NULL && a->fblk < b->fblk)) {
+            r = extv_push(h, rm, a);
+            i++;
+        } else if (a == NULL || b->fblk < a->fblk) {
+            r = extv_push(h, chg, b);
+            j++;
+        } else {
+            if (a->dblk != b->dblk || a->nblk != b->nblk || a->flags != b->flags || a->stored != b->stored)
+                r = extv_push(h, chg, b);
+            i++;
+            j++;
+        }
+    }
+    return r;
+}
+
+/* Disk block holding file block fb in an extent list (0: a hole). */
+static u64 ext_disk(const struct ext *e, size_t n, u64 fb)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].fblk + e[mid].nblk <= fb)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n && e[lo].fblk <= fb && (e[lo].flags & TFS_EXT_ZLIB) == 0)
+        return e[lo].dblk + (fb - e[lo].fblk);
+    return 0;
+}
+
+/* Write buf = file bytes [off, end) to the blocks fin maps.  A block that
+ * keeps its disk block (unlogged) gets just the new bytes; a partly written
+ * new block gets the old block's bytes around them (zeros for a hole), so no
+ * stale bytes show.  Whole blocks go out in runs contiguous on disk. */
+static int cow_write(struct tfs *fs, const struct obj *o, const struct extv *fin, const u8 *buf, u64 off, u64 end)
+{
+    u8 *blk = NULL;
+    u64 pos = off, run_disk = 0, run_len = 0;
+    const u8 *run_src = NULL;
+    int r = 0;
+
+    while (pos < end && r == 0) {
+        u64 fb = pos / BS, stop = MIN(end, (fb + 1) * BS);
+        u64 nd = ext_disk(fin->e, fin->n, fb), od = ext_disk(o->ext, o->next, fb);
+        const u8 *src = buf + (pos - off);
+        if (nd == 0)
+            return -EIO;                               /* cannot happen: fin maps [off, end) */
+        if (pos % BS == 0 && stop - pos == BS) {
+            if (run_len > 0 && run_disk + run_len == nd * BS && run_src + run_len == src) {
+                run_len += BS;
+            } else {
+                r = io_write(fs, run_disk, run_src, run_len);
+                run_disk = nd * BS;
+                run_src = src;
+                run_len = BS;
+            }
+            pos = stop;
+            continue;
+        }
+        r = io_write(fs, run_disk, run_src, run_len);
+        run_len = 0;
+        if (r == 0 && nd == od) {
+            r = io_write(fs, nd * BS + pos % BS, src, stop - pos);
+        } else if (r == 0) {
+            if (blk == NULL && (blk = heap_alloc(fs->h, BS)) == NULL)
+                return -ENOMEM;
+            if (od != 0)
+                r = fs->io.read(fs->io.ctx, od * BS, blk, BS) != 0 ? -EIO : 0;
+            else
+                memset(blk, 0, BS);
+            memcpy(blk + pos % BS, src, stop - pos);
+            if (r == 0)
+                r = io_write(fs, nd * BS, blk, BS);
+        }
+        pos = stop;
+    }
+    if (r == 0)
+        r = io_write(fs, run_disk, run_src, run_len);
+    if (blk != NULL)
+        heap_free(fs->h, blk, BS);
+    return r;
+}
+
+/* Note blocks as unlogged (rewritable in place until records go out). */
+static void mark_unlogged(struct tfs *fs, const struct extv *pc)
+{
+    size_t k;
+
+    for (k = 0; k < pc->n; k++)
+        (void)range_add(&fs->unlogged, pc->e[k].dblk, pc->e[k].nblk);
+}
+
 long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
 {
     struct obj *o;
-    struct extv pieces = { 0 }, merged = { 0 }, dirty = { 0 };
+    struct extv pieces = { 0 }, fin = { 0 }, chg = { 0 }, rm = { 0 }, freed = { 0 };
     struct tc_buf b = { 0 };
     u64 end = off + len, size, b0, b1;
+    size_t k;
     int r = file_obj(fs, id, &o);
 
     if (r != 0)
@@ -1767,22 +1978,30 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
     size = tuple_get_u64(o->t, "size", 0);
     r = unpack_range(fs, o, b0, b1);
     if (r == 0)
-        r = alloc_range(fs, o, b0, b1, &pieces);
+        r = cow_alloc(fs, o, b0, b1, &pieces);
     if (r == 0)
-        r = write_data(fs, o, &pieces, buf, off, end);
-    if (r == 0 && (pieces.n > 0 || end > size || fs->wtime != 0)) {
-        r = merge_pieces(fs, o, &pieces, &merged, &dirty);
-        if (r == 0) {
-            enc_file_delta(fs, &b, end > size, end, dirty.e, dirty.n, NULL, 0);
-            r = commit_file(fs, o, &b, pieces.n > 0 ? &merged : NULL);
-        }
+        r = cow_merge(fs, o, &pieces, &fin, &freed);
+    if (r == 0)
+        r = cow_write(fs, o, &fin, buf, off, end);
+    if (r == 0)
+        r = ext_diff(fs->h, o, &fin, &chg, &rm);
+    if (r == 0 && (chg.n + rm.n > 0 || end > size || fs->wtime != 0)) {
+        enc_file_delta(fs, &b, end > size, end, chg.e, chg.n, rm.e, rm.n);
+        r = commit_file(fs, o, &b, chg.n + rm.n > 0 ? &fin : NULL);
         tc_release(fs->h, &b);
     }
-    if (r != 0)
+    if (r == 0) {
+        for (k = 0; k < freed.n; k++)
+            range_add(&fs->freeing, freed.e[k].dblk, freed.e[k].nblk);
+        mark_unlogged(fs, &pieces);
+    } else {
         free_pieces(fs, &pieces);
+    }
     extv_release(fs->h, &pieces);
-    extv_release(fs->h, &merged);
-    extv_release(fs->h, &dirty);
+    extv_release(fs->h, &fin);
+    extv_release(fs->h, &chg);
+    extv_release(fs->h, &rm);
+    extv_release(fs->h, &freed);
     return r != 0 ? r : (long)len;
 }
 
@@ -1818,16 +2037,57 @@ static int shrink_plan(struct tfs *fs, const struct obj *o, u64 keep, struct ext
     return r;
 }
 
-/* Zero the bytes of the block holding size that lie past it (the invariant
- * that allocated bytes past "size" read as zero). */
-static int zero_tail(struct tfs *fs, const struct obj *o, u64 size)
+/* Zero the bytes past size in the block holding it (allocated bytes past
+ * "size" read as zero); kept is the shrunk extent list.  An unlogged block is
+ * zeroed in place; a logged one is copied to a new block (old bytes before
+ * size, zeros after) that kept and chg then map, and the old block goes to
+ * freed, so a crash before the record leaves the old bytes.  With no free
+ * block left it is zeroed in place (only bytes being cut off change). */
+static int zero_tail(struct tfs *fs, struct extv *kept, struct extv *chg, struct extv *freed, u64 size)
 {
-    size_t i = ext_search(o, size / BS);
-    const struct ext *e = i < o->next ? &o->ext[i] : NULL;
+    struct ext *e = kept->n > 0 ? &kept->e[kept->n - 1] : NULL;
+    u64 tb = size / BS, od, nd;
+    u8 *blk;
+    size_t k;
+    int r;
 
-    if (size % BS == 0 || e == NULL || e->fblk > size / BS || e->flags != 0)
+    if (size % BS == 0 || e == NULL || e->fblk + e->nblk != tb + 1 || e->flags != 0)
         return 0;
-    return io_write(fs, e->dblk * BS + (size - e->fblk * BS), fs->zero, BS - size % BS);
+    od = e->dblk + (tb - e->fblk);
+    if (range_contains(&fs->unlogged, od, 1) == true || range_alloc(&fs->free, 1, &nd) == 0)
+        return io_write(fs, od * BS + size % BS, fs->zero, BS - size % BS);
+    blk = heap_alloc(fs->h, BS);
+    r = blk == NULL ? -ENOMEM : fs->io.read(fs->io.ctx, od * BS, blk, BS) != 0 ? -EIO : 0;
+    if (r == 0) {
+        memset(blk + size % BS, 0, BS - size % BS);
+        r = io_write(fs, nd * BS, blk, BS);
+    }
+    heap_free(fs->h, blk, BS);
+    struct ext ne = { tb, nd, 1, 0, 0 }, f = { 0, od, 1, 0, 0 };
+    bool split = r == 0 && e->nblk > 1;
+    if (r == 0 && split == false)
+        e->dblk = nd;
+    else if (r == 0)
+        e->nblk--;
+    if (split == true)
+        r = extv_push(fs->h, kept, &ne);     /* may move kept->e */
+    e = r == 0 ? &kept->e[kept->n - (split == true ? 2 : 1)] : NULL;
+    for (k = 0; r == 0 && k < chg->n && chg->e[k].fblk != e->fblk; k++)
+        ;
+    if (r == 0 && k < chg->n)
+        chg->e[k] = *e;                      /* shrink_plan already trimmed it */
+    else if (r == 0)
+        r = extv_push(fs->h, chg, e);
+    if (r == 0 && split == true)
+        r = extv_push(fs->h, chg, &ne);
+    if (r == 0)
+        r = extv_push(fs->h, freed, &f);
+    if (r != 0) {
+        range_add(&fs->free, nd, 1);
+        return r;
+    }
+    (void)range_add(&fs->unlogged, nd, 1);
+    return 0;
 }
 
 int tfs_truncate(struct tfs *fs, u64 id, u64 size)
@@ -1850,8 +2110,8 @@ int tfs_truncate(struct tfs *fs, u64 id, u64 size)
         r = unpack_one(fs, o, k);             /* the extent the new end cuts through */
     if (r == 0)
         r = shrink_plan(fs, o, (size + BS - 1) / BS, &kept, &chg, &rm, &freed);
-    if (r == 0)
-        r = zero_tail(fs, o, size);
+    if (r == 0 && size < tuple_get_u64(o->t, "size", 0))
+        r = zero_tail(fs, &kept, &chg, &freed, size);
     if (r == 0) {
         enc_file_delta(fs, &b, true, size, chg.e, chg.n, rm.e, rm.n);
         r = commit_file(fs, o, &b, rm.n + chg.n > 0 ? &kept : NULL);
@@ -2318,6 +2578,8 @@ int tfs_allocate(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size)
     }
     if (r != 0)
         free_pieces(fs, &pieces);
+    else
+        mark_unlogged(fs, &pieces);
     extv_release(fs->h, &pieces);
     extv_release(fs->h, &merged);
     extv_release(fs->h, &dirty);

@@ -9,8 +9,13 @@
  *                      second boot checks them ("phase 2 ok").
  *   fsw crash [DIR]    forever: append a numbered record to DIR/log, every
  *                      4th record also replace DIR/cur by rename, create one
- *                      short-lived file and remove the previous one; fsync;
- *                      then print "ack N" (the host kills the VM at random).
+ *                      short-lived file and remove the previous one, rewrite
+ *                      slot N % 8 of DIR/slots in place (5000 bytes each, so
+ *                      slots straddle blocks) and fdatasync it; fsync; then
+ *                      print "ack N" (the host kills the VM at random).
+ *   fsw slots FILE N   (on the host) check a slots file copied out after a
+ *                      crash: every slot holds one whole version, at least
+ *                      the one record N (the last acknowledged) wrote.
  *   fsw fill [DIR]     write until ENOSPC, check the filesystem still works
  *                      (stat, read back, unlink frees space, write again).
  *   fsw bench [DIR]    sequential write and read MB/s, fsync latency.
@@ -210,12 +215,62 @@ static void phase2(void)
     CHECK(rename(P("state.new"), P("state")) == 0 && is("state", "2"));
 }
 
+#define NSLOT 8
+#define SLOT 5000
+
+/* Version v of slot s: a header naming both, then bytes that differ from
+ * every other version's at most offsets. */
+static void slot_fill(char *p, int s, int v)
+{
+    int h = snprintf(p, SLOT, "slot %d version %d\n", s, v);
+    for (int k = h; k < SLOT - 1; k++)
+        p[k] = (char)('a' + (s * 31 + v * 7 + k) % 26);
+    p[SLOT - 1] = '\n';
+}
+
+/* Host side: the slots file after a crash whose last acknowledged record
+ * was last.  0 when every slot is one whole version >= the acknowledged one. */
+static int slots_check(const char *path, int last)
+{
+    static char got[NSLOT * SLOT + 1], want[SLOT];
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(got, 1, sizeof(got), f) : 0;
+    int bad = 0;
+    if (f != NULL)
+        fclose(f);
+    if (n != NSLOT * SLOT) {
+        printf("slots: %zu bytes, want %d\n", n, NSLOT * SLOT);
+        return 1;
+    }
+    for (int s = 0; s < NSLOT; s++) {
+        int gs = -1, v = -1, acked = s <= last ? (last - s) / NSLOT + 1 : 0;
+        sscanf(got + s * SLOT, "slot %d version %d", &gs, &v);
+        if (gs == s && v >= 0)
+            slot_fill(want, s, v);
+        if (gs != s || v < acked || memcmp(want, got + s * SLOT, SLOT) != 0) {
+            printf("slot %d: header '%.*s', acknowledged version %d: not one whole version\n", s,
+                   (int)strcspn(got + s * SLOT, "\n") % 40, got + s * SLOT, acked);
+            bad = 1;
+        }
+    }
+    if (bad == 0)
+        printf("slots ok\n");
+    return bad;
+}
+
 static void crash_loop(void)
 {
     char rec[128], cur[64];
+    static char slot[SLOT];
     CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
     int fd = open(P("log"), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    CHECK(fd >= 0);
+    int sfd = open(P("slots"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && sfd >= 0);
+    for (int s = 0; s < NSLOT; s++) {
+        slot_fill(slot, s, 0);
+        CHECK(pwrite(sfd, slot, SLOT, (off_t)s * SLOT) == SLOT);
+    }
+    CHECK(fsync(sfd) == 0);
     for (int i = 0; failures == 0; i++) {
         int n = snprintf(rec, sizeof(rec), "record %08d %0*d\n", i, 40 + i % 50, i);
         CHECK(write(fd, rec, (size_t)n) == n);
@@ -233,6 +288,9 @@ static void crash_loop(void)
             snprintf(cur, sizeof(cur), "t%d", i - 1);
             CHECK(unlink(P(cur)) == 0);
         }
+        /* overwrite one slot in place: a crash must leave its old or new version */
+        slot_fill(slot, i % NSLOT, i / NSLOT + 1);
+        CHECK(pwrite(sfd, slot, SLOT, (off_t)(i % NSLOT) * SLOT) == SLOT && fdatasync(sfd) == 0);
         CHECK(fsync(fd) == 0);
         printf("ack %d\n", i);
         fflush(stdout);
@@ -309,6 +367,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(mode, "crash") == 0) {
         crash_loop();
+    } else if (strcmp(mode, "slots") == 0 && argc > 3) {
+        return slots_check(argv[2], atoi(argv[3]));
     } else if (strcmp(mode, "bench") == 0) {
         bench();
     } else if (strcmp(mode, "fill") == 0) {

@@ -9,7 +9,10 @@
 #   crash     SEEDS (default 20) boots of `fsw crash`, each killed with
 #             SIGKILL at a random moment (seeded: reproducible) while it
 #             appends + fsyncs; then `solo fs check` passes and every
-#             record whose fsync was acknowledged on stdout is in the file.
+#             record whose fsync was acknowledged on stdout is in the file;
+#             fixed-size slots the workload overwrites in place each hold
+#             one whole version (old or new, never a mix), at least the
+#             acknowledged one.
 #   enospc    fill a small image: ENOSPC, the file system stays usable,
 #             the image checks clean.
 #   sqlite    Debian's sqlite3 CLI (dynamic) creates a database, inserts
@@ -82,7 +85,9 @@ crash_one() {   # crash_one SEED
     local cur want=$((last / 4 * 4))
     cur=$("$SOLO" fs cat "$img" /data/cur | cut -d' ' -f2)
     [ -n "$cur" ] && [ "$cur" -ge "$want" ] || { echo "seed $s: /data/cur is '$cur', acknowledged $want"; return 1; }
-    echo "seed $s: $((last + 1)) acknowledged, $(wc -l < "c$s.log") present"
+    rm -f "c$s.slots" && "$SOLO" fs get "$img" /data/slots "c$s.slots" || { echo "seed $s: no /data/slots"; return 1; }
+    ./fsw slots "c$s.slots" "$last" > "c$s.why" || { echo "seed $s: $(cat "c$s.why")"; return 1; }
+    echo "seed $s: $((last + 1)) acknowledged, $(wc -l < "c$s.log") present, slots whole"
     rm -f "$img"
     return 0
 }

@@ -349,8 +349,10 @@ static void test_corrupt_record(void **state)
     tfs_close(fs);
 }
 
-/* Crash in the middle of a sync: every prefix (in disk order) of the bytes
- * the second sync changed must mount, with the first sync's state intact. */
+/* Crash before or in the middle of a sync: every prefix (in disk order) of
+ * the data bytes written after the first sync, and then (data complete: the
+ * sync flushes before the records) of the bytes the second sync changed,
+ * must mount, with the first sync's state intact. */
 static void test_torn_sync(void **state)
 {
     struct tfs *fs;
@@ -374,28 +376,35 @@ static void test_torn_sync(void **state)
         tfs_write(fs, b, d, 100 + (size_t)i * 50, 0);
     }
     assert_int_equal(tfs_write(fs, a, "tail", 4, 20000), 4);
+    unsigned char *mid = malloc(md.size);
+    memcpy(mid, md.p, md.size);
     assert_int_equal(tfs_sync(fs), 0);
     tfs_close(fs);
     memcpy(after, md.p, md.size);
     size_t ndiff = 0, *diff = malloc(md.size * sizeof(size_t));
-    for (size_t i = 0; i < md.size; i++) {
-        if (before[i] != after[i])
-            diff[ndiff++] = i;
-    }
-    assert_true(ndiff > 100);
-    for (size_t cut = 0; cut <= ndiff; cut += ndiff / 40 + 1) {
-        memcpy(md.p, before, md.size);
-        for (size_t k = 0; k < cut; k++)
-            md.p[diff[k]] = after[diff[k]];
-        fs = mount();
-        assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "a", 1), a);
-        unsigned char got[20004];
-        long n = tfs_read(fs, a, got, sizeof(got), 0);
-        assert_true(n == 20000 || n == 20004);
-        assert_memory_equal(got, d, 20000);
-        tfs_close(fs);
+    for (int phase = 0; phase < 2; phase++) {
+        const unsigned char *from = phase == 0 ? before : mid, *to = phase == 0 ? mid : after;
+        ndiff = 0;
+        for (size_t i = 0; i < md.size; i++) {
+            if (from[i] != to[i])
+                diff[ndiff++] = i;
+        }
+        assert_true(ndiff > 100);
+        for (size_t cut = 0; cut <= ndiff; cut += ndiff / 40 + 1) {
+            memcpy(md.p, from, md.size);
+            for (size_t k = 0; k < cut; k++)
+                md.p[diff[k]] = to[diff[k]];
+            fs = mount();
+            assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "a", 1), a);
+            unsigned char got[20004];
+            long n = tfs_read(fs, a, got, sizeof(got), 0);
+            assert_true(n == (phase == 0 ? 20000 : n) && (n == 20000 || n == 20004));
+            assert_memory_equal(got, d, 20000);
+            tfs_close(fs);
+        }
     }
     free(diff);
+    free(mid);
     free(before);
     free(after);
     free(d);

@@ -5,7 +5,8 @@
  * write times logged with the data, orphan reclaim after a "crash"
  * between create and link, and log growth + compaction under churn (the
  * kernel's pattern: many small appends, fsync after each), and zlib
- * compressed extents (written, read, unpacked by writes/truncates, corrupt).
+ * compressed extents (written, read, unpacked by writes/truncates, corrupt),
+ * copy-on-write overwrites (a crash before the sync shows the old bytes).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -493,6 +494,130 @@ static void test_damage_vs_torn(void **state)
     free(good);
 }
 
+/* Read file id in full and compare with want[0..n). */
+static void expect_bytes(struct tfs *fs, u64 id, const unsigned char *want, size_t n)
+{
+    unsigned char *buf = malloc(n + 1);
+    assert_non_null(buf);
+    assert_int_equal(tfs_read(fs, id, buf, n + 1, 0), (long)n);
+    assert_memory_equal(buf, want, n);
+    free(buf);
+}
+
+/* Overwrites are copy-on-write: until the record is on the disk, a mount
+ * ("power loss": close without sync) sees every old byte; after the sync,
+ * every new one.  Blocks written since records last went out are rewritten
+ * in place (no new block); a shrinking truncate copies its tail block too. */
+static void test_cow_overwrite(void **state)
+{
+    (void)state;
+    enum { N = 3 * 4096 };
+    static unsigned char old[N], cur[N], b[5000];
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL), total, free0, free1;
+    memset(old, 'A', N);
+    memset(b, 'B', sizeof(b));
+    assert_int_equal(tfs_write(fs, f, old, N, 0), N);
+    assert_int_equal(tfs_sync(fs), 0);
+    /* overwrite across a block boundary, then "crash" before any sync */
+    tfs_statfs(fs, &total, &free0);
+    assert_int_equal(tfs_write(fs, f, b, sizeof(b), 2000), (long)sizeof(b));
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free0, free1);                   /* 2 taken, 2 freed at the next sync */
+    memcpy(cur, old, N);
+    memcpy(cur + 2000, b, sizeof(b));
+    expect_bytes(fs, f, cur, N);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, old, N);
+    /* again, synced this time: the new bytes and the old ones around them */
+    assert_int_equal(tfs_write(fs, f, b, sizeof(b), 2000), (long)sizeof(b));
+    long w0 = md.writes;
+    /* the blocks just written are not logged yet: rewritten in place */
+    unsigned char c = 'C';
+    assert_int_equal(tfs_write(fs, f, &c, 1, 4100), 1);
+    assert_int_equal(md.writes - w0, 1);
+    cur[4100] = 'C';
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, cur, N);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    /* a shrinking truncate into a logged block: the crash leaves it whole */
+    assert_int_equal(tfs_truncate(fs, f, 4200), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, cur, N);
+    assert_int_equal(tfs_truncate(fs, f, 4200), 0);
+    assert_int_equal(tfs_truncate(fs, f, N), 0);
+    memset(cur + 4200, 0, N - 4200);
+    expect_bytes(fs, f, cur, N);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, cur, N);
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
+/* Random overwrites (sizes, offsets, holes, growth, truncates) with a sync
+ * now and then, checked against a model; every "crash" (close without sync)
+ * must show exactly the model as of the last sync. */
+static void test_cow_random(void **state)
+{
+    (void)state;
+    enum { MAXF = 64 * 1024 };
+    static unsigned char model[MAXF], synced[MAXF], buf[20000];
+    size_t len = 0, slen = 0;
+    unsigned seed = 12345;
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    assert_int_equal(tfs_sync(fs), 0);
+    for (int step = 0; step < 400; step++) {
+        seed = seed * 1103515245 + 12345;
+        unsigned op = (seed >> 16) % 16;
+        if (op < 11) {
+            size_t off = (seed * 7 >> 8) % (MAXF - sizeof(buf)), n = 1 + (seed >> 4) % sizeof(buf);
+            memset(buf, 'a' + step % 26, n);
+            assert_int_equal(tfs_write(fs, f, buf, n, off), (long)n);
+            if (off > len)
+                memset(model + len, 0, off - len);
+            memcpy(model + off, buf, n);
+            if (off + n > len)
+                len = off + n;
+        } else if (op < 12) {
+            size_t nl = (seed >> 3) % MAXF;
+            assert_int_equal(tfs_truncate(fs, f, nl), 0);
+            if (nl > len)
+                memset(model + len, 0, nl - len);
+            len = nl;
+        } else if (op < 15) {
+            assert_int_equal(tfs_sync(fs), 0);
+            memcpy(synced, model, len);
+            slen = len;
+        } else {
+            tfs_close(fs);
+            fs = mount();
+            expect_bytes(fs, f, synced, slen);
+            memcpy(model, synced, slen);
+            len = slen;
+        }
+        if (step % 50 == 0)
+            expect_bytes(fs, f, model, len);
+    }
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, model, len);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +632,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compressed_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz_compressed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage_vs_torn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cow_overwrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cow_random, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
