@@ -19,6 +19,7 @@
 #include "runtime/x86_64/cpu.h"
 #include "runtime/sched/signal.h"
 #include "runtime/mm/vm.h"
+#include "fs/pagecache.h"
 #include "syscalls/misc.h"
 
 #define MAX_SYS_CPUS 64
@@ -220,13 +221,14 @@ static long gen_meminfo(char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
     u64 total = mem_total_bytes() >> 10, free = mem_free_bytes() >> 10;
+    u64 cached = pagecache_bytes() >> 10;        /* file pages for mappings (fs/pagecache.h) */
     put(&o, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
         total, free, free);
-    put(&o, "Buffers:        %8lu kB\nCached:         %8lu kB\nSwapCached:     %8lu kB\n", 0UL, 0UL, 0UL);
+    put(&o, "Buffers:        %8lu kB\nCached:         %8lu kB\nSwapCached:     %8lu kB\n", 0UL, cached, 0UL);
     put(&o, "Active:         %8lu kB\nInactive:       %8lu kB\n", total - free, 0UL);
     put(&o, "SwapTotal:      %8lu kB\nSwapFree:       %8lu kB\n", 0UL, 0UL);
     put(&o, "Dirty:          %8lu kB\nWriteback:      %8lu kB\n", 0UL, 0UL);
-    put(&o, "AnonPages:      %8lu kB\nShmem:          %8lu kB\n", total - free, 0UL);
+    put(&o, "AnonPages:      %8lu kB\nShmem:          %8lu kB\n", total - free - cached, 0UL);
     put(&o, "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n", total, vm_total_bytes() >> 10);
     put(&o, "HugePages_Total:       0\nHugePages_Free:        0\nHugepagesize:       2048 kB\n");
     return (long)o.len;

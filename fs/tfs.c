@@ -27,6 +27,7 @@
  * write, truncate or fallocate of that file has changed it.
  */
 #include "fs/vfs_impl.h"
+#include "fs/pagecache.h"
 #include "fs/tfs_format.h"
 
 static struct tfs *rootfs;
@@ -315,6 +316,8 @@ static void opened_put(u64 id)
     if (o == NULL || --o->opens > 0)
         return;
     *pp = o->next;
+    if (o->unlinked)
+        pagecache_forget(id);
     if (o->unlinked && tfs_delete(rootfs, id) < 0)
         klog("solo: tfs: cannot free unlinked object %lu (an orphan until the next mount)", id);
     kfree(o);
@@ -333,6 +336,7 @@ static int drop_link(u64 id)
         o->unlinked = true;
         return 0;
     }
+    pagecache_forget(id);
     return tfs_delete(rootfs, id);
 }
 
@@ -540,6 +544,8 @@ static long tfs_file_write(struct file *f, const void *buf, size_t n, u64 off)
     tfs_set_write_time(rootfs, realtime_ns());
     long r = write_some(f->node.id, buf, n, off);
     tfs_set_write_time(rootfs, 0);
+    if (r > 0)
+        pagecache_write(f->node.id, off, buf, (size_t)r);
     data_changed(f->node.id);
     if (r > 0 && (f->flags & O_DSYNC) != 0 && root_sync() < 0)
         return -EIO;
@@ -772,6 +778,8 @@ int tfs_node_truncate(u64 id, u64 len)
     int r = tfs_truncate(rootfs, id, len);
     if (r == -ENOSPC && root_sync() == 0)
         r = tfs_truncate(rootfs, id, len);
+    if (r == 0)
+        pagecache_truncate(id, len);
     if (r == 0)
         r = tfs_set_u64(rootfs, id, "mtime", realtime_ns());
     data_changed(id);

@@ -7,10 +7,11 @@
  * Memory is overcommitted like Linux's default heuristic: a private writable
  * (or shared anonymous) mapping larger than all of RAM fails with ENOMEM
  * unless MAP_NORESERVE is given; anything smaller succeeds and is backed on
- * first touch.  There is no page cache yet, so file mappings are private
- * copies read at fault time and writable MAP_SHARED file
- * mappings are refused: EACCES for a file not open for writing (as Linux),
- * else ENODEV (as Linux says for a file system that cannot map files).
+ * first touch.  Pages of TFS files come from the page cache (fs/pagecache.h:
+ * shared read-only, copied on the first write to a private mapping); other
+ * files' pages are private copies read at fault time.  Writable MAP_SHARED
+ * file mappings are refused: EACCES for a file not open for writing (as
+ * Linux), else ENODEV (as Linux says for a file system that cannot map files).
  */
 #include "syscalls.h"
 #include "runtime/mm/vm.h"
@@ -164,7 +165,7 @@ static long mmap_place(u64 addr, u64 len, u64 flags)
     return vm_find_free(hint, len);
 }
 
-// partial: file mappings are private copies (no page cache): writable MAP_SHARED file mappings fail with ENODEV (EACCES on a read-only fd, as Linux); MAP_GROWSDOWN regions do not grow; MAP_HUGETLB gives ENOMEM (no huge pages reserved)
+// partial: writable MAP_SHARED file mappings fail with ENODEV (EACCES on a read-only fd, as Linux); MAP_GROWSDOWN regions do not grow; MAP_HUGETLB gives ENOMEM (no huge pages reserved)
 long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 {
     bool anon = (flags & MAP_ANONYMOUS) != 0;

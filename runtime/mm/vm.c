@@ -7,15 +7,18 @@
  * region covering it; page tables whose whole span gets unmapped are freed.
  * Pages of a PROT_NONE region keep their frame in a PTE with the present bit
  * clear and PTE_KEPT set, so mprotect can bring them back.  Pages are
- * filled on first touch (vm_fault): anonymous pages come
- * zeroed from page_alloc, file pages are read with file_pread (with a small
- * fault-around window) into private frames, so MAP_PRIVATE needs no
- * copy-on-write; a shared page cache is later work.
+ * filled on first touch (vm_fault): anonymous pages come zeroed from
+ * page_alloc; pages of TFS files map the page cache's frame (fs/pagecache.h,
+ * read with a small fault-around window) read-only with PTE_CACHED set, and
+ * the first write to such a page of a private writable mapping copies it
+ * into a private frame (copy-on-write); other file pages (tmpfs, pages
+ * reaching past file_limit) are read with file_pread into private frames.
  *
  * Invariants: regions never overlap and are sorted by start; start and end
  * are page-aligned; every page that holds a frame lies inside a region; a
  * frame belongs to exactly one PTE, except vDSO frames, which vdso_map.c owns
- * (VM_VDSO regions never free them).  Adjacent regions that agree on every
+ * (VM_VDSO regions never free them), and page-cache frames (PTE_CACHED),
+ * which the cache owns and counts per PTE (never writable in a PTE).  Adjacent regions that agree on every
  * attribute are merged, so brk and back-to-back anonymous mmaps stay one
  * region each, as on Linux.
  *
@@ -30,8 +33,10 @@
 #include "mm.h"
 #include "../x86_64/cpu.h"
 #include "fs/vfs.h"
+#include "fs/pagecache.h"
 
 #define PTE_KEPT      (1UL << 9)        /* software bit: frame kept by the VM */
+#define PTE_CACHED    (1UL << 10)       /* software bit: a page-cache frame (read-only) */
 #define PF_WRITE      (1UL << 1)
 #define PF_RSVD       (1UL << 3)
 #define PF_INSTR      (1UL << 4)
@@ -92,6 +97,16 @@ static u64 pte_flags(u32 prot)
         f |= PTE_W;
     if ((prot & PROT_EXEC) == 0)
         f |= PTE_NX;
+    return f;
+}
+
+/* PTE flags for a page of region r whose entry was old (keeps PTE_CACHED;
+ * a cache frame is never writable through a PTE). */
+static u64 leaf_flags(const struct region *r, u64 old)
+{
+    u64 f = pte_flags(r->prot);
+    if ((old & PTE_CACHED) != 0)
+        f = (f & ~PTE_W) | PTE_CACHED;
     return f;
 }
 
@@ -463,9 +478,12 @@ static int drop_page(u64 va, u64 *slot, void *ctx)
 {
     const struct region *r = ctx;
     u64 pa = *slot & PTE_ADDR_MASK;
+    u64 old = *slot;
     *slot = 0;
     mmu_flush(va);
-    if (r->kind != VM_VDSO)
+    if ((old & PTE_CACHED) != 0)
+        pagecache_unmap(pa);
+    else if (r->kind != VM_VDSO)
         page_free(pa);
     return 0;
 }
@@ -633,7 +651,7 @@ long vm_find_free_range(u64 lo, u64 hi, u64 len)
 static int reprotect_page(u64 va, u64 *slot, void *ctx)
 {
     const struct region *r = ctx;
-    *slot = (*slot & PTE_ADDR_MASK) | pte_flags(r->prot);
+    *slot = (*slot & PTE_ADDR_MASK) | leaf_flags(r, *slot);
     mmu_flush(va);
     return 0;
 }
@@ -698,9 +716,19 @@ static struct region *grow_stack(struct region *g, u64 va)
     return s;
 }
 
-static int fill_zero(const struct region *r, u64 va)
+/* A frame for a user page; when memory is short, unmapped page-cache
+ * pages are given up first.  0 when out of memory. */
+static u64 user_page_alloc(void)
 {
     u64 pa = page_alloc();
+    if (pa == 0 && pagecache_shrink() > 0)
+        pa = page_alloc();
+    return pa;
+}
+
+static int fill_zero(const struct region *r, u64 va)
+{
+    u64 pa = user_page_alloc();
     if (pa == 0) {
         klog("vm: out of memory at %lx", va);
         return -ENOMEM;
@@ -754,6 +782,34 @@ static int map_read_pages(const struct region *r, u64 va, u64 ws, u64 pa, size_t
     return e;
 }
 
+/* Map the page-cache frames of file region r (cache key key) around va,
+ * reading missing ones (pages wholly below data_end only).  Should the read
+ * block and the layout change meanwhile, the access simply faults again. */
+static int fill_cached(const struct region *r, u64 va, u64 key, u64 data_end)
+{
+    u64 ws, we;
+    fault_window(r, va, data_end, &ws, &we);
+    u64 gen = layout_gen;
+    if (pagecache_lookup(key, file_off(r, va) / PAGE_SIZE) == 0) {
+        int e = pagecache_fill(r->file, key, file_off(r, ws) / PAGE_SIZE,
+                               file_off(r, we) / PAGE_SIZE, file_off(r, va) / PAGE_SIZE);
+        if (e < 0 || gen != layout_gen)
+            return e;
+    }
+    for (u64 at = ws; at < we; at += PAGE_SIZE) {
+        u64 pa = pagecache_lookup(key, file_off(r, at) / PAGE_SIZE);
+        if (pa == 0 || !page_empty(at))
+            continue;
+        if (set_pte(at, pa, leaf_flags(r, PTE_CACHED)) < 0) {
+            if (at == va)
+                return -ENOMEM;
+            continue;
+        }
+        pagecache_map(pa);
+    }
+    return 0;
+}
+
 /* Read the file page(s) around va of private file region r into new frames.
  * Should the read block and the layout change meanwhile, the frames are
  * dropped and the access simply faults again. */
@@ -763,6 +819,10 @@ static int fill_file(const struct region *r, u64 va)
     u64 data_end = MIN(r->file_limit, size < 0 ? ~0UL : ALIGN_UP((u64)size, PAGE_SIZE));
     if (file_off(r, va) >= data_end)
         return -EIO;                 /* past the end of the file: SIGBUS on Linux */
+    u64 key = pagecache_key(r->file);
+    u64 cache_end = MIN(data_end, ALIGN_DOWN(r->file_limit, PAGE_SIZE));
+    if (key != 0 && (r->offset % PAGE_SIZE) == 0 && file_off(r, va) < cache_end)
+        return fill_cached(r, va, key, cache_end);
     u64 ws, we;
     fault_window(r, va, data_end, &ws, &we);
     size_t n = (we - ws) / PAGE_SIZE;
@@ -770,7 +830,7 @@ static int fill_file(const struct region *r, u64 va)
     if (pa == 0 && n > 1) {
         ws = va;
         n = 1;
-        pa = page_alloc();
+        pa = user_page_alloc();
     }
     if (pa == 0) {
         klog("vm: out of memory at %lx", va);
@@ -788,6 +848,22 @@ static int fill_file(const struct region *r, u64 va)
         return got < 0 ? -EIO : 0;
     }
     return map_read_pages(r, va, ws, pa, n);
+}
+
+/* A write to page-cache page va of private writable region r: give the
+ * page a private copy of the frame, mapped writable. */
+static int copy_on_write(const struct region *r, u64 va, u64 *slot)
+{
+    u64 old = *slot & PTE_ADDR_MASK, pa = user_page_alloc();
+    if (pa == 0) {
+        klog("vm: out of memory at %lx", va);
+        return -ENOMEM;
+    }
+    memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+    *slot = pa | pte_flags(r->prot);
+    mmu_flush(va);
+    pagecache_unmap(old);
+    return 0;
 }
 
 /* Give page va of region r a frame according to its kind. */
@@ -812,8 +888,10 @@ int vm_fault(u64 addr, u64 error_code)
         return -EFAULT;
     u64 *slot = pte_slot(va);
     if (slot != NULL && *slot != 0) {
+        if ((*slot & PTE_CACHED) != 0 && (error_code & PF_WRITE) != 0)
+            return copy_on_write(r, va, slot);
         /* Already there (stale TLB entry or a kept page): refresh the flags. */
-        *slot = (*slot & PTE_ADDR_MASK) | pte_flags(r->prot);
+        *slot = (*slot & PTE_ADDR_MASK) | leaf_flags(r, *slot);
         mmu_flush(va);
         return 0;
     }

@@ -33,7 +33,7 @@ struct file;
 
 enum vm_kind {
     VM_ANON,        /* demand-zero memory (mmap anonymous, ELF bss) */
-    VM_FILE,        /* private copy of file pages, read on first touch */
+    VM_FILE,        /* file pages (page cache or private copies), on first touch */
     VM_STACK,       /* the main stack; grows down into the guard below it */
     VM_BRK,         /* the brk heap */
     VM_VDSO,        /* vDSO image and vvar page: pages owned by vdso_map.c */
