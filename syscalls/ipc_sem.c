@@ -261,6 +261,7 @@ long sys_semtimedop(int id, const void *usops, u64 nsops, const void *utimeout)
     return r;
 }
 
+// partial: as semtimedop: SEM_UNDO adjustments are not applied at exit
 long sys_semop(int id, const void *usops, u64 nsops)
 {
     return sys_semtimedop(id, usops, nsops, NULL);

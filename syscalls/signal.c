@@ -14,6 +14,8 @@
  * thread.  Delivery is in signal_frame.c.
  */
 #include "signal_impl.h"
+
+#pragma weak signalfd_signal_queued
 #include "misc.h"
 
 #define SIG_BLOCK 0
@@ -191,6 +193,8 @@ int signal_send_thread(struct thread *t, const struct ksiginfo *si)
     int r = queue_add(&t->sig_pending, &t->sig_queue, si);
     if (r == 0)
         (void)wake_for(t, sig);
+    if (r == 0 && signalfd_signal_queued != NULL)
+        signalfd_signal_queued();
     return r;
 }
 
@@ -224,6 +228,8 @@ int signal_send_process(const struct ksiginfo *si)
     int r = queue_add(&shared_pending, &shared_queue, si);
     if (r == 0 && t != NULL)
         (void)wake_for(t, sig);
+    if (r == 0 && signalfd_signal_queued != NULL)
+        signalfd_signal_queued();
     return r;
 }
 

@@ -119,6 +119,11 @@ void signal_mask_pop(void);
  * (SIG_IGN) and caught (with a handler). */
 void signal_proc_sets(u64 *shared_pending, u64 *ignored, u64 *caught);
 
+/* Called by the signal code after a signal was queued (thread or process),
+ * possibly from interrupt context: wakes signalfd readers and pollers
+ * (syscalls/signalfd.c; weak, so absent when that file is). */
+void signalfd_signal_queued(void);
+
 /* Release a dying thread's queued signals (exit path). */
 void signal_thread_exit(struct thread *t);
 
