@@ -8,8 +8,9 @@
  * page (zero past the end of the file): the TFS write and truncate paths
  * update cached bytes in place, so mapped pages change with the file, as
  * Linux's do.  maps counts the PTEs holding the frame; a frame is freed only
- * when its entry is out of the index (the object was deleted) and maps is
- * zero.  gen counts changes of cached data, so a fill whose read blocked
+ * when its entry is out of the index (the object was deleted, or the memory
+ * was needed) and maps is zero, or handed to its only mapper on a private
+ * write (pagecache_steal), which then owns it.  gen counts changes of cached data, so a fill whose read blocked
  * while the file changed throws its (possibly stale) pages away.
  */
 #include "fs/pagecache.h"
@@ -146,6 +147,23 @@ void pagecache_unmap(u64 pa)
     kassert(e != NULL && e->maps > 0);
     if (--e->maps == 0 && !e->indexed)
         destroy(e);
+}
+
+bool pagecache_steal(u64 pa)
+{
+    struct pc_entry *e = find_pa(pa);
+    kassert(e != NULL && e->maps > 0);
+    if (e->maps != 1)
+        return false;
+    if (e->indexed)
+        unindex(e);
+    struct pc_entry **pp = &by_pa[pa_hash(pa)];
+    while (*pp != e)
+        pp = &(*pp)->next_pa;
+    *pp = e->next_pa;
+    nentries--;
+    kfree(e);
+    return true;
 }
 
 u64 pagecache_bytes(void) { return nentries * PAGE_SIZE; }

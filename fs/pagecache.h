@@ -30,6 +30,10 @@ int pagecache_fill(struct file *f, u64 key, u64 lo, u64 hi, u64 at);
 /* One more / one fewer page-table entry maps cache frame pa. */
 void pagecache_map(u64 pa);
 void pagecache_unmap(u64 pa);
+/* A write to cache frame pa, which only the caller's PTE maps: take the
+ * frame out of the cache for the caller to own privately (no copy needed).
+ * False (nothing changed) when other PTEs map it too. */
+bool pagecache_steal(u64 pa);
 /* Bytes of frames the cache holds. */
 u64 pagecache_bytes(void);
 /* Memory pressure: free every cached page no PTE maps.  Bytes freed. */

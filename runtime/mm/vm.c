@@ -851,10 +851,19 @@ static int fill_file(const struct region *r, u64 va)
 }
 
 /* A write to page-cache page va of private writable region r: give the
- * page a private copy of the frame, mapped writable. */
+ * page a private copy of the frame, mapped writable.  A frame no other PTE
+ * maps leaves the cache and becomes the private page itself (a later
+ * mapping reads the file again), so relocated data pages are not held
+ * twice. */
 static int copy_on_write(const struct region *r, u64 va, u64 *slot)
 {
-    u64 old = *slot & PTE_ADDR_MASK, pa = user_page_alloc();
+    u64 old = *slot & PTE_ADDR_MASK;
+    if (pagecache_steal(old)) {
+        *slot = old | pte_flags(r->prot);
+        mmu_flush(va);
+        return 0;
+    }
+    u64 pa = user_page_alloc();
     if (pa == 0) {
         klog("vm: out of memory at %lx", va);
         return -ENOMEM;
