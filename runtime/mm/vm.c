@@ -159,8 +159,10 @@ static bool prune(u64 *t, int l, u64 base, u64 start, u64 end)
 /* Give back the page tables [start, end) no longer needs. */
 static void free_tables(u64 start, u64 end)
 {
-    if (prune(phys_to_virt(kernel_pml4_pa), 3, 0, start, end))
+    if (prune(phys_to_virt(kernel_pml4_pa), 3, 0, start, end)) {
         write_cr3(read_cr3());         /* drop cached translations (user ones are not global) */
+        smp_tlb_shootdown();           /* and on other CPUs before the tables are reused */
+    }
 }
 
 typedef int (*pte_fn)(u64 va, u64 *slot, void *ctx);
