@@ -108,7 +108,9 @@ static void test_wall(void)
     long t1 = 0;
     long t0 = syscall(SYS_time, &t1);
     fact("time returns and stores the same", t0 == t1);
-    fact("time agrees with REALTIME", t0 - ts.tv_sec >= 0 && t0 - ts.tv_sec <= 2);
+    /* Linux's time() reads the coarse clock (updated at the tick), so just after a
+     * second boundary it may still show the previous second. */
+    fact("time agrees with REALTIME", t0 - ts.tv_sec >= -1 && t0 - ts.tv_sec <= 2);
     fact("libc time agrees", time(NULL) - t0 <= 2);
     show("time NULL ok", syscall(SYS_time, NULL) > 0 ? 0 : -1);
     show("time bad pointer", syscall(SYS_time, (void *)1));
