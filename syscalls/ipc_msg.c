@@ -13,15 +13,8 @@
 #include "syscalls/syscalls.h"
 #include "syscalls/misc.h"
 #include "syscalls/signal_impl.h"
+#include "syscalls/ipc.h"
 
-#define IPC_CREAT 01000
-#define IPC_EXCL 02000
-#define IPC_NOWAIT 04000
-#define IPC_RMID 0
-#define IPC_SET 1
-#define IPC_STAT 2
-#define IPC_INFO 3
-#define IPC_64 0x100
 #define MSG_STAT 11
 #define MSG_INFO 12
 #define MSG_STAT_ANY 13
@@ -32,14 +25,6 @@
 #define MSGMNB 16384
 #define MSGMNI 32000
 #define MSGMNI_SOLO 256
-#define SEQ_MUL 32768
-
-struct ipc64_perm {
-    s32 key;
-    u32 uid, gid, cuid, cgid;
-    u16 mode, pad1, seq, pad2;
-    u64 unused1, unused2;
-};
 
 struct msqid64_ds {
     struct ipc64_perm perm;
@@ -74,11 +59,6 @@ struct msq {
 
 static struct msq *queues[MSGMNI_SOLO];
 static u16 seqs[MSGMNI_SOLO];
-
-static s64 now_sec(void)
-{
-    return (s64)(realtime_ns() / 1000000000UL);
-}
 
 /* The live queue with this id, or NULL. */
 static struct msq *msq_get(int id)
@@ -137,7 +117,7 @@ static int msq_create(s32 key, int flags)
         q->perm.seq = seqs[i];
         seqs[i] = (seqs[i] + 1) % (0x7fffffff / SEQ_MUL);
         q->qbytes = MSGMNB;
-        q->ctime = now_sec();
+        q->ctime = ipc_now_sec();
         q->tail = &q->head;
         waitq_init(&q->q);
         queues[i] = q;
@@ -194,7 +174,7 @@ long sys_msgsnd(int id, const void *umsg, u64 size, int flags)
             q->bytes += size;
             q->count++;
             q->lspid = PID_SELF;
-            q->stime = now_sec();
+            q->stime = ipc_now_sec();
             waitq_wake(&q->q, 1 << 30);
             return 0;
         }
@@ -268,7 +248,7 @@ long sys_msgrcv(int id, void *umsg, u64 size, s64 type, int flags)
             q->bytes -= m->len;
             q->count--;
             q->lrpid = PID_SELF;
-            q->rtime = now_sec();
+            q->rtime = ipc_now_sec();
             waitq_wake(&q->q, 1 << 30);
             long r = msg_out(umsg, m, size);
             kfree(m);
@@ -357,7 +337,7 @@ long sys_msgctl(int id, int cmd, void *ubuf)
     q->perm.uid = ds.perm.uid;
     q->perm.gid = ds.perm.gid;
     q->perm.mode = (q->perm.mode & ~0777) | (ds.perm.mode & 0777);
-    q->ctime = now_sec();
+    q->ctime = ipc_now_sec();
     waitq_wake(&q->q, 1 << 30);
     return 0;
 }

@@ -13,15 +13,8 @@
 #include "syscalls/syscalls.h"
 #include "syscalls/misc.h"
 #include "syscalls/signal_impl.h"
+#include "syscalls/ipc.h"
 
-#define IPC_CREAT 01000
-#define IPC_EXCL 02000
-#define IPC_NOWAIT 04000
-#define IPC_RMID 0
-#define IPC_SET 1
-#define IPC_STAT 2
-#define IPC_INFO 3
-#define IPC_64 0x100
 #define GETPID 11
 #define GETVAL 12
 #define GETALL 13
@@ -39,14 +32,6 @@
 #define SEMOPM 500
 #define SEMVMX 32767
 #define SEMMNI_SOLO 256
-#define SEQ_MUL 32768
-
-struct ipc64_perm {
-    s32 key;
-    u32 uid, gid, cuid, cgid;
-    u16 mode, pad1, seq, pad2;
-    u64 unused1, unused2;
-};
 
 struct semid64_ds {
     struct ipc64_perm perm;
@@ -85,11 +70,6 @@ struct semset {
 static struct semset *sets[SEMMNI_SOLO];
 static u16 seqs[SEMMNI_SOLO];
 
-static s64 now_sec(void)
-{
-    return (s64)(realtime_ns() / 1000000000UL);
-}
-
 static struct semset *set_get(int id)
 {
     if (id < 0)
@@ -116,7 +96,7 @@ static int set_create(s32 key, int nsems, int flags)
         s->perm.seq = seqs[i];
         seqs[i] = (seqs[i] + 1) % (0x7fffffff / SEQ_MUL);
         s->nsems = nsems;
-        s->ctime = now_sec();
+        s->ctime = ipc_now_sec();
         waitq_init(&s->q);
         sets[i] = s;
         return s->perm.seq * SEQ_MUL + i;
@@ -172,7 +152,7 @@ static int sem_try(struct semset *s, struct sembuf *ops, int n, struct sembuf **
         s->sems[ops[i].num].val = (u16)(s->sems[ops[i].num].val + ops[i].op);
         s->sems[ops[i].num].pid = PID_SELF;
     }
-    s->otime = now_sec();
+    s->otime = ipc_now_sec();
     return 0;
 }
 
@@ -327,7 +307,7 @@ static long sem_setall(struct semset *s, const void *uarr)
     }
     kfree(v);
     if (r == 0) {
-        s->ctime = now_sec();
+        s->ctime = ipc_now_sec();
         waitq_wake(&s->q, 1 << 30);
     }
     return r;
@@ -358,7 +338,7 @@ static long sem_cmd(struct semset *s, int slot, int num, int cmd, u64 arg)
         s->perm.uid = ds.perm.uid;
         s->perm.gid = ds.perm.gid;
         s->perm.mode = (s->perm.mode & ~0777) | (ds.perm.mode & 0777);
-        s->ctime = now_sec();
+        s->ctime = ipc_now_sec();
         return 0;
     }
     case GETVAL:
@@ -375,7 +355,7 @@ static long sem_cmd(struct semset *s, int slot, int num, int cmd, u64 arg)
             return -ERANGE;
         s->sems[num].val = (u16)v;
         s->sems[num].pid = PID_SELF;
-        s->ctime = now_sec();
+        s->ctime = ipc_now_sec();
         waitq_wake(&s->q, 1 << 30);
         return 0;
     }
