@@ -23,9 +23,13 @@ timeout_s=${CONFORMANCE_TIMEOUT:-120}
 
 # Close every descriptor above 2 the caller may have leaked, so fd numbers
 # printed by the tests match the fresh table a solo program starts with.
+# Only shell builtins: a child process here (say, ls) would be reaped by the
+# shell that then execs the test, and its CPU time would show up in the
+# test's times()/getrusage(RUSAGE_CHILDREN) (kept across execve).
 close_fds() {
-    local fd
-    for fd in $(ls /proc/$BASHPID/fd); do
+    local f fd
+    for f in /proc/$BASHPID/fd/*; do
+        fd=${f##*/}
         if [ "$fd" -gt 2 ]; then eval "exec $fd<&-"; fi
     done
 }
