@@ -187,10 +187,20 @@ static int read_phdrs(const unsigned char *b, size_t len, struct elf_info *info,
 
 int elf_inspect(const void *buf, size_t len, struct elf_info *info, char *err, size_t errlen)
 {
+    /* The parser reads headers in place; their offsets are checked to be
+     * 8-aligned within the image, so the image itself must be too (mmap'd
+     * files are).  Any other buffer is copied to aligned memory first. */
+    void *copy = NULL;
+    if ((uintptr_t)buf % 8 != 0) {
+        copy = xmalloc(len ? len : 1);
+        memcpy(copy, buf, len);
+        buf = copy;
+    }
     memset(info, 0, sizeof(*info));
     int r = check_header(buf, len, info, err, errlen);
     if (r == 0)
         r = read_phdrs(buf, len, info, err, errlen);
+    free(copy);
     if (r < 0)
         elf_info_free(info);
     return r;
