@@ -5,12 +5,17 @@
  * A file's readiness comes from its poll method (pipes); files without one
  * (regular files, devices, the console) are always readable and writable,
  * as on Linux.  Waiters sleep on vfs_pollq with the call's deadline and
- * rescan after every wake-up.  Signals are not delivered yet, so the signal
- * masks of ppoll/pselect6 are accepted and not applied, and no call ends
- * with EINTR.
+ * rescan after every wake-up; a handled signal ends the wait with EINTR.
+ * ppoll, pselect6 and epoll_pwait(2) install their signal mask for the
+ * wait (signal_mask_push) and put the caller's back when they return
+ * without EINTR; after EINTR the handler runs under the call's mask and the
+ * old one comes back with its sigreturn, as on Linux.  A write to a pipe
+ * with no reader fails with EPIPE and raises SIGPIPE (at the syscall edge,
+ * syscalls/signal_frame.c).
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
+#include "runtime/sched/signal.h"
 
 #define FD_WORDS (VFS_FD_MAX / 64)
 #define POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -20,7 +25,6 @@
 struct pollfd_k { s32 fd; s16 events, revents; };
 struct timespec_k { s64 sec, nsec; };
 
-// partial: a write with no reader fails with EPIPE but raises no SIGPIPE (no signal delivery yet)
 long sys_pipe2(int *ufds, int flags)
 {
     struct file *r, *w;
@@ -49,10 +53,36 @@ long sys_pipe2(int *ufds, int flags)
     return 0;
 }
 
-// partial: a write with no reader fails with EPIPE but raises no SIGPIPE (no signal delivery yet)
 long sys_pipe(int *ufds)
 {
     return sys_pipe2(ufds, 0);
+}
+
+/* Install the temporary mask *umask of ppoll/pselect6/epoll_pwait (none
+ * when umask is NULL): 0, -EINVAL for a size other than Linux's 8-byte
+ * sigset, -EFAULT.  *pushed tells mask_end whether there is one to undo. */
+static int mask_begin(const void *umask, size_t size, bool *pushed)
+{
+    u64 m;
+    *pushed = false;
+    if (umask == NULL)
+        return 0;
+    if (size != sizeof(m))
+        return -EINVAL;
+    if (copy_from_user(&m, umask, sizeof(m)) < 0)
+        return -EFAULT;
+    signal_mask_push(m);
+    *pushed = true;
+    return 0;
+}
+
+/* The call's result r; the caller's mask is back unless r is -EINTR (then
+ * signal delivery restores it, after the handler ran under the call's mask). */
+static long mask_end(bool pushed, long r)
+{
+    if (pushed && r != -EINTR)
+        signal_mask_pop();
+    return r;
 }
 
 /* Ready bits of fd among events (POLLERR/POLLHUP always), POLLNVAL if closed. */
@@ -157,20 +187,21 @@ static void put_left(struct timespec_k *uts, s64 timeout, u64 start, bool usec)
     copy_to_user(uts, &ts, sizeof(ts));
 }
 
-// partial: the signal mask is not applied while waiting (signals are not delivered yet)
 long sys_ppoll(struct pollfd_k *ufds, u64 nfds, struct timespec_k *uts, const void *sigmask,
                size_t sigsetsize)
 {
     int err;
+    bool pushed;
     s64 timeout = get_timeout(uts, &err);
     if (err != 0)
         return err;
-    if (sigmask != NULL && sigsetsize != 8)
-        return -EINVAL;
+    err = mask_begin(sigmask, sigsetsize, &pushed);
+    if (err != 0)
+        return err;
     u64 start = now_ns();
     long r = do_poll(ufds, nfds, timeout);
     put_left(uts, timeout, start, false);
-    return r;
+    return mask_end(pushed, r);
 }
 
 /* select core over nfds bits of the three user sets (any may be NULL). */
@@ -240,17 +271,26 @@ long sys_select(int nfds, u64 *r, u64 *w, u64 *e, struct timeval_k *utv)
     return n;
 }
 
-// partial: the signal mask is not applied while waiting (signals are not delivered yet)
+/* pselect6's sixth argument: where the mask is and its size. */
+struct sigset_argpack_k { u64 ss; u64 ss_len; };
+
 long sys_pselect6(int nfds, u64 *r, u64 *w, u64 *e, struct timespec_k *uts, const void *sig)
 {
+    struct sigset_argpack_k pack = { 0, 0 };
     int err;
+    bool pushed;
+    if (sig != NULL && copy_from_user(&pack, sig, sizeof(pack)) < 0)
+        return -EFAULT;
     s64 timeout = get_timeout(uts, &err);
+    if (err != 0)
+        return err;
+    err = mask_begin((const void *)pack.ss, pack.ss_len, &pushed);
     if (err != 0)
         return err;
     u64 start = now_ns();
     long n = do_select(nfds, r, w, e, timeout);
     put_left(uts, timeout, start, false);
-    return n;
+    return mask_end(pushed, n);
 }
 
 /* ---------------------------------------------------------------- epoll */
@@ -340,26 +380,28 @@ long sys_epoll_wait(int epfd, struct epoll_event_k *uev, int max, int timeout_ms
     return do_epoll_wait(epfd, uev, max, timeout_ms < 0 ? -1 : (s64)timeout_ms * 1000000);
 }
 
-// partial: the signal mask is not applied while waiting (signals are not delivered yet)
 long sys_epoll_pwait(int epfd, struct epoll_event_k *uev, int max, int timeout_ms, const void *sigmask,
                      size_t sigsetsize)
 {
-    if (sigmask != NULL && sigsetsize != 8)
-        return -EINVAL;
-    return sys_epoll_wait(epfd, uev, max, timeout_ms);
+    bool pushed;
+    int err = mask_begin(sigmask, sigsetsize, &pushed);
+    if (err != 0)
+        return err;
+    return mask_end(pushed, sys_epoll_wait(epfd, uev, max, timeout_ms));
 }
 
-// partial: the signal mask is not applied while waiting (signals are not delivered yet)
 long sys_epoll_pwait2(int epfd, struct epoll_event_k *uev, int max, const struct timespec_k *uts,
                       const void *sigmask, size_t sigsetsize)
 {
     int err;
+    bool pushed;
     s64 timeout = get_timeout(uts, &err);
     if (err != 0)
         return err;
-    if (sigmask != NULL && sigsetsize != 8)
-        return -EINVAL;
-    return do_epoll_wait(epfd, uev, max, timeout);
+    err = mask_begin(sigmask, sigsetsize, &pushed);
+    if (err != 0)
+        return err;
+    return mask_end(pushed, do_epoll_wait(epfd, uev, max, timeout));
 }
 
 /* ---------------------------------------------------------------- eventfd */
