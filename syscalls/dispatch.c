@@ -42,9 +42,11 @@ void syscall_dispatch(struct frame *f)
 {
     u64 nr = f->rax;
     current->uframe = f;
+    sched_syscall_enter();
     if (trace_flags != 0)
         trace_syscall(f, nr);
     else
         f->rax = (u64)syscall_invoke(nr, f);
+    sched_syscall_exit();
     signal_return_to_user(f, (long)nr);
 }

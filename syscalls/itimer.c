@@ -11,13 +11,16 @@
  * periodic timer for its next period (periods missed while late are counted
  * as overruns, not queued).  Deadlines are kept on the now_ns clock; a
  * CLOCK_REALTIME absolute time is converted when it is set.  CPU-time timers
- * (ITIMER_VIRTUAL, ITIMER_PROF, CLOCK_PROCESS_CPUTIME_ID and
- * CLOCK_THREAD_CPUTIME_ID timers) keep a target in process CPU time
- * (sched_process_cpu_ns); their kernel timer fires after the CPU time still
- * missing has passed on the wall clock (it cannot have been used sooner) and
- * re-arms itself until the target is reached.
+ * keep a target on their CPU clock (runtime/sched/sched.c accounting):
+ * ITIMER_PROF and CLOCK_PROCESS_CPUTIME_ID timers the program's CPU time,
+ * ITIMER_VIRTUAL its user part (CPU time outside syscalls), and a
+ * CLOCK_THREAD_CPUTIME_ID timer the CPU time of the thread that created it.
+ * Their kernel timer fires when the CPU time still missing could first have
+ * been used (the wall time it takes, divided among the online CPUs for the
+ * process clocks) and re-arms itself until the target is reached.
  */
 #include "signal_impl.h"
+#include "runtime/x86_64/cpu.h"
 
 #define ITIMER_REAL 0
 #define ITIMER_VIRTUAL 1
@@ -57,9 +60,34 @@ struct stimer {
     u64 value;                         /* sigev_value */
     int overrun_acc, overrun;          /* periods missed since / at the last signal */
     bool used;
-    bool cpu;                          /* counts process CPU time, not elapsed time */
-    u64 cpu_target;                    /* cpu: sched_process_cpu_ns() at expiry */
+    int cpu;                           /* CPU_*: which CPU clock it counts, or elapsed time */
+    int cpu_tid;                       /* CPU_THREAD: the thread whose time counts */
+    u64 cpu_target;                    /* cpu: the reading of that clock at expiry */
 };
+
+enum { CPU_NONE, CPU_PROF, CPU_VIRT, CPU_THREAD };
+
+/* The current reading of t's CPU clock.  A thread clock whose thread has
+ * exited stops (its timer then never fires, as on Linux). */
+static u64 cpu_used(const struct stimer *t)
+{
+    if (t->cpu == CPU_THREAD) {
+        struct thread *th = thread_by_tid(t->cpu_tid);
+        return th != NULL ? sched_thread_cpu_ns(th) : 0;
+    }
+    u64 all = sched_process_cpu_ns();
+    if (t->cpu == CPU_VIRT)
+        return all - MIN(sched_process_sys_ns(), all);
+    return all;
+}
+
+/* Wall time before `missing` ns of t's CPU clock can have passed. */
+static u64 cpu_wait(const struct stimer *t, u64 missing)
+{
+    if (t->cpu == CPU_THREAD)
+        return missing;
+    return missing / (u64)MAX(cpu_online_count(), 1) + 1;
+}
 
 static struct stimer itimers[3];
 static struct stimer *ptimers[MAX_TIMERS];
@@ -68,16 +96,18 @@ static struct stimer *ptimers[MAX_TIMERS];
  * the next target (counting missed periods).  True when it expired. */
 static bool cpu_timer_due(struct stimer *t, u64 now)
 {
-    u64 used = sched_process_cpu_ns();
+    u64 used = cpu_used(t);
+    if (t->cpu == CPU_THREAD && thread_by_tid(t->cpu_tid) == NULL)
+        return false;                  /* its thread is gone: the clock stopped */
     if (used < t->cpu_target) {
-        ktimer_arm(&t->kt, now + (t->cpu_target - used));
+        ktimer_arm(&t->kt, now + cpu_wait(t, t->cpu_target - used));
         return false;
     }
     if (t->interval != 0) {
         u64 missed = (used - t->cpu_target) / t->interval;
         t->overrun_acc += (int)MIN(missed, 0x7fffffffUL);
         t->cpu_target += (missed + 1) * t->interval;
-        ktimer_arm(&t->kt, now + (t->cpu_target - used));
+        ktimer_arm(&t->kt, now + cpu_wait(t, t->cpu_target - used));
     }
     return true;
 }
@@ -135,8 +165,8 @@ static u64 stimer_left(const struct stimer *t)
     u64 now = now_ns();
     if (!t->kt.armed)
         return 0;
-    if (t->cpu) {
-        u64 used = sched_process_cpu_ns();
+    if (t->cpu != CPU_NONE) {
+        u64 used = cpu_used(t);
         return t->cpu_target > used ? t->cpu_target - used : 1;
     }
     return t->kt.deadline > now ? t->kt.deadline - now : 1;
@@ -147,9 +177,9 @@ static void stimer_set(struct stimer *t, u64 value_ns, u64 interval_ns)
     ktimer_cancel(&t->kt);
     t->interval = interval_ns;
     t->overrun_acc = 0;
-    t->cpu_target = sched_process_cpu_ns() + value_ns;
+    t->cpu_target = (t->cpu != CPU_NONE ? cpu_used(t) : 0) + value_ns;
     if (value_ns != 0)
-        ktimer_arm(&t->kt, now_ns() + value_ns);
+        ktimer_arm(&t->kt, now_ns() + (t->cpu != CPU_NONE ? cpu_wait(t, value_ns) : value_ns));
 }
 
 /* ---------------------------------------------------------------- interval timers */
@@ -175,7 +205,7 @@ static struct stimer *itimer(int which)
     struct stimer *t = &itimers[which];
     if (!t->used) {
         stimer_init(t, sigs[which], -1);
-        t->cpu = which != ITIMER_REAL;
+        t->cpu = which == ITIMER_PROF ? CPU_PROF : which == ITIMER_VIRTUAL ? CPU_VIRT : CPU_NONE;
     }
     return t;
 }
@@ -197,8 +227,7 @@ long sys_getitimer(int which, u64 uval)
     return copy_to_user((void *)uval, &v, sizeof(v));
 }
 
-/* ITIMER_VIRTUAL and ITIMER_PROF count the program's CPU time. */
-// partial: ITIMER_VIRTUAL counts kernel time too (no user/system split)
+/* ITIMER_PROF counts the program's CPU time, ITIMER_VIRTUAL its user part. */
 long sys_setitimer(int which, u64 unew, u64 uold)
 {
     struct itimerval_k n, o;
@@ -260,7 +289,7 @@ static long sigevent_check(const struct sigevent_k *ev, int *signo, int *tid)
     }
 }
 
-// partial: a thread CPU-time timer counts the whole program's CPU time; no CLOCK_*_ALARM, TAI or clocks by id
+// partial: no CLOCK_*_ALARM, TAI or CPU clocks by id (clock_getcpuclockid values): EINVAL
 long sys_timer_create(int clk, u64 uev, u64 uid)
 {
     struct sigevent_k ev;
@@ -286,7 +315,8 @@ long sys_timer_create(int clk, u64 uev, u64 uid)
     stimer_init(t, signo, id);
     t->tid = tid;
     t->clock = clk;
-    t->cpu = clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID;
+    t->cpu = clk == CLOCK_PROCESS_CPUTIME_ID ? CPU_PROF : clk == CLOCK_THREAD_CPUTIME_ID ? CPU_THREAD : CPU_NONE;
+    t->cpu_tid = current->tid;
     t->value = ev.value;
     s32 kid = id;
     if (copy_to_user((void *)uid, &kid, sizeof(kid)) < 0) {
@@ -330,11 +360,11 @@ long sys_timer_gettime(int id, u64 uval)
 }
 
 /* An absolute expiry on clock clk as a relative delay from now (at least 1 ns). */
-static u64 abs_to_rel(int clk, u64 abs)
+static u64 abs_to_rel(const struct stimer *t, int clk, u64 abs)
 {
     u64 now = clk == CLOCK_REALTIME ? realtime_ns() : now_ns();
     if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID)
-        now = sched_process_cpu_ns();
+        now = cpu_used(t);
     return abs > now ? abs - now : 1;
 }
 
@@ -351,7 +381,7 @@ long sys_timer_settime(int id, int flags, u64 unew, u64 uold)
         return -EINVAL;
     struct itimerspec_k o = ptimer_get(t);
     if (value != 0 && (flags & TIMER_ABSTIME) != 0)
-        value = abs_to_rel(t->clock, value);
+        value = abs_to_rel(t, t->clock, value);
     stimer_set(t, value, value != 0 ? interval : 0);
     if (uold != 0 && copy_to_user((void *)uold, &o, sizeof(o)) < 0)
         return -EFAULT;

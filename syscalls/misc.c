@@ -25,7 +25,6 @@
 #define NR_OPEN_MAX 1024UL             /* fs.nr_open: the fd table's capacity (VFS_FD_MAX) */
 #define NGROUPS_MAX 65536
 
-u64 process_cpu_ns(void);              /* syscalls/time.c */
 
 /* ---------------------------------------------------------------- pids */
 
@@ -442,12 +441,15 @@ struct tms_k {
     s64 utime, stime, cutime, cstime;
 };
 
-// partial: CPU time is the program's run time (see clock_gettime); it is all counted as user time
+/* CPU time from the scheduler's accounting: system time is the time in
+ * syscalls, user time the rest; there are no child processes to add. */
 long sys_times(u64 buf)
 {
     struct tms_k t;
+    u64 cpu = sched_process_cpu_ns(), sys = MIN(sched_process_sys_ns(), cpu);
     memset(&t, 0, sizeof(t));
-    t.utime = (s64)(process_cpu_ns() / (1000000000UL / USER_HZ));
+    t.utime = (s64)((cpu - sys) / (1000000000UL / USER_HZ));
+    t.stime = (s64)(sys / (1000000000UL / USER_HZ));
     if (buf != 0 && copy_to_user((void *)buf, &t, sizeof(t)) < 0)
         return -EFAULT;
     return (long)(now_ns() / (1000000000UL / USER_HZ));
@@ -463,7 +465,7 @@ struct rusage_k {
     s64 msgsnd, msgrcv, nsignals, nvcsw, nivcsw;
 };
 
-// partial: CPU time is the program's run time, all user time; ru_maxrss is memory in use by the whole VM; counters are 0
+// partial: ru_maxrss is the memory in use by the whole VM; the fault, I/O, IPC and context-switch counters are 0
 long sys_getrusage(int who, u64 usage)
 {
     struct rusage_k r;
@@ -471,9 +473,13 @@ long sys_getrusage(int who, u64 usage)
         return -EINVAL;
     memset(&r, 0, sizeof(r));
     if (who != RUSAGE_CHILDREN) {
-        u64 ns = process_cpu_ns();
-        r.utime_sec = (s64)(ns / 1000000000UL);
-        r.utime_usec = (s64)(ns % 1000000000UL / 1000);
+        u64 cpu = who == RUSAGE_THREAD ? sched_thread_cpu_ns(current) : sched_process_cpu_ns();
+        u64 sys = who == RUSAGE_THREAD ? sched_thread_sys_ns(current) : sched_process_sys_ns();
+        u64 user = cpu - MIN(sys, cpu);
+        r.utime_sec = (s64)(user / 1000000000UL);
+        r.utime_usec = (s64)(user % 1000000000UL / 1000);
+        r.stime_sec = (s64)(sys / 1000000000UL);
+        r.stime_usec = (s64)(sys % 1000000000UL / 1000);
         r.maxrss = (s64)((mem_total_bytes() - mem_free_bytes()) / 1024);
     }
     return copy_to_user((void *)usage, &r, sizeof(r));

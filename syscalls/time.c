@@ -9,11 +9,13 @@
  * monotonic clock (waitq_wait_intr), so other threads run meanwhile; a
  * signal the thread acts on ends the sleep with EINTR and the time left,
  * as in Linux (a handler never restarts nanosleep, even with SA_RESTART).
- * There is no per-thread CPU accounting: CPU-time clocks report the time
- * since the program started.
+ * CPU-time clocks read the scheduler's accounting (runtime/sched/sched.c):
+ * the time a thread, or all threads of the program together, spent on a
+ * CPU, user and system.
  */
 #include "syscalls.h"
 #include "misc.h"
+#include "runtime/x86_64/cpu.h"
 
 #define NSEC_PER_SEC 1000000000UL
 
@@ -41,17 +43,14 @@ struct timeval_k {
     s64 sec, usec;
 };
 
-/* CPU time of the process: the time since its first instruction. */
-u64 process_cpu_ns(void)
-{
-    return now_ns() - boot_to_main_ns();
-}
 
 /*
  * Decode a dynamic CPU clock id (negative: ~pid << 3 | perthread << 2 | which),
  * as made by clock_getcpuclockid and pthread_getcpuclockid.  pid 0 is the
  * caller; a process clock needs the process's pid, a thread clock one of its
- * threads.  Linux answers EINVAL (not ESRCH) for anything else.
+ * threads.  Linux answers EINVAL (not ESRCH) for anything else.  The
+ * sampling kinds (which: PROF, VIRT, SCHED) all read the same total here, as
+ * Linux's clock_gettime does for them.
  */
 static enum clock_kind cpu_clock_kind(int clk)
 {
@@ -62,6 +61,14 @@ static enum clock_kind cpu_clock_kind(int clk)
     if (thread)
         return (pid == 0 || thread_by_tid(pid) != NULL) ? CK_THREAD_CPU : CK_INVALID;
     return (pid == 0 || pid == 1) ? CK_PROC_CPU : CK_INVALID;
+}
+
+/* The thread a thread CPU clock id names (the caller for CLOCK_THREAD_CPUTIME_ID). */
+static struct thread *clock_thread(int clk)
+{
+    int tid = clk < 0 ? ~(clk >> 3) : 0;
+    struct thread *t = tid != 0 ? thread_by_tid(tid) : NULL;
+    return t != NULL ? t : current;
 }
 
 static enum clock_kind clock_kind(int clk)
@@ -84,13 +91,15 @@ static enum clock_kind clock_kind(int clk)
     }
 }
 
-static u64 clock_now(enum clock_kind k)
+static u64 clock_now(enum clock_kind k, int clk)
 {
     switch (k) {
     case CK_REAL:
         return realtime_ns();
-    case CK_PROC_CPU: case CK_THREAD_CPU:
-        return process_cpu_ns();
+    case CK_PROC_CPU:
+        return sched_process_cpu_ns();
+    case CK_THREAD_CPU:
+        return sched_thread_cpu_ns(clock_thread(clk));
     default:
         return now_ns();
     }
@@ -102,13 +111,12 @@ static struct timespec_k ns_to_ts(u64 ns)
     return ts;
 }
 
-// partial: CPU-time clocks (process, thread, pid/thread clock ids) count time since the program started, not CPU time
 long sys_clock_gettime(int clk, u64 uts)
 {
     enum clock_kind k = clock_kind(clk);
     if (k == CK_INVALID)
         return -EINVAL;
-    struct timespec_k ts = ns_to_ts(clock_now(k));
+    struct timespec_k ts = ns_to_ts(clock_now(k, clk));
     return copy_to_user((void *)uts, &ts, sizeof(ts));
 }
 
@@ -193,12 +201,36 @@ long sys_nanosleep(u64 ureq, u64 urem)
 }
 
 /*
+ * Sleep until the program's CPU time reaches target (consumed by its other
+ * threads: this one sleeps).  The CPU time grows at most N times as
+ * fast as the wall clock (one per online CPU), so the thread wakes when the target could first
+ * have been reached and looks again.  With nothing else running it sleeps
+ * until a signal, as on Linux.  On -EINTR the CPU time left goes to urem.
+ */
+static long sleep_cpu_until(u64 target, u64 urem)
+{
+    for (;;) {
+        u64 used = sched_process_cpu_ns();
+        if (used >= target)
+            return 0;
+        u64 wait = (target - used) / (u64)MAX(cpu_online_count(), 1) + 1;
+        if (waitq_wait_intr(NULL, now_ns() + MIN(wait, 1UL << 62)) == -EINTR) {
+            used = sched_process_cpu_ns();
+            struct timespec_k left = ns_to_ts(target > used ? target - used : 0);
+            if (urem != 0 && copy_to_user((void *)urem, &left, sizeof(left)) < 0)
+                return -EFAULT;
+            return -EINTR;
+        }
+    }
+}
+
+/*
  * clock_nanosleep: relative, or until the clock reads the absolute time
  * (TIMER_ABSTIME); other flag bits are ignored as Linux does.  Clocks that
  * cannot be slept on (coarse, raw, the calling thread's CPU clock) give
- * EOPNOTSUPP; a thread CPU clock by id is EINVAL, as in Linux.
+ * EOPNOTSUPP; a thread CPU clock by id is EINVAL, as in Linux.  The process
+ * CPU clock waits for CPU time used by the program's other threads.
  */
-// partial: sleeping on the process CPU clock waits for elapsed time, not consumed CPU time
 long sys_clock_nanosleep(int clk, int flags, u64 ureq, u64 urem)
 {
     enum clock_kind k = clock_kind(clk);
@@ -212,8 +244,13 @@ long sys_clock_nanosleep(int clk, int flags, u64 ureq, u64 urem)
     long r = get_timespec(ureq, &ns);
     if (r < 0)
         return r;
+    if (k == CK_PROC_CPU) {
+        u64 used = sched_process_cpu_ns();
+        return (flags & TIMER_ABSTIME) != 0 ? sleep_cpu_until(ns, 0)
+                                            : sleep_cpu_until(used + MIN(ns, 1UL << 62), urem);
+    }
     if ((flags & TIMER_ABSTIME) == 0)
         return sleep_for(ns, urem);
-    u64 now = clock_now(k);
+    u64 now = clock_now(k, clk);
     return ns > now ? sleep_for(ns - now, 0) : 0;   /* absolute: no time left to report */
 }

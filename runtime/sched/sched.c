@@ -40,6 +40,7 @@ static struct thread *zombies;
 static int next_tid = 1;
 static int live_threads;
 static u64 dead_cpu_ns;                /* CPU time of threads that have exited */
+static u64 dead_sys_ns;                /* the system part of it */
 static bool sched_ready;
 
 void waitq_init(struct waitq *q) { q->head = q->tail = NULL; }
@@ -246,20 +247,37 @@ static void reap_zombies(void)
     }
 }
 
-/* Charge prev for its time on the CPU and start next's clock. */
+/* Charge prev for its time on the CPU (and the system part of it, when it
+ * leaves inside a syscall) and start next's clocks.  run_start is 0 while a
+ * thread is off the CPU, so a runnable thread waiting in the queue is not
+ * charged for the wait. */
 static void account(struct thread *prev, struct thread *next)
 {
     u64 now = now_ns();
-    if (prev != idle_thread && now > prev->run_start)
+    if (prev != idle_thread && prev->run_start != 0 && now > prev->run_start) {
         prev->cpu_ns += now - prev->run_start;
+        if (prev->in_sys && now > prev->sys_start)
+            prev->sys_ns += now - prev->sys_start;
+    }
+    prev->run_start = 0;
     next->run_start = now;
+    if (next->in_sys)
+        next->sys_start = now;
 }
 
 u64 sched_thread_cpu_ns(const struct thread *t)
 {
     u64 ns = t->cpu_ns, now = now_ns();
-    if (t->state == THREAD_RUNNING && now > t->run_start)
+    if (t->run_start != 0 && now > t->run_start)
         ns += now - t->run_start;
+    return ns;
+}
+
+u64 sched_thread_sys_ns(const struct thread *t)
+{
+    u64 ns = t->sys_ns, now = now_ns();
+    if (t->run_start != 0 && t->in_sys && now > t->sys_start)
+        ns += now - t->sys_start;
     return ns;
 }
 
@@ -269,6 +287,30 @@ u64 sched_process_cpu_ns(void)
     for (struct thread *t = all_threads; t != NULL; t = t->all_next)
         ns += sched_thread_cpu_ns(t);
     return ns;
+}
+
+u64 sched_process_sys_ns(void)
+{
+    u64 ns = dead_sys_ns;
+    for (struct thread *t = all_threads; t != NULL; t = t->all_next)
+        ns += sched_thread_sys_ns(t);
+    return ns;
+}
+
+void sched_syscall_enter(void)
+{
+    struct thread *t = current;
+    t->in_sys = true;
+    t->sys_start = now_ns();
+}
+
+void sched_syscall_exit(void)
+{
+    struct thread *t = current;
+    u64 now = now_ns();
+    if (now > t->sys_start)
+        t->sys_ns += now - t->sys_start;
+    t->in_sys = false;
 }
 
 static void switch_to(struct thread *prev, struct thread *next)
@@ -490,6 +532,7 @@ _Noreturn void thread_exit_current(void)
     }
     live_threads--;
     dead_cpu_ns += sched_thread_cpu_ns(t);
+    dead_sys_ns += sched_thread_sys_ns(t);
     t->state = THREAD_DEAD;
     t->all_next = zombies;
     zombies = t;

@@ -62,7 +62,10 @@ struct thread {
     int rseq_cpu;                      /* CPU number last written to its cpu_id */
     /* CPU time (runtime/sched/sched.c) */
     u64 cpu_ns;                        /* time run so far, up to run_start */
-    u64 run_start;                     /* now_ns() when it last got the CPU */
+    u64 run_start;                     /* now_ns() when it got the CPU; 0 while off it */
+    u64 sys_ns;                        /* of cpu_ns, the part spent in syscalls */
+    u64 sys_start;                     /* now_ns() when the current in-syscall stretch began */
+    bool in_sys;                       /* between syscall entry and return */
     int cpu;                           /* CPU it runs or last ran on (smp.c) */
 };
 
@@ -120,10 +123,17 @@ _Noreturn void thread_exit_current(void);        /* the caller must have done it
 int thread_count_live(void);
 struct thread *thread_by_tid(int tid);
 struct thread *thread_list(void);                /* first live thread; follow all_next */
-/* CPU time (user and kernel together: there is no split) of one thread, and
- * of the whole program including threads that have exited, in ns. */
+/* CPU time (user and kernel together) of one thread, and of the whole
+ * program including threads that have exited, in ns; the _sys_ variants are
+ * the part of it spent in syscalls (Linux's system time; page faults and
+ * interrupts count as user time). */
 u64 sched_thread_cpu_ns(const struct thread *t);
 u64 sched_process_cpu_ns(void);
+u64 sched_thread_sys_ns(const struct thread *t);
+u64 sched_process_sys_ns(void);
+/* Syscall entry and return (syscalls/dispatch.c), for the system-time split. */
+void sched_syscall_enter(void);
+void sched_syscall_exit(void);
 
 /* Enter ring 3 at rip with stack rsp; never returns.  FPU state is reset. */
 _Noreturn void enter_user(u64 rip, u64 rsp);
