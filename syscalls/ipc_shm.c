@@ -304,7 +304,7 @@ static long shm_stat(const struct shmseg *s, void *ubuf)
     return copy_to_user(ubuf, &ds, sizeof(ds)) < 0 ? -EFAULT : 0;
 }
 
-/* partial: the permission bits and owner rules are not checked against the caller (solo runs as its one user); SHM_LOCK only sets SHM_LOCKED (memory is never swapped) */
+// partial: the permission bits and owner rules are not checked against the caller (solo runs as its one user); SHM_LOCK only sets SHM_LOCKED (memory is never swapped)
 long sys_shmctl(int id, int cmd, void *ubuf)
 {
     if (cmd < 0 || id < 0)
