@@ -1,6 +1,6 @@
 /*
- * ipc.h - what System V message queues (ipc_msg.c) and semaphores
- * (ipc_sem.c) share: the IPC_* command and flag values, Linux's
+ * ipc.h - what System V message queues (ipc_msg.c), semaphores (ipc_sem.c)
+ * and shared memory (ipc_shm.c) share: the IPC_* command and flag values, Linux's
  * struct ipc64_perm, and the id layout: an object's id is its table slot plus
  * seq * SEQ_MUL, so the id of a removed object no longer matches.
  */
@@ -26,7 +26,7 @@ struct ipc64_perm {
     u64 unused1, unused2;
 };
 
-/* Wall-clock seconds for the *time fields of msqid64_ds / semid64_ds. */
+/* Wall-clock seconds for the *time fields of msqid64_ds / semid64_ds / shmid64_ds. */
 static inline s64 ipc_now_sec(void)
 {
     return (s64)(realtime_ns() / 1000000000UL);

@@ -12,6 +12,8 @@
  * files' pages are private copies read at fault time.  Writable MAP_SHARED
  * file mappings are refused: EACCES for a file not open for writing (as
  * Linux), else ENODEV (as Linux says for a file system that cannot map files).
+ * remap_file_pages is emulated as Linux has done since 3.16: a MAP_FIXED,
+ * MAP_SHARED mapping of the same file (or SysV shm segment) at a new offset.
  */
 #include "syscalls.h"
 #include "runtime/mm/vm.h"
@@ -376,6 +378,25 @@ long sys_mremap(u64 old, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
         return dst;
     e = vm_move(old, old_len, (u64)dst, new_len, keep_old);
     return e < 0 ? e : dst;
+}
+
+/* ------------------------------------------------------------ remap_file_pages */
+
+// partial: a shared anonymous mapping (which Linux backs by a hidden shmem file) gives EINVAL
+long sys_remap_file_pages(u64 start, u64 size, u64 prot, u64 pgoff, u64 flags)
+{
+    (void)flags;                       /* all but MAP_NONBLOCK ignored; it only skips populating */
+    if (prot != 0)
+        return -EINVAL;
+    start = ALIGN_DOWN(start, PAGE_SIZE);
+    size = ALIGN_DOWN(size, PAGE_SIZE);
+    if (start + size <= start)
+        return -EINVAL;
+    if (pgoff + (size >> PAGE_SHIFT) < pgoff)
+        return -EINVAL;
+    if (!in_user(start, size))
+        return -EINVAL;                /* no vma can cover it */
+    return vm_remap_shared(start, size, pgoff);
 }
 
 /* ------------------------------------------------------------ the rest */

@@ -13,12 +13,19 @@
  * the first write to such a page of a private writable mapping copies it
  * into a private frame (copy-on-write); other file pages (tmpfs, pages
  * reaching past file_limit) are read with file_pread into private frames.
+ * Pages of VM_SHM regions are the frames of a shared page object (struct
+ * vm_object), allocated zeroed on first touch and mapped writable as the
+ * region allows: every region mapping the object aliases the same memory.
  *
  * Invariants: regions never overlap and are sorted by start; start and end
  * are page-aligned; every page that holds a frame lies inside a region; a
  * frame belongs to exactly one PTE, except vDSO frames, which vdso_map.c owns
  * (VM_VDSO regions never free them), and page-cache frames (PTE_CACHED),
- * which the cache owns and counts per PTE (never writable in a PTE).  Adjacent regions that agree on every
+ * which the cache owns and counts per PTE (never writable in a PTE), and
+ * VM_SHM frames, which their object owns (any number of PTEs may map them;
+ * unmapping never frees them).  A VM_SHM region counts in its object's maps
+ * from region_new to region_unlink, splits included, like Linux's shm vmas;
+ * VM_SHM regions never merge (Linux never merges shm vmas).  Adjacent regions that agree on every
  * attribute are merged, so brk and back-to-back anonymous mmaps stay one
  * region each, as on Linux.
  *
@@ -52,6 +59,7 @@ struct region {
     struct file *file;
     u64 offset, file_limit;
     char *name;
+    struct vm_object *obj;             /* VM_SHM: the object, counted in obj->maps */
     struct region *prev, *next;        /* the sorted list */
     struct region *left, *right, *up;  /* the search tree (a treap keyed by start) */
     u32 prio;                          /* treap priority: a parent's is never lower */
@@ -206,7 +214,9 @@ static char *kstrdup(const char *s)
     return p;
 }
 
-static struct region *region_new(u64 start, u64 end, const struct vm_map_args *a)
+/* A new region [start, end) as a says, mapping obj when it is a VM_SHM one. */
+static struct region *region_new(u64 start, u64 end, const struct vm_map_args *a,
+                                 struct vm_object *obj)
 {
     struct region *r = kzalloc(sizeof(*r));
     if (r == NULL)
@@ -225,6 +235,12 @@ static struct region *region_new(u64 start, u64 end, const struct vm_map_args *a
     r->file_limit = a->file_limit;
     if (r->file != NULL)
         file_get(r->file);
+    r->obj = obj;
+    if (r->obj != NULL) {
+        r->obj->maps++;
+        if (r->obj->opened != NULL)
+            r->obj->opened(r->obj);
+    }
     return r;
 }
 
@@ -369,8 +385,14 @@ static void region_unlink(struct region *r)
         cache = NULL;
     if (r->file != NULL)
         file_put(r->file);
+    struct vm_object *o = r->obj;
     kfree(r->name);
     kfree(r);
+    if (o != NULL) {
+        o->maps--;
+        if (o->closed != NULL)
+            o->closed(o);          /* last: it may free o */
+    }
 }
 
 /* Link r into the list after prev (NULL: first) and into the tree. */
@@ -418,7 +440,7 @@ static bool names_equal(const char *a, const char *b)
 static bool mergeable(const struct region *a, const struct region *b)
 {
     if (a->end != b->start || a->kind != b->kind || a->prot != b->prot ||
-        a->flags != b->flags || a->file != b->file || a->kind == VM_VDSO)
+        a->flags != b->flags || a->file != b->file || a->kind == VM_VDSO || a->kind == VM_SHM)
         return false;
     if (a->file != NULL && (a->offset + (a->end - a->start) != b->offset ||
                             a->file_limit != b->file_limit))
@@ -456,7 +478,7 @@ static int region_split(struct region *r, u64 addr)
     struct vm_map_args a;
     region_args(r, &a);
     a.offset = r->offset + (addr - r->start);
-    struct region *n = region_new(addr, r->end, &a);
+    struct region *n = region_new(addr, r->end, &a, r->obj);
     if (n == NULL)
         return -ENOMEM;
     r->end = addr;
@@ -485,7 +507,7 @@ static int drop_page(u64 va, u64 *slot, void *ctx)
     mmu_flush(va);
     if ((old & PTE_CACHED) != 0)
         pagecache_unmap(pa);
-    else if (r->kind != VM_VDSO)
+    else if (r->kind != VM_VDSO && r->kind != VM_SHM)
         page_free(pa);
     return 0;
 }
@@ -511,7 +533,7 @@ static int remove_range(u64 start, u64 end)
 static void add_vdso_region(u64 start, u64 len, u32 prot, const char *name)
 {
     struct vm_map_args a = { prot, 0, VM_VDSO, NULL, 0, 0, name };
-    struct region *r = region_new(start, start + len, &a);
+    struct region *r = region_new(start, start + len, &a, NULL);
     if (r == NULL)
         panic("vm: out of memory recording the vDSO");
     region_insert(r);
@@ -530,17 +552,29 @@ void vm_init(void)
         klog("vm: cannot register /proc/self/maps");
 }
 
-int vm_map(u64 start, u64 len, const struct vm_map_args *a)
+/* vm_map, with the object of a VM_SHM region (else NULL). */
+static int map_at(u64 start, u64 len, const struct vm_map_args *a, struct vm_object *obj)
 {
     vm_init();
     kassert((start | len) % PAGE_SIZE == 0 && len != 0 && start + len <= USER_TOP);
+    kassert((a->kind == VM_SHM) == (obj != NULL));
     if (remove_range(start, start + len) < 0)
         return -ENOMEM;
-    struct region *r = region_new(start, start + len, a);
+    struct region *r = region_new(start, start + len, a, obj);
     if (r == NULL)
         return -ENOMEM;
     region_insert(r);
     return 0;
+}
+
+int vm_map(u64 start, u64 len, const struct vm_map_args *a)
+{
+    return map_at(start, len, a, NULL);
+}
+
+int vm_map_object(u64 start, u64 len, const struct vm_map_args *a, struct vm_object *obj)
+{
+    return map_at(start, len, a, obj);
 }
 
 int vm_unmap(u64 start, u64 len)
@@ -579,6 +613,16 @@ int vm_region_info(u64 addr, int *kind, u32 *flags, u32 *prot, u64 *end)
     *flags = r->flags;
     *prot = r->prot;
     *end = r->end;
+    return 0;
+}
+
+int vm_region_object(u64 addr, struct vm_object **obj, u64 *offset)
+{
+    struct region *r = lookup(addr);
+    if (r == NULL || r->kind != VM_SHM)
+        return -ENOMEM;
+    *obj = r->obj;
+    *offset = r->offset + (addr - r->start);
     return 0;
 }
 
@@ -663,7 +707,7 @@ static bool prot_allowed(const struct region *r, u32 prot)
 {
     if ((prot & PROT_WRITE) == 0)
         return true;
-    if (r->kind == VM_VDSO)
+    if (r->kind == VM_VDSO || (r->flags & VMR_NOWRITE) != 0)
         return false;
     return !(r->kind == VM_FILE && (r->flags & VMR_SHARED) != 0);
 }
@@ -877,9 +921,69 @@ static int copy_on_write(const struct region *r, u64 va, u64 *slot)
     return 0;
 }
 
+/* ------------------------------------------------------------ shared page objects */
+
+#define LEAF_PAGES (PAGE_SIZE / sizeof(u64))
+
+int vm_object_init(struct vm_object *o)
+{
+    u64 nleaves = (o->npages + LEAF_PAGES - 1) / LEAF_PAGES;
+    o->maps = 0;
+    o->resident = 0;
+    o->leaves = kzalloc(MAX(nleaves, 1UL) * sizeof(u64 *));
+    return o->leaves == NULL ? -ENOMEM : 0;
+}
+
+void vm_object_free(struct vm_object *o)
+{
+    kassert(o->maps == 0);
+    u64 nleaves = (o->npages + LEAF_PAGES - 1) / LEAF_PAGES;
+    for (u64 i = 0; i < nleaves; i++) {
+        if (o->leaves[i] == NULL)
+            continue;
+        for (u64 j = 0; j < LEAF_PAGES; j++)
+            if (o->leaves[i][j] != 0)
+                page_free(o->leaves[i][j]);
+        kfree(o->leaves[i]);
+    }
+    kfree(o->leaves);
+    o->leaves = NULL;
+    o->resident = 0;
+}
+
+/* The frame of page idx (< npages) of o, allocated zeroed on first use; 0
+ * when out of memory. */
+static u64 object_frame(struct vm_object *o, u64 idx)
+{
+    u64 **leaf = &o->leaves[idx / LEAF_PAGES];
+    if (*leaf == NULL && (*leaf = kzalloc(PAGE_SIZE)) == NULL)
+        return 0;
+    u64 *slot = &(*leaf)[idx % LEAF_PAGES];
+    if (*slot == 0 && (*slot = user_page_alloc()) != 0)
+        o->resident++;
+    return *slot;
+}
+
+/* Map the object's frame for page va of VM_SHM region r.  A page past the
+ * end of the object (a region grown by mremap) is -EIO: SIGBUS on Linux. */
+static int fill_shared(const struct region *r, u64 va)
+{
+    u64 idx = (r->offset + (va - r->start)) / PAGE_SIZE;
+    if (idx >= r->obj->npages)
+        return -EIO;
+    u64 pa = object_frame(r->obj, idx);
+    if (pa == 0) {
+        klog("vm: out of memory at %lx", va);
+        return -ENOMEM;
+    }
+    return mmu_map(va, pa, pte_flags(r->prot)) < 0 ? -ENOMEM : 0;
+}
+
 /* Give page va of region r a frame according to its kind. */
 static int fault_in(const struct region *r, u64 va)
 {
+    if (r->kind == VM_SHM)
+        return fill_shared(r, va);
     return r->kind == VM_FILE ? fill_file(r, va) : fill_zero(r, va);
 }
 
@@ -976,12 +1080,13 @@ int vm_move(u64 old, u64 old_len, u64 dst, u64 new_len, bool keep_old)
     kassert(r != NULL && old + old_len <= r->end);
     struct vm_map_args a;
     region_args(r, &a);
+    struct vm_object *obj = r->obj;
     a.offset = r->offset + (old - r->start);
     if (a.kind == VM_STACK || a.kind == VM_BRK) {
         a.kind = VM_ANON;          /* a moved heap or stack is plain memory */
         a.name = NULL;
     }
-    int e = vm_map(dst, new_len, &a);
+    int e = map_at(dst, new_len, &a, obj);
     if (e < 0)
         return e;
     e = move_frames(old, MIN(old_len, new_len), (s64)(dst - old));
@@ -1006,6 +1111,61 @@ int vm_expand(u64 old, u64 old_len, u64 new_len)
     refresh(r->next);
     merge_around(r);
     return 0;
+}
+
+/* ------------------------------------------------------------ remap_file_pages */
+
+/* Whether n continues the run of shared regions that r starts (Linux's
+ * check: no hole, the same file and the same flags). */
+static bool same_shared_run(const struct region *r, const struct region *prev,
+                            const struct region *n)
+{
+    return n != NULL && n->start == prev->end && n->kind == r->kind && n->file == r->file &&
+           n->obj == r->obj && n->prot == r->prot && n->flags == r->flags;
+}
+
+int vm_remap_shared(u64 start, u64 len, u64 pgoff)
+{
+    vm_init();
+    struct region *r = lookup(start);
+    if (r == NULL || r->kind == VM_GUARD || (r->flags & VMR_SHARED) == 0)
+        return -EINVAL;
+    for (const struct region *p = r; p->end < start + len; p = p->next)
+        if (!same_shared_run(r, p, p->next))
+            return -EINVAL;
+    if (r->kind != VM_FILE && r->kind != VM_SHM)
+        return -EINVAL;
+    if (pgoff > (0x7fffffffffffffffUL - len) / PAGE_SIZE)
+        return -EOVERFLOW;              /* past the largest file offset: do_mmap's check */
+    struct vm_map_args a;
+    region_args(r, &a);
+    struct vm_object *obj = r->obj;
+    a.offset = pgoff * PAGE_SIZE;
+    a.file_limit = ~0UL;
+    /* vm_map unmaps the old regions first: keep the file, the object and
+     * the name alive across that.  The extra maps count keeps the object's
+     * owner from freeing it when its old regions go (the hooks still see
+     * the old regions close and the new one open, as Linux's do). */
+    char *name = a.name != NULL ? kstrdup(a.name) : NULL;
+    if (a.name != NULL && name == NULL)
+        return -ENOMEM;
+    a.name = name;
+    if (a.file != NULL)
+        file_get(a.file);
+    if (obj != NULL)
+        obj->maps++;
+    int e = map_at(start, len, &a, obj);
+    if (obj != NULL) {
+        obj->maps--;
+        if (e < 0 && obj->closed != NULL)
+            obj->closed(obj);           /* the old regions may have been its last */
+    }
+    if (a.file != NULL)
+        file_put(a.file);
+    kfree(name);
+    if (e == 0)
+        vm_populate(start, len);        /* MAP_POPULATE, errors ignored as Linux does */
+    return e;
 }
 
 /* ------------------------------------------------------------ brk and stack */
@@ -1071,12 +1231,14 @@ u64 vm_brk_start(void) { return brk_start; }
 /* One line of /proc/self/maps for r into line (room for n bytes); its length. */
 static size_t maps_line(const struct region *r, char *line, size_t n)
 {
-    size_t len = (size_t)ksnprintf(line, n, "%08lx-%08lx %c%c%c%c %08lx 00:00 0 ", r->start, r->end,
+    bool shm = r->kind == VM_SHM;        /* Linux: device 00:01 (its shm mount), inode = shmid */
+    size_t len = (size_t)ksnprintf(line, n, "%08lx-%08lx %c%c%c%c %08lx 00:%02x %lu ", r->start, r->end,
                                    (r->prot & PROT_READ) != 0 ? 'r' : '-',
                                    (r->prot & PROT_WRITE) != 0 ? 'w' : '-',
                                    (r->prot & PROT_EXEC) != 0 ? 'x' : '-',
                                    (r->flags & VMR_SHARED) != 0 ? 's' : 'p',
-                                   r->kind == VM_FILE ? r->offset : 0UL);
+                                   r->kind == VM_FILE || shm ? r->offset : 0UL,
+                                   shm ? 1 : 0, shm ? r->obj->ino : 0UL);
     if (r->name != NULL) {
         while (len < 72)
             line[len++] = ' ';

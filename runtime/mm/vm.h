@@ -5,6 +5,11 @@
  * Linux arguments and calls these; the loader (loader/elf.c) maps segments
  * and the stack with them; traps.c calls vm_fault for every page fault.
  *
+ * VM_SHM regions map the pages of a shared page object (struct vm_object,
+ * SysV shared memory): every mapping of the object sees the same frames
+ * (never copied on write), and the frames outlive the mappings until the
+ * object's owner frees it.
+ *
  * Addresses and lengths given to the vm_* calls are page-aligned and lie in
  * [VM_MIN_ADDR, USER_TOP) unless a comment says otherwise; the caller checks
  * that.  Protections are Linux PROT_* bits.  Errors are -errno.
@@ -38,12 +43,35 @@ enum vm_kind {
     VM_BRK,         /* the brk heap */
     VM_VDSO,        /* vDSO image and vvar page: pages owned by vdso_map.c */
     VM_GUARD,       /* the unused part of the stack reservation (not a Linux vma) */
+    VM_SHM,         /* pages of a shared page object (struct vm_object), on first touch */
 };
 
 /* Region flags. */
 #define VMR_SHARED    0x1      /* MAP_SHARED */
 #define VMR_GROWSDOWN 0x2      /* MAP_GROWSDOWN or the stack */
 #define VMR_NORESERVE 0x4      /* MAP_NORESERVE (no overcommit check) */
+#define VMR_NOWRITE   0x8      /* may never become writable (Linux's VM_MAYWRITE clear) */
+
+/* A shared page object: the memory behind VM_SHM regions.  Its owner
+ * (syscalls/ipc_shm.c) sets npages, ino and the hooks, calls
+ * vm_object_init, and frees it with vm_object_free once maps is zero (at the
+ * latest in its closed hook).  Page i's frame is allocated zeroed when a
+ * mapping first touches it and then shared by every mapping; an offset in a
+ * VM_SHM region is a byte offset into the object. */
+struct vm_object {
+    u64 npages;
+    u64 ino;                   /* the inode number /proc/self/maps shows */
+    int maps;                  /* VM_SHM regions using it (Linux's vma count) */
+    u64 resident;              /* frames allocated so far */
+    void (*opened)(struct vm_object *o);   /* a region started using o (maps grew) */
+    void (*closed)(struct vm_object *o);   /* a region stopped using o (maps shrank); may free o */
+    u64 **leaves;              /* frames by page index, 512 per leaf (NULL: none yet) */
+};
+
+/* Set up o's (empty) page index: 0 or -ENOMEM. */
+int vm_object_init(struct vm_object *o);
+/* Free o's frames and index (o->maps must be 0); o itself stays the owner's. */
+void vm_object_free(struct vm_object *o);
 
 /* What to map: everything but the address range. */
 struct vm_map_args {
@@ -61,6 +89,8 @@ void vm_init(void);
 
 /* Map [start, start+len), replacing (unmapping) anything there: MAP_FIXED. */
 int vm_map(u64 start, u64 len, const struct vm_map_args *a);
+/* vm_map for a VM_SHM region of obj (a->offset: a byte offset into obj). */
+int vm_map_object(u64 start, u64 len, const struct vm_map_args *a, struct vm_object *obj);
 /* Unmap [start, start+len); holes are fine.  0 or -ENOMEM (a split failed). */
 int vm_unmap(u64 start, u64 len);
 /* Change the protection of [start, start+len), which must be fully mapped (-ENOMEM). */
@@ -81,6 +111,10 @@ int vm_region_info(u64 addr, int *kind, u32 *flags, u32 *prot, u64 *end);
  * may start above it (*start): 0, or -ENOMEM when there is none. */
 int vm_region_next(u64 addr, u64 *start, int *kind, u32 *flags, u32 *prot, u64 *end);
 
+/* The object and byte offset of the VM_SHM region starting at or holding
+ * addr: 0, or -ENOMEM when there is no VM_SHM region there. */
+int vm_region_object(u64 addr, struct vm_object **obj, u64 *offset);
+
 /* Fault in every page of [start, start+len) that the protection allows. */
 int vm_populate(u64 start, u64 len);
 /* MADV_DONTNEED: drop the pages of [start, start+len): the next touch sees
@@ -96,6 +130,13 @@ int vm_move(u64 old, u64 old_len, u64 dst, u64 new_len, bool keep_old);
 /* Grow the region ending at old+old_len in place to old+new_len: -ENOMEM when
  * the space after it is taken or old+old_len is not the end of its region. */
 int vm_expand(u64 old, u64 old_len, u64 new_len);
+
+/* remap_file_pages: [start, start+len) must lie in one run of adjacent
+ * MAP_SHARED regions of the same file or object with the same attributes;
+ * map it again (MAP_FIXED, populated) at page pgoff of that file or object.
+ * 0, -EINVAL (not such a range; shared anonymous memory has no object to
+ * index), -EOVERFLOW (pgoff past the largest file offset) or -ENOMEM. */
+int vm_remap_shared(u64 start, u64 len, u64 pgoff);
 
 /* brk: vm_brk_init sets the start (page-aligned, after the program's
  * segments); vm_brk moves the break to addr when possible and returns the
