@@ -267,6 +267,22 @@ static const struct file_ops eventfd_fops = {
     .release = efd_release,
 };
 
+bool file_is_eventfd(struct file *f)
+{
+    return f->ops == &eventfd_fops;
+}
+
+/* Add 1 to the counter (it saturates at 2^64-1 instead of blocking, as
+ * Linux's in-kernel eventfd_signal) and wake readers and pollers. */
+void eventfd_signal_file(struct file *f)
+{
+    struct eventfd *e = f->priv;
+    if (e->count < ~0UL)
+        e->count++;
+    waitq_wake(&e->q, 1 << 30);
+    vfs_poll_wake();
+}
+
 int eventfd_create_file(u64 initval, int flags, struct file **out)
 {
     struct file *f = file_alloc();

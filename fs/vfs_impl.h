@@ -295,6 +295,8 @@ int epoll_create_file(struct file **out);                    /* 0 or -ENOMEM */
 int epoll_control(struct file *epf, int op, int fd, struct file *tf, u32 events, u64 data);
 int epoll_collect(struct file *epf, struct epoll_event_k *out, int max);   /* ready count */
 int eventfd_create_file(u64 initval, int flags, struct file **out);
+bool file_is_eventfd(struct file *f);
+void eventfd_signal_file(struct file *f);                    /* in-kernel signal (aio) */
 
 /* ---- tmpfs (fs/ramfs.c) ---- */
 #define VFS_DEV_TMPFS VFS_MKDEV(0, 30)

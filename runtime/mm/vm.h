@@ -41,7 +41,8 @@ enum vm_kind {
     VM_FILE,        /* file pages (page cache or private copies), on first touch */
     VM_STACK,       /* the main stack; grows down into the guard below it */
     VM_BRK,         /* the brk heap */
-    VM_VDSO,        /* vDSO image and vvar page: pages owned by vdso_map.c */
+    VM_VDSO,        /* pages a kernel service owns and maps itself (never freed here):
+                       the vDSO and vvar (vdso_map.c), AIO rings (syscalls/aio.c) */
     VM_GUARD,       /* the unused part of the stack reservation (not a Linux vma) */
     VM_SHM,         /* pages of a shared page object (struct vm_object), on first touch */
 };
