@@ -438,6 +438,60 @@ static void finish(pthread_t t)
     pthread_join(t, NULL);
 }
 
+/* Read n bytes from a socket (a peer draining a blocked splice). */
+static int rs_fd;
+static long rs_total;
+
+static void *sock_reader(void *arg)
+{
+    static char buf[4096];
+    long want = *(long *)arg;
+    rs_total = 0;
+    while (rs_total < want) {
+        long n = read(rs_fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        rs_total += n;
+    }
+    return NULL;
+}
+
+static void *sock_late(void *arg)
+{
+    usleep(50000);
+    write(*(int *)arg, "late", 4);
+    return NULL;
+}
+
+/* Large and blocking transfers between a pipe and an AF_UNIX stream. */
+static void socket_blocking(void)
+{
+    int s[2], p[2];
+    pthread_t t;
+    static char chunk[65536];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, s) != 0)
+        exit(1);
+    int small = 4096;
+    setsockopt(s[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    mkpipe(p, 0);
+    memset(chunk, 'w', sizeof(chunk));
+    printf("pipe filled: %ld\n", (long)write(p[1], chunk, sizeof(chunk)));
+    long want = sizeof(chunk);
+    rs_fd = s[0];
+    pthread_create(&t, NULL, sock_reader, &want);
+    show("pipe->sock 65536 (peer drains)", sp(p[0], NULL, s[1], NULL, sizeof(chunk), 0));
+    pthread_join(t, NULL);
+    printf("peer got %ld, pipe left %d\n", rs_total, pending(p[0]));
+    pthread_create(&t, NULL, sock_late, &s[1]);
+    show("sock->pipe waits for data", sp(s[0], NULL, p[1], NULL, 100, 0));
+    pthread_join(t, NULL);
+    drain("pipe", p[0], 100);
+    close(s[0]);
+    close(s[1]);
+    close(p[0]);
+    close(p[1]);
+}
+
 static void blocking_cases(void)
 {
     pthread_t t;
@@ -498,6 +552,7 @@ int main(void)
     vmsplice_cases();
     splice_errors();
     socket_cases();
+    socket_blocking();
     blocking_cases();
     return 0;
 }
