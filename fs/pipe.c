@@ -4,7 +4,7 @@
  *
  * Readers block while the pipe is empty and a writer exists (EOF once every
  * write end is closed); writers block while it is full and a reader exists
- * (EPIPE once every read end is closed; no SIGPIPE is raised yet).  O_NONBLOCK
+ * (EPIPE once every read end is closed; the syscall edge raises SIGPIPE).  O_NONBLOCK
  * turns blocking into EAGAIN.  Every state change wakes the pipe's own queues
  * and vfs_pollq, on which poll/select sleep.  Blocking happens only in
  * waitq_wait, so the kernel stays lock-free: state is rechecked after every
