@@ -4,13 +4,20 @@
  *
  * Readers block while the pipe is empty and a writer exists (EOF once every
  * write end is closed); writers block while it is full and a reader exists
- * (EPIPE once every read end is closed; no SIGPIPE is raised yet).  O_NONBLOCK
+ * (EPIPE once every read end is closed; the syscall edge raises SIGPIPE).  O_NONBLOCK
  * turns blocking into EAGAIN.  Every state change wakes the pipe's own queues
  * and vfs_pollq, on which poll/select sleep.  Blocking happens only in
  * waitq_wait, so the kernel stays lock-free: state is rechecked after every
  * wake-up.
+ *
+ * splice, tee and vmsplice (syscalls/splice.c) work on the ring directly
+ * through the helpers at the end (fs/pipe.h).  A splice whose other side may
+ * block (a socket) marks the pipe busy for its whole transfer, like Linux's
+ * pipe mutex: plain reads, writes, resizes and other splices wait until it
+ * is released, so the bytes it is moving cannot be consumed or overwritten
+ * under it, and data moves exactly once.
  */
-#include "fs/vfs_impl.h"
+#include "fs/pipe.h"
 #include "syscalls/syscalls.h"
 
 #define PIPE_DEFAULT (64 * 1024)
@@ -23,6 +30,7 @@ struct pipe {
     int readers, writers;
     struct waitq rq, wq;               /* readers wait for data, writers for room */
     u64 ino;
+    bool busy;                         /* held by a splice (pipe_lock_data/room) */
 };
 
 struct waitq vfs_pollq;
@@ -45,7 +53,12 @@ static void pipe_changed(struct pipe *p)
 static long pipe_read(struct file *f, void *buf, size_t n, u64 off)
 {
     struct pipe *p = f->priv;
-    while (p->len == 0) {
+    while (p->busy || p->len == 0) {
+        if (p->busy) {
+            if (waitq_wait_intr(&p->rq, 0) == -EINTR)
+                return -EINTR;
+            continue;
+        }
         if (p->writers == 0 || n == 0)
             return 0;
         if ((f->flags & O_NONBLOCK) != 0)
@@ -67,6 +80,11 @@ static long pipe_write(struct file *f, const void *buf, size_t n, u64 off)
     struct pipe *p = f->priv;
     size_t done = 0;
     while (done < n) {
+        if (p->busy) {
+            if (waitq_wait_intr(&p->wq, 0) == -EINTR)
+                return done > 0 ? (long)done : -EINTR;
+            continue;
+        }
         if (p->readers == 0)
             return done > 0 ? (long)done : -EPIPE;
         size_t room = p->size - p->len;
@@ -130,16 +148,10 @@ long pipe_get_size(struct file *f)
     return (long)((struct pipe *)f->priv)->size;
 }
 
-/* F_SETPIPE_SZ: resize to n rounded up to a power of two (at least a page).
- * New size, -EBUSY if the data would not fit, -EPERM/-ENOMEM, -EBADF. */
-long pipe_set_size(struct file *f, u64 n)
+/* Resize p's ring to n bytes rounded up to a power of two (at least a page). */
+static long pipe_resize(struct pipe *p, u64 n)
 {
-    if (f->ops != &pipe_fops)
-        return -EBADF;
-    struct pipe *p = f->priv;
     size_t size = PAGE_SIZE;
-    if (n > PIPE_MAX)
-        return -EPERM;
     while (size < n)
         size *= 2;
     if (size < p->len)
@@ -155,6 +167,26 @@ long pipe_set_size(struct file *f, u64 n)
     p->size = size;
     pipe_changed(p);
     return (long)size;
+}
+
+/* F_SETPIPE_SZ: resize to n rounded up to a power of two (at least a page),
+ * once no splice holds the pipe.  New size, -EBUSY if the data would not
+ * fit, -EPERM/-ENOMEM, -EBADF, -EINTR. */
+long pipe_set_size(struct file *f, u64 n)
+{
+    if (f->ops != &pipe_fops)
+        return -EBADF;
+    if (n > PIPE_MAX)
+        return -EPERM;
+    struct pipe *p = f->priv;
+    long r = 0;
+    file_get(f);                       /* a close while waiting must not free p */
+    while (p->busy && r == 0)
+        r = waitq_wait_intr(&p->wq, 0);
+    if (r == 0)
+        r = pipe_resize(p, n);
+    file_put(f);
+    return r;
 }
 
 static const struct file_ops pipe_fops = {
@@ -217,4 +249,124 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
     *rd = r;
     *wr = w;
     return 0;
+}
+
+/* ---------------------------------------------------------------- splice support */
+
+struct pipe *pipe_of(struct file *f)
+{
+    return f != NULL && f->ops == &pipe_fops ? f->priv : NULL;
+}
+
+int pipe_lock_data(struct pipe *p, bool nonblock)
+{
+    for (;;) {
+        if (!p->busy && p->len > 0) {
+            p->busy = true;
+            return 0;
+        }
+        if (!p->busy && p->writers == 0)
+            return 1;
+        if (!p->busy && nonblock)
+            return -EAGAIN;
+        if (waitq_wait_intr(&p->rq, 0) == -EINTR)
+            return -EINTR;
+    }
+}
+
+int pipe_lock_room(struct pipe *p, bool nonblock)
+{
+    for (;;) {
+        if (p->readers == 0)
+            return -EPIPE;
+        if (!p->busy && p->len < p->size) {
+            p->busy = true;
+            return 0;
+        }
+        if (!p->busy && nonblock)
+            return -EAGAIN;
+        if (waitq_wait_intr(&p->wq, 0) == -EINTR)
+            return -EINTR;
+    }
+}
+
+void pipe_unlock(struct pipe *p)
+{
+    p->busy = false;
+    pipe_changed(p);
+}
+
+size_t pipe_data_ptr(struct pipe *p, const u8 **ptr)
+{
+    *ptr = p->buf + p->head;
+    return MIN(p->len, p->size - p->head);
+}
+
+void pipe_consume(struct pipe *p, size_t n)
+{
+    p->head = (p->head + n) % p->size;
+    p->len -= n;
+    pipe_changed(p);
+}
+
+size_t pipe_room_ptr(struct pipe *p, u8 **ptr)
+{
+    size_t tail = (p->head + p->len) % p->size;
+    *ptr = p->buf + tail;
+    if (p->len == p->size)
+        return 0;
+    return tail >= p->head ? p->size - tail : p->head - tail;
+}
+
+void pipe_commit(struct pipe *p, size_t n)
+{
+    p->len += n;
+    pipe_changed(p);
+}
+
+/*
+ * Pipe to pipe, in Linux's order: wait for data in `in` (EOF passes), then
+ * for room in `out`; then EPIPE if `out` lost its readers, 0 at EOF, and
+ * otherwise the bytes (at most n, what `in` holds and what fits) are copied
+ * at once, nothing blocking in between.  If the state changed during the
+ * waits, the whole check starts again.
+ */
+long pipe_splice_pipe(struct pipe *in, struct pipe *out, size_t n, bool nonblock, bool consume)
+{
+    for (;;) {
+        while (in->busy || (in->len == 0 && in->writers > 0)) {
+            if (!in->busy && nonblock)
+                return -EAGAIN;
+            if (waitq_wait_intr(&in->rq, 0) == -EINTR)
+                return -EINTR;
+        }
+        while (out->busy || out->len == out->size) {
+            if (out->readers == 0)
+                return -EPIPE;
+            if (!out->busy && nonblock)
+                return -EAGAIN;
+            if (waitq_wait_intr(&out->wq, 0) == -EINTR)
+                return -EINTR;
+        }
+        if (out->readers == 0)
+            return -EPIPE;
+        if (in->busy || in->len == 0) {
+            if (!in->busy && in->writers == 0)
+                return 0;
+            if (nonblock)
+                return -EAGAIN;
+            continue;                  /* drained while we waited for room */
+        }
+        size_t k = MIN(n, MIN(in->len, out->size - out->len));
+        for (size_t i = 0; i < k; i++)
+            out->buf[(out->head + out->len + i) % out->size] = in->buf[(in->head + i) % in->size];
+        out->len += k;
+        if (consume) {
+            in->head = (in->head + k) % in->size;
+            in->len -= k;
+        }
+        pipe_changed(in);
+        pipe_changed(out);
+        return (long)k;
+    }
 }

@@ -219,6 +219,7 @@ static bool restartable(long nr, const struct frame *f)
     case 42: case 43: case 44: case 45: case 46: case 47:                  /* connect accept sendto recvfrom sendmsg recvmsg */
     case 61: case 72: case 73: case 247: case 257: case 288:               /* wait4 fcntl flock waitid openat accept4 */
     case 295: case 296: case 299: case 307: case 318: case 327: case 328:  /* preadv pwritev recvmmsg sendmmsg getrandom preadv2 pwritev2 */
+    case 275: case 276: case 278:                                           /* splice tee vmsplice */
         return true;
     case 202: {                                                             /* futex: WAIT and WAIT_BITSET without a timeout */
         long op = (long)(f->rsi & 0x7f);
