@@ -216,7 +216,9 @@ long sys_pwrite64(int fd, const u8 *buf, size_t count, s64 off)
         return -ESPIPE;
     if (!user_range_ok(buf, count))
         return -EFAULT;
-    u64 pos = (u64)off;
+    /* As Linux (man 2 pwrite, BUGS): with O_APPEND the data goes to the end
+     * of the file whatever the offset; the file offset stays put. */
+    u64 pos = (f->flags & O_APPEND) != 0 ? (u64)f->ops->size(f) : (u64)off;
     return do_write(f, buf, MIN(count, MAX_RW), &pos);
 }
 
@@ -288,8 +290,11 @@ long sys_writev(int fd, const struct iovec_k *iov, int cnt)
 }
 
 #define RWF_SUPPORTED 0x1f             /* HIPRI DSYNC SYNC NOWAIT APPEND */
+#define RWF_APPEND 0x10
 
-/* preadv2/pwritev2 core: off == -1 means the current offset. */
+/* preadv2/pwritev2 core: off == -1 means the current offset.  A write to an
+ * O_APPEND file, or with RWF_APPEND, goes to the end of the file whatever
+ * off says; only a write at the current offset (-1) moves that offset. */
 static long do_pvec(int fd, const struct iovec_k *iov, int cnt, s64 off, int flags, bool wr)
 {
     if ((flags & ~RWF_SUPPORTED) != 0)
@@ -297,13 +302,17 @@ static long do_pvec(int fd, const struct iovec_k *iov, int cnt, s64 off, int fla
     struct file *f = fd_file(fd);
     if (f == NULL || !(wr ? writable(f) : readable(f)))
         return -EBADF;
-    if (off == -1)
+    bool append = wr && seekable(f) && ((f->flags & O_APPEND) != 0 || (flags & RWF_APPEND) != 0);
+    if (off == -1) {
+        if (append)
+            f->off = (u64)f->ops->size(f);
         return do_vec(f, iov, cnt, wr ? write_pos(f) : &f->off, wr);
+    }
     if (!seekable(f))
         return -ESPIPE;
     if (off < 0)
         return -EINVAL;
-    u64 pos = (u64)off;
+    u64 pos = append ? (u64)f->ops->size(f) : (u64)off;
     return do_vec(f, iov, cnt, &pos, wr);
 }
 

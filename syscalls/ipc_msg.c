@@ -297,10 +297,9 @@ static long msq_stat(struct msq *q, void *ubuf)
     return 0;
 }
 
-/* partial: IPC_SET and the permission bits are not checked against the caller (solo runs as its one user) */
+// partial: IPC_SET and the permission bits are not checked against the caller (solo runs as its one user)
 long sys_msgctl(int id, int cmd, void *ubuf)
 {
-    cmd &= ~IPC_64;
     if (id < 0 && cmd != IPC_INFO && cmd != MSG_INFO)
         return -EINVAL;
     switch (cmd) {

@@ -185,7 +185,7 @@ struct ktimespec {
     s64 sec, nsec;
 };
 
-/* partial: SEM_UNDO is accepted, but its adjustments would only act when the process exits, which ends solo */
+// partial: SEM_UNDO is accepted, but its adjustments would only act when the process exits, which ends solo
 long sys_semtimedop(int id, const void *usops, u64 nsops, const void *utimeout)
 {
     struct sembuf ops[64];
@@ -372,10 +372,9 @@ static long sem_cmd(struct semset *s, int slot, int num, int cmd, u64 arg)
     }
 }
 
-/* partial: IPC_SET and the permission bits are not checked against the caller (solo runs as its one user) */
+// partial: IPC_SET and the permission bits are not checked against the caller (solo runs as its one user)
 long sys_semctl(int id, int num, int cmd, u64 arg)
 {
-    cmd &= ~IPC_64;
     if (cmd == IPC_INFO || cmd == SEM_INFO)
         return sem_info(cmd, (void *)arg);
     if (id < 0)

@@ -349,6 +349,26 @@ static void test_io(void)
     close(ro);
     close(out);
     close(fd);
+
+    /* O_APPEND: pwrite and pwritev go to the end whatever the offset (Linux's
+     * documented behaviour); RWF_APPEND does the same for one pwritev2. */
+    int ap = open(at(0, "app"), O_CREAT | O_RDWR | O_TRUNC | O_APPEND, 0644);
+    show("append write", write(ap, "abc", 3));
+    show("lseek 0", lseek(ap, 0, SEEK_SET));
+    show("pwrite64 at 0 on O_APPEND", syscall(SYS_pwrite64, ap, "XY", 2, 0L));
+    show("offset after pwrite64", lseek(ap, 0, SEEK_CUR));
+    show("pwritev at 1 on O_APPEND", syscall(SYS_pwritev, ap, w, 1, 1L, 0L));
+    show("pwritev2 at -1 on O_APPEND", syscall(SYS_pwritev2, ap, w + 1, 1, -1L, -1L, 0));
+    show("offset after pwritev2 at -1", lseek(ap, 0, SEEK_CUR));
+    close(ap);
+    ap = open(at(0, "app"), O_RDWR);
+    show("pwritev2 RWF_APPEND at 0", syscall(SYS_pwritev2, ap, w, 1, 0L, 0L, 0x10));
+    show("offset after RWF_APPEND", lseek(ap, 0, SEEK_CUR));
+    show("pwritev2 at 0 without flags", syscall(SYS_pwritev2, ap, w + 1, 1, 0L, 0L, 0));
+    memset(got, 0, sizeof(got));
+    pread(ap, got, sizeof(got) - 1, 0);
+    printf("append data: %s\n", got);
+    close(ap);
 }
 
 static void test_memfd_close_range(void)
@@ -414,7 +434,7 @@ int main(void)
     test_io();
     test_memfd_close_range();
     test_xattr_errors();
-    const char *left[] = { "t", "io", "copy", "a" };
+    const char *left[] = { "t", "io", "copy", "a", "app" };
     for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++)
         unlink(at(0, left[i]));
     show("rmdir scratch", syscall(SYS_rmdir, dir));

@@ -72,6 +72,7 @@ int main(void)
     snd(3, "three again");
     struct msqid_ds ds;
     show("IPC_STAT", syscall(SYS_msgctl, qid, IPC_STAT, &ds));
+    show("IPC_STAT with the IPC_64 bit", syscall(SYS_msgctl, qid, IPC_STAT | 0x100, &ds));
     printf("qnum %lu cbytes %lu qbytes %lu mode %o lspid is me %d\n", (unsigned long)ds.msg_qnum,
            (unsigned long)ds.__msg_cbytes, (unsigned long)ds.msg_qbytes, ds.msg_perm.mode & 0777,
            ds.msg_lspid == getpid());

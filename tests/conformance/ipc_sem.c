@@ -64,6 +64,7 @@ int main(void)
     show("all or nothing", syscall(SYS_semop, sid, two, 2UL));
     vals("after");
     show("GETVAL 0", syscall(SYS_semctl, sid, 0, GETVAL));
+    show("GETVAL with the IPC_64 bit", syscall(SYS_semctl, sid, 0, GETVAL | 0x100));
     show("SETVAL 1 = 5", syscall(SYS_semctl, sid, 1, SETVAL, 5));
     show("SETVAL too big", syscall(SYS_semctl, sid, 1, SETVAL, 40000));
     show("SETVAL negative", syscall(SYS_semctl, sid, 1, SETVAL, -1));
