@@ -519,6 +519,7 @@ static int watch_target(const char *upath, u32 mask, struct node *out)
     return (int)r;
 }
 
+// partial: a TFS file renamed while open no longer reports events through that open file to its directory's watches (its own watches get them)
 long sys_inotify_add_watch(int fd, const char *upath, u32 mask)
 {
     struct node n;
