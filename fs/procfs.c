@@ -21,6 +21,7 @@
 #include "runtime/mm/vm.h"
 #include "fs/pagecache.h"
 #include "syscalls/misc.h"
+#include "fs/inotify.h"
 
 #define MAX_SYS_CPUS 64
 #define HZ 100
@@ -392,4 +393,5 @@ void procfs_init(void)
     reg("/sys/devices/system/cpu/present", gen_cpu_range);
     for (int i = 0; i < ncpus() && i < MAX_SYS_CPUS; i++)
         sys_cpu_init(i);
+    inotify_proc_init();
 }

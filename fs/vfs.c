@@ -15,6 +15,7 @@
  * free slot, VFS_FD_MAX slots in all (EMFILE).
  */
 #include "fs/vfs_impl.h"
+#include "fs/inotify.h"
 #include "syscalls/misc.h"
 
 static struct vnode vroot = { .name = "/", .kind = VN_ROOT, .mode = S_IFDIR | 0755 };
@@ -387,8 +388,12 @@ void file_put(struct file *f)
     kassert(f->refs > 0);
     if (--f->refs > 0)
         return;
+    if (f->notify)
+        fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (f->ops != NULL && f->ops->release != NULL)
         f->ops->release(f);
+    if (f->notify && inotify_live > 0)
+        inotify_released(f);
     kfree(f->path);
     kfree(f);
 }
@@ -418,6 +423,8 @@ int node_open(struct node n, const char *path, int flags, struct file **out)
             file_put(f);
             return r;
         }
+        f->notify = true;
+        fsnotify_file(f, IN_OPEN);
     }
     *out = f;
     return 0;

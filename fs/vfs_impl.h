@@ -176,6 +176,7 @@ struct file {
     char *path;                        /* canonical absolute path (kmalloc), or NULL */
     void *priv;                        /* per-type state */
     size_t priv_len;
+    bool notify;                       /* opened by node_open: inotify open/close events */
 };
 
 const struct node_ops *node_ops_of(struct node n);

@@ -13,6 +13,7 @@
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
+#include "fs/inotify.h"
 
 #define BOUNCE (64 * 1024)
 #define MAX_RW 0x7ffff000UL
@@ -177,7 +178,7 @@ long sys_read(int fd, u8 *buf, size_t count)
         return -EBADF;
     if (!user_range_ok(buf, count))
         return -EFAULT;
-    return do_read(f, buf, MIN(count, MAX_RW), &f->off);
+    return fsnotify_rw(f, do_read(f, buf, MIN(count, MAX_RW), &f->off), IN_ACCESS);
 }
 
 long sys_write(int fd, const u8 *buf, size_t count)
@@ -187,7 +188,7 @@ long sys_write(int fd, const u8 *buf, size_t count)
         return -EBADF;
     if (!user_range_ok(buf, count))
         return -EFAULT;
-    return do_write(f, buf, MIN(count, MAX_RW), write_pos(f));
+    return fsnotify_rw(f, do_write(f, buf, MIN(count, MAX_RW), write_pos(f)), IN_MODIFY);
 }
 
 long sys_pread64(int fd, u8 *buf, size_t count, s64 off)
@@ -202,7 +203,7 @@ long sys_pread64(int fd, u8 *buf, size_t count, s64 off)
     if (!user_range_ok(buf, count))
         return -EFAULT;
     u64 pos = (u64)off;
-    return do_read(f, buf, MIN(count, MAX_RW), &pos);
+    return fsnotify_rw(f, do_read(f, buf, MIN(count, MAX_RW), &pos), IN_ACCESS);
 }
 
 long sys_pwrite64(int fd, const u8 *buf, size_t count, s64 off)
@@ -219,7 +220,7 @@ long sys_pwrite64(int fd, const u8 *buf, size_t count, s64 off)
     /* As Linux (man 2 pwrite, BUGS): with O_APPEND the data goes to the end
      * of the file whatever the offset; the file offset stays put. */
     u64 pos = (f->flags & O_APPEND) != 0 ? (u64)f->ops->size(f) : (u64)off;
-    return do_write(f, buf, MIN(count, MAX_RW), &pos);
+    return fsnotify_rw(f, do_write(f, buf, MIN(count, MAX_RW), &pos), IN_MODIFY);
 }
 
 /* ---------------------------------------------------------------- vectors */
@@ -270,7 +271,7 @@ static long do_vec(struct file *f, const struct iovec_k *uiov, int cnt, u64 *pos
     }
     if (v != fast)
         kfree(v);
-    return r < 0 ? r : done;
+    return r < 0 ? r : fsnotify_rw(f, done, wr ? IN_MODIFY : IN_ACCESS);
 }
 
 long sys_readv(int fd, const struct iovec_k *iov, int cnt)
@@ -342,10 +343,10 @@ long sys_lseek(int fd, s64 off, int whence)
     struct file *f = fd_file(fd);
     if (f == NULL || (f->flags & O_PATH) != 0)
         return -EBADF;
+    if (f->ops != NULL && f->ops->lseek != NULL)
+        return f->ops->lseek(f, off, whence);
     if (!seekable(f))
         return -ESPIPE;
-    if (f->ops->lseek != NULL)
-        return f->ops->lseek(f, off, whence);
     s64 base, size = f->ops->size(f);
     switch (whence) {
     case SEEK_SET: base = 0; break;
@@ -416,6 +417,8 @@ static long do_getdents(int fd, u8 *ubuf, size_t count, bool old)
         return -ENOMEM;
     struct dents d = { b, MIN(count, (size_t)BOUNCE), 0, old, false };
     long r = vfs_readdir(f, put_dent, &d);
+    if (r == 0)
+        fsnotify_file(f, IN_ACCESS);
     if (r == 0 && d.used == 0 && d.full)
         r = -EINVAL;                   /* not even one entry fits */
     if (r == 0 && d.used > 0 && copy_to_user(ubuf, b, d.used) < 0)
@@ -714,6 +717,8 @@ long sys_sendfile(int outfd, int infd, s64 *uoff, size_t count)
     if (e < 0)
         return e;
     long r = copy_between(in, &pos, out, write_pos(out), MIN(count, MAX_RW));
+    if (fsnotify_rw(in, r, IN_ACCESS) > 0)
+        fsnotify_file(out, IN_MODIFY);
     if (uoff == NULL)
         in->off = pos;
     else if (copy_to_user(uoff, &pos, sizeof(pos)) < 0)
@@ -747,6 +752,8 @@ long sys_copy_file_range(int infd, s64 *uin, int outfd, s64 *uout, size_t count,
     if (si.dev == so.dev && si.ino == so.ino && ip < op + count && op < ip + count)
         return -EINVAL;
     long r = copy_between(in, &ip, out, &op, MIN(count, MAX_RW));
+    if (fsnotify_rw(in, r, IN_ACCESS) > 0)
+        fsnotify_file(out, IN_MODIFY);
     if (uin == NULL)
         in->off = ip;
     else if (copy_to_user(uin, &ip, sizeof(ip)) < 0)
@@ -827,9 +834,11 @@ long sys_ftruncate(int fd, s64 len)
         return -EBADF;
     if (len < 0 || !writable(f) || node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
         return -EINVAL;
-    if (node_is_ram(f->node))
-        return ramfs_truncate(f->node.v, (u64)len);
-    return f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len) : -EPERM;
+    long r = node_is_ram(f->node) ? ramfs_truncate(f->node.v, (u64)len)
+             : f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len) : -EPERM;
+    if (r == 0)
+        fsnotify_file(f, IN_MODIFY);
+    return r;
 }
 
 // partial: modes 0 and KEEP_SIZE on the TFS root, 0 on tmpfs; hole punching, collapse, zero range: EOPNOTSUPP
@@ -845,9 +854,12 @@ long sys_fallocate(int fd, int mode, s64 off, s64 len)
         return -ESPIPE;
     if (node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
         return -ENODEV;
+    long r = -EOPNOTSUPP;
     if (node_is_ram(f->node) && mode == 0)
-        return (u64)(off + len) > st.size ? ramfs_truncate(f->node.v, (u64)(off + len)) : 0;
-    if (f->node.v == NULL)
-        return tfs_node_allocate(f->node.id, mode, (u64)off, (u64)len);
-    return -EOPNOTSUPP;
+        r = (u64)(off + len) > st.size ? ramfs_truncate(f->node.v, (u64)(off + len)) : 0;
+    else if (f->node.v == NULL)
+        r = tfs_node_allocate(f->node.id, mode, (u64)off, (u64)len);
+    if (r == 0)
+        fsnotify_file(f, IN_MODIFY);
+    return r;
 }

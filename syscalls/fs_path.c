@@ -14,6 +14,7 @@
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
+#include "fs/inotify.h"
 #include "syscalls/misc.h"
 
 #define R_OK 4
@@ -172,10 +173,13 @@ static long do_openat(int dirfd, const char *upath, int flags, int mode)
     int lf = ((flags & O_NOFOLLOW) != 0 || excl) ? 0 : LOOKUP_FOLLOW;
     struct lookup *lk;
     struct file *f;
+    bool created = false;
     int r = user_lookup(dirfd, upath, lf, &lk);
-    if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0)
+    if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0) {
         r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL);
-    else if (r == 0 && excl)
+        if ((created = r == 0))
+            inotify_created(lk->path, lk->node);
+    } else if (r == 0 && excl)
         r = -EEXIST;
     if (r < 0)
         goto out;
@@ -194,6 +198,8 @@ static long do_openat(int dirfd, const char *upath, int flags, int mode)
     r = node_open(lk->node, lk->path, flags, &f);
     if (r < 0)
         goto out;
+    if ((flags & O_TRUNC) != 0 && !created && S_ISREG(st.mode))
+        fsnotify_file(f, IN_MODIFY);
     r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
     if (r < 0)
         file_put(f);
@@ -567,6 +573,8 @@ static long create_at(int dirfd, const char *path, u8 kind, int mode, const char
         r = -EEXIST;
     else if (r == -ENOENT && lk->missing_last)
         r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target);
+    if (r == 0)
+        inotify_created(lk->path, lk->node);
     lookup_free(lk);
     return r;
 }
@@ -601,6 +609,8 @@ static long remove_at(int dirfd, const char *path, bool dir)
         r = -EISDIR;
     else if (r == 0)
         r = -EACCES;
+    if (r == 0)
+        inotify_removed(lk->path, lk->node, dir);
     lookup_free(lk);
     return r;
 }
@@ -678,6 +688,8 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     else if (r == -ENOENT && lk->missing_last)
         r = node_is_ram(lk->node) != ram || (old.v == NULL) != (lk->node.v == NULL) ? -EXDEV
             : ram ? -EPERM : create_denied(lk);
+    if (r == 0)
+        inotify_linked(lk->node, lk->last, old);
     lookup_free(lk);
     return r;
 }
@@ -775,6 +787,8 @@ long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *
     int ro = user_lookup(olddirfd, oldpath, 0, &ok);
     int rn = ok != NULL ? user_lookup(newdirfd, newpath, 0, &nk) : -ENOMEM;
     int r = (ok == NULL || nk == NULL) ? -ENOMEM : do_rename(ok, ro, nk, rn, flags);
+    if (r == 0)
+        inotify_renamed(ok, nk, rn);
     lookup_free(nk);
     lookup_free(ok);
     return r;
@@ -859,12 +873,28 @@ static int set_attr(struct node n, enum attr_op op, u64 arg)
     return 0;
 }
 
+/* The inotify event of a change (as Linux's fsnotify_change): ATTRIB,
+ * but only ACCESS or MODIFY when one time is left alone, and none for a
+ * chown that changes neither owner (arg 0). */
+static u32 attr_event(enum attr_op op, u64 arg)
+{
+    const struct timespec_k *t = (const void *)arg;
+    if (op == ATTR_OWNER)
+        return arg != 0 ? IN_ATTRIB : 0;
+    if (op == ATTR_MODE || t == NULL)
+        return IN_ATTRIB;
+    bool a = t[0].nsec != UTIME_OMIT, m = t[1].nsec != UTIME_OMIT;
+    return a && m ? IN_ATTRIB : a ? IN_ACCESS : m ? IN_MODIFY : 0;
+}
+
 static long attr_at(int dirfd, const char *path, int lf, enum attr_op op, u64 arg)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, lf, &lk);
     if (r == 0)
         r = set_attr(lk->node, op, arg);
+    if (r == 0)
+        fsnotify_node(lk->node, lk->path, attr_event(op, arg));
     lookup_free(lk);
     return r;
 }
@@ -874,8 +904,14 @@ static long attr_fd(int fd, enum attr_op op, u64 arg)
     struct file *f = fd_file(fd);
     if (f == NULL || (f->flags & O_PATH) != 0)
         return -EBADF;
-    return set_attr(f->node, op, arg);
+    int r = set_attr(f->node, op, arg);
+    if (r == 0)
+        fsnotify_node(f->node, f->path, attr_event(op, arg));
+    return r;
 }
+
+/* attr_at/attr_fd's argument for a chown: whether it changes anything. */
+#define OWNER_ARG(uid, gid) ((u64)((uid) != -1 || (gid) != -1))
 
 long sys_fchmodat(int dirfd, const char *path, int mode)
 {
@@ -899,25 +935,25 @@ long sys_fchownat(int dirfd, const char *path, int uid, int gid, int flags)
         return -EINVAL;
     int lf = ((flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW) |
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
-    return attr_at(dirfd, path, lf, ATTR_OWNER, 0);
+    return attr_at(dirfd, path, lf, ATTR_OWNER, OWNER_ARG(uid, gid));
 }
 
 // partial: ownership is not stored (every file stays owned by root)
 long sys_chown(const char *path, int uid, int gid)
 {
-    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_OWNER, 0);
+    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_OWNER, OWNER_ARG(uid, gid));
 }
 
 // partial: ownership is not stored (every file stays owned by root)
 long sys_lchown(const char *path, int uid, int gid)
 {
-    return attr_at(AT_FDCWD, path, 0, ATTR_OWNER, 0);
+    return attr_at(AT_FDCWD, path, 0, ATTR_OWNER, OWNER_ARG(uid, gid));
 }
 
 // partial: ownership is not stored (every file stays owned by root)
 long sys_fchown(int fd, int uid, int gid)
 {
-    return attr_fd(fd, ATTR_OWNER, 0);
+    return attr_fd(fd, ATTR_OWNER, OWNER_ARG(uid, gid));
 }
 
 long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
@@ -994,6 +1030,8 @@ long sys_truncate(const char *path, s64 len)
         r = tfs_node_truncate(lk->node.id, (u64)len);
     else if (r == 0)
         r = -EACCES;
+    if (r == 0)
+        fsnotify_node(lk->node, lk->path, IN_MODIFY);
     lookup_free(lk);
     return r;
 }

@@ -24,6 +24,7 @@
  */
 #include "syscalls.h"
 #include "fs/pipe.h"
+#include "fs/inotify.h"
 #include "net/net.h"
 #include "runtime/sched/signal.h"
 
@@ -254,6 +255,8 @@ long sys_splice(int fdin, s64 *uoffin, int fdout, s64 *uoffout, size_t len, unsi
         r = splice_to_pipe(in, uoffin != NULL ? &offin : NULL, op, out, len, nonblock);
     else
         r = -EINVAL;                   /* neither side is a pipe */
+    if (fsnotify_rw(in, r, IN_ACCESS) > 0)
+        fsnotify_file(out, IN_MODIFY);
     file_put(out);
     file_put(in);
     if (r < 0)

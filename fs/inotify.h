@@ -1,0 +1,82 @@
+/*
+ * inotify.h - the hooks through which the file layer reports changes to
+ * inotify instances (fs/inotify.c).  Each hook is an inline test of one
+ * global counter (watches alive in all instances), so the file calls pay
+ * nothing while no program watches anything.  Callers are fs/vfs.c (open,
+ * last close), syscalls/fs.c (read/write family, truncate, getdents) and
+ * syscalls/fs_path.c (namespace and attribute changes).
+ */
+#ifndef SOLO_INOTIFY_H
+#define SOLO_INOTIFY_H
+
+#include "fs/vfs_impl.h"
+
+/* Linux's event bits (uapi/linux/inotify.h). */
+#define IN_ACCESS 0x00000001
+#define IN_MODIFY 0x00000002
+#define IN_ATTRIB 0x00000004
+#define IN_CLOSE_WRITE 0x00000008
+#define IN_CLOSE_NOWRITE 0x00000010
+#define IN_OPEN 0x00000020
+#define IN_MOVED_FROM 0x00000040
+#define IN_MOVED_TO 0x00000080
+#define IN_CREATE 0x00000100
+#define IN_DELETE 0x00000200
+#define IN_DELETE_SELF 0x00000400
+#define IN_MOVE_SELF 0x00000800
+#define IN_ALL_EVENTS 0x00000fff
+#define IN_UNMOUNT 0x00002000
+#define IN_Q_OVERFLOW 0x00004000
+#define IN_IGNORED 0x00008000
+#define IN_ONLYDIR 0x01000000
+#define IN_DONT_FOLLOW 0x02000000
+#define IN_EXCL_UNLINK 0x04000000
+#define IN_MASK_CREATE 0x10000000
+#define IN_MASK_ADD 0x20000000
+#define IN_ISDIR 0x40000000
+#define IN_ONESHOT 0x80000000
+
+extern int inotify_live;               /* watches in all instances */
+
+/* Event mask on the object an open file names (and on its directory's
+ * watches, with its name).  Nothing for O_PATH files. */
+void inotify_file_event(struct file *f, u32 mask);
+/* Event mask on node n, whose canonical path is path (may be NULL). */
+void inotify_node_event(struct node n, const char *path, u32 mask);
+/* A new entry: path is its canonical path, n the new object. */
+void inotify_created(const char *path, struct node n);
+/* A new hard link name in directory dir to object n. */
+void inotify_linked(struct node dir, const char *name, struct node n);
+/* The entry path (object n) was removed by unlink (dir false) or rmdir. */
+void inotify_removed(const char *path, struct node n, bool dir);
+/* A rename succeeded: ok names the old entry, nk the new one (rn: the new
+ * name's lookup result; -ENOENT with missing_last when it did not exist). */
+void inotify_renamed(struct lookup *ok, struct lookup *nk, int rn);
+/* The last reference to an open file is gone (after its release): the
+ * object may have gone with it. */
+void inotify_released(struct file *f);
+/* Register the files of /proc/sys/fs/inotify (called by procfs_init). */
+void inotify_proc_init(void);
+
+static inline void fsnotify_file(struct file *f, u32 mask)
+{
+    if (inotify_live > 0)
+        inotify_file_event(f, mask);
+}
+
+static inline void fsnotify_node(struct node n, const char *path, u32 mask)
+{
+    if (inotify_live > 0 && mask != 0)
+        inotify_node_event(n, path, mask);
+}
+
+/* A read or write of f that returned r: ACCESS/MODIFY when bytes moved.
+ * Returns r, so calls can wrap a return value. */
+static inline long fsnotify_rw(struct file *f, long r, u32 mask)
+{
+    if (r > 0)
+        fsnotify_file(f, mask);
+    return r;
+}
+
+#endif
