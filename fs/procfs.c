@@ -1,6 +1,7 @@
 /*
  * procfs.c - the generated /proc and /sys files programs read to size
- * themselves: /proc/cpuinfo, /proc/meminfo, /proc/self/{status,stat,statm},
+ * themselves: /proc/cpuinfo, /proc/meminfo, /proc/filesystems,
+ * /proc/self/{status,stat,statm},
  * /sys/devices/system/cpu/{online,possible,present} and one
  * /sys/devices/system/cpu/cpuN/ directory per CPU (glibc counts those for
  * sysconf(_SC_NPROCESSORS_CONF) and reads "online" for _SC_NPROCESSORS_ONLN).
