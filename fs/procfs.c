@@ -1,6 +1,7 @@
 /*
  * procfs.c - the generated /proc and /sys files programs read to size
- * themselves: /proc/cpuinfo, /proc/meminfo, /proc/self/{status,stat,statm},
+ * themselves: /proc/cpuinfo, /proc/meminfo, /proc/filesystems,
+ * /proc/self/{status,stat,statm},
  * /sys/devices/system/cpu/{online,possible,present} and one
  * /sys/devices/system/cpu/cpuN/ directory per CPU (glibc counts those for
  * sysconf(_SC_NPROCESSORS_CONF) and reads "online" for _SC_NPROCESSORS_ONLN).
@@ -288,8 +289,8 @@ static long gen_status(char *buf, size_t cap)
     put(&o, "SigQ:\t0/%lu\n", rlimit_cur(RLIMIT_SIGPENDING));
     put(&o, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
         t->sig_pending, shpnd, t->sigmask, ign, cgt);
-    put(&o, "CapInh:\t0000000000000000\nCapPrm:\t%016lx\nCapEff:\t%016lx\n",
-        euid == 0 ? 0x1ffffffffffUL : 0UL, euid == 0 ? 0x1ffffffffffUL : 0UL);
+    put(&o, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n",
+        cap_inheritable_set(), cap_permitted_set(), cap_effective_set());
     put(&o, "NoNewPrivs:\t0\nSeccomp:\t0\n");
     put(&o, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", ncpus() >= 64 ? ~0UL : (1UL << ncpus()) - 1);
     put(&o, ncpus() == 1 ? "0\n" : "0-%d\n", ncpus() - 1);
@@ -380,11 +381,39 @@ static void sys_cpu_init(int cpu)
     }
 }
 
+/* ---------------------------------------------------------------- /proc/filesystems */
+
+/* The file system types solo has, in /proc/filesystems order; sysfs(2)
+ * (syscalls/sysmisc.c) numbers them by this order too.  "nodev" marks
+ * types that need no block device. */
+static const struct { const char *name; bool nodev; } fs_types[] = {
+    { "tmpfs", true },                 /* /tmp, /dev/shm (and /dev reports tmpfs) */
+    { "proc", true },                  /* /proc and the generated /sys files */
+    { "tfs", false },                  /* the root volume */
+};
+
+int fs_type_count(void) { return (int)ARRAY_SIZE(fs_types); }
+
+/* The name of type i (0 <= i < fs_type_count()), or NULL. */
+const char *fs_type_name(int i)
+{
+    return i >= 0 && i < fs_type_count() ? fs_types[i].name : NULL;
+}
+
+static long gen_filesystems(char *buf, size_t cap)
+{
+    struct out o = { buf, cap, 0 };
+    for (int i = 0; i < fs_type_count(); i++)
+        put(&o, "%s\t%s\n", fs_types[i].nodev ? "nodev" : "", fs_types[i].name);
+    return (long)o.len;
+}
+
 /* Register every file above; called once at start-up, after the root is mounted. */
 void procfs_init(void)
 {
     reg("/proc/cpuinfo", gen_cpuinfo);
     reg("/proc/meminfo", gen_meminfo);
+    reg("/proc/filesystems", gen_filesystems);
     reg("/proc/self/status", gen_status);
     reg("/proc/self/stat", gen_stat);
     reg("/proc/self/statm", gen_statm);

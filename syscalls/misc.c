@@ -6,8 +6,10 @@
  *
  * solo runs one process: pid 1, parent 0, its own process group and
  * session (so it is a session leader, as init is).  Credentials start as
- * root and follow Linux's rules for a process that holds CAP_SETUID,
- * CAP_SETGID and CAP_SYS_RESOURCE exactly while its effective uid is 0.
+ * root and follow Linux's rules; privileged operations need the capability
+ * Linux asks for (CAP_SETUID, CAP_SETGID, CAP_SYS_RESOURCE, CAP_SYS_ADMIN,
+ * CAP_SYS_BOOT) in the effective set kept by prctl.c, which uid changes
+ * adjust as Linux does (cap_setuid_fixup).
  * Invariants: every rlimit has cur <= max; umask has no bits above 0777;
  * hostname and domainname are NUL-terminated and at most 64 chars.
  */
@@ -87,13 +89,13 @@ u32 process_euid(void) { return cred.euid; }
 u32 process_fsuid(void) { return cred.fsuid; }
 u32 process_fsgid(void) { return cred.fsgid; }
 
-/* Root's capabilities (CAP_SETUID, CAP_SETGID, ...) follow the effective uid. */
-static bool capable(void) { return cred.euid == 0; }
+/* Privilege checks use the effective capability set (syscalls/prctl.c). */
+static bool capable(int cap) { return cap_has(cap); }
 
-/* May an unprivileged caller switch one of its ids to id? */
-static bool id_allowed(u32 id, u32 r, u32 e, u32 s)
+/* May a caller without cap switch one of its ids to id? */
+static bool id_allowed(int cap, u32 id, u32 r, u32 e, u32 s)
 {
-    return capable() || id == r || id == e || id == s;
+    return capable(cap) || id == r || id == e || id == s;
 }
 
 long sys_getuid(void) { return cred.ruid; }
@@ -117,11 +119,11 @@ long sys_getresgid(u64 r, u64 e, u64 s) { return put_three(r, e, s, cred.rgid, c
  * setresuid/setresgid core: ids of ID_NONE stay; each new id must be one of
  * the current three unless capable; the fs id follows the effective one.
  */
-static long set_res(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne, u32 ns)
+static long set_res(int cap, u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne, u32 ns)
 {
-    if ((nr != ID_NONE && !id_allowed(nr, *r, *e, *s)) ||
-        (ne != ID_NONE && !id_allowed(ne, *r, *e, *s)) ||
-        (ns != ID_NONE && !id_allowed(ns, *r, *e, *s)))
+    if ((nr != ID_NONE && !id_allowed(cap, nr, *r, *e, *s)) ||
+        (ne != ID_NONE && !id_allowed(cap, ne, *r, *e, *s)) ||
+        (ns != ID_NONE && !id_allowed(cap, ns, *r, *e, *s)))
         return -EPERM;
     if (nr != ID_NONE)
         *r = nr;
@@ -133,15 +135,28 @@ static long set_res(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne, u32 ns)
     return 0;
 }
 
-long sys_setresuid(u32 r, u32 e, u32 s) { return set_res(&cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, r, e, s); }
-long sys_setresgid(u32 r, u32 e, u32 s) { return set_res(&cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, r, e, s); }
+/* Run a uid change and apply the capability fix-ups for what it did. */
+#define UID_CHANGE(call)                                                          \
+    ({                                                                            \
+        struct creds old_ = cred;                                                 \
+        long r_ = (call);                                                         \
+        if (r_ == 0)                                                              \
+            cap_setuid_fixup(old_.ruid, old_.euid, old_.suid, cred.ruid, cred.euid, cred.suid); \
+        r_;                                                                       \
+    })
+
+long sys_setresuid(u32 r, u32 e, u32 s)
+{
+    return UID_CHANGE(set_res(CAP_SETUID, &cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, r, e, s));
+}
+long sys_setresgid(u32 r, u32 e, u32 s) { return set_res(CAP_SETGID, &cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, r, e, s); }
 
 /* setuid/setgid core: privileged sets all three ids, otherwise only the effective one. */
-static long set_one(u32 *r, u32 *e, u32 *s, u32 *fs, u32 id)
+static long set_one(int cap, u32 *r, u32 *e, u32 *s, u32 *fs, u32 id)
 {
     if (id == ID_NONE)
         return -EINVAL;
-    if (capable()) {
+    if (capable(cap)) {
         *r = *e = *s = *fs = id;
         return 0;
     }
@@ -151,15 +166,15 @@ static long set_one(u32 *r, u32 *e, u32 *s, u32 *fs, u32 id)
     return 0;
 }
 
-long sys_setuid(u32 id) { return set_one(&cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, id); }
-long sys_setgid(u32 id) { return set_one(&cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, id); }
+long sys_setuid(u32 id) { return UID_CHANGE(set_one(CAP_SETUID, &cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, id)); }
+long sys_setgid(u32 id) { return set_one(CAP_SETGID, &cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, id); }
 
 /* setreuid/setregid core, with Linux's rule for when the saved id follows. */
-static long set_re(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne)
+static long set_re(int cap, u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne)
 {
-    if (nr != ID_NONE && !capable() && nr != *r && nr != *e)
+    if (nr != ID_NONE && !capable(cap) && nr != *r && nr != *e)
         return -EPERM;
-    if (ne != ID_NONE && !id_allowed(ne, *r, *e, *s))
+    if (ne != ID_NONE && !id_allowed(cap, ne, *r, *e, *s))
         return -EPERM;
     u32 old_r = *r;
     if (nr != ID_NONE)
@@ -172,20 +187,25 @@ static long set_re(u32 *r, u32 *e, u32 *s, u32 *fs, u32 nr, u32 ne)
     return 0;
 }
 
-long sys_setreuid(u32 r, u32 e) { return set_re(&cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, r, e); }
-long sys_setregid(u32 r, u32 e) { return set_re(&cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, r, e); }
+long sys_setreuid(u32 r, u32 e) { return UID_CHANGE(set_re(CAP_SETUID, &cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, r, e)); }
+long sys_setregid(u32 r, u32 e) { return set_re(CAP_SETGID, &cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, r, e); }
 
 /* setfsuid/setfsgid core: always returns the old id; changes it when allowed. */
-static long set_fs(u32 *r, u32 *e, u32 *s, u32 *fs, u32 id)
+static long set_fs(int cap, u32 *r, u32 *e, u32 *s, u32 *fs, u32 id)
 {
     u32 old = *fs;
-    if (id != ID_NONE && (id_allowed(id, *r, *e, *s) || id == *fs))
+    if (id != ID_NONE && (id_allowed(cap, id, *r, *e, *s) || id == *fs))
         *fs = id;
     return old;
 }
 
-long sys_setfsuid(u32 id) { return set_fs(&cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, id); }
-long sys_setfsgid(u32 id) { return set_fs(&cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, id); }
+long sys_setfsuid(u32 id)
+{
+    long old = set_fs(CAP_SETUID, &cred.ruid, &cred.euid, &cred.suid, &cred.fsuid, id);
+    cap_setfsuid_fixup((u32)old, cred.fsuid);
+    return old;
+}
+long sys_setfsgid(u32 id) { return set_fs(CAP_SETGID, &cred.rgid, &cred.egid, &cred.sgid, &cred.fsgid, id); }
 
 long sys_getgroups(int size, u64 list)
 {
@@ -202,7 +222,7 @@ long sys_getgroups(int size, u64 list)
 
 long sys_setgroups(int size, u64 list)
 {
-    if (!capable())
+    if (!capable(CAP_SETGID))
         return -EPERM;
     if (size < 0 || size > NGROUPS_MAX)
         return -EINVAL;
@@ -278,7 +298,7 @@ long sys_uname(u64 buf)
 static long set_uts_name(char *dst, u64 name, int len)
 {
     char tmp[UTS_LEN];
-    if (!capable())
+    if (!capable(CAP_SYS_ADMIN))
         return -EPERM;
     if (len < 0 || len > UTS_LEN - 1)
         return -EINVAL;
@@ -358,7 +378,7 @@ static long limit_check(int res, const struct rlimit_k *n)
 {
     if (n->cur > n->max)
         return -EINVAL;
-    if (n->max > limit(res)->max && !capable())
+    if (n->max > limit(res)->max && !capable(CAP_SYS_RESOURCE))
         return -EPERM;
     if (res == RLIMIT_NOFILE && n->max > NR_OPEN_MAX)
         return -EPERM;
@@ -559,7 +579,7 @@ static bool reboot_magic2_ok(u32 m)
 // partial: RESTART/RESTART2 end the VM like POWER_OFF (status 0) instead of restarting it
 long sys_reboot(u32 magic1, u32 magic2, u32 cmd, u64 arg)
 {
-    if (!capable())
+    if (!capable(CAP_SYS_BOOT))
         return -EPERM;
     if (magic1 != REBOOT_MAGIC1 || !reboot_magic2_ok(magic2))
         return -EINVAL;

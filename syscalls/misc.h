@@ -44,4 +44,32 @@ u32 process_euid(void);
 u32 process_fsuid(void);
 u32 process_fsgid(void);
 
+/* Capabilities (syscalls/prctl.c): numbers as Linux's, process-wide sets. */
+#define CAP_CHOWN 0
+#define CAP_DAC_OVERRIDE 1
+#define CAP_DAC_READ_SEARCH 2
+#define CAP_FOWNER 3
+#define CAP_FSETID 4
+#define CAP_SETGID 6
+#define CAP_SETUID 7
+#define CAP_SETPCAP 8
+#define CAP_SYS_ADMIN 21
+#define CAP_SYS_BOOT 22
+#define CAP_SYS_RESOURCE 24
+#define CAP_MKNOD 27
+#define CAP_MAC_OVERRIDE 32
+#define CAP_SYSLOG 34
+/* What a change of the fs uid from or to 0 takes or gives back. */
+#define CAP_FS_SET ((1UL << CAP_CHOWN) | (1UL << CAP_DAC_OVERRIDE) | (1UL << CAP_DAC_READ_SEARCH) | \
+                    (1UL << CAP_FOWNER) | (1UL << CAP_FSETID) | (1UL << CAP_MKNOD) | \
+                    (1UL << CAP_MAC_OVERRIDE))
+
+bool cap_has(int cap);                 /* is cap in the effective set? */
+u64 cap_effective_set(void);
+u64 cap_permitted_set(void);
+u64 cap_inheritable_set(void);
+/* Apply Linux's capability fix-ups after the uid changes (misc.c calls these). */
+void cap_setuid_fixup(u32 old_r, u32 old_e, u32 old_s, u32 new_r, u32 new_e, u32 new_s);
+void cap_setfsuid_fixup(u32 old_fs, u32 new_fs);
+
 #endif

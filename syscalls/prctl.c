@@ -4,9 +4,12 @@
  * dead thread is simply dropped when the list is next changed); a thread
  * without an entry is named after the program, as Linux names it after the
  * executed file.  The other options are process-wide flags with Linux's
- * argument checks.  Capabilities follow the credentials in misc.c: a
- * process whose effective uid is 0 holds every capability.
- * Invariant: names are NUL-terminated and at most 15 chars.
+ * argument checks.  The capability sets (effective, permitted, inheritable)
+ * are process-wide, as the credentials in misc.c: root starts with every
+ * capability effective and permitted, capset changes them with Linux's
+ * rules, and uid changes apply Linux's setuid fix-ups (cap_setuid_fixup).
+ * Invariants: names are NUL-terminated and at most 15 chars; effective is a
+ * subset of permitted; no set has bits above CAP_LAST_CAP.
  */
 #include "syscalls.h"
 #include "misc.h"
@@ -51,7 +54,9 @@ struct thread_name {
 static struct thread_name *names;
 static int pdeath_signal, dumpable = 1, keepcaps, subreaper, no_new_privs, thp_disable;
 static u64 timerslack_ns = DEFAULT_TIMERSLACK_NS;
-static u64 cap_bounding = (1UL << (CAP_LAST_CAP + 1)) - 1;
+#define CAP_ALL ((1UL << (CAP_LAST_CAP + 1)) - 1)
+static u64 cap_bounding = CAP_ALL;
+static u64 cap_eff = CAP_ALL, cap_perm = CAP_ALL, cap_inh;
 
 /* The program's name: the last component of its path, at most 15 chars. */
 static void default_name(char *out)
@@ -175,7 +180,7 @@ long sys_prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5)
             return -EINVAL;
         return (cap_bounding >> a2) & 1;
     case PR_CAPBSET_DROP:
-        if (process_euid() != 0)
+        if (!cap_has(CAP_SETPCAP))
             return -EPERM;
         if (a2 > CAP_LAST_CAP)
             return -EINVAL;
@@ -260,12 +265,87 @@ long sys_capget(u64 uhdr, u64 udata)
         return -EINVAL;
     if (h.pid != 0 && thread_by_tid(h.pid) == NULL)
         return -ESRCH;
-    u64 eff = process_euid() == 0 ? cap_bounding : 0;
-    u64 perm = process_euid() == 0 || process_ruid() == 0 ? cap_bounding : 0;
     memset(d, 0, sizeof(d));
     for (int i = 0; i < 2; i++) {
-        d[i].effective = (u32)(eff >> (32 * i));
-        d[i].permitted = (u32)(perm >> (32 * i));
+        d[i].effective = (u32)(cap_eff >> (32 * i));
+        d[i].permitted = (u32)(cap_perm >> (32 * i));
+        d[i].inheritable = (u32)(cap_inh >> (32 * i));
     }
     return copy_to_user((void *)udata, d, sizeof(d[0]) * (size_t)words);
+}
+
+/* Is x a subset of y? */
+static bool cap_subset(u64 x, u64 y) { return (x & ~y) == 0; }
+
+/*
+ * capset: the caller (pid 0 or its own tid) sets its three sets.  As Linux:
+ * inheritable may only gain capabilities that are permitted (unless
+ * CAP_SETPCAP is effective) and in the bounding set; permitted may only
+ * shrink; effective must lie within the new permitted set.  A version 1
+ * header carries only capabilities 0-31: the others become clear.
+ */
+// partial: the sets are process-wide (Linux keeps them per thread); solo checks capabilities only where it checks privilege at all (setuid/setgid family, setgroups, sethostname/setdomainname, raising rlimits, reboot, PR_CAPBSET_DROP, syslog, unshare namespaces); no file capabilities or ambient set
+long sys_capset(u64 uhdr, u64 udata)
+{
+    struct cap_header h;
+    struct cap_data d[2];
+    int words;
+    long r = cap_version(uhdr, &h, &words);
+    if (r != 0)
+        return r;
+    if (h.pid != 0 && h.pid != current->tid)
+        return -EPERM;
+    memset(d, 0, sizeof(d));
+    if (copy_from_user(d, (void *)udata, sizeof(d[0]) * (size_t)words) < 0)
+        return -EFAULT;
+    u64 eff = (d[0].effective | (u64)d[1].effective << 32) & CAP_ALL;
+    u64 perm = (d[0].permitted | (u64)d[1].permitted << 32) & CAP_ALL;
+    u64 inh = (d[0].inheritable | (u64)d[1].inheritable << 32) & CAP_ALL;
+    if (!cap_has(CAP_SETPCAP) && !cap_subset(inh, cap_inh | cap_perm))
+        return -EPERM;
+    if (!cap_subset(inh, cap_inh | cap_bounding))
+        return -EPERM;
+    if (!cap_subset(perm, cap_perm))
+        return -EPERM;
+    if (!cap_subset(eff, perm))
+        return -EPERM;
+    cap_eff = eff;
+    cap_perm = perm;
+    cap_inh = inh;
+    return 0;
+}
+
+bool cap_has(int cap)
+{
+    return cap >= 0 && cap <= CAP_LAST_CAP && ((cap_eff >> cap) & 1) != 0;
+}
+
+u64 cap_effective_set(void) { return cap_eff; }
+u64 cap_permitted_set(void) { return cap_perm; }
+u64 cap_inheritable_set(void) { return cap_inh; }
+
+/*
+ * Linux's capability fix-ups after a change of user ids (without secure
+ * bits): leaving uid 0 in all of real, effective and saved ids clears
+ * permitted and effective unless PR_SET_KEEPCAPS; an effective uid leaving 0
+ * clears effective, one becoming 0 makes effective the permitted set.
+ */
+void cap_setuid_fixup(u32 old_r, u32 old_e, u32 old_s, u32 new_r, u32 new_e, u32 new_s)
+{
+    if ((old_r == 0 || old_e == 0 || old_s == 0) && new_r != 0 && new_e != 0 && new_s != 0 &&
+        !keepcaps)
+        cap_perm = cap_eff = 0;
+    if (old_e == 0 && new_e != 0)
+        cap_eff = 0;
+    if (old_e != 0 && new_e == 0)
+        cap_eff = cap_perm;
+}
+
+/* The file-system capabilities follow the fs uid leaving or becoming 0. */
+void cap_setfsuid_fixup(u32 old_fs, u32 new_fs)
+{
+    if (old_fs == 0 && new_fs != 0)
+        cap_eff &= ~CAP_FS_SET;
+    if (old_fs != 0 && new_fs == 0)
+        cap_eff |= cap_perm & CAP_FS_SET;
 }

@@ -367,6 +367,27 @@ t_smp_threads() {     # --cpus 2: both vCPUs boot and run the threads; counts re
     expect_rc 0; expect_out $'online 1 affinity 1 used 1\n'
     pass
 }
+t_klog() {           # syslog over the kernel log ring (dmesg's fallback), console level, /proc/filesystems, ustat, NEWUTS, caps after setuid
+    srun -v ./klog
+    expect_rc 0
+    expect_out $'READ_ALL has the boot lines: yes\nSIZE_BUFFER: 65536\nSIZE_UNREAD is all of it: yes
+READ consumed it in small pieces: yes\nSIZE_UNREAD after: 0
+blocking READ got: solo: unimplemented syscall tuxcall (184) -> ENOSYS
+CLEAR: 0\nREAD_ALL after CLEAR: 0\nCONSOLE_OFF: 0\nCONSOLE_ON: 0
+READ_CLEAR got: solo: unimplemented syscall afs_syscall (183) -> ENOSYS
+READ_ALL after READ_CLEAR: 0\nCONSOLE_LEVEL 8: 0
+/proc/filesystems:\nnodev\ttmpfs\nnodev\tproc\n\ttfs
+ustat /: 0\nustat /tmp: 0
+unshare CLONE_NEWUTS: 0\nsethostname: 0\nnodename: inner
+unshare CLONE_NEWUTS with a thread: -1 Invalid argument
+unshare CLONE_FILES with a thread: -1 Invalid argument
+setuid 1000: 0\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000
+READ_ALL as uid 1000: -1 Operation not permitted
+setuid 0 again: -1 Operation not permitted\n'
+    grep -q 'unimplemented syscall tuxcall' "$RES/$T.err" || fail "console lost a line before CONSOLE_OFF"
+    ! grep -q 'unimplemented syscall afs_syscall' "$RES/$T.err" || fail "a line reached the console while it was off"
+    pass
+}
 t_smp_numpy() {       # --cpus 2: numpy matmul (OpenBLAS threads) as native; CPU count seen by Python
     need_python
     env -i "$PY" -c 'import numpy' 2> /dev/null || {
