@@ -10,9 +10,13 @@
  * CLOCK_REALTIME absolute times are converted when set (a later change of
  * the realtime clock is not followed: solo's program cannot set it).
  * Invariant: armed == the ktimer is armed, and then deadline is its expiry.
+ * The timer interrupt may come a little after the deadline, so read, poll
+ * and gettime first expire a timer whose deadline has passed themselves
+ * (tfd_catch_up): a timer set in the past reads as fired at once, as Linux.
  */
 #include "syscalls/syscalls.h"
 #include "fs/vfs_impl.h"
+#include "runtime/x86_64/cpu.h"
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -83,11 +87,27 @@ static void tfd_fire(void *arg)
     vfs_poll_wake();
 }
 
+/* Expire t now if its deadline has passed and the interrupt has not come
+ * yet (interrupts off, so the timer callback cannot run meanwhile on this
+ * CPU; other CPUs need the big kernel lock, which the caller holds). */
+static void tfd_catch_up(struct timerfd *t)
+{
+    u64 rflags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags) : : "memory");
+    if (t->armed && now_ns() >= t->deadline) {
+        ktimer_cancel(&t->kt);
+        tfd_fire(t);
+    }
+    if ((rflags & 0x200) != 0)
+        irq_enable();
+}
+
 static long tfd_read(struct file *f, void *buf, size_t n, u64 off)
 {
     struct timerfd *t = f->priv;
     if (n < sizeof(u64))
         return -EINVAL;
+    tfd_catch_up(t);
     while (t->count == 0) {
         if ((f->flags & O_NONBLOCK) != 0)
             return -EAGAIN;
@@ -102,6 +122,7 @@ static long tfd_read(struct file *f, void *buf, size_t n, u64 off)
 static int tfd_poll(struct file *f)
 {
     struct timerfd *t = f->priv;
+    tfd_catch_up(t);
     return t->count > 0 ? POLLIN | POLLRDNORM : 0;
 }
 
@@ -167,7 +188,9 @@ static u64 ts_ns(const struct ktimespec *ts)
 /* The current setting: time left to the next expiry, and the interval. */
 static void tfd_current(struct timerfd *t, struct kitimerspec *cur)
 {
-    u64 now = now_ns(), left = 0;
+    u64 now, left = 0;
+    tfd_catch_up(t);
+    now = now_ns();
     if (t->armed)
         left = t->deadline > now ? t->deadline - now : 1;
     cur->value = (struct ktimespec){ (s64)(left / NSEC), (s64)(left % NSEC) };
