@@ -32,7 +32,7 @@ struct epoll {
     struct epitem *items;
 };
 
-static u64 anon_ino = 0x70000000;
+static u64 anon_ino = 0x70000000;  /* next anonymous inode number */
 
 static int anon_stat(struct node n, struct kstat *st)
 {
@@ -51,9 +51,14 @@ static long anon_readlink(struct node n, char *buf, size_t cap)
     return (long)k;
 }
 
-static const struct node_ops anon_nops = { .stat = anon_stat, .readlink = anon_readlink };
-static struct vnode epoll_vnode = { .name = "anon_inode:[eventpoll]", .nops = &anon_nops };
-static struct vnode eventfd_vnode = { .name = "anon_inode:[eventfd]", .nops = &anon_nops };
+const struct node_ops anon_inode_nops = { .stat = anon_stat, .readlink = anon_readlink };
+
+u64 anon_inode_next(void)
+{
+    return anon_ino++;
+}
+static struct vnode epoll_vnode = { .name = "anon_inode:[eventpoll]", .nops = &anon_inode_nops };
+static struct vnode eventfd_vnode = { .name = "anon_inode:[eventfd]", .nops = &anon_inode_nops };
 
 bool file_is_epoll(struct file *f)
 {
@@ -131,7 +136,7 @@ int epoll_create_file(struct file **out)
     f->ops = &epoll_fops;
     f->priv = ep;
     f->flags = O_RDWR;
-    f->node = (struct node){ &epoll_vnode, anon_ino++ };
+    f->node = (struct node){ &epoll_vnode, anon_inode_next() };
     *out = f;
     return 0;
 }
@@ -298,7 +303,7 @@ int eventfd_create_file(u64 initval, int flags, struct file **out)
     f->ops = &eventfd_fops;
     f->priv = e;
     f->flags = O_RDWR | (flags & O_NONBLOCK);
-    f->node = (struct node){ &eventfd_vnode, anon_ino++ };
+    f->node = (struct node){ &eventfd_vnode, anon_inode_next() };
     *out = f;
     return 0;
 }

@@ -82,29 +82,10 @@ int inotify_live;
 static int instances;
 static u32 cookie_seq;
 static struct watch *buckets[BUCKETS];
-static u64 ino_seq = 0x7c000000;
 
 /* ---------------------------------------------------------------- the file */
 
-static int ino_stat(struct node n, struct kstat *st)
-{
-    st->mode = 0600;
-    st->ino = n.id;
-    st->dev = VFS_MKDEV(0, 14);
-    st->nlink = 1;
-    return 0;
-}
-
-static long ino_readlink(struct node n, char *buf, size_t cap)
-{
-    static const char t[] = "anon_inode:inotify";
-    size_t k = MIN(sizeof(t) - 1, cap);
-    memcpy(buf, t, k);
-    return (long)k;
-}
-
-static const struct node_ops ino_nops = { .stat = ino_stat, .readlink = ino_readlink };
-static struct vnode ino_vnode = { .name = "anon_inode:inotify", .nops = &ino_nops };
+static struct vnode ino_vnode = { .name = "anon_inode:inotify", .nops = &anon_inode_nops };
 
 static bool is_inotify(struct file *f)
 {
@@ -489,7 +470,7 @@ long sys_inotify_init1(int flags)
     f->ops = &ino_fops;
     f->priv = in;
     f->flags = O_RDONLY | (flags & O_NONBLOCK);
-    f->node = (struct node){ &ino_vnode, ino_seq++ };
+    f->node = (struct node){ &ino_vnode, anon_inode_next() };
     instances++;
     long r = fd_install(f, 0, (flags & IN_CLOEXEC) != 0);
     if (r < 0)

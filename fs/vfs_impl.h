@@ -291,6 +291,12 @@ struct epoll_event_k {
 } __attribute__((packed));
 
 bool file_is_epoll(struct file *f);
+/* Anonymous-inode files (epoll, eventfd, timerfd, signalfd, pidfd, inotify):
+ * each kind has a vnode named as Linux names its link ("anon_inode:[timerfd]")
+ * with these node ops (stat: mode 0600 on the anon device; readlink: the
+ * vnode's name) and gives each file a fresh inode number. */
+extern const struct node_ops anon_inode_nops;
+u64 anon_inode_next(void);
 int epoll_create_file(struct file **out);                    /* 0 or -ENOMEM */
 /* op 1 ADD, 2 DEL, 3 MOD of fd/tf: 0, -EEXIST, -ENOENT, -ENOMEM. */
 int epoll_control(struct file *epf, int op, int fd, struct file *tf, u32 events, u64 data);

@@ -38,26 +38,7 @@ struct pidfd {
     bool thread;                       /* opened with PIDFD_THREAD */
 };
 
-static int pidfd_stat(struct node n, struct kstat *st)
-{
-    st->mode = 0600;
-    st->ino = n.id;
-    st->dev = VFS_MKDEV(0, 14);
-    st->nlink = 1;
-    return 0;
-}
-
-static long pidfd_readlink(struct node n, char *buf, size_t cap)
-{
-    static const char t[] = "anon_inode:[pidfd]";
-    size_t k = MIN(sizeof(t) - 1, cap);
-    memcpy(buf, t, k);
-    return (long)k;
-}
-
-static const struct node_ops pidfd_nops = { .stat = pidfd_stat, .readlink = pidfd_readlink };
-static struct vnode pidfd_vnode = { .name = "anon_inode:[pidfd]", .nops = &pidfd_nops };
-static u64 pidfd_ino = 0x7a000000;
+static struct vnode pidfd_vnode = { .name = "anon_inode:[pidfd]", .nops = &anon_inode_nops };
 
 /* A thread pidfd is readable once its thread has exited; the process
  * pidfd never is while the program runs. */
@@ -106,7 +87,7 @@ long sys_pidfd_open(int pid, unsigned flags)
     p->thread = (flags & PIDFD_THREAD) != 0;
     f->ops = &pidfd_fops;
     f->priv = p;
-    f->node = (struct node){ &pidfd_vnode, pidfd_ino++ };
+    f->node = (struct node){ &pidfd_vnode, anon_inode_next() };
     f->flags = O_RDWR | (flags & (PIDFD_NONBLOCK | PIDFD_THREAD));
     int fd = fd_install(f, 0, true);
     if (fd < 0)

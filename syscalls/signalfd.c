@@ -38,26 +38,7 @@ struct sfd {
 static struct waitq sfd_q;             /* readers of every signalfd */
 static bool sfd_q_ready;
 
-static int sfd_stat(struct node n, struct kstat *st)
-{
-    st->mode = 0600;
-    st->ino = n.id;
-    st->dev = VFS_MKDEV(0, 14);
-    st->nlink = 1;
-    return 0;
-}
-
-static long sfd_readlink(struct node n, char *buf, size_t cap)
-{
-    static const char t[] = "anon_inode:[signalfd]";
-    size_t k = MIN(sizeof(t) - 1, cap);
-    memcpy(buf, t, k);
-    return (long)k;
-}
-
-static const struct node_ops sfd_nops = { .stat = sfd_stat, .readlink = sfd_readlink };
-static struct vnode sfd_vnode = { .name = "anon_inode:[signalfd]", .nops = &sfd_nops };
-static u64 sfd_ino = 0x7b000000;
+static struct vnode sfd_vnode = { .name = "anon_inode:[signalfd]", .nops = &anon_inode_nops };
 
 void signalfd_signal_queued(void)
 {
@@ -181,7 +162,7 @@ long sys_signalfd4(int fd, const u64 *umask, u64 size, int flags)
     s->mask = mask;
     f->ops = &sfd_fops;
     f->priv = s;
-    f->node = (struct node){ &sfd_vnode, sfd_ino++ };
+    f->node = (struct node){ &sfd_vnode, anon_inode_next() };
     f->flags = O_RDWR | (flags & SFD_NONBLOCK);
     int nfd = fd_install(f, 0, (flags & SFD_CLOEXEC) != 0);
     if (nfd < 0)

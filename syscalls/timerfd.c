@@ -46,26 +46,7 @@ struct timerfd {
     struct waitq q;
 };
 
-static int tfd_stat(struct node n, struct kstat *st)
-{
-    st->mode = 0600;
-    st->ino = n.id;
-    st->dev = VFS_MKDEV(0, 14);
-    st->nlink = 1;
-    return 0;
-}
-
-static long tfd_readlink(struct node n, char *buf, size_t cap)
-{
-    static const char t[] = "anon_inode:[timerfd]";
-    size_t k = MIN(sizeof(t) - 1, cap);
-    memcpy(buf, t, k);
-    return (long)k;
-}
-
-static const struct node_ops tfd_nops = { .stat = tfd_stat, .readlink = tfd_readlink };
-static struct vnode tfd_vnode = { .name = "anon_inode:[timerfd]", .nops = &tfd_nops };
-static u64 tfd_ino = 0x78000000;
+static struct vnode tfd_vnode = { .name = "anon_inode:[timerfd]", .nops = &anon_inode_nops };
 static const struct file_ops tfd_fops;
 
 /* The timer fired (interrupt context): count what expired, re-arm, wake. */
@@ -160,7 +141,7 @@ long sys_timerfd_create(int clock, int flags)
     waitq_init(&t->q);
     f->ops = &tfd_fops;
     f->priv = t;
-    f->node = (struct node){ &tfd_vnode, tfd_ino++ };
+    f->node = (struct node){ &tfd_vnode, anon_inode_next() };
     f->flags = O_RDWR | (flags & TFD_NONBLOCK);
     int fd = fd_install(f, 0, (flags & TFD_CLOEXEC) != 0);
     if (fd < 0)
