@@ -322,6 +322,7 @@ static int check_how(const struct open_how_k *h)
 
 /* RESOLVE_CACHED: solo's lookups never wait for a disk (the TFS metadata is
  * in memory), so every lookup counts as cached and none answers EAGAIN. */
+// partial: only /proc/self/fd/N are magic links (RESOLVE_NO_MAGICLINKS, RESOLVE_BENEATH and RESOLVE_IN_ROOT follow /proc/self/cwd, exe and root as ordinary symlinks)
 long sys_openat2(int dirfd, const char *path, const void *uhow, size_t usize)
 {
     struct open_how_k h;
