@@ -2,6 +2,7 @@
  * procfs.c - the generated /proc and /sys files programs read to size
  * themselves: /proc/cpuinfo, /proc/meminfo, /proc/filesystems,
  * /proc/self/{status,stat,statm},
+ * /proc/self/{mounts,mountinfo} (the mount table, fs/mount.c),
  * /sys/devices/system/cpu/{online,possible,present} and one
  * /sys/devices/system/cpu/cpuN/ directory per CPU (glibc counts those for
  * sysconf(_SC_NPROCESSORS_CONF) and reads "online" for _SC_NPROCESSORS_ONLN).
@@ -408,9 +409,17 @@ static long gen_filesystems(char *buf, size_t cap)
     return (long)o.len;
 }
 
+/* fs/mount.c: the mount table and its /proc views */
+void mount_init(void);
+long mount_gen_mounts(char *buf, size_t cap);
+long mount_gen_mountinfo(char *buf, size_t cap);
+
 /* Register every file above; called once at start-up, after the root is mounted. */
 void procfs_init(void)
 {
+    mount_init();
+    reg("/proc/self/mounts", mount_gen_mounts);
+    reg("/proc/self/mountinfo", mount_gen_mountinfo);
     reg("/proc/cpuinfo", gen_cpuinfo);
     reg("/proc/meminfo", gen_meminfo);
     reg("/proc/filesystems", gen_filesystems);

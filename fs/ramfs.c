@@ -4,7 +4,9 @@
  * those names; at mount the tmpfs is seeded with a copy of what the image
  * has there (ramfs_seed), so a program or data put under /tmp is visible.
  * They are vnodes with ram set; a file's contents are one kmalloc'd buffer
- * that grows by doubling (holes read as zeros).
+ * that grows by doubling (holes read as zeros).  mount(2) makes further
+ * instances (ramfs_new_root), each with its own st_dev and, with size=, a
+ * limit on the whole pages its files hold (ENOSPC beyond).
  *
  * Lifetime: a removed file's vnode is marked unlinked and taken out of its
  * directory; its data is freed when the last open file on it closes (the
@@ -41,6 +43,42 @@ struct vnode *ramfs_mount(struct vnode *parent, const char *name)
     return v;
 }
 
+/* A fresh tmpfs instance's root directory: in no directory (a mount shows
+ * it), st_dev dev, permissions mode, size limit in sb. */
+struct vnode *ramfs_new_root(u64 dev, u32 mode, struct tmpfs_sb *sb)
+{
+    extern const struct node_ops vnode_ops;
+    static u64 next_root_ino = 0x3ff00000;
+    struct vnode *v = kzalloc(sizeof(*v));
+    if (v == NULL)
+        return NULL;
+    v->name = "/";
+    v->kind = VN_DIR;
+    v->mode = S_IFDIR | (mode & 07777);
+    v->ino = next_root_ino++;
+    v->dev = dev;
+    v->nops = &vnode_ops;
+    v->ram = true;
+    v->sb = sb;
+    v->atime = realtime_ns();
+    touch(v);
+    return v;
+}
+
+/* Account a file growing or shrinking from old to new bytes against its
+ * tmpfs instance's size limit (whole pages): 0 or -ENOSPC. */
+static int quota(struct vnode *v, u64 old, u64 new)
+{
+    struct tmpfs_sb *sb = v->sb;
+    if (sb == NULL)
+        return 0;
+    u64 op = ALIGN_UP(old, (u64)4096), np = ALIGN_UP(new, (u64)4096);
+    if (np > op && sb->limit != 0 && sb->used + (np - op) > sb->limit)
+        return -ENOSPC;
+    sb->used = sb->used + np - op;
+    return 0;
+}
+
 int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const char *target,
                  struct vnode **out)
 {
@@ -64,6 +102,7 @@ int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const c
         return -ENOMEM;
     }
     v->ram = true;
+    v->sb = dir->sb;
     v->ltarget = t;
     v->size = t != NULL ? strlen(t) : 0;
     v->atime = realtime_ns();
@@ -88,6 +127,7 @@ static void detach(struct vnode *v)
 static void drop_data(struct vnode *v)
 {
     if (v->unlinked && v->opens == 0) {
+        quota(v, v->size, 0);
         kfree(v->data);
         v->data = NULL;
         v->size = v->cap = 0;
@@ -194,9 +234,14 @@ int ramfs_truncate(struct vnode *v, u64 len)
 {
     if (v->kind != VN_RAMFILE)
         return v->kind == VN_DIR ? -EISDIR : -EINVAL;
-    int r = reserve(v, len);
+    int r = quota(v, v->size, len);
     if (r < 0)
         return r;
+    r = reserve(v, len);
+    if (r < 0) {
+        quota(v, len, v->size);
+        return r;
+    }
     if (len < v->size)
         memset(v->data + len, 0, v->size - len);
     v->size = len;
@@ -217,9 +262,23 @@ static long ram_write(struct file *f, const void *buf, size_t n, u64 off)
     struct vnode *v = f->node.v;
     if (off + n < off)
         return -EFBIG;
-    int r = reserve(v, off + n);
+    if (v->sb != NULL && v->sb->limit != 0 && off + n > v->size) {
+        /* a full tmpfs takes what fits: a short write, ENOSPC when nothing does */
+        u64 room = v->sb->limit - MIN(v->sb->used, v->sb->limit);
+        u64 most = ALIGN_UP(v->size, (u64)4096) + room;
+        if (off >= most)
+            return -ENOSPC;
+        n = (size_t)MIN((u64)n, most - off);
+    }
+    u64 end = MAX(v->size, off + n);
+    int r = quota(v, v->size, end);
     if (r < 0)
         return r;
+    r = reserve(v, off + n);
+    if (r < 0) {
+        quota(v, end, v->size);
+        return r;
+    }
     memcpy(v->data + off, buf, n);
     v->size = MAX(v->size, off + n);
     touch(v);

@@ -128,8 +128,10 @@ static long fd_link_target(int fd, char *buf, size_t cap)
     struct file *f = fd_file(fd);
     if (f == NULL)
         return -ENOENT;
-    if (f->path != NULL)
-        return copy_target(f->path, buf, cap);
+    if (f->path != NULL) {
+        const char *up = vfs_user_path(f->path);   /* as seen from a chroot */
+        return copy_target(up != NULL ? up : f->path, buf, cap);
+    }
     const struct node_ops *o = node_ops_of(f->node);
     return o->readlink != NULL ? o->readlink(f->node, buf, cap) : -ENOENT;
 }
@@ -412,7 +414,12 @@ static const char *t_stdout(void) { return "/proc/self/fd/1"; }
 static const char *t_stderr(void) { return "/proc/self/fd/2"; }
 static const char *t_fd(void) { return "/proc/self/fd"; }
 static const char *t_exe(void) { return vfs_exe_path(); }
-static const char *t_cwd(void) { return vfs_cwd(); }
+static const char *t_cwd(void)
+{
+    const char *up = vfs_user_path(vfs_cwd());
+    return up != NULL ? up : vfs_cwd();
+}
+static const char *t_root(void) { return "/"; }
 
 /* The image's object at absolute path (each component looked up in TFS from
  * its root, symlinks not followed): 0 and *out, or -errno; -ENOENT also when
@@ -538,7 +545,8 @@ static void proc_init(void)
     proc_dir->dev = VFS_DEV_PROC;
     struct vnode *self = vnode_add(proc_dir, "self", VN_DIR, S_IFDIR | 0555);
     struct vnode *fd = self != NULL ? vnode_add(self, "fd", VN_FDDIR, S_IFDIR | 0500) : NULL;
-    if (fd == NULL || add_link(self, "exe", t_exe) == NULL || add_link(self, "cwd", t_cwd) == NULL)
+    if (fd == NULL || add_link(self, "exe", t_exe) == NULL || add_link(self, "cwd", t_cwd) == NULL ||
+        add_link(self, "root", t_root) == NULL)
         panic("vfs: out of memory creating /proc/self");
     struct vnode *cl = vnode_add(self, "cmdline", VN_GEN, S_IFREG | 0444);
     struct vnode *en = vnode_add(self, "environ", VN_GEN, S_IFREG | 0400);

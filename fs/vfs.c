@@ -10,6 +10,15 @@
  * and cheap).  A symlink is spliced in front of the unwalked rest of the path;
  * at most VFS_SYMLINK_MAX are followed per lookup (ELOOP).
  *
+ * Canonical paths are absolute from the real root even after chroot: the
+ * process root (or, for openat2's RESOLVE_BENEATH/RESOLVE_IN_ROOT, the start
+ * directory) only decides where absolute paths and absolute symlinks start
+ * and where ".." stops.  After each component the walk crosses into the
+ * newest mount attached at the new canonical path (fs/mount.c), and ".."
+ * re-resolution crosses the same mounts, so it leaves a mount by its mount
+ * point.  /proc/self/fd/N links jump to the open file's node, as Linux's
+ * "magic" links do.
+ *
  * The fd table is global (one process).  Each slot holds one reference to an
  * open file description plus its close-on-exec flag; new fds take the lowest
  * free slot, VFS_FD_MAX slots in all (EMFILE).
@@ -28,6 +37,12 @@ static struct {
 
 static char cwd_path[VFS_PATH_MAX] = "/";
 static struct node cwd_node = { NULL, TFS_ID_ROOT };
+static struct mount *cwd_mnt;          /* NULL: the root file system */
+
+/* the process root (chroot) */
+static char root_path[VFS_PATH_MAX] = "/";
+static struct node root_node = { NULL, TFS_ID_ROOT };
+static struct mount *root_mnt;         /* NULL: the root file system */
 
 /* ------------------------------------------------------------------ nodes */
 
@@ -130,6 +145,13 @@ struct walkbuf {
     struct lookup lk;
     char rest[VFS_PATH_MAX];           /* unwalked path, symlinks spliced in */
     char target[VFS_PATH_MAX];         /* symlink target scratch */
+    int lflags;                        /* LOOKUP_* of this walk */
+    /* where absolute paths start and ".." stops: the process root, or the
+     * start directory for LOOKUP_BENEATH / LOOKUP_IN_ROOT (path in scope) */
+    struct node root;
+    struct mount *root_mnt;
+    const char *root_path;
+    char scope[VFS_PATH_MAX];
 };
 
 static struct walkbuf *spare_walk;
@@ -156,11 +178,26 @@ void lookup_free(struct lookup *lk)
         kfree(w);
 }
 
+/* Move n and m into the newest mounts attached at path[0..len) on m; the count. */
+static int cross_mounts(const char *path, size_t len, struct node *n, struct mount **m)
+{
+    int crossed = 0;
+    struct mount *over;
+    while ((over = mount_over(*m, path, len)) != NULL) {
+        *m = over;
+        *n = over->root;
+        crossed++;
+    }
+    return crossed;
+}
+
 /* Resolve a canonical absolute path (no symlinks, ".", ".." or "//"). */
-static int resolve_canonical(const char *path, struct node *out)
+static int resolve_canonical(const char *path, struct node *out, struct mount **mnt)
 {
     struct node cur = { NULL, TFS_ID_ROOT };
+    struct mount *m = mount_root();
     const char *p = path;
+    cross_mounts("/", 1, &cur, &m);
     while (*p != '\0') {
         while (*p == '/')
             p++;
@@ -175,10 +212,18 @@ static int resolve_canonical(const char *path, struct node *out)
         int r = o->lookup(cur, p, (size_t)(e - p), &cur);
         if (r < 0)
             return r;
+        cross_mounts(path, (size_t)(e - path), &cur, &m);
         p = e;
     }
     *out = cur;
+    if (mnt != NULL)
+        *mnt = m;
     return 0;
+}
+
+int vfs_resolve_canonical(const char *path, struct node *out, struct mount **mnt)
+{
+    return resolve_canonical(path, out, mnt);
 }
 
 /* Drop the last component of canonical path p (the root stays "/"). */
@@ -204,30 +249,82 @@ static int canon_append(char *p, const char *name, size_t len)
     return 0;
 }
 
-/* Set the walk's start: the root, the cwd or a directory fd. */
-static int walk_start(int dirfd, const char *path, struct lookup *lk)
+/* Put the walk at its root (an absolute path or symlink). */
+static void walk_jump_root(struct walkbuf *w)
 {
-    if (path[0] == '/') {
-        lk->node = (struct node){ NULL, TFS_ID_ROOT };
-        memcpy(lk->path, "/", 2);
+    w->lk.node = w->root;
+    w->lk.mnt = w->root_mnt;
+    memcpy(w->lk.path, w->root_path, strlen(w->root_path) + 1);
+}
+
+/* Set the walk's start (the root, the cwd or a directory fd) and its root. */
+static int walk_start(struct walkbuf *w, int dirfd, const char *path)
+{
+    struct lookup *lk = &w->lk;
+    bool scoped = (w->lflags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) != 0;
+    w->root = root_node;
+    w->root_mnt = root_mnt != NULL ? root_mnt : mount_root();
+    w->root_path = root_path;
+    if (path[0] == '/' && (w->lflags & LOOKUP_BENEATH) != 0)
+        return -EXDEV;
+    if (path[0] == '/' && !scoped) {
+        walk_jump_root(w);
         return 0;
     }
     if (dirfd == AT_FDCWD) {
         lk->node = cwd_node;
+        lk->mnt = cwd_mnt != NULL ? cwd_mnt : mount_root();
         memcpy(lk->path, cwd_path, strlen(cwd_path) + 1);
-        return 0;
+    } else {
+        struct file *f = fd_file(dirfd);
+        if (f == NULL)
+            return -EBADF;
+        if (path[0] != '\0' && (f->path == NULL || !node_is_dir(f->node)))
+            return -ENOTDIR;
+        lk->node = f->node;
+        if (f->path != NULL)
+            memcpy(lk->path, f->path, strlen(f->path) + 1);
+        else
+            lk->path[0] = '\0';
+        lk->mnt = mount_at(lk->path);
     }
-    struct file *f = fd_file(dirfd);
-    if (f == NULL)
-        return -EBADF;
-    if (path[0] != '\0' && (f->path == NULL || !node_is_dir(f->node)))
-        return -ENOTDIR;
-    lk->node = f->node;
-    if (f->path != NULL)
-        memcpy(lk->path, f->path, strlen(f->path) + 1);
-    else
-        lk->path[0] = '\0';
+    if (scoped) {
+        memcpy(w->scope, lk->path, strlen(lk->path) + 1);
+        w->root = lk->node;
+        w->root_mnt = lk->mnt;
+        w->root_path = w->scope;
+    }
     return 0;
+}
+
+/* Is lnk a "magic" link (/proc/self/fd/N), which names an open file rather
+ * than a path? */
+static bool magic_link(struct node lnk)
+{
+    return lnk.v != NULL && lnk.v->kind == VN_FDLINK;
+}
+
+/* Follow magic link lnk: jump to the open file's node.  1 if done, 0 to
+ * follow its text instead (a file with no path: pipes, sockets), or -errno. */
+static int walk_magic(struct walkbuf *w, struct node lnk)
+{
+    struct lookup *lk = &w->lk;
+    if ((w->lflags & (LOOKUP_NO_MAGICLINKS | LOOKUP_NO_SYMLINKS)) != 0)
+        return -ELOOP;
+    struct file *f = fd_file((int)lnk.id);
+    if (f == NULL)
+        return -ENOENT;
+    struct mount *m = mount_at(f->path != NULL ? f->path : "");
+    if ((w->lflags & LOOKUP_NO_XDEV) != 0 && m != lk->mnt)
+        return -EXDEV;
+    if ((w->lflags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) != 0)
+        return -EXDEV;
+    if (f->path == NULL)
+        return 0;
+    lk->node = f->node;
+    lk->mnt = m;
+    memcpy(lk->path, f->path, strlen(f->path) + 1);
+    return 1;
 }
 
 /* Replace the walked-to symlink lnk with its target in front of rest (which
@@ -247,23 +344,35 @@ static int walk_splice(struct walkbuf *w, struct node lnk, const char **pp)
     memcpy(w->rest, w->target, (size_t)tl);
     *pp = w->rest;
     if (w->target[0] == '/') {
-        w->lk.node = (struct node){ NULL, TFS_ID_ROOT };
-        memcpy(w->lk.path, "/", 2);
+        if ((w->lflags & LOOKUP_BENEATH) != 0)
+            return -EXDEV;
+        if ((w->lflags & LOOKUP_NO_XDEV) != 0 && w->lk.mnt != w->root_mnt)
+            return -EXDEV;
+        walk_jump_root(w);
     }
     return 0;
 }
 
-/* Walk ".." from the current node. */
-static int walk_up(struct lookup *lk)
+/* Walk ".." from the current node: it stays at the walk's root (EXDEV for
+ * LOOKUP_BENEATH); leaving a mount is EXDEV for LOOKUP_NO_XDEV. */
+static int walk_up(struct walkbuf *w)
 {
+    struct lookup *lk = &w->lk;
+    struct mount *from = lk->mnt;
+    if (strcmp(lk->path, w->root_path) == 0)
+        return (w->lflags & LOOKUP_BENEATH) != 0 ? -EXDEV : 0;
     canon_up(lk->path);
-    return resolve_canonical(lk->path, &lk->node);
+    int r = resolve_canonical(lk->path, &lk->node, &lk->mnt);
+    if (r == 0 && (w->lflags & LOOKUP_NO_XDEV) != 0 && lk->mnt != from)
+        return -EXDEV;
+    return r;
 }
 
 /* One component name[len] (p points just past it).  0 to continue. */
 static int walk_component(struct walkbuf *w, const char *name, size_t len, const char **pp,
-                          int lflags, int *links)
+                          int *links)
 {
+    int lflags = w->lflags;
     struct lookup *lk = &w->lk;
     const char *p = *pp;
     bool slash = *p == '/';
@@ -275,7 +384,7 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
     if (len == 1 && name[0] == '.')
         return 0;
     if (len == 2 && name[0] == '.' && name[1] == '.')
-        return walk_up(lk);
+        return walk_up(w);
     const struct node_ops *o = node_ops_of(lk->node);
     struct node next;
     int r = o->lookup != NULL ? o->lookup(lk->node, name, len, &next) : -ENOTDIR;
@@ -290,6 +399,13 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
     if (S_ISLNK(mode) && (!last || slash || (lflags & LOOKUP_FOLLOW) != 0)) {
         if (++*links > VFS_SYMLINK_MAX)
             return -ELOOP;
+        if ((lflags & LOOKUP_NO_SYMLINKS) != 0)
+            return -ELOOP;
+        if (magic_link(next)) {
+            r = walk_magic(w, next);
+            if (r != 0)
+                return r < 0 ? r : 0;
+        }
         return walk_splice(w, next, pp);
     }
     if ((!last || slash) && !S_ISDIR(mode))
@@ -298,6 +414,9 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
     if (r < 0)
         return r;
     lk->node = next;
+    if (cross_mounts(lk->path, strlen(lk->path), &lk->node, &lk->mnt) != 0 &&
+        (lflags & LOOKUP_NO_XDEV) != 0)
+        return -EXDEV;
     return 0;
 }
 
@@ -312,7 +431,8 @@ int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk)
         return -ENOENT;
     if (plen >= VFS_PATH_MAX)
         return -ENAMETOOLONG;
-    int r = walk_start(dirfd, path, lk);
+    w->lflags = lflags;
+    int r = walk_start(w, dirfd, path);
     if (r < 0)
         return r;
     memcpy(w->rest, path, plen + 1);
@@ -331,7 +451,7 @@ int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk)
         if (len > VFS_NAME_MAX)
             return -ENAMETOOLONG;
         memcpy(comp, name, len);
-        r = walk_component(w, comp, len, &p, lflags, &links);
+        r = walk_component(w, comp, len, &p, &links);
         if (r < 0)
             return r;
     }
@@ -362,7 +482,51 @@ int vfs_chdir_node(struct node n, const char *path)
         return -ENOENT;
     memcpy(cwd_path, path, len + 1);
     cwd_node = n;
+    cwd_mnt = mount_at(cwd_path);
     return 0;
+}
+
+struct mount *vfs_cwd_mount(void)
+{
+    return cwd_mnt != NULL ? cwd_mnt : mount_root();
+}
+
+/* ------------------------------------------------------------ the root */
+
+/* Make directory n (canonical path) the process root; the cwd stays. */
+int vfs_chroot(struct node n, const char *path)
+{
+    size_t len = strlen(path);
+    if (!node_is_dir(n))
+        return -ENOTDIR;
+    if (len == 0 || len >= VFS_PATH_MAX)
+        return -ENOENT;
+    memcpy(root_path, path, len + 1);
+    root_node = n;
+    root_mnt = mount_at(root_path);
+    return 0;
+}
+
+const char *vfs_root_path(void)
+{
+    return root_path;
+}
+
+struct mount *vfs_root_mount(void)
+{
+    return root_mnt != NULL ? root_mnt : mount_root();
+}
+
+/* path as the program sees it (a suffix of path, or "/"), or NULL when it is
+ * outside the process root. */
+const char *vfs_user_path(const char *path)
+{
+    size_t rl = strlen(root_path);
+    if (rl == 1)
+        return path;
+    if (strncmp(path, root_path, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+        return NULL;
+    return path[rl] == '\0' ? "/" : path + rl;
 }
 
 /* ---------------------------------------------------------------- files */
@@ -584,7 +748,7 @@ static u64 parent_ino(struct file *f)
         goto out;
     memcpy(p, f->path, strlen(f->path) + 1);
     canon_up(p);
-    if (resolve_canonical(p, &n) == 0 && node_stat(n, &st) == 0)
+    if (resolve_canonical(p, &n, NULL) == 0 && node_stat(n, &st) == 0)
         ino = st.ino;
 out:
     kfree(p);

@@ -149,6 +149,7 @@ struct vnode {
     u64 size, cap;
     char *ltarget;                     /* tmpfs symlink target */
     u64 atime, mtime, ctime;           /* tmpfs times (ns) */
+    struct tmpfs_sb *sb;               /* tmpfs instance with a size limit, or NULL */
 };
 
 /* Open-file methods.  Buffers are kernel memory; the syscall layer bounces
@@ -190,9 +191,17 @@ int node_open(struct node n, const char *path, int flags, struct file **out);
 #define LOOKUP_FOLLOW 1                /* follow a symlink in the last component */
 #define LOOKUP_EMPTY 2                 /* "" names the start directory (AT_EMPTY_PATH) */
 #define LOOKUP_DIRECTORY 4             /* the result must be a directory (trailing "/") */
+/* openat2's RESOLVE_* restrictions (see vfs_lookup) */
+#define LOOKUP_NO_XDEV 0x10            /* crossing a mount (either way): EXDEV */
+#define LOOKUP_NO_MAGICLINKS 0x20      /* /proc/self/fd/N-style links: ELOOP */
+#define LOOKUP_NO_SYMLINKS 0x40        /* any symlink: ELOOP */
+#define LOOKUP_BENEATH 0x80            /* escaping the start directory: EXDEV */
+#define LOOKUP_IN_ROOT 0x100           /* the start directory is the root */
 
+struct mount;
 struct lookup {
     struct node node;                  /* the object found (or its parent, see missing_last) */
+    struct mount *mnt;                 /* the mount node is on */
     char path[VFS_PATH_MAX];           /* canonical absolute path of node */
     bool missing_last;                 /* -ENOENT only because the last component is absent */
     char last[VFS_NAME_MAX + 1];       /* that last component */
@@ -200,8 +209,88 @@ struct lookup {
 };
 
 /* Resolve path (kernel string) relative to dirfd (AT_FDCWD: the cwd).  0 and
- * lk filled, or -ENOENT/-ENOTDIR/-ELOOP/-ENAMETOOLONG/-EBADF. */
+ * lk filled, or -ENOENT/-ENOTDIR/-ELOOP/-ENAMETOOLONG/-EBADF (-EXDEV, -ELOOP
+ * for the LOOKUP_ restrictions). */
 int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk);
+/* Resolve a canonical absolute path from the real root (not the chroot),
+ * crossing mounts: 0 and *out (and *mnt if not NULL), or -errno. */
+int vfs_resolve_canonical(const char *path, struct node *out, struct mount **mnt);
+
+/* ---- the process root (chroot) ----
+ * Canonical paths stay absolute from the real root; the chroot only changes
+ * where absolute paths start and where ".." stops.  vfs_user_path turns a
+ * canonical path into what the program sees: relative to its root, or NULL
+ * when outside it (unreachable). */
+int vfs_chroot(struct node n, const char *path);
+const char *vfs_root_path(void);
+struct mount *vfs_root_mount(void);
+struct mount *vfs_cwd_mount(void);
+const char *vfs_user_path(const char *path);
+
+/* ---- mounts (fs/mount.c) ----
+ * A table of mounts, each a file system root (a fresh tmpfs, /proc, or any
+ * directory for a bind mount) attached at a canonical path on a parent
+ * mount.  Lookups cross into the newest mount attached at a path on the
+ * current mount.  The root file system and solo's built-in /dev, /proc,
+ * /tmp and /dev/shm are entries too (built in: not unmountable). */
+#define MS_RDONLY 1UL
+#define MS_NOSUID 2UL
+#define MS_NODEV 4UL
+#define MS_NOEXEC 8UL
+#define MS_SYNCHRONOUS 16UL
+#define MS_REMOUNT 32UL
+#define MS_MANDLOCK 64UL
+#define MS_DIRSYNC 128UL
+#define MS_NOSYMFOLLOW 256UL
+#define MS_NOATIME 1024UL
+#define MS_NODIRATIME 2048UL
+#define MS_BIND 4096UL
+#define MS_MOVE 8192UL
+#define MS_REC 16384UL
+#define MS_SILENT 32768UL
+#define MS_UNBINDABLE (1UL << 17)
+#define MS_PRIVATE (1UL << 18)
+#define MS_SLAVE (1UL << 19)
+#define MS_SHARED (1UL << 20)
+#define MS_RELATIME (1UL << 21)
+#define MS_STRICTATIME (1UL << 24)
+#define MS_LAZYTIME (1UL << 25)
+#define MS_MGC_VAL 0xC0ED0000UL
+#define MS_MGC_MSK 0xffff0000UL
+/* the per-mount flags a remount may change */
+#define MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW | MS_NOATIME | \
+                   MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+
+struct mount {
+    int id;
+    struct mount *parent;              /* NULL for the root file system */
+    const char *path;                  /* canonical mount point path */
+    struct node root;                  /* what the mount point shows */
+    const char *root_path;             /* bind mounts: the source's path in its fs */
+    const char *fstype;                /* "tfs", "tmpfs", "proc", "devtmpfs" */
+    const char *source;
+    unsigned long flags;               /* MNT_FLAGS bits */
+    u64 dev;                           /* st_dev of the file system */
+    struct tmpfs_sb *sb;               /* tmpfs instance (NULL: the built-in ones) */
+    bool builtin;
+    struct mount *next;                /* table order = mount order */
+};
+
+struct mount *mount_root(void);
+void mount_init(void);                 /* register the built-in entries */
+/* The mount a canonical path is on (every mount along it crossed). */
+struct mount *mount_at(const char *path);
+/* The newest mount attached at path[0..len) (canonical) on parent, or NULL. */
+struct mount *mount_over(struct mount *parent, const char *path, size_t len);
+bool mount_is_point(const char *path); /* some visible mount is attached at path */
+/* mount(2) after argument decoding: target resolved (tk).  0 or -errno. */
+int mount_add(const char *fstype, const char *source, struct lookup *src, struct lookup *tk,
+              unsigned long flags, const char *data);
+/* Change the flags of the mount tk names the root of (tmpfs: also size=/mode= of data). */
+int mount_remount(struct lookup *tk, unsigned long flags, const char *data);
+int mount_remove(struct lookup *tk, int umount_flags);
+long mount_gen_mounts(char *buf, size_t cap);      /* /proc/self/mounts */
+long mount_gen_mountinfo(char *buf, size_t cap);   /* /proc/self/mountinfo */
 struct lookup *lookup_alloc(void);     /* NULL on ENOMEM */
 void lookup_free(struct lookup *lk);
 
@@ -308,6 +397,12 @@ void eventfd_signal_file(struct file *f);                    /* in-kernel signal
 /* ---- tmpfs (fs/ramfs.c) ---- */
 #define VFS_DEV_TMPFS VFS_MKDEV(0, 30)
 struct vnode *ramfs_mount(struct vnode *parent, const char *name);
+/* A tmpfs instance: size limit in bytes (0: none), pages in use. */
+struct tmpfs_sb {
+    u64 limit, used;
+};
+/* A fresh tmpfs root directory (in no directory), st_dev dev.  NULL on ENOMEM. */
+struct vnode *ramfs_new_root(u64 dev, u32 mode, struct tmpfs_sb *sb);
 /* Create name in ram directory dir: kind VN_RAMFILE, VN_DIR or VN_LINK (target). */
 int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const char *target,
                  struct vnode **out);

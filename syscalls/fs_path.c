@@ -10,7 +10,11 @@
  * the name: the TFS root (fs/tfs.c, tfs_node_*) or a tmpfs (fs/ramfs.c);
  * /dev and /proc answer EPERM/EACCES after the existence checks Linux makes
  * (EEXIST, ENOENT, ENOTDIR come first).  Moving or linking between
- * filesystems is EXDEV.
+ * filesystems (or mounts) is EXDEV, and a read-only mount refuses every
+ * modification with EROFS, after the checks Linux makes first.
+ *
+ * Also here: openat2 (RESOLVE_* restrictions are LOOKUP_* flags of the
+ * walk), chroot, and mount/umount2 over the mount table (fs/mount.c).
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
@@ -32,6 +36,36 @@ static int user_lookup(int dirfd, const char *upath, int lflags, struct lookup *
     if (n < 0)
         return (int)n;
     return vfs_lookup(dirfd, lk->upath, lflags, lk);
+}
+
+/* ---------------------------------------------------------------- mounts */
+
+/* The mount holding the directory entry of what lk names: lk's mount, or
+ * its parent when lk names a mount point itself. */
+static struct mount *entry_mount(const struct lookup *lk)
+{
+    struct mount *m = lk->mnt;
+    if (!lk->missing_last && m->parent != NULL && strcmp(m->path, lk->path) == 0)
+        return m->parent;
+    return m;
+}
+
+/* -EROFS if the entry lk names (or would create) is on a read-only mount. */
+static int entry_rofs(const struct lookup *lk)
+{
+    return (entry_mount(lk)->flags & MS_RDONLY) != 0 ? -EROFS : 0;
+}
+
+/* -EROFS if changing the object lk names (found) needs a writable mount. */
+static int node_rofs(const struct lookup *lk)
+{
+    return (lk->mnt->flags & MS_RDONLY) != 0 ? -EROFS : 0;
+}
+
+/* Is the object lk names (found) a mount point (the root of a mount)? */
+static bool is_mount_point(const struct lookup *lk)
+{
+    return !lk->missing_last && lk->mnt->parent != NULL && strcmp(lk->mnt->path, lk->path) == 0;
 }
 
 /* ---------------------------------------------------------------- open */
@@ -108,7 +142,7 @@ static int tfs_parent(const struct lookup *lk, u64 *dir, char *name)
     pk->upath[dl] = '\0';
     if (dl == 0)
         ksnprintf(pk->upath, VFS_PATH_MAX, "/");
-    int r = vfs_lookup(AT_FDCWD, pk->upath, 0, pk);
+    int r = vfs_resolve_canonical(pk->upath, &pk->node, NULL);
     if (r == 0 && pk->node.v != NULL)
         r = -EXDEV;
     if (r == 0)
@@ -133,16 +167,18 @@ static int last_dots(const char *upath)
 
 /* O_TMPFILE: an unnamed file in a tmpfs directory (EOPNOTSUPP on the TFS root,
  * as on Linux filesystems without it: callers fall back to a named file). */
-static long open_tmpfile(int dirfd, const char *upath, int flags, int mode)
+static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int lrestrict)
 {
     static u64 seq;
     struct lookup *lk;
     struct file *f;
     if ((flags & O_ACCMODE) == O_RDONLY)
         return -EINVAL;
-    int r = user_lookup(dirfd, upath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &lk);
+    int r = user_lookup(dirfd, upath, LOOKUP_FOLLOW | LOOKUP_DIRECTORY | lrestrict, &lk);
     if (r == 0 && !node_is_ram(lk->node))
         r = -EOPNOTSUPP;
+    if (r == 0)
+        r = node_rofs(lk);
     if (r < 0)
         goto out;
     ksnprintf(lk->last, sizeof(lk->last), "#tmpfile%lu", seq++);
@@ -161,20 +197,24 @@ out:
     return r;
 }
 
-static long do_openat(int dirfd, const char *upath, int flags, int mode)
+/* open/openat/openat2 with walk restrictions lrestrict (LOOKUP_NO_XDEV...). */
+static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lrestrict)
 {
     if ((flags & O_TMPFILE) == O_TMPFILE)
-        return open_tmpfile(dirfd, upath, flags, mode);
+        return open_tmpfile(dirfd, upath, flags, mode, lrestrict);
     if ((flags & O_PATH) != 0)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     else
         flags |= O_LARGEFILE;
     bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
-    int lf = ((flags & O_NOFOLLOW) != 0 || excl) ? 0 : LOOKUP_FOLLOW;
+    int lf = (((flags & O_NOFOLLOW) != 0 || excl) ? 0 : LOOKUP_FOLLOW) | lrestrict;
     struct lookup *lk;
     struct file *f;
     bool created = false;
     int r = user_lookup(dirfd, upath, lf, &lk);
+    if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0 && !ends_with_slash(lk->upath) &&
+        entry_rofs(lk) < 0)
+        r = -EROFS;
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0) {
         r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL);
         if ((created = r == 0))
@@ -193,6 +233,11 @@ static long do_openat(int dirfd, const char *upath, int flags, int mode)
         r = -ELOOP;
     else if (S_ISDIR(st.mode) && (flags & O_CREAT) != 0)
         r = -EISDIR;
+    else if (S_ISDIR(st.mode) && (flags & O_PATH) == 0 && (flags & O_ACCMODE) != O_RDONLY)
+        r = -EISDIR;
+    else if ((S_ISREG(st.mode) || S_ISDIR(st.mode)) && (flags & O_PATH) == 0 &&
+             ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0))
+        r = node_rofs(lk);
     if (r < 0)
         goto out;
     r = node_open(lk->node, lk->path, flags, &f);
@@ -208,9 +253,97 @@ out:
     return r;
 }
 
+static long do_openat(int dirfd, const char *upath, int flags, int mode)
+{
+    return do_openat2(dirfd, upath, flags, mode, 0);
+}
+
 long sys_openat(int dirfd, const char *path, int flags, int mode)
 {
     return do_openat(dirfd, path, flags, mode);
+}
+
+struct open_how_k {
+    u64 flags, mode, resolve;
+};
+
+#define OPEN_HOW_SIZE_VER0 24
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#define RESOLVE_CACHED 0x20
+#define VALID_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | \
+                       RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED)
+#define VALID_OPEN (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | \
+                    O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | \
+                    O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE)
+#define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+
+/* Copy an extensible struct of usize bytes into k (ksize bytes): a larger
+ * one must be zero beyond ksize (E2BIG), a smaller one is zero-extended. */
+static int copy_struct_in(void *k, size_t ksize, const void *u, size_t usize)
+{
+    memset(k, 0, ksize);
+    for (size_t off = ksize; off < usize; off++) {
+        u8 b;
+        if (copy_from_user(&b, (const u8 *)u + off, 1) < 0)
+            return -EFAULT;
+        if (b != 0)
+            return -E2BIG;
+    }
+    return copy_from_user(k, u, MIN(ksize, usize)) < 0 ? -EFAULT : 0;
+}
+
+/* openat2's strict checks of how (build_open_flags in Linux): 0 or -errno. */
+static int check_how(const struct open_how_k *h)
+{
+    u64 flags = h->flags & ~(u64)O_CLOEXEC;
+    if ((flags & ~(u64)VALID_OPEN) != 0 || (h->resolve & ~(u64)VALID_RESOLVE) != 0)
+        return -EINVAL;
+    if ((h->resolve & RESOLVE_BENEATH) != 0 && (h->resolve & RESOLVE_IN_ROOT) != 0)
+        return -EINVAL;
+    bool creates = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+    if (creates ? (h->mode & ~(u64)07777) != 0 : h->mode != 0)
+        return -EINVAL;
+    if ((flags & O_TMPFILE & ~O_DIRECTORY) != 0) {
+        if ((flags & O_DIRECTORY) == 0)
+            return -EINVAL;
+        if ((flags & O_ACCMODE) != O_WRONLY && (flags & O_ACCMODE) != O_RDWR)
+            return -EINVAL;
+    }
+    if ((flags & O_PATH) != 0 && (flags & ~(u64)O_PATH_FLAGS) != 0)
+        return -EINVAL;
+    if ((h->resolve & RESOLVE_CACHED) != 0 && (flags & (O_TRUNC | O_CREAT | O_TMPFILE)) != 0)
+        return -EAGAIN;
+    return 0;
+}
+
+/* RESOLVE_CACHED: solo's lookups never wait for a disk (the TFS metadata is
+ * in memory), so every lookup counts as cached and none answers EAGAIN. */
+// partial: only /proc/self/fd/N are magic links (RESOLVE_NO_MAGICLINKS, RESOLVE_BENEATH and RESOLVE_IN_ROOT follow /proc/self/cwd, exe and root as ordinary symlinks)
+long sys_openat2(int dirfd, const char *path, const void *uhow, size_t usize)
+{
+    struct open_how_k h;
+    if (usize < OPEN_HOW_SIZE_VER0)
+        return -EINVAL;
+    if (usize > 4096)
+        return -E2BIG;
+    int r = copy_struct_in(&h, sizeof(h), uhow, usize);
+    if (r < 0)
+        return r;
+    if ((h.flags & O_PATH) == 0)
+        h.flags |= O_LARGEFILE;
+    r = check_how(&h);
+    if (r < 0)
+        return r;
+    int lr = ((h.resolve & RESOLVE_NO_XDEV) != 0 ? LOOKUP_NO_XDEV : 0) |
+             ((h.resolve & RESOLVE_NO_MAGICLINKS) != 0 ? LOOKUP_NO_MAGICLINKS : 0) |
+             ((h.resolve & RESOLVE_NO_SYMLINKS) != 0 ? LOOKUP_NO_SYMLINKS : 0) |
+             ((h.resolve & RESOLVE_BENEATH) != 0 ? LOOKUP_BENEATH : 0) |
+             ((h.resolve & RESOLVE_IN_ROOT) != 0 ? LOOKUP_IN_ROOT : 0);
+    return do_openat2(dirfd, path, (int)h.flags, (int)h.mode, lr);
 }
 
 long sys_open(const char *path, int flags, int mode)
@@ -415,7 +548,25 @@ struct statfs_k {
 #define ST_NOATIME 1024
 #define ST_RELATIME 4096
 
-static int put_statfs(void *ubuf, struct node n)
+#define ST_SYNCHRONOUS 16
+#define ST_MANDLOCK 64
+#define ST_NODIRATIME 2048
+#define ST_NOSYMFOLLOW 0x2000
+
+/* statfs f_flags from mount flags. */
+static s64 st_flags(unsigned long mf)
+{
+    s64 f = ST_VALID | (s64)(mf & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS |
+                                    MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME));
+    if ((mf & MS_RELATIME) != 0)
+        f |= ST_RELATIME;
+    if ((mf & MS_NOSYMFOLLOW) != 0)
+        f |= ST_NOSYMFOLLOW;
+    return f;
+}
+
+/* statfs of node n on mount m. */
+static int put_statfs(void *ubuf, struct node n, struct mount *m)
 {
     struct kstat st;
     struct statfs_k s;
@@ -436,6 +587,14 @@ static int put_statfs(void *ubuf, struct node n)
         s.f_blocks = mem_total_bytes() / 2 / 4096;
         s.f_bfree = s.f_bavail = mem_free_bytes() / 2 / 4096;
         s.f_flags = ST_VALID | ST_NOSUID | ST_NODEV;
+    } else if (node_is_ram(n)) {
+        /* a tmpfs mounted by the program: its size= limit, or half the RAM */
+        struct tmpfs_sb *sb = n.v->sb;
+        u64 lim = sb != NULL && sb->limit != 0 ? sb->limit : mem_total_bytes() / 2;
+        u64 used = sb != NULL ? sb->used : 0;
+        s.f_type = TMPFS_MAGIC;
+        s.f_blocks = lim / 4096;
+        s.f_bfree = s.f_bavail = (lim - MIN(used, lim)) / 4096;
     } else if (st.dev == VFS_DEV_DEVFS) {
         s.f_type = TMPFS_MAGIC;
         s.f_flags = ST_VALID | ST_NOSUID;
@@ -443,6 +602,8 @@ static int put_statfs(void *ubuf, struct node n)
         s.f_type = PROC_SUPER_MAGIC;
         s.f_flags = ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME;
     }
+    if (m != NULL)
+        s.f_flags = st_flags(m->flags);
     return copy_to_user(ubuf, &s, sizeof(s));
 }
 
@@ -451,7 +612,7 @@ long sys_statfs(const char *path, void *buf)
     struct lookup *lk;
     int r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &lk);
     if (r == 0)
-        r = put_statfs(buf, lk->node);
+        r = put_statfs(buf, lk->node, lk->mnt);
     lookup_free(lk);
     return r;
 }
@@ -459,7 +620,9 @@ long sys_statfs(const char *path, void *buf)
 long sys_fstatfs(int fd, void *buf)
 {
     struct file *f = fd_file(fd);
-    return f == NULL ? -EBADF : put_statfs(buf, f->node);
+    if (f == NULL)
+        return -EBADF;
+    return put_statfs(buf, f->node, f->path != NULL ? mount_at(f->path) : NULL);
 }
 
 /* ---------------------------------------------------------------- readlink */
@@ -527,18 +690,36 @@ long sys_access(const char *path, int mode)
 
 /* ---------------------------------------------------------------- cwd */
 
+/* A cwd outside the process root (after chroot) reads "(unreachable)"
+ * followed by its path from the real root, as on Linux. */
 long sys_getcwd(char *buf, size_t size)
 {
-    const char *cwd = vfs_cwd();
-    size_t len = strlen(cwd) + 1;
+    static const char unreach[] = "(unreachable)";
+    const char *cwd = vfs_user_path(vfs_cwd());
+    const char *pre = cwd != NULL ? "" : unreach;
+    if (cwd == NULL)
+        cwd = vfs_cwd();
+    size_t pl = strlen(pre), len = pl + strlen(cwd) + 1;
     struct node n = vfs_cwd_node();
     if (n.v != NULL && n.v->unlinked)
         return -ENOENT;                /* the cwd was removed */
     if (size < len)
         return -ERANGE;
-    if (copy_to_user(buf, cwd, len) < 0)
+    if (copy_to_user(buf, pre, pl) < 0 || copy_to_user(buf + pl, cwd, len - pl) < 0)
         return -EFAULT;
     return (long)len;
+}
+
+/* As root, chroot is never refused for permissions (EACCES/EPERM): search
+ * permission and CAP_SYS_CHROOT are always there. */
+long sys_chroot(const char *path)
+{
+    struct lookup *lk;
+    int r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &lk);
+    if (r == 0)
+        r = vfs_chroot(lk->node, lk->path);
+    lookup_free(lk);
+    return r;
 }
 
 long sys_chdir(const char *path)
@@ -571,7 +752,10 @@ static long create_at(int dirfd, const char *path, u8 kind, int mode, const char
     int r = user_lookup(dirfd, path, 0, &lk);
     if (r == 0)
         r = -EEXIST;
-    else if (r == -ENOENT && lk->missing_last)
+    else if (r == -ENOENT && lk->missing_last && (kind == VN_DIR || !ends_with_slash(lk->upath)) &&
+             entry_rofs(lk) < 0)
+        r = -EROFS;
+    if (r == -ENOENT && lk->missing_last)
         r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target);
     if (r == 0)
         inotify_created(lk->path, lk->node);
@@ -599,7 +783,12 @@ static long remove_at(int dirfd, const char *path, bool dir)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, 0, &lk);
-    if (r == 0 && lk->node.v == NULL)
+    if ((r == 0 || (r == -ENOENT && lk->missing_last)) && (!dir || last_dots(lk->upath) == 0) &&
+        entry_rofs(lk) < 0)
+        r = -EROFS;
+    if (r == 0 && is_mount_point(lk))
+        r = dir && !node_is_dir(lk->node) ? -ENOTDIR : !dir && node_is_dir(lk->node) ? -EISDIR : -EBUSY;
+    else if (r == 0 && lk->node.v == NULL)
         r = remove_tfs(lk, dir);
     else if (r == 0 && node_is_ram(lk->node))
         r = ramfs_remove(lk->node.v, dir);
@@ -675,6 +864,7 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     int r = user_lookup(olddirfd, oldpath, lf, &lk);
     bool ram = r == 0 && node_is_ram(lk->node);
     struct node old = r == 0 ? lk->node : (struct node){ NULL, 0 };
+    struct mount *omnt = r == 0 ? lk->mnt : NULL;
     if (r == 0 && node_is_dir(lk->node))
         r = -EPERM;
     lookup_free(lk);
@@ -683,6 +873,10 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     r = user_lookup(newdirfd, newpath, 0, &lk);
     if (r == 0)
         r = -EEXIST;
+    else if (r == -ENOENT && lk->missing_last && entry_rofs(lk) < 0)
+        r = -EROFS;
+    else if (r == -ENOENT && lk->missing_last && lk->mnt != omnt)
+        r = -EXDEV;
     else if (r == -ENOENT && lk->missing_last && old.v == NULL && lk->node.v == NULL)
         r = ends_with_slash(lk->upath) ? -ENOENT : tfs_node_link(old.id, lk->node.id, lk->last);
     else if (r == -ENOENT && lk->missing_last)
@@ -762,6 +956,12 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
         return ro;
     if (rn < 0 && !nmiss)
         return rn;
+    if (entry_mount(ok) != entry_mount(nk))
+        return -EXDEV;
+    if (entry_rofs(ok) < 0)
+        return -EROFS;
+    if (is_mount_point(ok) || (!nmiss && is_mount_point(nk)))
+        return -EBUSY;
     if (ok->node.v == NULL && nk->node.v == NULL)
         return rename_tfs(ok, nk, nmiss, flags);
     if (ok->node.v == NULL || nk->node.v == NULL)
@@ -892,6 +1092,8 @@ static long attr_at(int dirfd, const char *path, int lf, enum attr_op op, u64 ar
     struct lookup *lk;
     int r = user_lookup(dirfd, path, lf, &lk);
     if (r == 0)
+        r = node_rofs(lk);
+    if (r == 0)
         r = set_attr(lk->node, op, arg);
     if (r == 0)
         fsnotify_node(lk->node, lk->path, attr_event(op, arg));
@@ -904,6 +1106,8 @@ static long attr_fd(int fd, enum attr_op op, u64 arg)
     struct file *f = fd_file(fd);
     if (f == NULL || (f->flags & O_PATH) != 0)
         return -EBADF;
+    if (f->path != NULL && (mount_at(f->path)->flags & MS_RDONLY) != 0)
+        return -EROFS;
     int r = set_attr(f->node, op, arg);
     if (r == 0)
         fsnotify_node(f->node, f->path, attr_event(op, arg));
@@ -1024,6 +1228,8 @@ long sys_truncate(const char *path, s64 len)
         r = -EISDIR;
     else if (r == 0 && (!S_ISREG(st.mode) || len < 0))
         r = -EINVAL;
+    else if (r == 0 && node_rofs(lk) < 0)
+        r = -EROFS;
     else if (r == 0 && node_is_ram(lk->node))
         r = ramfs_truncate(lk->node.v, (u64)len);
     else if (r == 0 && lk->node.v == NULL)
@@ -1142,4 +1348,106 @@ long sys_lremovexattr(const char *p, const char *name)
 long sys_fremovexattr(int fd, const char *name)
 {
     return xattr_set(fd, NULL, 0);
+}
+
+/* ---------------------------------------------------------------- mounts */
+
+#define MS_NOUSER (1UL << 31)
+#define MNT_FORCE 1
+#define MNT_DETACH 2
+#define MNT_EXPIRE 4
+#define UMOUNT_NOFOLLOW 8
+#define MOUNT_DATA_MAX 4096
+
+/* A mount(2) string argument (NULL stays NULL).  0 or -EFAULT. */
+static int mount_string(const char *u, char *k, size_t cap, char **out)
+{
+    *out = NULL;
+    if (u == NULL)
+        return 0;
+    long n = strncpy_from_user(k, u, cap);
+    if (n == -ENAMETOOLONG)
+        k[cap - 1] = '\0';
+    else if (n < 0)
+        return (int)n;
+    *out = k;
+    return 0;
+}
+
+/* Propagation changes: solo has one mount namespace and its mounts never
+ * propagate, so MS_PRIVATE and MS_SLAVE describe them as they are. */
+static int mount_propagation(struct lookup *tk, unsigned long flags)
+{
+    unsigned long t = flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE);
+    if ((flags & ~(t | MS_REC | MS_SILENT)) != 0 || (t & (t - 1)) != 0)
+        return -EINVAL;
+    if (strcmp(tk->mnt->path, tk->path) != 0)
+        return -EINVAL;
+    return (t & (MS_SHARED | MS_UNBINDABLE)) != 0 ? -EINVAL : 0;
+}
+
+/* mount(2) after the strings are copied in; tk names the target. */
+static int do_mount(const char *source, struct lookup *tk, const char *fstype,
+                    unsigned long flags, const char *data)
+{
+    if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
+        flags &= ~MS_MGC_MSK;
+    if ((flags & MS_NOUSER) != 0)
+        return -EINVAL;
+    if ((flags & MS_REMOUNT) != 0)
+        return mount_remount(tk, flags, (flags & MS_BIND) != 0 ? NULL : data);
+    if ((flags & MS_BIND) != 0) {
+        if (source == NULL || source[0] == '\0')
+            return -EINVAL;
+        struct lookup *sk = lookup_alloc();
+        if (sk == NULL)
+            return -ENOMEM;
+        int r = vfs_lookup(AT_FDCWD, source, LOOKUP_FOLLOW, sk);
+        if (r == 0)
+            r = mount_add(NULL, source, sk, tk, flags, NULL);
+        lookup_free(sk);
+        return r;
+    }
+    if ((flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) != 0)
+        return mount_propagation(tk, flags);
+    if ((flags & MS_MOVE) != 0)
+        return -EINVAL;
+    return mount_add(fstype, source, NULL, tk, flags, data);
+}
+
+// partial: file systems: tmpfs (options size= and mode= only), proc and bind mounts; no block devices or sysfs (ENODEV); MS_MOVE and MS_SHARED/MS_UNBINDABLE are EINVAL; MS_NOEXEC, MS_NOSUID, MS_NODEV and the atime flags are recorded and shown but not enforced; a remount changes only that mount's flags
+long sys_mount(const char *usource, const char *utarget, const char *utype, unsigned long flags,
+               const void *udata)
+{
+    char *buf = kmalloc(3 * VFS_PATH_MAX + MOUNT_DATA_MAX);
+    char *type, *source, *data;
+    struct lookup *tk = NULL;
+    if (buf == NULL)
+        return -ENOMEM;
+    int r = mount_string(utype, buf, VFS_PATH_MAX, &type);
+    if (r == 0)
+        r = mount_string(usource, buf + VFS_PATH_MAX, VFS_PATH_MAX, &source);
+    if (r == 0)
+        r = mount_string(udata, buf + 2 * VFS_PATH_MAX, MOUNT_DATA_MAX, &data);
+    if (r == 0)
+        r = user_lookup(AT_FDCWD, utarget, LOOKUP_FOLLOW, &tk);
+    if (r == 0)
+        r = do_mount(source, tk, type, flags, data);
+    lookup_free(tk);
+    kfree(buf);
+    return r;
+}
+
+// partial: MNT_EXPIRE is not supported (EINVAL); solo's built-in /, /dev, /proc, /tmp and /dev/shm cannot be unmounted (EBUSY); open memory mappings do not keep a mount busy
+long sys_umount2(const char *utarget, int flags)
+{
+    struct lookup *tk;
+    if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0)
+        return -EINVAL;
+    int lf = (flags & UMOUNT_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
+    int r = user_lookup(AT_FDCWD, utarget, lf, &tk);
+    if (r == 0)
+        r = mount_remove(tk, flags);
+    lookup_free(tk);
+    return r;
 }

@@ -180,6 +180,13 @@ t_tmp_prog() {       # files the image has under /tmp are copied into the guest'
     cmp -s "$RES/$T.native" "$RES/$T.out" || fail "modes differ: $(diff "$RES/$T.native" "$RES/$T.out" | head -6)"
     pass
 }
+t_mounts() {         # mount/umount2 (solo only: never run natively, it would change the host)
+    srun ./mounts
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/mounts.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/mounts.expected: $(diff "$ROOT/tests/integration/progs/mounts.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0

@@ -1,0 +1,523 @@
+/*
+ * mount.c - the mount table: which file system root each mount point shows.
+ *
+ * A mount attaches a root node (a fresh tmpfs, /proc, or any node for a bind
+ * mount) at a canonical path on a parent mount.  Path walks (fs/vfs.c) cross
+ * into the newest mount attached at the path they reach on the mount they
+ * are on, so a later mount hides an earlier one at the same place and
+ * unmounting it shows the earlier one (or the directory underneath) again.
+ * Entries are kept in mount order, which is also the order
+ * /proc/self/mounts lists them in.
+ *
+ * The root file system (TFS) and solo's built-in /dev, /proc, /tmp and
+ * /dev/shm are entries too, marked built in: their flags can be changed by a
+ * remount but they cannot be unmounted (EBUSY), since the vnodes behind them
+ * are part of the root directory's overlay.
+ *
+ * Lifetime: a removed mount is taken out of the table but never freed, so a
+ * cwd, root or open file that still refers to it stays valid (nodes are never
+ * freed either; a detached tmpfs keeps its contents while files on it are
+ * open, and after).
+ */
+#include "fs/vfs_impl.h"
+#include "syscalls/misc.h"
+
+#define MNT_FORCE 1
+#define MNT_DETACH 2
+#define MNT_EXPIRE 4
+#define UMOUNT_NOFOLLOW 8
+
+static struct mount root_mount = {
+    .id = 1, .path = "/", .root = { NULL, TFS_ID_ROOT }, .root_path = "/", .fstype = "tfs",
+    .source = "/dev/root", .flags = MS_NOATIME, .dev = VFS_DEV_ROOT, .builtin = true,
+};
+static int next_id = 2;
+static int next_tmpfs_minor = 40;      /* st_dev minors of new tmpfs instances */
+
+struct mount *mount_root(void)
+{
+    return &root_mount;
+}
+
+/* Does path[0..len) equal the NUL-terminated string s? */
+static bool path_eq(const char *s, const char *path, size_t len)
+{
+    return strncmp(s, path, len) == 0 && s[len] == '\0';
+}
+
+struct mount *mount_over(struct mount *parent, const char *path, size_t len)
+{
+    struct mount *found = NULL;
+    for (struct mount *m = root_mount.next; m != NULL; m = m->next)
+        if (m->parent == parent && path_eq(m->path, path, len))
+            found = m;
+    return found;
+}
+
+struct mount *mount_at(const char *path)
+{
+    struct mount *m = &root_mount, *over;
+    if (root_mount.next == NULL)
+        return m;
+    while ((over = mount_over(m, "/", 1)) != NULL)
+        m = over;
+    for (size_t i = 1; path[0] == '/'; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        while ((over = mount_over(m, path, i)) != NULL)
+            m = over;
+        if (path[i] == '\0')
+            break;
+    }
+    return m;
+}
+
+/* Append m to the table. */
+static void table_add(struct mount *m)
+{
+    struct mount **pp = &root_mount.next;
+    while (*pp != NULL)
+        pp = &(*pp)->next;
+    m->next = NULL;
+    *pp = m;
+}
+
+static char *kstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = kmalloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* A new entry for root at path (canonical) on parent.  NULL on ENOMEM. */
+static struct mount *mount_new(struct mount *parent, const char *path, struct node root,
+                               const char *fstype, const char *source, unsigned long flags, u64 dev)
+{
+    struct mount *m = kzalloc(sizeof(*m));
+    char *p = kstrdup(path), *s = kstrdup(source);
+    if (m == NULL || p == NULL || s == NULL) {
+        kfree(m);
+        kfree(p);
+        kfree(s);
+        return NULL;
+    }
+    m->id = next_id++;
+    m->parent = parent;
+    m->path = p;
+    m->root = root;
+    m->root_path = "/";
+    m->fstype = fstype;
+    m->source = s;
+    m->flags = flags;
+    m->dev = dev;
+    return m;
+}
+
+/* Record one of solo's built-in file systems (already in the overlay). */
+static void builtin(const char *path, const char *fstype, const char *source,
+                    unsigned long flags, u64 dev)
+{
+    struct node n;
+    struct mount *parent;
+    if (vfs_resolve_canonical(path, &n, &parent) < 0)
+        return;
+    struct mount *m = mount_new(parent, path, n, fstype, source, flags, dev);
+    if (m == NULL)
+        panic("vfs: out of memory recording the mount of %s", path);
+    m->builtin = true;
+    table_add(m);
+}
+
+void mount_init(void)
+{
+    if (root_mount.next != NULL)
+        return;
+    builtin("/dev", "devtmpfs", "udev", MS_NOSUID, VFS_DEV_DEVFS);
+    builtin("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, VFS_DEV_PROC);
+    builtin("/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, VFS_DEV_TMPFS);
+    builtin("/dev/shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, VFS_DEV_TMPFS);
+    /* the cwd may have been set inside one of them before they were recorded */
+    vfs_chdir_node(vfs_cwd_node(), vfs_cwd());
+}
+
+/* ----------------------------------------------------------- mount(2) */
+
+/* Is the object lk names the root of its mount? */
+static bool at_mount_root(const struct lookup *lk)
+{
+    return strcmp(lk->mnt->path, lk->path) == 0;
+}
+
+/* The mount flags a new mount or a remount sets from mount(2) flags. */
+static unsigned long mnt_flags_of(unsigned long flags)
+{
+    unsigned long f = flags & MNT_FLAGS;
+    if ((f & (MS_NOATIME | MS_STRICTATIME)) == 0)
+        f |= MS_RELATIME;
+    return f & ~MS_STRICTATIME;
+}
+
+/* Parse a tmpfs size= value: bytes with an optional k/m/g/t suffix, or a
+ * percentage of RAM.  0 or -EINVAL. */
+static int parse_size(const char *s, size_t len, u64 *out)
+{
+    u64 v = 0;
+    size_t i = 0;
+    if (len == 0)
+        return -EINVAL;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (v > (~0ULL - 9) / 10)
+            return -EINVAL;
+        v = v * 10 + (u64)(s[i] - '0');
+    }
+    if (i == 0)
+        return -EINVAL;
+    int shift = 0;
+    if (i + 1 == len) {
+        switch (s[i]) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        case '%':
+            *out = mem_total_bytes() / 100 * v;
+            return 0;
+        default: return -EINVAL;
+        }
+    } else if (i != len) {
+        return -EINVAL;
+    }
+    if (shift != 0 && v > (~0ULL >> shift))
+        return -EINVAL;
+    *out = ALIGN_UP(v << shift, (u64)4096);
+    return 0;
+}
+
+/* Parse tmpfs options (size=, mode=, comma-separated; NULL or "" for none). */
+static int tmpfs_options(const char *data, u64 *size, u32 *mode)
+{
+    const char *p = data;
+    while (p != NULL && *p != '\0') {
+        const char *e = p;
+        while (*e != '\0' && *e != ',')
+            e++;
+        size_t len = (size_t)(e - p);
+        if (len > 5 && memcmp(p, "size=", 5) == 0) {
+            if (parse_size(p + 5, len - 5, size) < 0)
+                return -EINVAL;
+        } else if (len > 5 && memcmp(p, "mode=", 5) == 0) {
+            u32 m = 0;
+            for (size_t i = 5; i < len; i++) {
+                if (p[i] < '0' || p[i] > '7' || m > 07777)
+                    return -EINVAL;
+                m = m * 8 + (u32)(p[i] - '0');
+            }
+            *mode = m & 07777;
+        } else if (len != 0) {
+            return -EINVAL;
+        }
+        p = *e == ',' ? e + 1 : e;
+    }
+    return 0;
+}
+
+/* A new tmpfs instance: its root node, sb and st_dev. */
+static int tmpfs_new(const char *data, struct node *root, struct tmpfs_sb **sbp, u64 *dev)
+{
+    u64 size = 0;
+    u32 mode = 01777;
+    int r = tmpfs_options(data, &size, &mode);
+    if (r < 0)
+        return r;
+    struct tmpfs_sb *sb = kzalloc(sizeof(*sb));
+    if (sb == NULL)
+        return -ENOMEM;
+    sb->limit = size;
+    *dev = VFS_MKDEV(0, next_tmpfs_minor);
+    struct vnode *v = ramfs_new_root(*dev, mode, sb);
+    if (v == NULL) {
+        kfree(sb);
+        return -ENOMEM;
+    }
+    next_tmpfs_minor++;
+    *root = (struct node){ v, v->arg };
+    *sbp = sb;
+    return 0;
+}
+
+/* Attach m at tk's place (after the directory/non-directory check). */
+static int graft(struct mount *m, struct lookup *tk)
+{
+    if (node_is_dir(m->root) != node_is_dir(tk->node))
+        return -ENOTDIR;
+    m->parent = tk->mnt;
+    table_add(m);
+    return 0;
+}
+
+/* A bind mount of the object src names at tk. */
+static int mount_bind(struct lookup *src, struct lookup *tk)
+{
+    struct kstat st;
+    int r = node_stat(src->node, &st);
+    if (r < 0)
+        return r;
+    struct mount *sm = src->mnt;
+    struct mount *m = mount_new(tk->mnt, tk->path, src->node, sm->fstype, sm->source,
+                                sm->flags, st.dev);
+    if (m == NULL)
+        return -ENOMEM;
+    /* the source's path inside its file system, for mountinfo */
+    size_t ml = strlen(sm->path);
+    const char *rel = ml == 1 ? src->path : src->path + ml;
+    bool top = strcmp(sm->root_path, "/") == 0;
+    size_t n = strlen(sm->root_path) + strlen(rel) + 2;
+    char *rp = kmalloc(n);
+    if (rp == NULL)
+        return -ENOMEM;
+    if (rel[0] == '\0')
+        ksnprintf(rp, n, "%s", sm->root_path);
+    else
+        ksnprintf(rp, n, "%s%s", top ? "" : sm->root_path, rel);
+    m->root_path = rp;
+    m->sb = sm->sb;
+    return graft(m, tk);
+}
+
+int mount_add(const char *fstype, const char *source, struct lookup *src, struct lookup *tk,
+              unsigned long flags, const char *data)
+{
+    struct node root;
+    struct tmpfs_sb *sb = NULL;
+    u64 dev;
+    if ((flags & MS_BIND) != 0)
+        return mount_bind(src, tk);
+    if (fstype == NULL)
+        return -EINVAL;
+    if (strcmp(fstype, "tmpfs") == 0) {
+        int r = tmpfs_new(data, &root, &sb, &dev);
+        if (r < 0)
+            return r;
+        fstype = "tmpfs";
+    } else if (strcmp(fstype, "proc") == 0) {
+        if (data != NULL && data[0] != '\0')
+            return -EINVAL;
+        struct mount *pm;
+        int r = vfs_resolve_canonical("/proc", &root, &pm);
+        if (r < 0 || pm->builtin == false || strcmp(pm->fstype, "proc") != 0)
+            return -ENODEV;
+        fstype = "proc";
+        dev = VFS_DEV_PROC;
+    } else {
+        return -ENODEV;
+    }
+    struct mount *m = mount_new(tk->mnt, tk->path, root, fstype,
+                                source != NULL ? source : "none", mnt_flags_of(flags), dev);
+    if (m == NULL)
+        return -ENOMEM;
+    m->sb = sb;
+    return graft(m, tk);
+}
+
+/* Does an fd open for writing refer to a file on mount m? */
+static bool has_writers(struct mount *m)
+{
+    for (int fd = fd_next_open(0); fd >= 0; fd = fd_next_open(fd + 1)) {
+        struct file *f = fd_file(fd);
+        if (f->path != NULL && (f->flags & O_PATH) == 0 && (f->flags & O_ACCMODE) != O_RDONLY &&
+            mount_at(f->path) == m)
+            return true;
+    }
+    return false;
+}
+
+int mount_remount(struct lookup *tk, unsigned long flags, const char *data)
+{
+    if (!at_mount_root(tk))
+        return -EINVAL;
+    struct mount *m = tk->mnt;
+    unsigned long nf = mnt_flags_of(flags);
+    u64 size = m->sb != NULL ? m->sb->limit : 0;
+    u32 mode = m->root.v != NULL ? m->root.v->mode & 07777 : 0;
+    if (data != NULL && data[0] != '\0') {
+        if (m->sb == NULL || tmpfs_options(data, &size, &mode) < 0)
+            return -EINVAL;
+        if (size != 0 && size < m->sb->used)
+            return -EINVAL;            /* as Linux: cannot shrink below the pages in use */
+    }
+    if ((nf & MS_RDONLY) != 0 && (m->flags & MS_RDONLY) == 0 && has_writers(m))
+        return -EBUSY;
+    m->flags = nf;
+    if (m->sb != NULL) {
+        m->sb->limit = size;
+        m->root.v->mode = (m->root.v->mode & S_IFMT) | mode;
+    }
+    return 0;
+}
+
+/* Is a mount in the table attached (directly) on m? */
+static bool has_children(struct mount *m)
+{
+    for (struct mount *c = root_mount.next; c != NULL; c = c->next)
+        if (c->parent == m)
+            return true;
+    return false;
+}
+
+/* Is m in use: the cwd or root on it, or an open file on it? */
+static bool is_busy(struct mount *m)
+{
+    if (vfs_cwd_mount() == m || vfs_root_mount() == m || has_children(m))
+        return true;
+    for (int fd = fd_next_open(0); fd >= 0; fd = fd_next_open(fd + 1)) {
+        struct file *f = fd_file(fd);
+        if (f->path != NULL && mount_at(f->path) == m)
+            return true;
+    }
+    return false;
+}
+
+/* Take m and every mount below it out of the table. */
+static void detach(struct mount *m)
+{
+    struct mount **pp = &root_mount.next;
+    while (*pp != NULL) {
+        if (*pp == m) {
+            *pp = m->next;
+            break;
+        }
+        pp = &(*pp)->next;
+    }
+    for (struct mount *c = root_mount.next; c != NULL;) {
+        struct mount *nx = c->next;
+        if (c->parent == m)
+            detach(c);
+        c = nx;
+    }
+}
+
+int mount_remove(struct lookup *tk, int flags)
+{
+    struct mount *m = tk->mnt;
+    if (!at_mount_root(tk))
+        return -EINVAL;
+    if ((flags & MNT_EXPIRE) != 0)
+        return -EINVAL;                /* not supported (see sys_umount2) */
+    if (m->builtin)
+        return -EBUSY;
+    if ((flags & MNT_DETACH) == 0 && is_busy(m))
+        return -EBUSY;
+    detach(m);
+    return 0;
+}
+
+/* ------------------------------------------------- /proc/self/mounts */
+
+struct out {
+    char *buf;
+    size_t cap, len;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->len < o->cap ? o->cap - o->len : 0;
+    int n = kvsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+/* A path field: space, tab, newline and backslash as octal escapes. */
+static void put_path(struct out *o, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
+            put(o, "\\%03o", (unsigned)(u8)*s);
+        else
+            put(o, "%c", *s);
+    }
+}
+
+/* Mount options as /proc/self/mounts shows them. */
+static void put_opts(struct out *o, const struct mount *m)
+{
+    put(o, "%s", (m->flags & MS_RDONLY) != 0 ? "ro" : "rw");
+    if ((m->flags & MS_NOSUID) != 0)
+        put(o, ",nosuid");
+    if ((m->flags & MS_NODEV) != 0)
+        put(o, ",nodev");
+    if ((m->flags & MS_NOEXEC) != 0)
+        put(o, ",noexec");
+    if ((m->flags & MS_NOSYMFOLLOW) != 0)
+        put(o, ",nosymfollow");
+    if ((m->flags & MS_NOATIME) != 0)
+        put(o, ",noatime");
+    else if ((m->flags & MS_RELATIME) != 0)
+        put(o, ",relatime");
+    if ((m->flags & MS_NODIRATIME) != 0)
+        put(o, ",nodiratime");
+}
+
+static void put_superopts(struct out *o, const struct mount *m)
+{
+    if (m->sb != NULL && m->sb->limit != 0)
+        put(o, ",size=%luk", (unsigned long)(m->sb->limit / 1024));
+    if (m->sb != NULL) {
+        u32 mode = m->root.v != NULL ? (m->root.v->mode & 07777) : 01777;
+        if (mode != 01777)
+            put(o, ",mode=%o", mode);
+    }
+}
+
+/* The mount point as the program sees it, or NULL when outside its root. */
+static const char *visible(const struct mount *m)
+{
+    return vfs_user_path(m->path);
+}
+
+long mount_gen_mounts(char *buf, size_t cap)
+{
+    struct out o = { buf, cap, 0 };
+    for (struct mount *m = &root_mount; m != NULL; m = m->next) {
+        const char *p = visible(m);
+        if (p == NULL)
+            continue;
+        put_path(&o, m->source);
+        put(&o, " ");
+        put_path(&o, p);
+        put(&o, " %s ", m->fstype);
+        put_opts(&o, m);
+        put_superopts(&o, m);
+        put(&o, " 0 0\n");
+    }
+    return (long)o.len;
+}
+
+long mount_gen_mountinfo(char *buf, size_t cap)
+{
+    struct out o = { buf, cap, 0 };
+    for (struct mount *m = &root_mount; m != NULL; m = m->next) {
+        const char *p = visible(m);
+        if (p == NULL)
+            continue;
+        u64 d = m->dev;
+        put(&o, "%d %d %u:%u ", m->id, m->parent != NULL ? m->parent->id : 1,
+            (unsigned)((d >> 8) & 0xfff), (unsigned)(d & 0xff));
+        put_path(&o, m->root_path);
+        put(&o, " ");
+        put_path(&o, p);
+        put(&o, " ");
+        put_opts(&o, m);
+        put(&o, " - %s ", m->fstype);
+        put_path(&o, m->source);
+        put(&o, " %s", (m->flags & MS_RDONLY) != 0 ? "ro" : "rw");
+        put_superopts(&o, m);
+        put(&o, "\n");
+    }
+    return (long)o.len;
+}
