@@ -24,6 +24,7 @@
 #include "fs/pagecache.h"
 #include "syscalls/misc.h"
 #include "fs/inotify.h"
+#include "syscalls/seccomp.h"
 
 #define MAX_SYS_CPUS 64
 #define HZ 100
@@ -292,7 +293,8 @@ static long gen_status(char *buf, size_t cap)
         t->sig_pending, shpnd, t->sigmask, ign, cgt);
     put(&o, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n",
         cap_inheritable_set(), cap_permitted_set(), cap_effective_set());
-    put(&o, "NoNewPrivs:\t0\nSeccomp:\t0\n");
+    put(&o, "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", t->no_new_privs ? 1 : 0,
+        t->seccomp_mode, seccomp_filter_count(t));
     put(&o, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", ncpus() >= 64 ? ~0UL : (1UL << ncpus()) - 1);
     put(&o, ncpus() == 1 ? "0\n" : "0-%d\n", ncpus() - 1);
     put(&o, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");

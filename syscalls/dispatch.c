@@ -4,11 +4,14 @@
  * (rdi, rsi, rdx, r10, r8, r9), and store the result in rax.  A number with
  * no handler returns -ENOSYS and logs its name once.  When tracing is on
  * (trace_flags != 0, one test on the hot path) the call goes through
- * syscalls/trace.c instead.  Pending signals are acted on before the return
+ * syscalls/trace.c instead.  A thread under seccomp (current->seccomp_mode,
+ * one test otherwise) has its call checked by syscalls/seccomp.c first, which
+ * may skip it with a result, raise SIGSYS or kill.  Pending signals are acted on before the return
  * to user mode (runtime/sched/signal.h).
  */
 #include "syscalls.h"
 #include "trace.h"
+#include "seccomp.h"
 #include "runtime/sched/signal.h"
 
 #define LOGGED_WORDS ((460 + 63) / 64)
@@ -32,6 +35,9 @@ static long not_implemented(u64 nr)
 
 long syscall_invoke(u64 nr, struct frame *f)
 {
+    long skipped;
+    if (current->seccomp_mode != 0 && !seccomp_allows(f, nr, &skipped))
+        return skipped;
     if (nr < syscall_count && syscall_table[nr].fn != NULL)
         return syscall_table[nr].fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
                                     (long)f->r10, (long)f->r8, (long)f->r9);

@@ -4,15 +4,18 @@
  * dead thread is simply dropped when the list is next changed); a thread
  * without an entry is named after the program, as Linux names it after the
  * executed file.  The other options are process-wide flags with Linux's
- * argument checks.  The capability sets (effective, permitted, inheritable)
- * are process-wide, as the credentials in misc.c: root starts with every
- * capability effective and permitted, capset changes them with Linux's
- * rules, and uid changes apply Linux's setuid fix-ups (cap_setuid_fixup).
+ * argument checks; no_new_privs and the seccomp mode are per thread
+ * (struct thread, syscalls/seccomp.c).  The capability sets (effective,
+ * permitted, inheritable) are process-wide, as the credentials in misc.c:
+ * root starts with every capability effective and permitted, capset changes
+ * them with Linux's rules, and uid changes apply Linux's setuid fix-ups
+ * (cap_setuid_fixup).
  * Invariants: names are NUL-terminated and at most 15 chars; effective is a
  * subset of permitted; no set has bits above CAP_LAST_CAP.
  */
 #include "syscalls.h"
 #include "misc.h"
+#include "seccomp.h"
 #include "fs/vfs.h"
 
 #pragma weak vfs_exe_path
@@ -52,7 +55,7 @@ struct thread_name {
 };
 
 static struct thread_name *names;
-static int pdeath_signal, dumpable = 1, keepcaps, subreaper, no_new_privs, thp_disable;
+static int pdeath_signal, dumpable = 1, keepcaps, subreaper, thp_disable;
 static u64 timerslack_ns = DEFAULT_TIMERSLACK_NS;
 #define CAP_ALL ((1UL << (CAP_LAST_CAP + 1)) - 1)
 static u64 cap_bounding = CAP_ALL;
@@ -144,7 +147,7 @@ static long set_flag(int *flag, u64 a2, u64 a3, u64 a4, u64 a5)
     return 0;
 }
 
-// partial: no seccomp (PR_SET_SECCOMP is EINVAL as without CONFIG_SECCOMP); PR_SET_MM, PR_SET_SECUREBITS, ambient caps, MCE and speculation controls are EINVAL; PDEATHSIG is never sent (the parent never exits)
+// partial: PR_SET_MM, PR_SET_SECUREBITS, ambient caps, MCE and speculation controls are EINVAL; PDEATHSIG is never sent (the parent never exits)
 long sys_prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5)
 {
     switch (option) {
@@ -174,7 +177,9 @@ long sys_prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5)
     case PR_GET_NAME:
         return name_get(a2);
     case PR_GET_SECCOMP:
-        return 0;
+        return current->seccomp_mode;
+    case PR_SET_SECCOMP:
+        return seccomp_prctl_set(a2, a3);
     case PR_CAPBSET_READ:
         if (a2 > CAP_LAST_CAP)
             return -EINVAL;
@@ -198,14 +203,15 @@ long sys_prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5)
         return 0;
     case PR_GET_CHILD_SUBREAPER:
         return put_int(a2, subreaper);
-    case PR_SET_NO_NEW_PRIVS:
-        if (a2 != 1)
+    case PR_SET_NO_NEW_PRIVS:          /* per thread, inherited, never cleared */
+        if (a2 != 1 || a3 != 0 || a4 != 0 || a5 != 0)
             return -EINVAL;
-        return set_flag(&no_new_privs, a2, a3, a4, a5);
+        current->no_new_privs = true;
+        return 0;
     case PR_GET_NO_NEW_PRIVS:
         if (a2 != 0 || a3 != 0 || a4 != 0 || a5 != 0)
             return -EINVAL;
-        return no_new_privs;
+        return current->no_new_privs;
     case PR_GET_TID_ADDRESS:
         return copy_to_user((void *)a2, &current->clear_child_tid, sizeof(u64));
     case PR_SET_THP_DISABLE:

@@ -220,6 +220,7 @@ static bool restartable(long nr, const struct frame *f)
     case 61: case 72: case 73: case 247: case 257: case 288:               /* wait4 fcntl flock waitid openat accept4 */
     case 295: case 296: case 299: case 307: case 318: case 327: case 328:  /* preadv pwritev recvmmsg sendmmsg getrandom preadv2 pwritev2 */
     case 275: case 276: case 278:                                           /* splice tee vmsplice */
+    case 449:                                                               /* futex_waitv (absolute timeout) */
         return true;
     case 202: {                                                             /* futex: WAIT and WAIT_BITSET without a timeout */
         long op = (long)(f->rsi & 0x7f);
@@ -310,19 +311,24 @@ void signal_return_to_user(struct frame *f, long nr)
     }
 }
 
-void signal_fault(struct frame *f, int sig, int code, u64 addr)
+void signal_force(const struct ksiginfo *si)
 {
     struct thread *t = current;
+    struct k_sigaction *act = sig_action(si->signo);
+    if (act->handler == SIG_DFL || act->handler == SIG_IGN || (t->sigmask & SIGBIT(si->signo)) != 0)
+        signal_exit(si->signo);
+    if (signal_send_thread(t, si) < 0)
+        signal_exit(si->signo);
+}
+
+void signal_fault(struct frame *f, int sig, int code, u64 addr)
+{
     struct ksiginfo si;
-    struct k_sigaction *act = sig_action(sig);
-    if (act->handler == SIG_DFL || act->handler == SIG_IGN || (t->sigmask & SIGBIT(sig)) != 0)
-        signal_exit(sig);
     memset(&si, 0, sizeof(si));
     si.signo = sig;
     si.code = code;
     si.u.fault.addr = addr;
-    if (signal_send_thread(t, &si) < 0)
-        signal_exit(sig);
+    signal_force(&si);
     signal_return_to_user(f, -1);
 }
 

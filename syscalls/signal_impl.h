@@ -47,7 +47,5 @@ bool sig_default_fatal(int sig);
  * fault signals first), thread queue before process queue; its info in *si.
  * Returns the signal number, or 0 when none is pending. */
 int sig_dequeue(struct thread *t, u64 allowed, struct ksiginfo *si);
-/* End the program as signal sig's default action does: status 128+sig. */
-_Noreturn void signal_exit(int sig);
 
 #endif

@@ -134,6 +134,7 @@ static void thread_exit_cleanup(void)
     if (a != 0 && copy_to_user((void *)a, &zero, sizeof(zero)) == 0)
         futex_wake_addr(a, 1);
     signal_thread_exit(current);
+    seccomp_thread_exit(current);
 }
 
 long sys_exit(int status)

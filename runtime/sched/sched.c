@@ -513,6 +513,7 @@ struct thread *thread_create_user(const struct frame *regs, u64 fs_base)
     t->fs_base = fs_base;
     t->gs_base = current->gs_base;
     t->sigmask = current->sigmask;
+    seccomp_thread_inherit(t, current);
     xsave_state(t->xsave);             /* the child starts with the parent's FPU state */
     t->fpu_valid = true;
     t->all_next = all_threads;

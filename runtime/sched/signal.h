@@ -69,6 +69,7 @@
 #define BUS_ADRALN 1
 #define BUS_ADRERR 2
 #define TRAP_BRKPT 1
+#define SYS_SECCOMP 1
 
 /* The first 48 bytes of Linux's 128-byte siginfo_t (the rest is zero). */
 struct ksiginfo {
@@ -77,6 +78,7 @@ struct ksiginfo {
         struct { s32 pid; u32 uid; u64 value; } kill;          /* SI_USER, SI_TKILL, SI_QUEUE */
         struct { s32 tid; s32 overrun; u64 value; } timer;     /* SI_TIMER */
         struct { u64 addr; } fault;                            /* SIGSEGV, SIGBUS, SIGILL, SIGFPE */
+        struct { u64 call_addr; s32 syscall; u32 arch; } sys;  /* SIGSYS from seccomp */
         u8 raw[32];
     } u;
 };
@@ -106,6 +108,15 @@ int signal_send_process(const struct ksiginfo *si);
  * (code, addr), or end the program as the default action would when the
  * signal has no handler or is blocked (as Linux's forced signals do). */
 void signal_fault(struct frame *f, int sig, int code, u64 addr);
+
+/* A synchronous signal raised by the kernel for the current thread (seccomp's
+ * SIGSYS): queue si for its handler, or end the program as the default
+ * action would when the signal has no handler or is blocked (Linux's forced
+ * signals).  The frame is entered on the next signal_return_to_user. */
+void signal_force(const struct ksiginfo *si);
+
+/* End the program as signal sig's default action does: status 128+sig. */
+_Noreturn void signal_exit(int sig);
 
 /* A temporary signal mask for the duration of one syscall (ppoll, pselect6,
  * epoll_pwait, rt_sigsuspend): signal_mask_push installs mask; a syscall

@@ -21,6 +21,7 @@ struct frame {
 enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
 struct waitq;
+struct seccomp_filter;
 
 struct thread {
     struct frame *uframe;              /* user registers of the current kernel entry */
@@ -34,8 +35,6 @@ struct thread {
     struct thread *timer_next;         /* sleepers sorted by deadline */
     u64 deadline;                      /* wake-up time (ns, now_ns clock); 0 = none */
     int wake_result;                   /* 0 woken, -ETIMEDOUT, -EINTR */
-    u32 futex_bitset;
-    u64 futex_key;
     void *kstack_base;
     struct thread *all_next;           /* every live thread */
     u64 fs_base;                       /* user TLS base (arch_prctl ARCH_SET_FS) */
@@ -67,6 +66,10 @@ struct thread {
     u64 sys_start;                     /* now_ns() when the current in-syscall stretch began */
     bool in_sys;                       /* between syscall entry and return */
     int cpu;                           /* CPU it runs or last ran on (smp.c) */
+    /* seccomp and no_new_privs (syscalls/seccomp.c), inherited by new threads */
+    int seccomp_mode;                  /* 0 off, 1 strict, 2 filter: tested on every syscall */
+    struct seccomp_filter *seccomp_filter;   /* newest filter of its chain (counted ref) */
+    bool no_new_privs;
 };
 
 /* The thread running on this CPU (set only by the scheduler). */
@@ -121,6 +124,10 @@ struct thread *thread_create_main(void);         /* tid 1, made current; panics 
 struct thread *thread_create_user(const struct frame *regs, u64 fs_base);
 _Noreturn void thread_exit_current(void);        /* the caller must have done its cleanup */
 int thread_count_live(void);
+/* syscalls/seccomp.c: a new thread takes its creator's seccomp mode, filters
+ * and no_new_privs; an exiting one drops its reference to its filters. */
+void seccomp_thread_inherit(struct thread *t, const struct thread *parent);
+void seccomp_thread_exit(struct thread *t);
 struct thread *thread_by_tid(int tid);
 struct thread *thread_list(void);                /* first live thread; follow all_next */
 /* CPU time (user and kernel together) of one thread, and of the whole
