@@ -6,7 +6,8 @@
  * (trace_flags != 0, one test on the hot path) the call goes through
  * syscalls/trace.c instead.  A thread under seccomp (current->seccomp_mode,
  * one test otherwise) has its call checked by syscalls/seccomp.c first, which
- * may skip it with a result, raise SIGSYS or kill.  Pending signals are acted on before the return
+ * may skip it with a result, raise SIGSYS or kill (a skipped call is not
+ * traced).  Pending signals are acted on before the return
  * to user mode (runtime/sched/signal.h).
  */
 #include "syscalls.h"
@@ -35,9 +36,6 @@ static long not_implemented(u64 nr)
 
 long syscall_invoke(u64 nr, struct frame *f)
 {
-    long skipped;
-    if (current->seccomp_mode != 0 && !seccomp_allows(f, nr, &skipped))
-        return skipped;
     if (nr < syscall_count && syscall_table[nr].fn != NULL)
         return syscall_table[nr].fn((long)f->rdi, (long)f->rsi, (long)f->rdx,
                                     (long)f->r10, (long)f->r8, (long)f->r9);
@@ -47,8 +45,18 @@ long syscall_invoke(u64 nr, struct frame *f)
 void syscall_dispatch(struct frame *f)
 {
     u64 nr = f->rax;
+    long skipped;
     current->uframe = f;
     sched_syscall_enter();
+    if (current->seccomp_mode != 0 && !seccomp_allows(f, nr, &skipped)) {
+        /* Skipped by seccomp: its result is final (an ERRNO of EINTR is
+         * not restarted, one of EPIPE raises no SIGPIPE), so return as
+         * from an interrupt. */
+        f->rax = (u64)skipped;
+        sched_syscall_exit();
+        signal_return_to_user(f, -1);
+        return;
+    }
     if (trace_flags != 0)
         trace_syscall(f, nr);
     else

@@ -453,6 +453,23 @@ int main(void)
     show("signal to the killed thread", syscall(SYS_tgkill, getpid(), killed_tid, 0));
     printf("main alive after KILL_THREAD of a thread\n");
 
+    /* A skipped call's errno is final: EINTR from read is not restarted,
+     * EPIPE from write raises no SIGPIPE. */
+    struct insn g[] = {
+        I(LD_W_ABS, 0, 0, OFF_ARG0),
+        I(JEQ_K, 0, 5, 99),
+        I(LD_W_ABS, 0, 0, OFF_NR),
+        I(JEQ_K, 0, 1, SYS_read),
+        I(RET_K, 0, 0, RET_ERRNO | EINTR),
+        I(JEQ_K, 0, 1, SYS_write),
+        I(RET_K, 0, 0, RET_ERRNO | EPIPE),
+        I(RET_K, 0, 0, RET_ALLOW),
+    };
+    char byte = 0;
+    show("install G", install(g, sizeof(g) / sizeof(g[0]), 0));
+    show("read(99)", syscall(SYS_read, 99, &byte, 1));
+    show("write(99)", syscall(SYS_write, 99, &byte, 1));
+
     /* The instruction limit per path: 32768, counting 4 more per filter. */
     static struct insn jump[4096];
     jump[0] = (struct insn)I(JA, 0, 0, 4094);
