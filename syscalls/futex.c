@@ -352,7 +352,7 @@ static int waitv_parse(u64 uwaiters, u32 n, struct futex_node *v, u32 *vals)
     return 0;
 }
 
-// partial: FUTEX2_NUMA in an entry's flags is EINVAL (as before Linux 6.16); only 32-bit futexes, as Linux
+// partial: FUTEX2_NUMA in an entry's flags is EINVAL (no node-aware futexes)
 long sys_futex_waitv(u64 uwaiters, u32 nr, u32 flags, u64 utimeout, int clockid)
 {
     if (flags != 0)

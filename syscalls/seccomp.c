@@ -6,7 +6,7 @@
  * small interpreter before every syscall of the thread).
  *
  * State is per thread, as in Linux: current->seccomp_mode (0 off, 1 strict,
- * 2 filter) is the one field syscall_invoke tests on every call, and
+ * 2 filter) is the one field syscall_dispatch tests on every call, and
  * current->seccomp_filter is the newest filter of a chain linked through
  * ->prev.  Filters are immutable once installed and shared: a new thread
  * takes a reference to its creator's chain, TSYNC points every thread at the
@@ -403,7 +403,7 @@ static bool strict_allows(u64 nr)
     kill_thread(SIGKILL);
 }
 
-/* Called by syscall_invoke for a thread with a seccomp mode before the
+/* Called by syscall_dispatch for a thread with a seccomp mode before the
  * handler runs.  true: run the syscall; false: skip it, *result is what the
  * syscall returns (rax).  Kill actions do not return. */
 bool seccomp_allows(struct frame *f, u64 nr, long *result)
