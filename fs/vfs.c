@@ -646,6 +646,16 @@ const char *file_path(struct file *f)
     return f->path;
 }
 
+bool file_has_mmap(struct file *f)
+{
+    return f->ops != NULL && f->ops->mmap != NULL;
+}
+
+int file_mmap(struct file *f, u64 addr, u64 len, u32 prot, u64 off)
+{
+    return file_has_mmap(f) ? f->ops->mmap(f, addr, len, prot, off) : -ENODEV;
+}
+
 /* --------------------------------------------------------------- fd table */
 
 struct file *fd_file(int fd)

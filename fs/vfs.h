@@ -39,5 +39,9 @@ int vfs_register_generated(const char *path, vfs_gen_fn gen);   /* 0 or -ENOMEM/
  * no O_CLOEXEC) and the canonical absolute path f was opened by, or NULL. */
 int file_flags(struct file *f);
 const char *file_path(struct file *f);
+/* Files with their own mmap method (io_uring): whether f has one, and the
+ * call (maps [addr, addr+len) with PROT_* prot at mmap offset off; 0 or -errno). */
+bool file_has_mmap(struct file *f);
+int file_mmap(struct file *f, u64 addr, u64 len, u32 prot, u64 off);
 
 #endif

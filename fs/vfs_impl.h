@@ -166,6 +166,9 @@ struct file_ops {
      * call on f. */
     long (*peek)(struct file *f, u64 off, const void **p);
     void (*release)(struct file *f);   /* last reference dropped */
+    /* Optional: the file maps [addr, addr+len) itself (io_uring rings);
+     * prot is PROT_*, off the mmap offset.  0 or -errno. */
+    int (*mmap)(struct file *f, u64 addr, u64 len, u32 prot, u64 off);
 };
 
 struct file {

@@ -189,6 +189,10 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
     long at = mmap_place(addr, len, flags);
     if (at < 0)
         return at;
+    if (!anon && file_has_mmap(f)) {   /* the file maps itself (io_uring rings) */
+        int me = file_mmap(f, (u64)at, len, (u32)prot, off);
+        return me < 0 ? me : at;
+    }
     int e = anon ? 0 : check_file(f, prot, flags);
     if (e < 0)
         return e;

@@ -951,6 +951,19 @@ void vm_object_free(struct vm_object *o)
     o->resident = 0;
 }
 
+int vm_object_adopt(struct vm_object *o, u64 pa)
+{
+    for (u64 i = 0; i < o->npages; i++) {
+        u64 **leaf = &o->leaves[i / LEAF_PAGES];
+        if (*leaf == NULL && (*leaf = kzalloc(PAGE_SIZE)) == NULL)
+            return -ENOMEM;
+    }
+    for (u64 i = 0; i < o->npages; i++)
+        o->leaves[i / LEAF_PAGES][i % LEAF_PAGES] = pa + i * PAGE_SIZE;
+    o->resident = o->npages;
+    return 0;
+}
+
 /* The frame of page idx (< npages) of o, allocated zeroed on first use; 0
  * when out of memory. */
 static u64 object_frame(struct vm_object *o, u64 idx)

@@ -73,6 +73,11 @@ struct vm_object {
 int vm_object_init(struct vm_object *o);
 /* Free o's frames and index (o->maps must be 0); o itself stays the owner's. */
 void vm_object_free(struct vm_object *o);
+/* Give pages 0..npages-1 of o (after vm_object_init) the physically
+ * contiguous frames from pa on, which o then owns (freed one by one by
+ * vm_object_free); for objects the kernel also reads through the direct map
+ * (io_uring rings).  0 or -ENOMEM. */
+int vm_object_adopt(struct vm_object *o, u64 pa);
 
 /* What to map: everything but the address range. */
 struct vm_map_args {
