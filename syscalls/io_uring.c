@@ -1053,6 +1053,7 @@ static int ring_mmap(struct file *f, u64 addr, u64 len, u32 prot, u64 off)
 {
     struct uring *u = f->priv;
     struct vm_object *o;
+    off &= 0xf8000000ULL;              /* IORING_OFF_MMAP_MASK: the region */
     if (off == IORING_OFF_SQ_RING || off == IORING_OFF_CQ_RING)
         o = &u->rings;
     else if (off == IORING_OFF_SQES)
