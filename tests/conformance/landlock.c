@@ -56,10 +56,10 @@ static long create_ruleset(uint64_t handled)
     return syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 }
 
-static long add_rule(int rs, const char *rel, uint64_t access)
+static char tmpdir[64];
+
+static long add_rule_at(int rs, const char *p, uint64_t access)
 {
-    char p[128];
-    snprintf(p, sizeof(p), "%s/%s", top, rel);
     int fd = open(p, O_PATH | O_CLOEXEC);
     struct path_beneath pb = { access, fd };
     long r = syscall(SYS_landlock_add_rule, rs, RULE_PATH_BENEATH, &pb, 0);
@@ -67,6 +67,24 @@ static long add_rule(int rs, const char *rel, uint64_t access)
     close(fd);
     errno = e;
     return r;
+}
+
+static long add_rule(int rs, const char *rel, uint64_t access)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "%s/%s", top, rel);
+    return add_rule_at(rs, p, access);
+}
+
+/* open an absolute path under tmpdir */
+static void try_tmp(const char *what, const char *rel, int flags)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+    int fd = open(p, flags, 0644);
+    show_ok(what, fd);
+    if (fd >= 0)
+        close(fd);
 }
 
 static const char *P(const char *rel)
@@ -187,6 +205,9 @@ static void *restricted(void *arg)
     show_ok("noref rule", add_rule(rs, "noref", READ_FILE | WRITE_FILE | MAKE_REG | REMOVE_FILE));
     show_ok("wo rule", add_rule(rs, "wo", READ_FILE | WRITE_FILE));
     show_ok("file rule", add_rule(rs, "file", READ_FILE));
+    char tp[128];
+    snprintf(tp, sizeof(tp), "%s/in", tmpdir);
+    show_ok("tmp rule", add_rule_at(rs, tp, READ_FILE | MAKE_REG | REMOVE_FILE));
     show_ok("restrict", syscall(SYS_landlock_restrict_self, rs, 0));
 
     /* opens */
@@ -200,6 +221,21 @@ static void *restricted(void *arg)
     try_open("open file rdonly", "file", O_RDONLY);
     try_open("open file wronly", "file", O_WRONLY);
     try_open("open top dir", ".", O_RDONLY | O_DIRECTORY);
+    try_open("create ro/f (exists)", "ro/f", O_CREAT | O_RDONLY);
+    try_open("open rw/ln (symlink to none/f)", "rw/ln", O_RDONLY);
+    try_open("open rw/ln O_NOFOLLOW|O_PATH", "rw/ln", O_PATH | O_NOFOLLOW);
+    char mp[64];
+    snprintf(mp, sizeof(mp), "/proc/self/fd/%d", pre_fd);
+    show_ok("reopen pre-opened via /proc/self/fd", open(mp, O_RDONLY));
+    try_tmp("open tmp in/f", "in/f", O_RDONLY);
+    try_tmp("open tmp in/f wronly", "in/f", O_WRONLY);
+    try_tmp("open tmp out/f", "out/f", O_RDONLY);
+    try_tmp("create tmp in/new", "in/new", O_CREAT | O_RDONLY);
+    try_tmp("create tmp out/new", "out/new", O_CREAT | O_RDONLY);
+    snprintf(tp, sizeof(tp), "%s/in/new", tmpdir);
+    show_ok("unlink tmp in/new", unlink(tp));
+    snprintf(tp, sizeof(tp), "%s/out/f", tmpdir);
+    show_ok("unlink tmp out/f", unlink(tp));
     struct stat st;
     show_ok("stat none/f", stat(P("none/f"), &st));
     int dfd = open(P("ro"), O_RDONLY | O_DIRECTORY);
@@ -333,6 +369,22 @@ int main(void)
                             "file" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         mk(files[i], "data\n");
+    if (symlink("../none/f", P("rw/ln")) < 0)
+        printf("symlink failed\n");
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/ll-XXXXXX");
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char tp[128];
+    const char *tmps[] = { "in", "out", "in/f", "out/f" };
+    for (int i = 0; i < 4; i++) {
+        snprintf(tp, sizeof(tp), "%s/%s", tmpdir, tmps[i]);
+        if (i < 2)
+            mkdir(tp, 0755);
+        else
+            close(open(tp, O_CREAT | O_WRONLY, 0644));
+    }
     errors();
     pre_fd = open(P("none/f"), O_RDWR);
     pthread_t t;
@@ -345,5 +397,6 @@ int main(void)
     show_ok("main thread unlink ro/f", unlink(P("ro/f")));
     close(pre_fd);
     show_ok("cleanup", nftw(top, rm, 16, FTW_DEPTH | FTW_PHYS));
+    show_ok("cleanup tmp", nftw(tmpdir, rm, 16, FTW_DEPTH | FTW_PHYS));
     return 0;
 }
