@@ -237,6 +237,9 @@ static int rule_parent(int fd, struct node *out)
     if (f->ops == &ruleset_fops || f->path == NULL || f->path[0] != '/' ||
         (f->node.v != NULL && f->node.v->nops == &anon_inode_nops))
         return -EBADFD;
+    /* memfds live on an internal file system, as on Linux */
+    if (f->node.v != NULL && strncmp(f->path, "/memfd:", 7) == 0)
+        return -EBADFD;
     *out = f->node;
     return 0;
 }

@@ -6,7 +6,8 @@
  * (REMOVE_FILE, REMOVE_DIR), TRUNCATE (truncate, O_TRUNC, ftruncate),
  * renames and links across rule boundaries (REFER: EXDEV), descriptors
  * opened before the restriction, a second layer, inheritance by a thread
- * it creates, and the 16-layer limit.  Landlock restricts only the calling
+ * it creates, the 16-layer limit, and (at the very end) the need for
+ * no_new_privs once CAP_SYS_ADMIN is dropped.  Landlock restricts only the calling
  * thread, so the main thread stays free and removes the tree at the end.
  * The tree is built in a fresh directory under the cwd.
  */
@@ -18,6 +19,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #ifndef SYS_landlock_create_ruleset
@@ -398,5 +400,18 @@ int main(void)
     close(pre_fd);
     show_ok("cleanup", nftw(top, rm, 16, FTW_DEPTH | FTW_PHYS));
     show_ok("cleanup tmp", nftw(tmpdir, rm, 16, FTW_DEPTH | FTW_PHYS));
+
+    /* Last (it cannot be undone): without CAP_SYS_ADMIN, restricting needs
+     * no_new_privs.  Only this process's capabilities change. */
+    struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+    struct { uint32_t eff, perm, inh; } caps[2];
+    int rs = (int)create_ruleset(READ_FILE);
+    if (syscall(SYS_capget, &hdr, caps) == 0) {
+        caps[0].eff &= ~(1U << 21);
+        show_ok("drop CAP_SYS_ADMIN", syscall(SYS_capset, &hdr, caps));
+        show_ok("restrict without no_new_privs", syscall(SYS_landlock_restrict_self, rs, 0));
+        show_ok("set no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        show_ok("restrict with no_new_privs", syscall(SYS_landlock_restrict_self, rs, 0));
+    }
     return 0;
 }
