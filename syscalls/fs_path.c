@@ -180,6 +180,9 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int 
         r = -EOPNOTSUPP;
     if (r == 0)
         r = node_rofs(lk);
+    bool llnt = false;
+    if (r == 0)
+        r = landlock_open(lk, flags, S_IFREG, true, &llnt);
     if (r < 0)
         goto out;
     ksnprintf(lk->last, sizeof(lk->last), "#tmpfile%lu", seq++);
@@ -188,6 +191,8 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int 
         goto out;
     ramfs_remove(lk->node.v, false);
     r = node_open(lk->node, lk->path, (flags & ~O_TMPFILE) | O_LARGEFILE, &f);
+    if (r == 0)
+        f->ll_notrunc = llnt;
     if (r == 0) {
         r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
         if (r < 0)
@@ -978,7 +983,7 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
         return -EROFS;
     if (is_mount_point(ok) || (!nmiss && is_mount_point(nk)))
         return -EBUSY;
-    int lr = landlock_rename(ok, nk, nmiss);
+    int lr = (flags & RENAME_EXCHANGE) != 0 ? 0 : landlock_rename(ok, nk, nmiss);
     if (lr < 0)
         return lr;
     if (ok->node.v == NULL && nk->node.v == NULL)

@@ -18,7 +18,8 @@ bool landlock_restricted(void);
 int landlock_make(const struct lookup *lk, u8 kind);
 /* Opening lk's object (file type mode) with open flags: READ_FILE or
  * READ_DIR, WRITE_FILE, TRUNCATE for O_TRUNC of an existing regular file.
- * *notrunc: ftruncate must be refused on the file (TRUNCATE not granted). */
+ * *notrunc: ftruncate must be refused on the file (TRUNCATE not granted).
+ * O_TMPFILE: lk is the directory, mode S_IFREG and created true. */
 int landlock_open(const struct lookup *lk, int flags, u32 mode, bool created, bool *notrunc);
 /* truncate(2) of lk's object: TRUNCATE. */
 int landlock_truncate(const struct lookup *lk);
