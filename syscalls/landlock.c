@@ -105,16 +105,22 @@ struct landlock_domain {
 static struct vnode ruleset_vnode = { .name = "anon_inode:[landlock-ruleset]",
                                       .nops = &anon_inode_nops };
 
-static long ruleset_rw(struct file *f, void *buf, size_t n, u64 off)
+static long ruleset_read(struct file *f, void *buf, size_t n, u64 off)
 {
-    (void)f, (void)buf, (void)n, (void)off;
-    return -EINVAL;
+    (void)f;
+    (void)buf;
+    (void)n;
+    (void)off;
+    return -EINVAL;                    /* as Linux's ruleset files */
 }
 
-static long ruleset_wr(struct file *f, const void *buf, size_t n, u64 off)
+static long ruleset_write(struct file *f, const void *buf, size_t n, u64 off)
 {
-    (void)f, (void)buf, (void)n, (void)off;
-    return -EINVAL;
+    (void)f;
+    (void)buf;
+    (void)n;
+    (void)off;
+    return -EINVAL;                    /* as Linux's ruleset files */
 }
 
 static void ruleset_release(struct file *f)
@@ -126,8 +132,8 @@ static void ruleset_release(struct file *f)
 }
 
 static const struct file_ops ruleset_fops = {
-    .read = ruleset_rw,
-    .write = ruleset_wr,
+    .read = ruleset_read,
+    .write = ruleset_write,
     .release = ruleset_release,
 };
 
@@ -482,20 +488,17 @@ static int refer(const struct lookup *src, const struct lookup *dst, bool dmissi
 {
     struct side a = { NULL, { NULL, 0 } }, b = { NULL, { NULL, 0 } };
     struct node *va = NULL, *vb = NULL;
-    u32 smode = node_is_dir(src->node) ? S_IFDIR : 0;
     struct kstat st;
     int r = node_stat(src->node, &st);
-    if (r == 0) {
-        smode = st.mode;
+    if (r == 0)
         r = side_of(src, false, &a);
-    }
     if (r == 0)
         r = side_of(dst, dmissing, &b);
     if (r < 0)
         goto out;
-    bool sdir = S_ISDIR(smode);
+    bool sdir = S_ISDIR(st.mode);
     u64 req1 = remove ? (sdir ? LL_REMOVE_DIR : LL_REMOVE_FILE) : 0;
-    u64 req2 = make_right(smode);
+    u64 req2 = make_right(st.mode);
     if (!dmissing)
         req2 |= node_is_dir(dst->node) ? LL_REMOVE_DIR : LL_REMOVE_FILE;
     if (same_node(a.node, b.node)) {
