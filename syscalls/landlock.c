@@ -40,11 +40,8 @@
 #include "syscalls/misc.h"
 #include "fs/vfs_impl.h"
 
-long sys_prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5);
-
 #define LL_ABI 3
 #define LL_MAX_LAYERS 16
-#define PR_GET_NO_NEW_PRIVS 39
 
 /* uapi <linux/landlock.h> */
 #define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
@@ -280,7 +277,7 @@ long sys_landlock_add_rule(int ruleset_fd, int rule_type, const void *uattr, u32
 /* May the caller restrict itself: no_new_privs set, or CAP_SYS_ADMIN. */
 static bool may_restrict(void)
 {
-    return sys_prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 || cap_has(CAP_SYS_ADMIN);
+    return current->no_new_privs || cap_has(CAP_SYS_ADMIN);
 }
 
 long sys_landlock_restrict_self(int ruleset_fd, u32 flags)
