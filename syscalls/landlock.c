@@ -32,7 +32,9 @@
  * Rights are checked when a file is opened (an fd keeps working whatever
  * happens later; ftruncate needs TRUNCATE to have been granted at open for
  * fds opened by a restricted thread), and at each path-based call: create
- * (MAKE_*), unlink/rmdir (REMOVE_*), truncate, rename and link.
+ * (MAKE_*), unlink/rmdir (REMOVE_*), truncate, rename and link, and
+ * binding a UNIX socket to a path (MAKE_SOCK in its directory, although
+ * solo keeps socket names out of the file system).
  * A restricted thread may not mount or unmount (EPERM).
  */
 #include "syscalls/syscalls.h"
@@ -432,6 +434,19 @@ int landlock_open(const struct lookup *lk, int flags, u32 mode, bool created, bo
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(mode) && *notrunc)
         return -EACCES;
     return 0;
+}
+
+int landlock_bind_unix(const char *path)
+{
+    if (current->landlock == NULL || path[0] != '/')
+        return 0;
+    struct lookup *lk = lookup_alloc();
+    if (lk == NULL)
+        return -ENOMEM;
+    int r = vfs_lookup(AT_FDCWD, path, 0, lk);
+    r = (r == -ENOENT && lk->missing_last) ? check(lk->path, lk->node, true, LL_MAKE_SOCK, NULL) : 0;
+    lookup_free(lk);
+    return r;
 }
 
 int landlock_truncate(const struct lookup *lk)

@@ -21,6 +21,9 @@ int landlock_make(const struct lookup *lk, u8 kind);
  * *notrunc: ftruncate must be refused on the file (TRUNCATE not granted).
  * O_TMPFILE: lk is the directory, mode S_IFREG and created true. */
 int landlock_open(const struct lookup *lk, int flags, u32 mode, bool created, bool *notrunc);
+/* bind(2) of a UNIX socket to path (absolute; abstract names start with
+ * NUL and pass): MAKE_SOCK in the directory that would hold it. */
+int landlock_bind_unix(const char *path);
 /* truncate(2) of lk's object: TRUNCATE. */
 int landlock_truncate(const struct lookup *lk);
 /* unlink (REMOVE_FILE) or rmdir (REMOVE_DIR) of lk's object. */

@@ -17,9 +17,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 
 #ifndef SYS_landlock_create_ruleset
@@ -38,12 +41,13 @@
 #define REMOVE_DIR (1ULL << 4)
 #define REMOVE_FILE (1ULL << 5)
 #define MAKE_DIR (1ULL << 7)
+#define MAKE_SOCK (1ULL << 9)
 #define MAKE_REG (1ULL << 8)
 #define MAKE_SYM (1ULL << 12)
 #define REFER (1ULL << 13)
 #define TRUNCATE (1ULL << 14)
 #define HANDLED (READ_FILE | WRITE_FILE | READ_DIR | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | \
-                 MAKE_REG | MAKE_SYM | REFER | TRUNCATE)
+                 MAKE_REG | MAKE_SYM | MAKE_SOCK | REFER | TRUNCATE)
 
 struct path_beneath {
     uint64_t allowed_access;
@@ -96,6 +100,21 @@ static const char *P(const char *rel)
     i = (i + 1) % 4;
     snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
     return buf[i];
+}
+
+/* bind a UNIX socket to rel (abstract name when rel is NULL) */
+static void try_bind(const char *what, const char *rel)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    socklen_t len = sizeof(a);
+    if (rel != NULL)
+        snprintf(a.sun_path, sizeof(a.sun_path), "%s", P(rel));
+    else
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                          (size_t)snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "ll-abstract"));
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    show_ok(what, bind(s, (struct sockaddr *)&a, len));
+    close(s);
 }
 
 static void mk(const char *rel, const char *text)
@@ -263,6 +282,9 @@ static void *restricted(void *arg)
     show_ok("rmdir rw/d", rmdir(P("rw/d")));
     show_ok("rmdir ro/sub", rmdir(P("ro/sub")));
     show_ok("unlink noref/n", unlink(P("noref/n")));
+    try_bind("bind rw/sock", "rw/sock");
+    try_bind("bind ro/sock", "ro/sock");
+    try_bind("bind abstract", NULL);
 
     /* truncation */
     show_ok("truncate rw/f", truncate(P("rw/f"), 1));
