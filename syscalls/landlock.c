@@ -282,6 +282,7 @@ static bool may_restrict(void)
     return current->no_new_privs || cap_has(CAP_SYS_ADMIN);
 }
 
+// partial: the ABI 7 logging flags (LANDLOCK_RESTRICT_SELF_LOG_*) are EINVAL: solo has no audit log
 long sys_landlock_restrict_self(int ruleset_fd, u32 flags)
 {
     int r;
