@@ -180,6 +180,7 @@ struct file {
     char *path;                        /* canonical absolute path (kmalloc), or NULL */
     void *priv;                        /* per-type state */
     size_t priv_len;
+    bool ll_notrunc;                   /* Landlock: opened without TRUNCATE (ftruncate: EACCES) */
     bool notify;                       /* opened by node_open: inotify open/close events */
 };
 

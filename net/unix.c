@@ -16,6 +16,7 @@
  */
 #include "net.h"
 #include "fs/vfs_impl.h"
+#include "syscalls/landlock.h"
 
 #define UNIX_PATH_MAX 108
 #define UNIX_RING (256 * 1024)
@@ -237,6 +238,8 @@ static int unix_bind(struct file *f, const struct ksockaddr *a)
     struct usock *u = usock_of(f);
     struct ksockaddr n;
     int r = name_canon(a, &n);
+    if (r == 0)
+        r = landlock_bind_unix((const char *)n.data + 2);   /* Landlock MAKE_SOCK */
     if (r < 0)
         return r;
     if (u->name.len != 0)

@@ -834,6 +834,8 @@ long sys_ftruncate(int fd, s64 len)
         return -EBADF;
     if (len < 0 || !writable(f) || node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
         return -EINVAL;
+    if (f->ll_notrunc)
+        return -EACCES;                /* Landlock: opened without the TRUNCATE right */
     long r = node_is_ram(f->node) ? ramfs_truncate(f->node.v, (u64)len)
              : f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len) : -EPERM;
     if (r == 0)

@@ -20,6 +20,7 @@
 #include "fs/vfs_impl.h"
 #include "fs/inotify.h"
 #include "syscalls/misc.h"
+#include "syscalls/landlock.h"
 
 #define R_OK 4
 #define W_OK 2
@@ -179,6 +180,9 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int 
         r = -EOPNOTSUPP;
     if (r == 0)
         r = node_rofs(lk);
+    bool llnt = false;
+    if (r == 0)
+        r = landlock_open(lk, flags, S_IFREG, true, &llnt);
     if (r < 0)
         goto out;
     ksnprintf(lk->last, sizeof(lk->last), "#tmpfile%lu", seq++);
@@ -187,6 +191,8 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int 
         goto out;
     ramfs_remove(lk->node.v, false);
     r = node_open(lk->node, lk->path, (flags & ~O_TMPFILE) | O_LARGEFILE, &f);
+    if (r == 0)
+        f->ll_notrunc = llnt;
     if (r == 0) {
         r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
         if (r < 0)
@@ -215,6 +221,8 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0 && !ends_with_slash(lk->upath) &&
         entry_rofs(lk) < 0)
         r = -EROFS;
+    if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0 && !ends_with_slash(lk->upath))
+        r = landlock_make(lk, VN_RAMFILE) < 0 ? -EACCES : r;
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0) {
         r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL);
         if ((created = r == 0))
@@ -238,11 +246,15 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
     else if ((S_ISREG(st.mode) || S_ISDIR(st.mode)) && (flags & O_PATH) == 0 &&
              ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0))
         r = node_rofs(lk);
+    bool llnt = false;
+    if (r == 0)
+        r = landlock_open(lk, flags, st.mode, created, &llnt);
     if (r < 0)
         goto out;
     r = node_open(lk->node, lk->path, flags, &f);
     if (r < 0)
         goto out;
+    f->ll_notrunc = llnt;
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(st.mode))
         fsnotify_file(f, IN_MODIFY);
     r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
@@ -755,6 +767,8 @@ static long create_at(int dirfd, const char *path, u8 kind, int mode, const char
     else if (r == -ENOENT && lk->missing_last && (kind == VN_DIR || !ends_with_slash(lk->upath)) &&
              entry_rofs(lk) < 0)
         r = -EROFS;
+    if (r == -ENOENT && lk->missing_last && (kind == VN_DIR || !ends_with_slash(lk->upath)))
+        r = landlock_make(lk, kind) < 0 ? -EACCES : r;
     if (r == -ENOENT && lk->missing_last)
         r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target);
     if (r == 0)
@@ -786,6 +800,8 @@ static long remove_at(int dirfd, const char *path, bool dir)
     if ((r == 0 || (r == -ENOENT && lk->missing_last)) && (!dir || last_dots(lk->upath) == 0) &&
         entry_rofs(lk) < 0)
         r = -EROFS;
+    if (r == 0 && (!dir || last_dots(lk->upath) == 0))
+        r = landlock_remove(lk, dir);
     if (r == 0 && is_mount_point(lk))
         r = dir && !node_is_dir(lk->node) ? -ENOTDIR : !dir && node_is_dir(lk->node) ? -EISDIR : -EBUSY;
     else if (r == 0 && lk->node.v == NULL)
@@ -858,25 +874,29 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
 {
     if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
         return -EINVAL;
-    struct lookup *lk;
+    struct lookup *lk, *ok;
     int lf = ((flags & AT_SYMLINK_FOLLOW) != 0 ? LOOKUP_FOLLOW : 0) |
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
-    int r = user_lookup(olddirfd, oldpath, lf, &lk);
-    bool ram = r == 0 && node_is_ram(lk->node);
-    struct node old = r == 0 ? lk->node : (struct node){ NULL, 0 };
-    struct mount *omnt = r == 0 ? lk->mnt : NULL;
-    if (r == 0 && node_is_dir(lk->node))
+    int r = user_lookup(olddirfd, oldpath, lf, &ok);
+    bool ram = r == 0 && node_is_ram(ok->node);
+    struct node old = r == 0 ? ok->node : (struct node){ NULL, 0 };
+    struct mount *omnt = r == 0 ? ok->mnt : NULL;
+    if (r == 0 && node_is_dir(ok->node))
         r = -EPERM;
-    lookup_free(lk);
-    if (r < 0)
+    if (r < 0) {
+        lookup_free(ok);
         return r;
+    }
     r = user_lookup(newdirfd, newpath, 0, &lk);
+    int lr = r == -ENOENT && lk->missing_last && !ends_with_slash(lk->upath) ? landlock_link(ok, lk) : 0;
     if (r == 0)
         r = -EEXIST;
     else if (r == -ENOENT && lk->missing_last && entry_rofs(lk) < 0)
         r = -EROFS;
     else if (r == -ENOENT && lk->missing_last && lk->mnt != omnt)
         r = -EXDEV;
+    else if (lr < 0)
+        r = lr;
     else if (r == -ENOENT && lk->missing_last && old.v == NULL && lk->node.v == NULL)
         r = ends_with_slash(lk->upath) ? -ENOENT : tfs_node_link(old.id, lk->node.id, lk->last);
     else if (r == -ENOENT && lk->missing_last)
@@ -885,6 +905,7 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     if (r == 0)
         inotify_linked(lk->node, lk->last, old);
     lookup_free(lk);
+    lookup_free(ok);
     return r;
 }
 
@@ -962,6 +983,9 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
         return -EROFS;
     if (is_mount_point(ok) || (!nmiss && is_mount_point(nk)))
         return -EBUSY;
+    int lr = (flags & RENAME_EXCHANGE) != 0 ? 0 : landlock_rename(ok, nk, nmiss);
+    if (lr < 0)
+        return lr;
     if (ok->node.v == NULL && nk->node.v == NULL)
         return rename_tfs(ok, nk, nmiss, flags);
     if (ok->node.v == NULL || nk->node.v == NULL)
@@ -1230,6 +1254,8 @@ long sys_truncate(const char *path, s64 len)
         r = -EINVAL;
     else if (r == 0 && node_rofs(lk) < 0)
         r = -EROFS;
+    else if (r == 0 && landlock_truncate(lk) < 0)
+        r = -EACCES;
     else if (r == 0 && node_is_ram(lk->node))
         r = ramfs_truncate(lk->node.v, (u64)len);
     else if (r == 0 && lk->node.v == NULL)
@@ -1431,6 +1457,8 @@ long sys_mount(const char *usource, const char *utarget, const char *utype, unsi
         r = mount_string(udata, buf + 2 * VFS_PATH_MAX, MOUNT_DATA_MAX, &data);
     if (r == 0)
         r = user_lookup(AT_FDCWD, utarget, LOOKUP_FOLLOW, &tk);
+    if (r == 0 && landlock_restricted())
+        r = -EPERM;
     if (r == 0)
         r = do_mount(source, tk, type, flags, data);
     lookup_free(tk);
@@ -1446,6 +1474,8 @@ long sys_umount2(const char *utarget, int flags)
         return -EINVAL;
     int lf = (flags & UMOUNT_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
     int r = user_lookup(AT_FDCWD, utarget, lf, &tk);
+    if (r == 0 && landlock_restricted())
+        r = -EPERM;
     if (r == 0)
         r = mount_remove(tk, flags);
     lookup_free(tk);

@@ -183,6 +183,7 @@ static long clone_thread(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
         (void)copy_to_user((void *)ctid, &tid, sizeof(tid));
     if ((flags & CLONE_CHILD_CLEARTID) != 0)
         t->clear_child_tid = ctid;
+    t->landlock = current->landlock;   /* Landlock domains pass to new threads */
     sched_make_runnable(t);
     return t->tid;
 }

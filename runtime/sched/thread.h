@@ -70,6 +70,7 @@ struct thread {
     int seccomp_mode;                  /* 0 off, 1 strict, 2 filter: tested on every syscall */
     struct seccomp_filter *seccomp_filter;   /* newest filter of its chain (counted ref) */
     bool no_new_privs;
+    struct landlock_domain *landlock;  /* Landlock layers restricting it, or NULL */
 };
 
 /* The thread running on this CPU (set only by the scheduler). */
