@@ -403,13 +403,12 @@ void pagecache_overlay(u64 key, u64 off, void *buf, size_t len)
 
 /* ------------------------------------------------------------ eviction */
 
+/* Dirty pages are not dropped, nor written here: the callers are page
+ * faults, which must not block with a region in hand.  A dirty page no PTE
+ * maps exists only between a munmap (or MADV_DONTNEED) and the write-back
+ * that call makes, or after a failed write. */
 u64 pagecache_shrink(void)
 {
-    static bool shrinking;
-    if (shrinking)
-        return 0;                      /* a write-back below ran short of memory */
-    shrinking = true;
-    pagecache_writeback_unmapped();    /* dirty pages are written before they go */
     u64 before = nentries;
     for (u64 b = 0; b < PC_BUCKETS; b++) {
         struct pc_entry *e = by_key[b];
@@ -422,7 +421,6 @@ u64 pagecache_shrink(void)
             e = next;
         }
     }
-    shrinking = false;
     return (before - nentries) * PAGE_SIZE;
 }
 

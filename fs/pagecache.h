@@ -10,7 +10,7 @@
  * Dirty pages: a frame stored into through a shared mapping is dirty until
  * it is written back through the file's write method (the file system's
  * normal write path), which pagecache_writeback* do: on msync, fsync, sync,
- * exit, munmap of its last mapping and memory pressure.  Writing back first
+ * exit, and munmap or MADV_DONTNEED of its last mapping.  Writing back first
  * write-protects every PTE of the page (vm_write_protect), so the next store
  * faults and dirties it again.  Until then read paths overlay the cached
  * bytes (pagecache_overlay), so read(2) sees stores at once.

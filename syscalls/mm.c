@@ -11,7 +11,7 @@
  * (fs/pagecache.h): every mapping shares the cached frame, a private mapping
  * copies a page on its first write, and a MAP_SHARED writable mapping
  * stores into the cached frame itself, which is written back to the file on
- * msync, fsync, sync, munmap, memory pressure and exit.  A MAP_SHARED
+ * msync, fsync, sync, munmap, MADV_DONTNEED and exit.  A MAP_SHARED
  * mapping through a read-only fd can never become writable (EACCES, as
  * Linux); other files (special files) are mapped through private copies and
  * refuse writable shared mappings with ENODEV (no mmap method).
@@ -332,6 +332,7 @@ long sys_madvise(u64 addr, u64 len, int advice)
     switch (advice) {
     case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE: case MADV_REMOVE:
         vm_discard(addr, plen);
+        pagecache_writeback_unmapped();    /* dirty shared file pages left unmapped */
         break;
     case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
         if (!vm_range_mapped(addr, plen))
