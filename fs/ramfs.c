@@ -8,17 +8,24 @@
  * instances (ramfs_new_root), each with its own st_dev and, with size=, a
  * limit on the whole pages its files hold (ENOSPC beyond).
  *
+ * Memory mappings go through the page cache (fs/pagecache.h, keyed by the
+ * vnode's address): writes and truncation update cached pages, reads first
+ * copy pages stored into through shared mappings into the buffer, and
+ * write-back comes back through ram_write.
+ *
  * Lifetime: a removed file's vnode is marked unlinked and taken out of its
  * directory; its data is freed when the last open file on it closes (the
  * small vnode record itself is kept, so stale nodes stay valid).  Hard
  * links are not supported (one directory entry per vnode).
  */
 #include "fs/vfs_impl.h"
+#include "fs/pagecache.h"
 #include "syscalls/misc.h"
 
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE 2
 #define RAM_MAX_FILE (1UL << 32)
+#define RAM_PEEK_MAPPED (64UL << 10)   /* peek length while pages are stored into */
 
 bool node_is_ram(struct node n)
 {
@@ -127,6 +134,7 @@ static void detach(struct vnode *v)
 static void drop_data(struct vnode *v)
 {
     if (v->unlinked && v->opens == 0) {
+        pagecache_forget((u64)v);
         quota(v, v->size, 0);
         kfree(v->data);
         v->data = NULL;
@@ -244,6 +252,7 @@ int ramfs_truncate(struct vnode *v, u64 len)
     }
     if (len < v->size)
         memset(v->data + len, 0, v->size - len);
+    pagecache_resize((u64)v, v->size, len);
     v->size = len;
     touch(v);
     return 0;
@@ -253,6 +262,7 @@ static long ram_read(struct file *f, void *buf, size_t n, u64 off)
 {
     struct vnode *v = f->node.v;
     size_t k = clip_read(v->size, off, n);
+    pagecache_overlay((u64)v, off, v->data + off, k);   /* stores through shared mappings */
     memcpy(buf, v->data + off, k);
     return (long)k;
 }
@@ -280,6 +290,9 @@ static long ram_write(struct file *f, const void *buf, size_t n, u64 off)
         return r;
     }
     memcpy(v->data + off, buf, n);
+    if (off > v->size)
+        pagecache_resize((u64)v, v->size, off);   /* the hole reads as zero */
+    pagecache_write((u64)v, off, buf, n);
     v->size = MAX(v->size, off + n);
     touch(v);
     return (long)n;
@@ -291,6 +304,12 @@ static long ram_peek(struct file *f, u64 off, const void **p)
     if (off >= v->size)
         return 0;
     *p = v->data + off;
+    if (pagecache_active((u64)v)) {
+        /* Bring in stores through shared mappings, a bounded piece at a time. */
+        u64 k = MIN(v->size - off, (u64)RAM_PEEK_MAPPED);
+        pagecache_overlay((u64)v, off, v->data + off, (size_t)k);
+        return (long)k;
+    }
     return (long)(v->size - off);
 }
 

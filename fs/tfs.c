@@ -145,8 +145,10 @@ static int root_sync(void)
     return 0;
 }
 
+/* Dirty pages of shared file mappings are written first (fs/pagecache.h). */
 void fs_sync_all(void)
 {
+    pagecache_writeback_all();
     root_sync();
 }
 
@@ -157,8 +159,9 @@ void tfs_sync_root(void)
 
 int tfs_node_fsync(u64 id)
 {
-    (void)id;                          /* one log: syncing a file syncs the volume */
-    return root_sync();
+    int r = pagecache_writeback(id, 0, ~0UL);      /* its pages stored into through mappings */
+    int s = root_sync();               /* one log: syncing a file syncs the volume */
+    return r < 0 ? -EIO : s;
 }
 
 void tfs_root_statfs(u64 *blocks, u64 *bfree)
@@ -492,14 +495,21 @@ static long ra_window(struct file *f, u64 off, const void **p)
         ra->gen = ra->op->gen;
     }
     *p = ra->data + (off - ra->off);
+    /* Pages stored into through a shared mapping are newer than the file's
+     * blocks until written back: read those bytes from the page cache. */
+    pagecache_overlay(f->node.id, off, ra->data + (off - ra->off), ra->off + ra->len - off);
     return (long)(ra->off + ra->len - off);
 }
 
 static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
 {
     const void *p;
-    if (n >= RA_SIZE / 2)
-        return tfs_read(rootfs, f->node.id, buf, n, off);
+    if (n >= RA_SIZE / 2) {
+        long r = tfs_read(rootfs, f->node.id, buf, n, off);
+        if (r > 0)
+            pagecache_overlay(f->node.id, off, buf, (size_t)r);
+        return r;
+    }
     size_t done = 0;
     while (done < n) {
         long k = ra_window(f, off + done, &p);
@@ -541,9 +551,12 @@ static long tfs_file_write(struct file *f, const void *buf, size_t n, u64 off)
 {
     if (n == 0)
         return 0;
+    u64 old = tuple_get_u64(obj(f->node), "size", 0);
     tfs_set_write_time(rootfs, realtime_ns());
     long r = write_some(f->node.id, buf, n, off);
     tfs_set_write_time(rootfs, 0);
+    if (r > 0 && off > old)
+        pagecache_resize(f->node.id, old, off);    /* the hole reads as zero */
     if (r > 0)
         pagecache_write(f->node.id, off, buf, (size_t)r);
     data_changed(f->node.id);
@@ -775,11 +788,12 @@ int tfs_node_truncate(u64 id, u64 len)
 {
     if (rootfs == NULL)
         return -EROFS;
+    u64 old = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
     int r = tfs_truncate(rootfs, id, len);
     if (r == -ENOSPC && root_sync() == 0)
         r = tfs_truncate(rootfs, id, len);
     if (r == 0)
-        pagecache_truncate(id, len);
+        pagecache_resize(id, old, len);
     if (r == 0)
         r = tfs_set_u64(rootfs, id, "mtime", realtime_ns());
     data_changed(id);
@@ -795,9 +809,13 @@ int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
     if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0)
         return -EOPNOTSUPP;
     bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+    u64 old = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
     int r = tfs_allocate(rootfs, id, off, len, keep);
     if (r == -ENOSPC && root_sync() == 0)
         r = tfs_allocate(rootfs, id, off, len, keep);
+    u64 size = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+    if (r == 0 && size > old)
+        pagecache_resize(id, old, size);   /* bytes stored past the old end read as zero */
     data_changed(id);
     return r;
 }

@@ -7,11 +7,14 @@
  * Memory is overcommitted like Linux's default heuristic: a private writable
  * (or shared anonymous) mapping larger than all of RAM fails with ENOMEM
  * unless MAP_NORESERVE is given; anything smaller succeeds and is backed on
- * first touch.  Pages of TFS files come from the page cache (fs/pagecache.h:
- * shared read-only, copied on the first write to a private mapping); other
- * files' pages are private copies read at fault time.  Writable MAP_SHARED
- * file mappings are refused: EACCES for a file not open for writing (as
- * Linux), else ENODEV (as Linux says for a file system that cannot map files).
+ * first touch.  Pages of TFS and tmpfs files come from the page cache
+ * (fs/pagecache.h): every mapping shares the cached frame, a private mapping
+ * copies a page on its first write, and a MAP_SHARED writable mapping
+ * stores into the cached frame itself, which is written back to the file on
+ * msync, fsync, sync, munmap, MADV_DONTNEED and exit.  A MAP_SHARED
+ * mapping through a read-only fd can never become writable (EACCES, as
+ * Linux); other files (special files) are mapped through private copies and
+ * refuse writable shared mappings with ENODEV (no mmap method).
  * remap_file_pages is emulated as Linux has done since 3.16: a MAP_FIXED,
  * MAP_SHARED mapping of the same file (or SysV shm segment) at a new offset.
  */
@@ -19,10 +22,12 @@
 #include "runtime/mm/vm.h"
 #include "syscalls/misc.h"
 #include "fs/vfs.h"
+#include "fs/pagecache.h"
 
 #define O_ACCMODE 03
 #define O_RDONLY  00
 #define O_WRONLY  01
+#define O_RDWR    02
 #define O_PATH    010000000
 
 #define MAP_SHARED          0x01
@@ -136,12 +141,15 @@ static int check_file(struct file *f, u64 prot, u64 flags)
     if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK) != 0)
         return -EOPNOTSUPP;
     int acc = file_flags(f) & O_ACCMODE;
-    if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) != 0)
-        return acc == O_RDONLY ? -EACCES : -ENODEV;   /* no write-back (no page cache) */
+    bool shared_write = (flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) != 0;
+    if (shared_write && acc == O_RDONLY)
+        return -EACCES;
     if (acc == O_WRONLY)
         return -EACCES;
     if (file_size(f) < 0)
         return -ENODEV;               /* not a regular file: no mmap method */
+    if (shared_write && pagecache_key(f) == 0)
+        return -ENODEV;               /* no page cache to write back from */
     return 0;
 }
 
@@ -167,7 +175,7 @@ static long mmap_place(u64 addr, u64 len, u64 flags)
     return vm_find_free(hint, len);
 }
 
-// partial: writable MAP_SHARED file mappings fail with ENODEV (EACCES on a read-only fd, as Linux); MAP_GROWSDOWN regions do not grow; MAP_HUGETLB gives ENOMEM (no huge pages reserved)
+// partial: MAP_GROWSDOWN regions do not grow; MAP_HUGETLB gives ENOMEM (no huge pages reserved); writable MAP_SHARED mappings of special files (not TFS or tmpfs) give ENODEV
 long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
 {
     bool anon = (flags & MAP_ANONYMOUS) != 0;
@@ -200,10 +208,14 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
         return -ENOMEM;
     if (!as_room(len))
         return -ENOMEM;
+    /* A shared file mapping may become writable later only through an fd
+     * open for writing (Linux's VM_MAYWRITE), and only with a page cache. */
+    bool maywrite = anon || type == MAP_PRIVATE ||
+                    ((file_flags(f) & O_ACCMODE) == O_RDWR && pagecache_key(f) != 0);
     struct vm_map_args a = {
         (u32)prot & (PROT_READ | PROT_WRITE | PROT_EXEC),
         (type != MAP_PRIVATE ? VMR_SHARED : 0) | ((flags & MAP_GROWSDOWN) != 0 ? VMR_GROWSDOWN : 0) |
-            ((flags & MAP_NORESERVE) != 0 ? VMR_NORESERVE : 0),
+            ((flags & MAP_NORESERVE) != 0 ? VMR_NORESERVE : 0) | (maywrite ? 0 : VMR_NOWRITE),
         anon ? VM_ANON : VM_FILE, f, anon ? 0 : off, ~0UL,
         anon ? NULL : file_path(f),
     };
@@ -222,7 +234,10 @@ long sys_munmap(u64 addr, u64 len)
     len = page_len(len);
     if (len == 0 || !in_user(addr, len))
         return -EINVAL;
-    return vm_unmap(addr, len);
+    int e = vm_unmap(addr, len);
+    if (e == 0)
+        pagecache_writeback_unmapped();    /* pages of shared file mappings no longer mapped */
+    return e;
 }
 
 // partial: PROT_GROWSDOWN/PROT_GROWSUP are accepted but do not extend the range; PROT_SEM is ignored
@@ -285,7 +300,22 @@ static bool regions_fit(u64 addr, u64 len, int advice)
     return true;
 }
 
-// partial: only DONTNEED/DONTNEED_LOCKED/FREE/REMOVE (drop pages) and POPULATE_* (prefault) act; other advice is accepted; MADV_COLLAPSE fails (no huge pages), HWPOISON/SOFT_OFFLINE are unknown (no CONFIG_MEMORY_FAILURE)
+/* Whether a file region (not shm) intersects [addr, addr+len). */
+static bool range_has_file(u64 addr, u64 len)
+{
+    u64 at = addr, rstart, rend;
+    int kind;
+    u32 flags, prot;
+    while (at < addr + len && vm_region_next(at, &rstart, &kind, &flags, &prot, &rend) == 0 &&
+           rstart < addr + len) {
+        if (kind == VM_FILE)
+            return true;
+        at = rend;
+    }
+    return false;
+}
+
+// partial: only DONTNEED/DONTNEED_LOCKED/FREE/REMOVE (drop pages) and POPULATE_* (prefault) act; REMOVE on a file mapping gives EOPNOTSUPP (no hole punching); other advice is accepted; MADV_COLLAPSE fails (no huge pages), HWPOISON/SOFT_OFFLINE are unknown (no CONFIG_MEMORY_FAILURE)
 long sys_madvise(u64 addr, u64 len, int advice)
 {
     if (!advice_known(advice) || (addr & PAGE_MASK_LOW) != 0)
@@ -301,9 +331,12 @@ long sys_madvise(u64 addr, u64 len, int advice)
         return -ENOMEM;
     if (advice == MADV_COLLAPSE || !regions_fit(addr, plen, advice))
         return -EINVAL;
+    if (advice == MADV_REMOVE && range_has_file(addr, plen))
+        return -EOPNOTSUPP;            /* fallocate(PUNCH_HOLE) is not supported */
     switch (advice) {
     case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE: case MADV_REMOVE:
         vm_discard(addr, plen);
+        pagecache_writeback_unmapped();    /* dirty shared file pages left unmapped */
         break;
     case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
         if (!vm_range_mapped(addr, plen))
@@ -405,7 +438,11 @@ long sys_remap_file_pages(u64 start, u64 size, u64 prot, u64 pgoff, u64 flags)
 
 /* ------------------------------------------------------------ the rest */
 
-// partial: nothing to write back: no writable shared file mappings exist
+/* MS_SYNC writes the dirty pages of the shared file mappings in the range
+ * and makes them durable (fsync); MS_ASYNC (or no flag) writes them without
+ * waiting for durability, where Linux only leaves them to its flusher.
+ * MS_INVALIDATE has nothing to do: every mapping maps the one cached page. */
+// partial: MS_INVALIDATE never fails with EBUSY (mlock is not recorded)
 long sys_msync(u64 addr, u64 len, int flags)
 {
     if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (addr & PAGE_MASK_LOW) != 0)
@@ -415,7 +452,9 @@ long sys_msync(u64 addr, u64 len, int flags)
     u64 plen = page_len(len);
     if ((len != 0 && plen == 0) || !in_user(addr, plen))
         return -ENOMEM;
-    return plen == 0 || vm_range_mapped(addr, plen) ? 0 : -ENOMEM;
+    if (plen == 0)
+        return 0;
+    return vm_sync(addr, plen, (flags & MS_SYNC) != 0, flags == MS_SYNC);
 }
 
 long sys_mincore(u64 addr, u64 len, u64 uvec)

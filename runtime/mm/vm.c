@@ -8,11 +8,15 @@
  * Pages of a PROT_NONE region keep their frame in a PTE with the present bit
  * clear and PTE_KEPT set, so mprotect can bring them back.  Pages are
  * filled on first touch (vm_fault): anonymous pages come zeroed from
- * page_alloc; pages of TFS files map the page cache's frame (fs/pagecache.h,
- * read with a small fault-around window) read-only with PTE_CACHED set, and
- * the first write to such a page of a private writable mapping copies it
- * into a private frame (copy-on-write); other file pages (tmpfs, pages
- * reaching past file_limit) are read with file_pread into private frames.
+ * page_alloc; pages of TFS and tmpfs files map the page cache's frame
+ * (fs/pagecache.h, read with a small fault-around window) read-only with
+ * PTE_CACHED set, and the first write to such a page of a private writable
+ * mapping copies it into a private frame (copy-on-write), while the first
+ * write through a MAP_SHARED writable mapping marks the cache page dirty and
+ * makes that PTE writable (the cache writes it back later, write-protecting
+ * the PTEs again through vm_write_protect); other file pages (special
+ * files, pages reaching past file_limit) are read with file_pread into
+ * private frames.
  * Pages of VM_SHM regions are the frames of a shared page object (struct
  * vm_object), allocated zeroed on first touch and mapped writable as the
  * region allows: every region mapping the object aliases the same memory.
@@ -21,7 +25,8 @@
  * are page-aligned; every page that holds a frame lies inside a region; a
  * frame belongs to exactly one PTE, except vDSO frames, which vdso_map.c owns
  * (VM_VDSO regions never free them), and page-cache frames (PTE_CACHED),
- * which the cache owns and counts per PTE (never writable in a PTE), and
+ * which the cache owns and counts per PTE (writable in a PTE only in a
+ * MAP_SHARED region, and then the cache page is dirty), and
  * VM_SHM frames, which their object owns (any number of PTEs may map them;
  * unmapping never frees them).  A VM_SHM region counts in its object's maps
  * from region_new to region_unlink, splits included, like Linux's shm vmas;
@@ -59,6 +64,7 @@ struct region {
     struct file *file;
     u64 offset, file_limit;
     char *name;
+    u64 key;                           /* VM_FILE: the file's page-cache key (0: none) */
     struct vm_object *obj;             /* VM_SHM: the object, counted in obj->maps */
     struct region *prev, *next;        /* the sorted list */
     struct region *left, *right, *up;  /* the search tree (a treap keyed by start) */
@@ -109,12 +115,15 @@ static u64 pte_flags(u32 prot)
 }
 
 /* PTE flags for a page of region r whose entry was old (keeps PTE_CACHED;
- * a cache frame is never writable through a PTE). */
+ * a cache frame stays writable only where it was: a dirty page of a shared
+ * region that may still be written). */
 static u64 leaf_flags(const struct region *r, u64 old)
 {
     u64 f = pte_flags(r->prot);
-    if ((old & PTE_CACHED) != 0)
-        f = (f & ~PTE_W) | PTE_CACHED;
+    if ((old & PTE_CACHED) != 0) {
+        bool keep_w = (r->flags & VMR_SHARED) != 0 && (old & PTE_W) != 0;
+        f = (keep_w ? f : f & ~PTE_W) | PTE_CACHED;
+    }
     return f;
 }
 
@@ -235,6 +244,8 @@ static struct region *region_new(u64 start, u64 end, const struct vm_map_args *a
     r->file_limit = a->file_limit;
     if (r->file != NULL)
         file_get(r->file);
+    if (r->kind == VM_FILE)
+        r->key = pagecache_key(r->file);
     r->obj = obj;
     if (r->obj != NULL) {
         r->obj->maps++;
@@ -702,14 +713,13 @@ static int reprotect_page(u64 va, u64 *slot, void *ctx)
     return 0;
 }
 
-/* Whether a region may take protection prot at all (Linux's VM_MAY* bits). */
+/* Whether a region may take protection prot at all (Linux's VM_MAY* bits:
+ * a shared file mapping made through a read-only fd has VMR_NOWRITE). */
 static bool prot_allowed(const struct region *r, u32 prot)
 {
     if ((prot & PROT_WRITE) == 0)
         return true;
-    if (r->kind == VM_VDSO || (r->flags & VMR_NOWRITE) != 0)
-        return false;
-    return !(r->kind == VM_FILE && (r->flags & VMR_SHARED) != 0);
+    return r->kind != VM_VDSO && (r->flags & VMR_NOWRITE) == 0;
 }
 
 int vm_protect(u64 start, u64 len, u32 prot)
@@ -921,6 +931,19 @@ static int copy_on_write(const struct region *r, u64 va, u64 *slot)
     return 0;
 }
 
+/* A store to page-cache page va of shared writable region r: the cache
+ * page becomes dirty and the PTE writable (until the page is written back). */
+static int dirty_shared(const struct region *r, u64 va, u64 *slot)
+{
+    if (pagecache_dirty(*slot & PTE_ADDR_MASK, r->file) < 0) {
+        klog("vm: out of memory at %lx", va);
+        return -ENOMEM;
+    }
+    *slot |= PTE_W;
+    mmu_flush(va);
+    return 0;
+}
+
 /* ------------------------------------------------------------ shared page objects */
 
 #define LEAF_PAGES (PAGE_SIZE / sizeof(u64))
@@ -1015,15 +1038,23 @@ int vm_fault(u64 addr, u64 error_code)
     if (r == NULL || !access_ok(r->prot, error_code))
         return -EFAULT;
     u64 *slot = pte_slot(va);
+    bool shared_write = (error_code & PF_WRITE) != 0 && (r->flags & VMR_SHARED) != 0;
     if (slot != NULL && *slot != 0) {
         if ((*slot & PTE_CACHED) != 0 && (error_code & PF_WRITE) != 0)
-            return copy_on_write(r, va, slot);
+            return shared_write ? dirty_shared(r, va, slot) : copy_on_write(r, va, slot);
         /* Already there (stale TLB entry or a kept page): refresh the flags. */
         *slot = (*slot & PTE_ADDR_MASK) | leaf_flags(r, *slot);
         mmu_flush(va);
         return 0;
     }
-    return fault_in(r, va);
+    u64 gen = layout_gen;
+    int e = fault_in(r, va);
+    /* A store to a shared file page just read in: dirty it now rather than
+     * fault again (unless a blocked read let the layout change). */
+    if (e == 0 && shared_write && gen == layout_gen && (slot = pte_slot(va)) != NULL &&
+        (*slot & PTE_CACHED) != 0)
+        return dirty_shared(r, va, slot);
+    return e;
 }
 
 int vm_populate(u64 start, u64 len)
@@ -1057,6 +1088,86 @@ int vm_resident(u64 start, u64 len, u8 *vec)
     for (u64 i = 0; i < len / PAGE_SIZE; i++)
         vec[i] = page_empty(start + i * PAGE_SIZE) ? 0 : 1;
     return 0;
+}
+
+/* ------------------------------------------------------------ file write-back hooks */
+
+/* The part [*vs, *ve) of file region r holding file bytes [lo, hi); false
+ * when r holds none of them. */
+static bool file_span(const struct region *r, u64 lo, u64 hi, u64 *vs, u64 *ve)
+{
+    u64 rs = r->offset, re = r->offset + (r->end - r->start);
+    if (hi <= rs || lo >= re)
+        return false;
+    *vs = r->start + (MAX(lo, rs) - rs);
+    *ve = r->start + (MIN(hi, re) - rs);
+    return true;
+}
+
+static int protect_page(u64 va, u64 *slot, void *ctx)
+{
+    (void)va;
+    if ((*slot & (PTE_CACHED | PTE_W)) == (PTE_CACHED | PTE_W)) {
+        *slot &= ~PTE_W;
+        *(bool *)ctx = true;
+    }
+    return 0;
+}
+
+void vm_write_protect(u64 key, u64 first, u64 last)
+{
+    bool changed = false;
+    u64 lo = first * PAGE_SIZE, hi = last >= ~0UL / PAGE_SIZE ? ~0UL : (last + 1) * PAGE_SIZE;
+    for (struct region *r = head; r != NULL; r = r->next) {
+        u64 vs, ve;
+        if (r->kind == VM_FILE && r->key == key && (r->flags & VMR_SHARED) != 0 &&
+            file_span(r, lo, hi, &vs, &ve))
+            pte_walk(vs, ve, protect_page, &changed);
+    }
+    if (changed) {
+        write_cr3(read_cr3());         /* user translations are not global */
+        smp_tlb_shootdown();
+    }
+}
+
+void vm_file_truncated(u64 key, u64 first)
+{
+    for (struct region *r = head; r != NULL; r = r->next) {
+        u64 vs, ve;
+        if (r->kind == VM_FILE && r->key == key && first < ~0UL / PAGE_SIZE &&
+            file_span(r, first * PAGE_SIZE, ~0UL, &vs, &ve))
+            pte_walk(vs, ve, drop_page, r);
+    }
+}
+
+int vm_sync(u64 start, u64 len, bool durable, bool stop_at_hole)
+{
+    u64 at = start, end = start + len;
+    bool hole = false;
+    vm_init();
+    while (at < end) {
+        struct region *r = first_after(at);
+        while (r != NULL && r->kind == VM_GUARD)
+            r = r->next;
+        if (r == NULL || r->start >= end || (r->start > at && stop_at_hole)) {
+            hole = true;
+            break;
+        }
+        hole |= r->start > at;
+        u64 s = MAX(at, r->start), e = MIN(end, r->end);
+        at = r->end;
+        if (r->kind != VM_FILE || (r->flags & VMR_SHARED) == 0 || r->key == 0)
+            continue;
+        /* The write-back may block and the region go: keep the file. */
+        struct file *f = r->file;
+        u64 first = file_off(r, s) / PAGE_SIZE, last = (file_off(r, e) - 1) / PAGE_SIZE;
+        file_get(f);
+        int err = pagecache_sync_file(f, first, last, durable);
+        file_put(f);
+        if (err < 0)
+            return err;
+    }
+    return hole ? -ENOMEM : 0;
 }
 
 /* ------------------------------------------------------------ mremap */

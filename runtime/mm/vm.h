@@ -5,7 +5,9 @@
  * Linux arguments and calls these; the loader (loader/elf.c) maps segments
  * and the stack with them; traps.c calls vm_fault for every page fault.
  *
- * VM_SHM regions map the pages of a shared page object (struct vm_object,
+ * VM_FILE regions of TFS and tmpfs files map the page cache's frames
+ * (fs/pagecache.h); MAP_SHARED ones store into them (dirtying them) when
+ * writable.  VM_SHM regions map the pages of a shared page object (struct vm_object,
  * SysV shared memory): every mapping of the object sees the same frames
  * (never copied on write), and the frames outlive the mappings until the
  * object's owner frees it.
@@ -120,6 +122,18 @@ int vm_region_next(u64 addr, u64 *start, int *kind, u32 *flags, u32 *prot, u64 *
 /* The object and byte offset of the VM_SHM region starting at or holding
  * addr: 0, or -ENOMEM when there is no VM_SHM region there. */
 int vm_region_object(u64 addr, struct vm_object **obj, u64 *offset);
+
+/* Page-cache hooks (fs/pagecache.c): make every shared mapping's PTE of
+ * pages [first, last] of the file with cache key key read-only (a store
+ * faults and dirties the page again); the file shrank to first pages: drop
+ * every mapped page (cached or private copy) from page first on. */
+void vm_write_protect(u64 key, u64 first, u64 last);
+void vm_file_truncated(u64 key, u64 first);
+/* msync: write back the dirty pages of the shared file mappings in [start,
+ * start+len) (durable: and make them durable, as fsync).  0, -EIO (or the
+ * write's error), or -ENOMEM when part of the range is unmapped (the rest is
+ * still written, unless stop_at_hole: then nothing after the hole is). */
+int vm_sync(u64 start, u64 len, bool durable, bool stop_at_hole);
 
 /* Fault in every page of [start, start+len) that the protection allows. */
 int vm_populate(u64 start, u64 len);

@@ -17,6 +17,11 @@
 #             the image checks clean.
 #   sqlite    Debian's sqlite3 CLI (dynamic) creates a database, inserts
 #             rows; a second boot reads them back (skipped without sqlite3).
+#   mapshared stores through writable MAP_SHARED file mappings reach the
+#             image (mapw.c): after msync, munmap, fsync, and at exit with
+#             the mappings still there; `solo fs get` gives the exact bytes
+#             (none of those stored past the end), a second boot reads them
+#             back through new mappings; also on a --compress image.
 #   check     `solo fs check` reports a damaged superblock and a damaged
 #             compressed extent, with offsets, and fails.
 #   bench     (only when named) sequential write/read MB/s and 4 KiB
@@ -37,6 +42,7 @@ die() { echo "tfs/run.sh: $*" >&2; exit 2; }
 [ -x "$SOLO" ] && [ -f "$SOLO_KERNEL" ] || die "build first: make B=$B"
 mkdir -p "$W" && cd "$W" || die "cannot use $W"
 gcc -static -O2 -Wall -o fsw "$ROOT/tests/tfs/fsw.c" || die "cannot compile fsw.c"
+gcc -static -O2 -Wall -o mapw "$ROOT/tests/tfs/mapw.c" || die "cannot compile mapw.c"
 
 result() {   # result NAME STATUS MESSAGE
     if [ "$2" = 0 ]; then echo "PASS $1 $3"; else echo "FAIL $1 $3"; failed=1; fi
@@ -133,6 +139,29 @@ t_sqlite() {
     result sqlite 0 "(two boots: $(tr '\n' ' ' < s2.out))"
 }
 
+mapshared_one() {   # mapshared_one TAG [BUILD-OPTION]: 0 or the reason on stdout
+    local t=$1 img=m$1.img n
+    rm -f "$img" && "$SOLO" build ${2:-} -o "$img" --size 32M mapw /data > "m$t.log" 2>&1 || { echo "build: $(cat "m$t.log")"; return 1; }
+    "$SOLO" run --timeout "$TMO" --image "$img" > "m${t}1.out" 2>&1
+    grep -q '^phase 1 ok$' "m${t}1.out" || { echo "first boot: $(head -c 600 "m${t}1.out")"; return 1; }
+    "$SOLO" fs check "$img" > "m$t.check" 2>&1 || { echo "fs check: $(cat "m$t.check")"; return 1; }
+    for n in synced unmapped fsynced big atexit; do
+        ./mapw expect $n > "m$t.want" && rm -f "m$t.got" && "$SOLO" fs get "$img" /data/$n "m$t.got" ||
+            { echo "fs get /data/$n failed"; return 1; }
+        cmp -s "m$t.want" "m$t.got" || { echo "/data/$n: $(cmp "m$t.want" "m$t.got" 2>&1)"; return 1; }
+    done
+    "$SOLO" run --timeout "$TMO" --image "$img" > "m${t}2.out" 2>&1
+    grep -q '^phase 2 ok$' "m${t}2.out" || { echo "second boot: $(head -c 600 "m${t}2.out")"; return 1; }
+    rm -f "$img"
+}
+
+t_mapshared() {
+    local why
+    why=$(mapshared_one p) || { result mapshared 1 "$why"; return; }
+    why=$(mapshared_one z --compress) || { result mapshared 1 "(--compress) $why"; return; }
+    result mapshared 0 "(msync, munmap, fsync, exit; 5 files byte-exact, two boots, plain and --compress)"
+}
+
 t_check() {     # solo fs check finds damage and says where
     rm -f k.img && "$SOLO" build --compress -o k.img --size 16M fsw > k.log 2>&1 || { result check 1 "build"; return; }
     "$SOLO" fs check k.img > k0.out 2>&1 || { result check 1 "clean image: $(cat k0.out)"; return; }
@@ -155,6 +184,6 @@ t_bench() {     # not a test: numbers (solo under this accelerator, and native f
         "$SOLO" run --timeout "$TMO" --image b.img | sed 's/^/solo:   /'
 }
 
-tests=${*:-durable enospc crash sqlite check}
+tests=${*:-durable enospc crash sqlite mapshared check}
 for t in $tests; do "t_$t"; done
 exit $failed
