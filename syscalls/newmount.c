@@ -7,7 +7,7 @@
  * give a file system context: an anonymous-inode file ("anon_inode:
  * [fscontext]") holding the parameters set by fsconfig and a log of
  * messages that read() returns one at a time ("e tmpfs: Unknown parameter
- * 'x'"; ENODATA when empty, EMSGSIZE when the buffer is too small), eight at
+ * 'x'\n"; ENODATA when empty, EMSGSIZE when the buffer is too small), eight at
  * most as in Linux.  A context moves through Linux's phases: parameters for
  * a new file system, CMD_CREATE makes it (awaiting fsmount), fsmount turns
  * it into a detached mount and leaves the context ready to reconfigure that
@@ -108,7 +108,7 @@ static void ctx_log(struct fsctx *c, const char *fmt, ...)
     c->head++;
 }
 
-/* read(): the oldest message, without a newline. */
+/* read(): the oldest message (each ends in a newline, as Linux's do). */
 static long fsctx_read(struct file *f, void *buf, size_t n, u64 off)
 {
     struct fsctx *c = f->priv;
@@ -299,13 +299,11 @@ static int parse_param(struct fsctx *c, struct param *p)
     }
     if (strcmp(p->key, "source") == 0) {
         if (!str) {
-            ctx_log(c, "e Non-string source");
+            ctx_log(c, "e Non-string source\n");
             return -EINVAL;
         }
-        if (c->source != NULL) {
-            ctx_log(c, "e Multiple sources");
-            return -EINVAL;
-        }
+        if (c->source != NULL)
+            return -EINVAL;            /* Linux logs nothing for this one */
         size_t n = strlen(p->str) + 1;
         c->source = kmalloc(n);
         if (c->source == NULL)
@@ -313,10 +311,10 @@ static int parse_param(struct fsctx *c, struct param *p)
         memcpy(c->source, p->str, n);
         return 0;
     }
-    ctx_log(c, "e %s: Unknown parameter '%s'", c->fstype, p->key);
+    ctx_log(c, "e %s: Unknown parameter '%s'\n", c->fstype, p->key);
     return -EINVAL;
 bad:
-    ctx_log(c, "e %s: Bad value for '%s'", c->fstype, p->key);
+    ctx_log(c, "e %s: Bad value for '%s'\n", c->fstype, p->key);
     return -EINVAL;
 }
 
@@ -343,11 +341,11 @@ static int ctx_reconfigure(struct fsctx *c)
     struct mount *m = c->target;
     if (c->size_set && c->size != 0 && m->sb != NULL) {
         if (m->sb->limit == 0) {
-            ctx_log(c, "e %s: Cannot retroactively limit size", c->fstype);
+            ctx_log(c, "e %s: Cannot retroactively limit size\n", c->fstype);
             return -EINVAL;
         }
         if (c->size < m->sb->used) {
-            ctx_log(c, "e %s: Too small a size for current use", c->fstype);
+            ctx_log(c, "e %s: Too small a size for current use\n", c->fstype);
             return -EINVAL;
         }
     }

@@ -145,7 +145,7 @@ static void drain_log(int fd)
     long n;
     while ((n = read(fd, buf, sizeof(buf) - 1)) >= 0) {
         buf[n] = '\0';
-        printf("log: %s\n", buf);
+        printf("log: %s", buf);
     }
     printf("log end: %s\n", strerrorname_np(errno));
 }
@@ -211,6 +211,8 @@ static void test_round_trip(void)
     show("binary value", fsconfig(fs, FSCONFIG_SET_BINARY, "mode", "ab", 2));
     show("path value", fsconfig(fs, FSCONFIG_SET_PATH, "mode", "/", AT_FDCWD));
     show("fd value", fsconfig(fs, FSCONFIG_SET_FD, "mode", NULL, 0));
+    show("sync flag", fsconfig(fs, FSCONFIG_SET_FLAG, "sync", NULL, 0));
+    show("mode not octal", fsconfig(fs, FSCONFIG_SET_STRING, "mode", "9", 0));
     drain_log(fs);
     char small[4];
     fsconfig(fs, FSCONFIG_SET_STRING, "nope", "1", 0);
