@@ -298,6 +298,8 @@ static int tmpfs_new(const char *data, struct node *root, struct tmpfs_sb **sbp,
 /* Attach m at tk's place (after the directory/non-directory check). */
 static int graft(struct mount *m, struct lookup *tk)
 {
+    if (!mount_is_ours(tk->mnt))
+        return -EINVAL;                /* not onto a detached tree */
     if (node_is_dir(m->root) != node_is_dir(tk->node))
         return -ENOTDIR;
     m->parent = tk->mnt;
@@ -346,6 +348,8 @@ static struct mount *bind_new(struct mount *sm, const char *srcpath, struct node
 static int mount_bind(struct lookup *src, struct lookup *tk)
 {
     struct kstat st;
+    if (!mount_is_ours(src->mnt) || !mount_is_ours(tk->mnt))
+        return -EINVAL;                /* as Linux: not from or onto a detached tree */
     int r = node_stat(src->node, &st);
     if (r < 0)
         return r;
@@ -404,7 +408,7 @@ static bool has_writers(struct mount *m)
 
 int mount_remount(struct lookup *tk, unsigned long flags, const char *data)
 {
-    if (!at_mount_root(tk))
+    if (!at_mount_root(tk) || !mount_is_ours(tk->mnt))
         return -EINVAL;
     struct mount *m = tk->mnt;
     unsigned long nf = mnt_flags_of(flags);

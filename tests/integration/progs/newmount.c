@@ -248,6 +248,11 @@ static void test_round_trip(void)
     cat(AT_FDCWD, "f");
     chdir("/");
     grep_mounts("mysrc");
+    char lp[64];
+    snprintf(lp, sizeof(lp), "/proc/self/fd/%d", m);
+    show("mount onto detached", syscall(SYS_mount, "none", lp, "tmpfs", 0, NULL));
+    show("bind from detached", syscall(SYS_mount, lp, "/tmp", NULL, 4096, NULL));
+    show("umount detached", umnt(lp, 0));
     mkdir("/nm", 0755);
     show("move_mount attach", move_mount(m, "", AT_FDCWD, "/nm", MOVE_MOUNT_F_EMPTY_PATH));
     show("move_mount attach again", move_mount(m, "", AT_FDCWD, "/nm", MOVE_MOUNT_F_EMPTY_PATH));
