@@ -590,8 +590,8 @@ static int clone_children(struct mount *sm, const char *sp, struct mount *c)
 int mount_clone(struct lookup *src, bool recursive, struct mount **out)
 {
     struct mount *sm = src->mnt;
-    if (!mount_is_ours(sm))
-        return -EINVAL;
+    if (!mount_is_ours(sm) || src->path[0] != '/')
+        return -EINVAL;                /* not a detached tree, nor an fd without a path */
     char *name = anon_name();
     if (name == NULL)
         return -ENOMEM;
