@@ -14,6 +14,15 @@
  * remount but they cannot be unmounted (EBUSY), since the vnodes behind them
  * are part of the root directory's overlay.
  *
+ * Detached mounts (fsmount, open_tree with OPEN_TREE_CLONE) are entries too,
+ * kept in the table but attached nowhere: such a tree's root has no parent
+ * and the mount point "//N" (a path no canonical path from the real root can
+ * be, since those never hold "//"), and its files' paths start with it, so
+ * walks from a mount fd and ".." stay inside the tree.  /proc/self/mounts
+ * skips them.  move_mount (or MS_MOVE) attaches a tree, or moves an attached
+ * one, by rewriting the mount points of the tree and the paths of the open
+ * files, the cwd and the root on it.
+ *
  * Lifetime: a removed mount is taken out of the table but never freed, so a
  * cwd, root or open file that still refers to it stays valid (nodes are never
  * freed either; a detached tmpfs keeps its contents while files on it are
@@ -32,6 +41,7 @@ static struct mount root_mount = {
     .source = "/dev/root", .flags = MS_NOATIME, .dev = VFS_DEV_ROOT, .builtin = true,
 };
 static int next_id = 2;
+static int next_anon = 1;              /* N of the next detached tree "//N" */
 static int next_tmpfs_minor = 40;      /* st_dev minors of new tmpfs instances */
 
 struct mount *mount_root(void)
@@ -54,14 +64,47 @@ struct mount *mount_over(struct mount *parent, const char *path, size_t len)
     return found;
 }
 
+bool mount_path_is_anon(const char *path)
+{
+    return path[0] == '/' && path[1] == '/';
+}
+
+struct mount *mount_anon_root(const char *path, size_t *len)
+{
+    size_t n = 2;
+    if (!mount_path_is_anon(path))
+        return NULL;
+    while (path[n] != '\0' && path[n] != '/')
+        n++;
+    for (struct mount *m = root_mount.next; m != NULL; m = m->next) {
+        if (m->parent == NULL && path_eq(m->path, path, n)) {
+            *len = n;
+            return m;
+        }
+    }
+    return NULL;
+}
+
 struct mount *mount_at(const char *path)
 {
     struct mount *m = &root_mount, *over;
+    size_t start = 1;
     if (root_mount.next == NULL)
         return m;
-    while ((over = mount_over(m, "/", 1)) != NULL)
-        m = over;
-    for (size_t i = 1; path[0] == '/'; i++) {
+    if (mount_path_is_anon(path)) {
+        m = mount_anon_root(path, &start);
+        if (m == NULL)
+            return &root_mount;        /* a dissolved tree: nothing to cross */
+        while ((over = mount_over(m, path, start)) != NULL)
+            m = over;
+        start++;
+    } else {
+        while ((over = mount_over(m, "/", 1)) != NULL)
+            m = over;
+    }
+    if (path[start - 1] == '\0')
+        return m;
+    for (size_t i = start; path[0] == '/'; i++) {
         if (path[i] != '/' && path[i] != '\0')
             continue;
         while ((over = mount_over(m, path, i)) != NULL)
@@ -161,7 +204,7 @@ static unsigned long mnt_flags_of(unsigned long flags)
 
 /* Parse a tmpfs size= value: bytes with an optional k/m/g/t suffix, or a
  * percentage of RAM.  0 or -EINVAL. */
-static int parse_size(const char *s, size_t len, u64 *out)
+int mount_parse_size(const char *s, size_t len, u64 *out)
 {
     u64 v = 0;
     size_t i = 0;
@@ -205,7 +248,7 @@ static int tmpfs_options(const char *data, u64 *size, u32 *mode)
             e++;
         size_t len = (size_t)(e - p);
         if (len > 5 && memcmp(p, "size=", 5) == 0) {
-            if (parse_size(p + 5, len - 5, size) < 0)
+            if (mount_parse_size(p + 5, len - 5, size) < 0)
                 return -EINVAL;
         } else if (len > 5 && memcmp(p, "mode=", 5) == 0) {
             u32 m = 0;
@@ -223,14 +266,8 @@ static int tmpfs_options(const char *data, u64 *size, u32 *mode)
     return 0;
 }
 
-/* A new tmpfs instance: its root node, sb and st_dev. */
-static int tmpfs_new(const char *data, struct node *root, struct tmpfs_sb **sbp, u64 *dev)
+int mount_tmpfs_create(u64 size, u32 mode, struct node *root, struct tmpfs_sb **sbp, u64 *dev)
 {
-    u64 size = 0;
-    u32 mode = 01777;
-    int r = tmpfs_options(data, &size, &mode);
-    if (r < 0)
-        return r;
     struct tmpfs_sb *sb = kzalloc(sizeof(*sb));
     if (sb == NULL)
         return -ENOMEM;
@@ -247,9 +284,22 @@ static int tmpfs_new(const char *data, struct node *root, struct tmpfs_sb **sbp,
     return 0;
 }
 
+/* A new tmpfs instance from mount(2) options: its root node, sb and st_dev. */
+static int tmpfs_new(const char *data, struct node *root, struct tmpfs_sb **sbp, u64 *dev)
+{
+    u64 size = 0;
+    u32 mode = 01777;
+    int r = tmpfs_options(data, &size, &mode);
+    if (r < 0)
+        return r;
+    return mount_tmpfs_create(size, mode, root, sbp, dev);
+}
+
 /* Attach m at tk's place (after the directory/non-directory check). */
 static int graft(struct mount *m, struct lookup *tk)
 {
+    if (!mount_is_ours(tk->mnt))
+        return -EINVAL;                /* not onto a detached tree */
     if (node_is_dir(m->root) != node_is_dir(tk->node))
         return -ENOTDIR;
     m->parent = tk->mnt;
@@ -257,32 +307,55 @@ static int graft(struct mount *m, struct lookup *tk)
     return 0;
 }
 
-/* A bind mount of the object src names at tk. */
-static int mount_bind(struct lookup *src, struct lookup *tk)
+/* The root_path (for mountinfo) of a bind of srcpath, a path on mount sm:
+ * the source's path inside its file system.  NULL on ENOMEM. */
+static char *bind_root_path(const struct mount *sm, const char *srcpath)
 {
-    struct kstat st;
-    int r = node_stat(src->node, &st);
-    if (r < 0)
-        return r;
-    struct mount *sm = src->mnt;
-    struct mount *m = mount_new(tk->mnt, tk->path, src->node, sm->fstype, sm->source,
-                                sm->flags, st.dev);
-    if (m == NULL)
-        return -ENOMEM;
-    /* the source's path inside its file system, for mountinfo */
     size_t ml = strlen(sm->path);
-    const char *rel = ml == 1 ? src->path : src->path + ml;
+    const char *rel = ml == 1 ? srcpath : srcpath + ml;
     bool top = strcmp(sm->root_path, "/") == 0;
     size_t n = strlen(sm->root_path) + strlen(rel) + 2;
     char *rp = kmalloc(n);
     if (rp == NULL)
-        return -ENOMEM;
+        return NULL;
     if (rel[0] == '\0')
         ksnprintf(rp, n, "%s", sm->root_path);
     else
         ksnprintf(rp, n, "%s%s", top ? "" : sm->root_path, rel);
+    return rp;
+}
+
+/* A new entry showing node n (at srcpath on mount sm) at path on parent,
+ * with sm's file system and flags.  NULL on ENOMEM. */
+static struct mount *bind_new(struct mount *sm, const char *srcpath, struct node n,
+                              struct mount *parent, const char *path)
+{
+    struct kstat st;
+    if (node_stat(n, &st) < 0)
+        st.dev = sm->dev;
+    struct mount *m = mount_new(parent, path, n, sm->fstype, sm->source, sm->flags, st.dev);
+    if (m == NULL)
+        return NULL;
+    char *rp = bind_root_path(sm, srcpath);
+    if (rp == NULL)
+        return NULL;
     m->root_path = rp;
     m->sb = sm->sb;
+    return m;
+}
+
+/* A bind mount of the object src names at tk. */
+static int mount_bind(struct lookup *src, struct lookup *tk)
+{
+    struct kstat st;
+    if (!mount_is_ours(src->mnt) || !mount_is_ours(tk->mnt))
+        return -EINVAL;                /* as Linux: not from or onto a detached tree */
+    int r = node_stat(src->node, &st);
+    if (r < 0)
+        return r;
+    struct mount *m = bind_new(src->mnt, src->path, src->node, tk->mnt, tk->path);
+    if (m == NULL)
+        return -ENOMEM;
     return graft(m, tk);
 }
 
@@ -335,7 +408,7 @@ static bool has_writers(struct mount *m)
 
 int mount_remount(struct lookup *tk, unsigned long flags, const char *data)
 {
-    if (!at_mount_root(tk))
+    if (!at_mount_root(tk) || !mount_is_ours(tk->mnt))
         return -EINVAL;
     struct mount *m = tk->mnt;
     unsigned long nf = mnt_flags_of(flags);
@@ -386,6 +459,7 @@ static void detach(struct mount *m)
     while (*pp != NULL) {
         if (*pp == m) {
             *pp = m->next;
+            m->removed = true;
             break;
         }
         pp = &(*pp)->next;
@@ -401,7 +475,7 @@ static void detach(struct mount *m)
 int mount_remove(struct lookup *tk, int flags)
 {
     struct mount *m = tk->mnt;
-    if (!at_mount_root(tk))
+    if (!at_mount_root(tk) || !mount_is_ours(m))
         return -EINVAL;
     if ((flags & MNT_EXPIRE) != 0)
         return -EINVAL;                /* not supported (see sys_umount2) */
@@ -410,6 +484,295 @@ int mount_remove(struct lookup *tk, int flags)
     if ((flags & MNT_DETACH) == 0 && is_busy(m))
         return -EBUSY;
     detach(m);
+    return 0;
+}
+
+/* ------------------------------------------- detached mounts, moving */
+
+/* The top of m's tree: the root mount, or a detached tree's root. */
+static struct mount *top_of(struct mount *m)
+{
+    while (m->parent != NULL)
+        m = m->parent;
+    return m;
+}
+
+static bool in_anon_tree(struct mount *m)
+{
+    return mount_path_is_anon(top_of(m)->path);
+}
+
+bool mount_is_ours(struct mount *m)
+{
+    return !m->removed && !in_anon_tree(m);
+}
+
+/* Is m in the tree below top (top included)? */
+static bool below(struct mount *m, struct mount *top)
+{
+    for (; m != NULL; m = m->parent)
+        if (m == top)
+            return true;
+    return false;
+}
+
+/* Is path at or under prefix[0..pl)? */
+static bool under(const char *path, const char *prefix, size_t pl)
+{
+    if (pl == 1)
+        return path[0] == '/' && !mount_path_is_anon(path);
+    return strncmp(path, prefix, pl) == 0 && (path[pl] == '/' || path[pl] == '\0');
+}
+
+/* path (under a prefix of length ol) with that prefix replaced by np
+ * (kmalloc; NULL on ENOMEM). */
+static char *repath(const char *path, size_t ol, const char *np)
+{
+    const char *rest = ol == 1 ? (path[1] != '\0' ? path : "") : path + ol;
+    if (strcmp(np, "/") == 0 && rest[0] != '\0')
+        np = "";
+    size_t n = strlen(np) + strlen(rest) + 1;
+    char *d = kmalloc(n);
+    if (d != NULL)
+        ksnprintf(d, n, "%s%s", np, rest);
+    return d;
+}
+
+/* A fresh "//N" name for a detached tree.  NULL on ENOMEM. */
+static char *anon_name(void)
+{
+    char *p = kmalloc(24);
+    if (p != NULL)
+        ksnprintf(p, 24, "//%d", next_anon++);
+    return p;
+}
+
+struct mount *mount_new_detached(struct node root, const char *fstype, const char *source,
+                                 struct tmpfs_sb *sb, u64 dev, unsigned long flags)
+{
+    char *name = anon_name();
+    if (name == NULL)
+        return NULL;
+    struct mount *m = mount_new(NULL, name, root, fstype, source, flags, dev);
+    kfree(name);
+    if (m == NULL)
+        return NULL;
+    m->sb = sb;
+    table_add(m);
+    return m;
+}
+
+/* Copy the mounts attached below sm (at or under path sp) under clone c,
+ * whose mount point stands for sp. */
+static int clone_children(struct mount *sm, const char *sp, struct mount *c)
+{
+    size_t sl = strlen(sp);
+    for (struct mount *k = root_mount.next; k != NULL; k = k->next) {
+        if (k->parent != sm || !under(k->path, sp, sl) || strcmp(k->path, sp) == 0)
+            continue;
+        char *p = repath(k->path, sl, c->path);
+        if (p == NULL)
+            return -ENOMEM;
+        struct mount *n = mount_new(c, p, k->root, k->fstype, k->source, k->flags, k->dev);
+        kfree(p);
+        if (n == NULL)
+            return -ENOMEM;
+        n->root_path = k->root_path;
+        n->sb = k->sb;
+        table_add(n);
+        int r = clone_children(k, k->path, n);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int mount_clone(struct lookup *src, bool recursive, struct mount **out)
+{
+    struct mount *sm = src->mnt;
+    if (!mount_is_ours(sm) || src->path[0] != '/')
+        return -EINVAL;                /* not a detached tree, nor an fd without a path */
+    char *name = anon_name();
+    if (name == NULL)
+        return -ENOMEM;
+    struct mount *c = bind_new(sm, src->path, src->node, NULL, name);
+    kfree(name);
+    if (c == NULL)
+        return -ENOMEM;
+    table_add(c);
+    int r = recursive ? clone_children(sm, src->path, c) : 0;
+    if (r < 0) {
+        detach(c);
+        return r;
+    }
+    *out = c;
+    return 0;
+}
+
+/* Move the subtree of m (its entries in table order) to the table's end,
+ * as Linux lists a moved or attached tree last. */
+static void requeue(struct mount *m)
+{
+    struct mount *moved = NULL, **tail = &moved;
+    struct mount **pp = &root_mount.next;
+    while (*pp != NULL) {
+        struct mount *k = *pp;
+        if (below(k, m)) {
+            *pp = k->next;
+            k->next = NULL;
+            *tail = k;
+            tail = &k->next;
+        } else {
+            pp = &k->next;
+        }
+    }
+    *pp = moved;
+}
+
+/* Put m's tree at np on parent: the mount points below it, and the paths of
+ * the open files, the cwd and the root on it, follow. */
+static int move_tree(struct mount *m, struct mount *parent, const char *np)
+{
+    static bool moves[VFS_FD_MAX];
+    size_t ol = strlen(m->path);
+    char *npath = kstrdup(np);
+    if (npath == NULL)
+        return -ENOMEM;
+    /* decide what moves before any mount point changes */
+    for (int fd = 0; fd < VFS_FD_MAX; fd++) {
+        struct file *f = fd_file(fd);
+        moves[fd] = f != NULL && f->path != NULL && under(f->path, m->path, ol) &&
+                    below(mount_at(f->path), m);
+    }
+    bool cwd = under(vfs_cwd(), m->path, ol) && below(vfs_cwd_mount(), m);
+    bool root = under(vfs_root_path(), m->path, ol) && below(vfs_root_mount(), m);
+    for (int fd = 0; fd < VFS_FD_MAX; fd++) {
+        struct file *f = fd_file(fd);
+        char *p = moves[fd] ? repath(f->path, ol, npath) : NULL;
+        if (p != NULL) {
+            kfree(f->path);
+            f->path = p;
+        }
+    }
+    char *cwdp = cwd ? repath(vfs_cwd(), ol, npath) : NULL;
+    char *rootp = root ? repath(vfs_root_path(), ol, npath) : NULL;
+    for (struct mount *k = root_mount.next; k != NULL; k = k->next) {
+        if (k == m || !below(k, m))
+            continue;
+        char *p = repath(k->path, ol, npath);
+        if (p != NULL) {
+            kfree((char *)k->path);
+            k->path = p;
+        }
+    }
+    kfree((char *)m->path);
+    m->path = npath;
+    m->parent = parent;
+    requeue(m);
+    if (cwdp != NULL)
+        vfs_chdir_node(vfs_cwd_node(), cwdp);
+    if (rootp != NULL) {
+        struct node rn;
+        if (vfs_resolve_canonical(rootp, &rn, NULL) == 0)
+            vfs_chroot(rn, rootp);
+    }
+    kfree(cwdp);
+    kfree(rootp);
+    return 0;
+}
+
+int mount_move(struct lookup *from, struct lookup *to)
+{
+    struct mount *old = from->mnt, *p = to->mnt;
+    if (in_anon_tree(p) || p->removed)
+        return -EINVAL;                /* the target must be in our tree */
+    if (old->removed)
+        return -EINVAL;
+    bool attached = old->parent != NULL;
+    if (attached ? in_anon_tree(old) : !mount_path_is_anon(old->path))
+        return -EINVAL;
+    if (old->builtin)
+        return -EINVAL;                /* solo's built-in mounts stay (like locked ones) */
+    if (!at_mount_root(from))
+        return -EINVAL;
+    if (node_is_dir(from->node) != node_is_dir(to->node))
+        return -EINVAL;
+    if (below(p, old))
+        return -ELOOP;
+    return move_tree(old, p, to->path);
+}
+
+int mount_proc_root(struct node *out)
+{
+    for (struct mount *m = root_mount.next; m != NULL; m = m->next) {
+        if (m->builtin && strcmp(m->fstype, "proc") == 0) {
+            *out = m->root;
+            return 0;
+        }
+    }
+    return -ENODEV;
+}
+
+/* Does an open file, the cwd or the root still lie in the tree of m? */
+static bool tree_in_use(struct mount *m)
+{
+    size_t l = strlen(m->path);
+    for (int fd = fd_next_open(0); fd >= 0; fd = fd_next_open(fd + 1)) {
+        struct file *f = fd_file(fd);
+        if (f->path != NULL && under(f->path, m->path, l))
+            return true;
+    }
+    return under(vfs_cwd(), m->path, l) || under(vfs_root_path(), m->path, l);
+}
+
+void mount_release_detached(struct mount *m)
+{
+    if (m->removed || m->parent != NULL || !mount_path_is_anon(m->path) || tree_in_use(m))
+        return;
+    detach(m);
+}
+
+/* Would m going read-only meet a writer (and is it not read-only yet)? */
+static bool ro_blocked(struct mount *m, unsigned long set)
+{
+    return (set & MS_RDONLY) != 0 && (m->flags & MS_RDONLY) == 0 && has_writers(m);
+}
+
+int mount_set_flags(struct mount *m, unsigned long set, unsigned long clr, bool recursive)
+{
+    for (struct mount *k = &root_mount; k != NULL; k = k->next)
+        if ((k == m || (recursive && below(k, m))) && ro_blocked(k, set))
+            return -EBUSY;
+    for (struct mount *k = &root_mount; k != NULL; k = k->next)
+        if (k == m || (recursive && below(k, m)))
+            k->flags = (k->flags & ~clr) | set;
+    return 0;
+}
+
+/* Do a and b show the same file system instance (superblock)? */
+static bool same_sb(const struct mount *a, const struct mount *b)
+{
+    return a->sb != NULL ? a->sb == b->sb : (b->sb == NULL && a->dev == b->dev);
+}
+
+int mount_reconfigure(struct mount *m, int ro, bool size_set, u64 size)
+{
+    if (size_set) {
+        if (m->sb == NULL)
+            return -EINVAL;
+        if (size != 0 && size < m->sb->used)
+            return -EINVAL;            /* as Linux: not below the pages in use */
+    }
+    if (ro > 0)
+        for (struct mount *k = &root_mount; k != NULL; k = k->next)
+            if (same_sb(k, m) && ro_blocked(k, MS_RDONLY))
+                return -EBUSY;
+    if (size_set)
+        m->sb->limit = size;
+    if (ro >= 0)
+        for (struct mount *k = &root_mount; k != NULL; k = k->next)
+            if (same_sb(k, m))
+                k->flags = ro > 0 ? (k->flags | MS_RDONLY) : (k->flags & ~MS_RDONLY);
     return 0;
 }
 
@@ -477,6 +840,8 @@ static void put_superopts(struct out *o, const struct mount *m)
 /* The mount point as the program sees it, or NULL when outside its root. */
 static const char *visible(const struct mount *m)
 {
+    if (mount_path_is_anon(m->path))
+        return NULL;                   /* a detached tree */
     return vfs_user_path(m->path);
 }
 

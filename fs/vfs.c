@@ -197,7 +197,18 @@ static int resolve_canonical(const char *path, struct node *out, struct mount **
     struct node cur = { NULL, TFS_ID_ROOT };
     struct mount *m = mount_root();
     const char *p = path;
-    cross_mounts("/", 1, &cur, &m);
+    size_t al;
+    if (mount_path_is_anon(path)) {
+        /* in a detached tree: start at its root "//N" */
+        m = mount_anon_root(path, &al);
+        if (m == NULL)
+            return -ENOENT;
+        cur = m->root;
+        cross_mounts(path, al, &cur, &m);
+        p = path + al;
+    } else {
+        cross_mounts("/", 1, &cur, &m);
+    }
     while (*p != '\0') {
         while (*p == '/')
             p++;
@@ -361,6 +372,8 @@ static int walk_up(struct walkbuf *w)
     struct mount *from = lk->mnt;
     if (strcmp(lk->path, w->root_path) == 0)
         return (w->lflags & LOOKUP_BENEATH) != 0 ? -EXDEV : 0;
+    if (mount_path_is_anon(lk->path) && strchr(lk->path + 2, '/') == NULL)
+        return 0;                      /* the root of a detached tree: ".." stays */
     canon_up(lk->path);
     int r = resolve_canonical(lk->path, &lk->node, &lk->mnt);
     if (r == 0 && (w->lflags & LOOKUP_NO_XDEV) != 0 && lk->mnt != from)
@@ -522,6 +535,11 @@ struct mount *vfs_root_mount(void)
 const char *vfs_user_path(const char *path)
 {
     size_t rl = strlen(root_path);
+    if (mount_path_is_anon(path)) {
+        /* in a detached tree: from its root, as Linux's d_path shows it */
+        const char *s = strchr(path + 2, '/');
+        return s != NULL ? s : "/";
+    }
     if (rl == 1)
         return path;
     if (strncmp(path, root_path, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))

@@ -277,6 +277,7 @@ struct mount {
     u64 dev;                           /* st_dev of the file system */
     struct tmpfs_sb *sb;               /* tmpfs instance (NULL: the built-in ones) */
     bool builtin;
+    bool removed;                      /* taken out of the table (unmounted) */
     struct mount *next;                /* table order = mount order */
 };
 
@@ -293,6 +294,38 @@ int mount_add(const char *fstype, const char *source, struct lookup *src, struct
 /* Change the flags of the mount tk names the root of (tmpfs: also size=/mode= of data). */
 int mount_remount(struct lookup *tk, unsigned long flags, const char *data);
 int mount_remove(struct lookup *tk, int umount_flags);
+/* ---- detached mounts and the fd-based mount API (syscalls/newmount.c) ----
+ * A detached tree's root has no parent and the mount point "//N"; paths of
+ * files in it start with that (see fs/mount.c). */
+bool mount_path_is_anon(const char *path);          /* starts with "//" */
+/* The detached root whose "//N" starts path (*len = its length), or NULL. */
+struct mount *mount_anon_root(const char *path, size_t *len);
+/* A new detached mount of root (a tmpfs sb, or NULL) with mount flags. */
+struct mount *mount_new_detached(struct node root, const char *fstype, const char *source,
+                                 struct tmpfs_sb *sb, u64 dev, unsigned long flags);
+/* A detached copy of the mount at what src names (recursive: with the
+ * mounts below it).  0 and *out, or -errno. */
+int mount_clone(struct lookup *src, bool recursive, struct mount **out);
+/* Attach the detached tree, or move the attached mount, whose root from
+ * names onto to (move_mount, MS_MOVE).  0 or -errno as Linux. */
+int mount_move(struct lookup *from, struct lookup *to);
+/* The last fd of a detached mount m was closed: dissolve it unless attached
+ * or still in use. */
+void mount_release_detached(struct mount *m);
+/* Is m attached in the process's tree (not detached, not removed)? */
+bool mount_is_ours(struct mount *m);
+/* Set and clear MNT_FLAGS bits of m (and the mounts below it when
+ * recursive).  -EBUSY when going read-only with a writer open. */
+int mount_set_flags(struct mount *m, unsigned long set, unsigned long clr, bool recursive);
+/* Reconfigure the superblock of m's file system: read-only (ro < 0: as it
+ * is), tmpfs size limit (size_set).  0, -EBUSY or -EINVAL. */
+int mount_reconfigure(struct mount *m, int ro, bool size_set, u64 size);
+/* A fresh tmpfs instance (root mode, size limit in bytes; 0: none). */
+int mount_tmpfs_create(u64 size, u32 mode, struct node *root, struct tmpfs_sb **sbp, u64 *dev);
+/* The root of solo's /proc tree: 0 and *out, or -ENODEV. */
+int mount_proc_root(struct node *out);
+/* tmpfs's size= value: 0 or -EINVAL. */
+int mount_parse_size(const char *s, size_t len, u64 *out);
 long mount_gen_mounts(char *buf, size_t cap);      /* /proc/self/mounts */
 long mount_gen_mountinfo(char *buf, size_t cap);   /* /proc/self/mountinfo */
 struct lookup *lookup_alloc(void);     /* NULL on ENOMEM */

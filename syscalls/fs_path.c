@@ -708,7 +708,7 @@ long sys_getcwd(char *buf, size_t size)
 {
     static const char unreach[] = "(unreachable)";
     const char *cwd = vfs_user_path(vfs_cwd());
-    const char *pre = cwd != NULL ? "" : unreach;
+    const char *pre = cwd != NULL && !mount_path_is_anon(vfs_cwd()) ? "" : unreach;
     if (cwd == NULL)
         cwd = vfs_cwd();
     size_t pl = strlen(pre), len = pl + strlen(cwd) + 1;
@@ -1436,12 +1436,22 @@ static int do_mount(const char *source, struct lookup *tk, const char *fstype,
     }
     if ((flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)) != 0)
         return mount_propagation(tk, flags);
-    if ((flags & MS_MOVE) != 0)
-        return -EINVAL;
+    if ((flags & MS_MOVE) != 0) {
+        if (source == NULL || source[0] == '\0')
+            return -EINVAL;
+        struct lookup *sk = lookup_alloc();
+        if (sk == NULL)
+            return -ENOMEM;
+        int r = vfs_lookup(AT_FDCWD, source, LOOKUP_FOLLOW, sk);
+        if (r == 0)
+            r = mount_move(sk, tk);
+        lookup_free(sk);
+        return r;
+    }
     return mount_add(fstype, source, NULL, tk, flags, data);
 }
 
-// partial: file systems: tmpfs (options size= and mode= only), proc and bind mounts; no block devices or sysfs (ENODEV); MS_MOVE and MS_SHARED/MS_UNBINDABLE are EINVAL; MS_NOEXEC, MS_NOSUID, MS_NODEV and the atime flags are recorded and shown but not enforced; a remount changes only that mount's flags
+// partial: file systems: tmpfs (options size= and mode= only), proc and bind mounts; no block devices or sysfs (ENODEV); MS_SHARED/MS_UNBINDABLE are EINVAL; MS_MOVE of solo's built-in mounts is EINVAL; MS_NOEXEC, MS_NOSUID, MS_NODEV and the atime flags are recorded and shown but not enforced; a remount changes only that mount's flags
 long sys_mount(const char *usource, const char *utarget, const char *utype, unsigned long flags,
                const void *udata)
 {

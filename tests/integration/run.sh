@@ -187,6 +187,13 @@ t_mounts() {         # mount/umount2 (solo only: never run natively, it would ch
         fail "stdout differs from progs/mounts.expected: $(diff "$ROOT/tests/integration/progs/mounts.expected" "$RES/$T.out" | head -c 600)"
     pass
 }
+t_newmount() {       # fsopen/fsconfig/fsmount/move_mount/open_tree/fspick/mount_setattr (solo only)
+    srun ./newmount
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/newmount.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/newmount.expected: $(diff "$ROOT/tests/integration/progs/newmount.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0

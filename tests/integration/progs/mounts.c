@@ -146,7 +146,7 @@ static void test_errors(void)
     show("bind empty source", mnt("", "/m", NULL, MS_BIND, NULL));
     show("bind file onto dir", mnt("/m/a", "/m", NULL, MS_BIND, NULL));
     show("remount not a mount point", mnt(NULL, "/plain", NULL, MS_REMOUNT, NULL));
-    show("MS_MOVE", mnt("/m", "/tmp", NULL, MS_MOVE, NULL));
+    show("MS_MOVE not a mount", mnt("/plain", "/tmp", NULL, MS_MOVE, NULL));
     show("MS_PRIVATE", mnt(NULL, "/m", NULL, MS_PRIVATE, NULL));
     show("MS_PRIVATE not a mount point", mnt(NULL, "/plain", NULL, MS_PRIVATE, NULL));
     show("umount bad flags", umnt("/m", 0x100));
