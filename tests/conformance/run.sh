@@ -132,9 +132,9 @@ done
 start=$(date +%s)
 for t in $tests; do for v in $variants; do echo "$t $v"; done; done |
     xargs -P 2 -n 2 "$0" --compile
-results=$(for c in $cases; do echo "$c"; done | xargs -P 2 -n 1 "$0" --case | tee /dev/stderr)
+results=$(for c in $cases; do echo "$c"; done | xargs -P 2 -n 1 "$0" --case | tee -a /dev/stderr)
 if [ -z "${SOLO_CASES:-}" ]; then
-    results=$(printf '%s\n%s\n' "$results" "$(trace_case | tee /dev/stderr)")
+    results=$(printf '%s\n%s\n' "$results" "$(trace_case | tee -a /dev/stderr)")
 fi
 pass=$(printf '%s\n' "$results" | grep -c '^PASS')
 fail=$(printf '%s\n' "$results" | grep -c '^FAIL')
