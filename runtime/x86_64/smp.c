@@ -140,22 +140,35 @@ void smp_kick_cpu(int id)
     apic_send_ipi(cpus[id]->apic_id, ICR_FIXED | VEC_RESCHED);
 }
 
-void smp_kick_idle(void)
+void smp_kick_idle(void) { smp_kick_mask(~0UL); }
+
+/* A thread allowed on the CPUs of mask became runnable: wake an idle one of
+ * them; when none is idle and this CPU cannot run it either, interrupt the
+ * first of them so that it arms its time slice (sched_resched_ipi). */
+void smp_kick_mask(u64 mask)
 {
+    int busy = -1;
     if (!smp_on)
         return;
     for (int i = 0; i < ncpus; i++) {
         struct cpu *c = cpus[i];
-        if (c != this_cpu() && c->idle != NULL && c->cur == c->idle) {
+        if (c == this_cpu() || (mask & (1UL << i)) == 0)
+            continue;
+        if (c->idle != NULL && c->cur == c->idle) {
             smp_kick_cpu(i);
             return;
         }
+        if (busy < 0)
+            busy = i;
     }
+    if (busy >= 0 && (mask & (1UL << smp_cpu_id())) == 0)
+        smp_kick_cpu(busy);
 }
 
-/* VEC_RESCHED: the interrupt itself is the point (the idle loop looks at the
- * run queue again; a CPU in user mode passes through the signal check). */
-static void resched_irq(void) {}
+/* VEC_RESCHED: the idle loop looks at the run queue again; a CPU in user
+ * mode arms its slice or leaves a thread no longer allowed there, then passes
+ * through the signal check. */
+static void resched_irq(void) { sched_resched_ipi(); }
 
 /* ---------------------------------------------------------------- ACPI MADT */
 
