@@ -6,8 +6,8 @@
  * scheduler runs a thread only on the CPUs of its mask (sched_set_affinity).
  * Policy/priority/nice are recorded and reported with Linux's
  * validation rules but do not change scheduling.  membarrier interrupts
- * every CPU running user code and waits for it.  Values are kept once
- * for the whole process (Linux keeps them per thread).
+ * every CPU running user code and waits for it.  Policy, priority and
+ * nice are kept once for the whole process (Linux keeps them per thread).
  * Invariants: policy is a valid SCHED_* value whose priority is in range
  * for it; nice is in [-20, 19].
  */
