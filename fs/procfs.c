@@ -295,8 +295,19 @@ static long gen_status(char *buf, size_t cap)
         cap_inheritable_set(), cap_permitted_set(), cap_effective_set());
     put(&o, "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", t->no_new_privs ? 1 : 0,
         t->seccomp_mode, seccomp_filter_count(t));
-    put(&o, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", ncpus() >= 64 ? ~0UL : (1UL << ncpus()) - 1);
-    put(&o, ncpus() == 1 ? "0\n" : "0-%d\n", ncpus() - 1);
+    u64 allowed = sched_affinity(t);
+    put(&o, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", allowed);
+    for (int c = 0, sep = 0; c < 64; c++) {    /* ranges of set bits: "0-1,3" */
+        if ((allowed >> c & 1) == 0 || (c > 0 && (allowed >> (c - 1) & 1) != 0))
+            continue;
+        int e = c;
+        while (e + 1 < 64 && (allowed >> (e + 1) & 1) != 0)
+            e++;
+        put(&o, "%s%d", sep++ ? "," : "", c);
+        if (e > c)
+            put(&o, "-%d", e);
+    }
+    put(&o, "\n");
     put(&o, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
     put(&o, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
     return (long)o.len;

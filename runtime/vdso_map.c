@@ -16,6 +16,7 @@ static u64 image_pa;
 static size_t image_pages;
 
 void time_fill_vvar(struct vvar *v);
+int smp_getcpu_mode(void);
 
 /* Prepare the pages; vdso_map_user() maps them.  0 or -ENOMEM. */
 int vdso_init(void)
@@ -27,6 +28,7 @@ int vdso_init(void)
     if (vvar_pa == 0 || image_pa == 0)
         return -ENOMEM;
     time_fill_vvar(phys_to_virt(vvar_pa));
+    ((struct vvar *)phys_to_virt(vvar_pa))->getcpu_mode = (u64)smp_getcpu_mode();
     memcpy(phys_to_virt(image_pa), vdso_image, len);
     vdso_base = VDSO_BASE;
     return 0;

@@ -2,11 +2,12 @@
  * sched_policy.c - scheduling policy syscalls: CPU affinity, scheduling
  * policy and priority, nice values, getcpu.  The kernel runs one
  * round-robin scheduler with a 10 ms slice over the CPUs that booted
- * (runtime/x86_64/smp.c), so affinity always reports every online CPU,
- * and policy/priority/nice are recorded and reported with Linux's
+ * (runtime/x86_64/smp.c).  CPU affinity is per thread and real: the
+ * scheduler runs a thread only on the CPUs of its mask (sched_set_affinity).
+ * Policy/priority/nice are recorded and reported with Linux's
  * validation rules but do not change scheduling.  membarrier interrupts
- * every CPU running user code and waits for it.  Values are kept once
- * for the whole process (Linux keeps them per thread).
+ * every CPU running user code and waits for it.  Policy, priority and
+ * nice are kept once for the whole process (Linux keeps them per thread).
  * Invariants: policy is a valid SCHED_* value whose priority is in range
  * for it; nice is in [-20, 19].
  */
@@ -41,21 +42,34 @@ static bool task_exists(long pid)
 
 /* ---------------------------------------------------------------- affinity */
 
+/* The thread pid names (0: the caller), or NULL: the main thread after it
+ * exited (the process still answers to pid 1) or no such thread. */
+static struct thread *task_thread(long pid)
+{
+    if (pid == 0)
+        return current;
+    return pid > 0 && pid <= 0x7fffffff ? thread_by_tid((int)pid) : NULL;
+}
+
 long sys_sched_getaffinity(int pid, u32 len, u64 umask)
 {
-    u64 mask = (1UL << NR_CPUS) - 1;
+    u64 mask = NR_CPUS >= 64 ? ~0UL : (1UL << NR_CPUS) - 1;
     if ((u64)len * 8 < (u64)NR_CPUS || (len & (sizeof(long) - 1)) != 0)
         return -EINVAL;
     if (!task_exists(pid))
         return -ESRCH;
+    struct thread *t = task_thread(pid);
+    if (t != NULL)
+        mask = sched_affinity(t);
     u32 n = MIN(len, (u32)CPUMASK_BYTES);
     if (copy_to_user((void *)umask, &mask, n) < 0)
         return -EFAULT;
     return n;
 }
 
-/* The new mask is intersected with the CPUs that exist; an empty result is EINVAL. */
-// partial: the mask is checked but not applied: with several CPUs a thread still runs on any of them
+/* The new mask is intersected with the CPUs that exist; an empty result is
+ * EINVAL.  The thread leaves a CPU no longer in its mask at once (the caller
+ * before this returns). */
 long sys_sched_setaffinity(int pid, u32 len, u64 umask)
 {
     u64 mask = 0;
@@ -63,8 +77,12 @@ long sys_sched_setaffinity(int pid, u32 len, u64 umask)
         return -EFAULT;
     if (!task_exists(pid))
         return -ESRCH;
-    if ((mask & ((1UL << NR_CPUS) - 1)) == 0)
+    mask &= NR_CPUS >= 64 ? ~0UL : (1UL << NR_CPUS) - 1;
+    if (mask == 0)
         return -EINVAL;
+    struct thread *t = task_thread(pid);
+    if (t != NULL)                     /* an exited main thread runs nowhere any more */
+        sched_set_affinity(t, mask);
     return 0;
 }
 

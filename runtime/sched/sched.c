@@ -18,6 +18,15 @@
  * only in its idle halt.  Each CPU arms its timer for the earliest global
  * deadline, so whichever CPU takes the interrupt expires it.  A thread made
  * runnable wakes an idle CPU with an IPI.
+ *
+ * Affinity: each thread has a CPU mask (sched_set_affinity); a CPU takes the
+ * first runnable thread of the shared queue whose mask has it (with one CPU
+ * every mask has it, so the head is taken at once).  Waking a thread kicks an
+ * idle CPU of its mask, or a busy one so that its time slice gets armed.
+ *
+ * Event counts (enum sched_count) are kept per thread and per CPU here:
+ * switch-outs and migrations in switch_to, page faults by the trap handler;
+ * perf_event_open reads them.
  */
 #include "thread.h"
 #include "signal.h"
@@ -41,6 +50,8 @@ static int next_tid = 1;
 static int live_threads;
 static u64 dead_cpu_ns;                /* CPU time of threads that have exited */
 static u64 dead_sys_ns;                /* the system part of it */
+static u64 dead_counts[SC_NCOUNTS];    /* event counts of threads that have exited */
+static u64 cpu_counts[MAX_CPUS][SC_NCOUNTS];   /* per CPU, every thread (idle too) */
 static bool sched_ready;
 
 void waitq_init(struct waitq *q) { q->head = q->tail = NULL; }
@@ -55,16 +66,35 @@ static void runq_push(struct thread *t)
     runq_tail = t;
 }
 
+/* Take the first queued thread allowed on this CPU, or NULL. */
 static struct thread *runq_pop(void)
 {
-    struct thread *t = runq_head;
-    if (t != NULL) {
-        runq_head = t->run_next;
-        if (runq_head == NULL)
-            runq_tail = NULL;
-        t->run_next = NULL;
+    u64 bit = 1UL << smp_cpu_id();
+    struct thread *prev = NULL, *t = runq_head;
+    while (t != NULL && (t->cpu_mask & bit) == 0) {
+        prev = t;
+        t = t->run_next;
     }
+    if (t == NULL)
+        return NULL;
+    if (prev != NULL)
+        prev->run_next = t->run_next;
+    else
+        runq_head = t->run_next;
+    if (runq_tail == t)
+        runq_tail = prev;
+    t->run_next = NULL;
     return t;
+}
+
+/* Is a queued thread allowed on this CPU? */
+static bool runq_has_work(void)
+{
+    u64 bit = 1UL << smp_cpu_id();
+    for (struct thread *t = runq_head; t != NULL; t = t->run_next)
+        if ((t->cpu_mask & bit) != 0)
+            return true;
+    return false;
 }
 
 static void timer_insert(struct thread *t)
@@ -117,7 +147,7 @@ void sched_make_runnable(struct thread *t)
     t->state = THREAD_RUNNABLE;
     runq_push(t);
     if (cpu_online_count() > 1) {
-        smp_kick_idle();
+        smp_kick_mask(t->cpu_mask);
         if (sched_ready && current != idle_thread)
             timer_arm();
     }
@@ -313,9 +343,46 @@ void sched_syscall_exit(void)
     t->in_sys = false;
 }
 
+/* Count prev's switch-out and next's migration (per thread and per CPU). */
+static void count_switch(struct thread *prev, struct thread *next, int cpu)
+{
+    if (prev != idle_thread)
+        prev->counts[SC_SWITCHES]++;
+    cpu_counts[cpu][SC_SWITCHES]++;
+    if (next != idle_thread && next->cpu >= 0 && next->cpu != cpu) {
+        next->counts[SC_MIGRATIONS]++;
+        cpu_counts[cpu][SC_MIGRATIONS]++;
+    }
+}
+
+u64 sched_thread_count(const struct thread *t, int which) { return t->counts[which]; }
+
+u64 sched_process_count(int which)
+{
+    u64 n = dead_counts[which];
+    for (struct thread *t = all_threads; t != NULL; t = t->all_next)
+        n += t->counts[which];
+    return n;
+}
+
+u64 sched_cpu_count(int cpu, int which)
+{
+    return cpu >= 0 && cpu < MAX_CPUS ? cpu_counts[cpu][which] : 0;
+}
+
+void sched_note_fault(u64 error_code)
+{
+    int which = (error_code & 4) != 0 ? SC_FAULTS_USER : SC_FAULTS_KERNEL;   /* PF_USER */
+    struct thread *t = current;
+    if (t != NULL && t != idle_thread)
+        t->counts[which]++;
+    cpu_counts[smp_cpu_id()][which]++;
+}
+
 static void switch_to(struct thread *prev, struct thread *next)
 {
     account(prev, next);
+    count_switch(prev, next, smp_cpu_id());
     if (prev->user && prev->state != THREAD_DEAD) {
         xsave_state(prev->xsave);
         prev->fpu_valid = true;
@@ -342,6 +409,8 @@ void schedule(void)
     if (prev->state == THREAD_RUNNING && prev != idle_thread) {
         prev->state = THREAD_RUNNABLE;
         runq_push(prev);
+        if ((prev->cpu_mask & (1UL << smp_cpu_id())) == 0)
+            smp_kick_mask(prev->cpu_mask);     /* it must move: wake a CPU it may use */
     }
     next = runq_pop();
     if (next == NULL)
@@ -354,6 +423,36 @@ void schedule(void)
         return;
     }
     switch_to(prev, next);
+}
+
+u64 sched_affinity(const struct thread *t)
+{
+    int n = cpu_online_count();
+    return t->cpu_mask & (n >= 64 ? ~0UL : (1UL << n) - 1);
+}
+
+void sched_set_affinity(struct thread *t, u64 mask)
+{
+    t->cpu_mask = mask;
+    if (t->state == THREAD_RUNNABLE) {
+        smp_kick_mask(mask);
+    } else if (t->state == THREAD_RUNNING && (mask & (1UL << t->cpu)) == 0) {
+        if (t == current)
+            schedule();                /* returns on a CPU of the mask */
+        else
+            sched_kick(t);             /* its CPU switches in sched_resched_ipi */
+    }
+}
+
+void sched_resched_ipi(void)
+{
+    struct thread *t = current;
+    if (!sched_ready || t == idle_thread)
+        return;                        /* the idle loop looks at the queue itself */
+    if ((t->cpu_mask & (1UL << smp_cpu_id())) == 0)
+        need_resched = true;           /* moved off this CPU by sched_setaffinity */
+    else
+        timer_arm();                   /* a thread allowed here may wait: end the slice in time */
 }
 
 void sched_preempt_check(void)
@@ -406,7 +505,7 @@ static void idle_loop(void)
     for (;;) {
         reap_zombies();
         timers_expire();
-        if (runq_head != NULL) {
+        if (runq_has_work()) {
             schedule();
             continue;
         }
@@ -488,6 +587,7 @@ struct thread *thread_create_main(void)
     kassert(t != NULL);
     t->tid = next_tid++;
     t->state = THREAD_RUNNING;
+    t->cpu_mask = ~0UL;
     t->all_next = all_threads;
     all_threads = t;
     live_threads++;
@@ -514,6 +614,8 @@ struct thread *thread_create_user(const struct frame *regs, u64 fs_base)
     t->gs_base = current->gs_base;
     t->sigmask = current->sigmask;
     seccomp_thread_inherit(t, current);
+    t->cpu_mask = current->cpu_mask;   /* clone keeps the affinity */
+    t->cpu = -1;
     xsave_state(t->xsave);             /* the child starts with the parent's FPU state */
     t->fpu_valid = true;
     t->all_next = all_threads;
@@ -532,6 +634,9 @@ _Noreturn void thread_exit_current(void)
         }
     }
     live_threads--;
+    perf_thread_exit(t);
+    for (int i = 0; i < SC_NCOUNTS; i++)
+        dead_counts[i] += t->counts[i];
     dead_cpu_ns += sched_thread_cpu_ns(t);
     dead_sys_ns += sched_thread_sys_ns(t);
     t->state = THREAD_DEAD;

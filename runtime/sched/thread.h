@@ -23,6 +23,16 @@ enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD
 struct waitq;
 struct seccomp_filter;
 
+/* Per-thread (and per-CPU) event counts kept by the scheduler and the fault
+ * path, read by perf_event_open's software events (syscalls/perf_event.c). */
+enum sched_count {
+    SC_SWITCHES,                       /* switched out (context switches) */
+    SC_MIGRATIONS,                     /* started on a CPU other than the one it last ran on */
+    SC_FAULTS_USER,                    /* page faults taken in user mode */
+    SC_FAULTS_KERNEL,                  /* page faults taken in kernel mode (user copies) */
+    SC_NCOUNTS
+};
+
 struct thread {
     struct frame *uframe;              /* user registers of the current kernel entry */
     u64 ksp;                           /* saved kernel stack pointer while switched out */
@@ -65,7 +75,9 @@ struct thread {
     u64 sys_ns;                        /* of cpu_ns, the part spent in syscalls */
     u64 sys_start;                     /* now_ns() when the current in-syscall stretch began */
     bool in_sys;                       /* between syscall entry and return */
-    int cpu;                           /* CPU it runs or last ran on (smp.c) */
+    int cpu;                           /* CPU it runs or last ran on (smp.c); -1 before its first run */
+    u64 cpu_mask;                      /* CPUs it may run on (bit n: CPU n), sched_set_affinity */
+    u64 counts[SC_NCOUNTS];            /* event counts for perf_event_open (enum sched_count) */
     /* seccomp and no_new_privs (syscalls/seccomp.c), inherited by new threads */
     int seccomp_mode;                  /* 0 off, 1 strict, 2 filter: tested on every syscall */
     struct seccomp_filter *seccomp_filter;   /* newest filter of its chain (counted ref) */
@@ -139,6 +151,24 @@ u64 sched_thread_cpu_ns(const struct thread *t);
 u64 sched_process_cpu_ns(void);
 u64 sched_thread_sys_ns(const struct thread *t);
 u64 sched_process_sys_ns(void);
+/* Event counts (enum sched_count): of one thread, of the whole program
+ * including threads that have exited, and of everything that ran on one CPU
+ * (the idle thread included). */
+u64 sched_thread_count(const struct thread *t, int which);
+u64 sched_process_count(int which);
+u64 sched_cpu_count(int cpu, int which);
+/* The page-fault trap (traps.c) counts every fault with its error code. */
+void sched_note_fault(u64 error_code);
+/* CPU affinity: the online CPUs t may run on; set a new mask (non-empty
+ * within the online CPUs).  A running thread outside its new mask leaves its
+ * CPU at once (the caller itself before this returns, another one at its
+ * CPU's next interrupt, which is sent at once). */
+u64 sched_affinity(const struct thread *t);
+void sched_set_affinity(struct thread *t, u64 mask);
+/* VEC_RESCHED arrived (smp.c): see whether this CPU must switch. */
+void sched_resched_ipi(void);
+/* perf_event.c: a thread is exiting (its per-thread counters stop). */
+void perf_thread_exit(struct thread *t);
 /* Syscall entry and return (syscalls/dispatch.c), for the system-time split. */
 void sched_syscall_enter(void);
 void sched_syscall_exit(void);

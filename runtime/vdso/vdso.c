@@ -1,7 +1,7 @@
 /*
  * vdso.c - the virtual shared object mapped into every program (AT_SYSINFO_EHDR).
  * It answers clock_gettime, gettimeofday, time, clock_getres and getcpu
- * without entering the kernel, from the TSC and the shared vvar page placed
+ * (RDTSCP's TSC_AUX with several CPUs) without entering the kernel, from the TSC and the shared vvar page placed
  * one page below the image.  Clocks it cannot serve fall back to the syscall.
  * Built as position-independent user code (not kernel code): it may use any
  * instruction, but no relocations and no libc.
@@ -32,6 +32,13 @@ static long sys2(long nr, long a, long b)
 {
     long r;
     __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+    return r;
+}
+
+static long sys3(long nr, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
     return r;
 }
 
@@ -93,9 +100,15 @@ int __vdso_clock_getres(int clk, struct timespec_k *res)
 
 int __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 {
+    const volatile struct vvar *v = &vvar_page;
+    unsigned lo, hi, aux = 0;
     (void)unused;
+    if (v->getcpu_mode == VVAR_GETCPU_SYSCALL)
+        return (int)sys3(309, (long)cpu, (long)node, 0);   /* SYS_getcpu */
+    if (v->getcpu_mode == VVAR_GETCPU_RDTSCP)
+        __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
     if (cpu != 0)
-        *cpu = 0;
+        *cpu = aux & 0xfff;
     if (node != 0)
         *node = 0;
     return 0;

@@ -13,6 +13,11 @@ struct vvar {
     unsigned long long mult;           /* ns per tick, 32.32 fixed point */
     unsigned long long real_base_ns;   /* realtime at tsc_base */
     unsigned long long res_ns;         /* clock resolution reported by clock_getres */
+    unsigned long long getcpu_mode;    /* how getcpu finds the CPU: VVAR_GETCPU_* */
 };
+
+#define VVAR_GETCPU_ZERO 0             /* one CPU: always 0 */
+#define VVAR_GETCPU_RDTSCP 1           /* RDTSCP: TSC_AUX holds the CPU number (smp.c) */
+#define VVAR_GETCPU_SYSCALL 2          /* several CPUs without RDTSCP: ask the kernel */
 
 #endif

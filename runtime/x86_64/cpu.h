@@ -87,6 +87,7 @@ void smp_enter_kernel(void);           /* take the BKL unless this CPU holds it 
 void smp_exit_to_user(void);           /* drop the BKL before returning to ring 3 */
 void smp_idle_halt(void);              /* halt until an interrupt, without the BKL */
 void smp_kick_idle(void);              /* wake one idle CPU to look at the run queue */
+void smp_kick_mask(u64 mask);          /* the same among the CPUs of mask (sched.c) */
 void smp_kick_cpu(int id);             /* make CPU id enter the kernel soon */
 void smp_tlb_shootdown(void);          /* other CPUs drop stale user TLB entries; waits */
 /* time.c */

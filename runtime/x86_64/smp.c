@@ -29,6 +29,7 @@
 #include "cpu.h"
 #include "../mm/mm.h"
 #include "../sched/thread.h"
+#include "../vdso/vvar.h"
 
 #define TRAMPOLINE_PA 0x8000UL         /* trampoline.S; then its page tables at +0x1000.. */
 #define AP_STACK_SIZE 16384
@@ -36,6 +37,7 @@
 #define ICR_INIT 0x4500                /* INIT, level assert */
 #define ICR_STARTUP 0x4600             /* STARTUP; vector = page number */
 #define ICR_FIXED 0x4000               /* fixed delivery, level assert */
+#define MSR_TSC_AUX 0xc0000103         /* RDTSCP's ECX: the CPU number, for the vDSO's getcpu */
 
 extern char trampoline_start[], trampoline_end[];
 extern char tr_cr3[], tr_stack[], tr_entry[], tr_arg[];
@@ -45,6 +47,7 @@ static int ncpus = 1;
 static bool smp_on;
 static volatile u32 bkl;
 static volatile u64 tlb_gen;
+static bool have_rdtscp;               /* every CPU's TSC_AUX holds its number */
 
 int cpu_online_count(void) { return ncpus; }
 
@@ -140,22 +143,43 @@ void smp_kick_cpu(int id)
     apic_send_ipi(cpus[id]->apic_id, ICR_FIXED | VEC_RESCHED);
 }
 
-void smp_kick_idle(void)
+/* How the vDSO's getcpu learns the CPU (VVAR_GETCPU_*). */
+int smp_getcpu_mode(void)
 {
+    if (ncpus == 1)
+        return VVAR_GETCPU_ZERO;
+    return have_rdtscp ? VVAR_GETCPU_RDTSCP : VVAR_GETCPU_SYSCALL;
+}
+
+void smp_kick_idle(void) { smp_kick_mask(~0UL); }
+
+/* A thread allowed on the CPUs of mask became runnable: wake an idle one of
+ * them; when none is idle and this CPU cannot run it either, interrupt the
+ * first of them so that it arms its time slice (sched_resched_ipi). */
+void smp_kick_mask(u64 mask)
+{
+    int busy = -1;
     if (!smp_on)
         return;
     for (int i = 0; i < ncpus; i++) {
         struct cpu *c = cpus[i];
-        if (c != this_cpu() && c->idle != NULL && c->cur == c->idle) {
+        if (c == this_cpu() || (mask & (1UL << i)) == 0)
+            continue;
+        if (c->idle != NULL && c->cur == c->idle) {
             smp_kick_cpu(i);
             return;
         }
+        if (busy < 0)
+            busy = i;
     }
+    if (busy >= 0 && (mask & (1UL << smp_cpu_id())) == 0)
+        smp_kick_cpu(busy);
 }
 
-/* VEC_RESCHED: the interrupt itself is the point (the idle loop looks at the
- * run queue again; a CPU in user mode passes through the signal check). */
-static void resched_irq(void) {}
+/* VEC_RESCHED: the idle loop looks at the run queue again; a CPU in user
+ * mode arms its slice or leaves a thread no longer allowed there, then passes
+ * through the signal check. */
+static void resched_irq(void) { sched_resched_ipi(); }
 
 /* ---------------------------------------------------------------- ACPI MADT */
 
@@ -248,6 +272,8 @@ static void ap_main(struct cpu *c)
     write_cr3(kernel_pml4_pa);
     cpu_init_ap(c);
     apic_init_ap();
+    if (have_rdtscp)
+        wrmsr(MSR_TSC_AUX, (u64)c->id);
     c->started = true;
     smp_enter_kernel();
     klog("smp: cpu %d (apic %u) online", c->id, c->apic_id);
@@ -309,10 +335,15 @@ void smp_init(void)
     int n = madt_cpus(ids, MAX_CPUS);
     u32 me = apic_id();
 
+    u32 a, b, cx, d;
     cpus[0] = &cpu0;
     cpu0.apic_id = me;
     if (n <= 1)
         return;
+    cpuid(0x80000001, 0, &a, &b, &cx, &d);
+    have_rdtscp = (d & (1U << 27)) != 0;
+    if (have_rdtscp)
+        wrmsr(MSR_TSC_AUX, 0);
     kassert((u64)(trampoline_end - trampoline_start) <= PAGE_SIZE);
     trampoline_tables();
     irq_register(VEC_RESCHED, resched_irq);

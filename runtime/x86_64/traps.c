@@ -125,6 +125,7 @@ extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
 static void page_fault(struct frame *f)
 {
     u64 addr = read_cr2();
+    sched_note_fault(f->error);        /* perf_event_open's page-fault counts */
     int r = vm_fault(addr, f->error);
     if (r == 0)
         return;
