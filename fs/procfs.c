@@ -427,6 +427,9 @@ void mount_init(void);
 long mount_gen_mounts(char *buf, size_t cap);
 long mount_gen_mountinfo(char *buf, size_t cap);
 
+/* syscalls/keys.c: /proc/keys, /proc/key-users, /proc/sys/kernel/keys */
+void keys_proc_init(void);
+
 /* Register every file above; called once at start-up, after the root is mounted. */
 void procfs_init(void)
 {
@@ -445,4 +448,5 @@ void procfs_init(void)
     for (int i = 0; i < ncpus() && i < MAX_SYS_CPUS; i++)
         sys_cpu_init(i);
     inotify_proc_init();
+    keys_proc_init();
 }
