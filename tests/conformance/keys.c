@@ -292,7 +292,6 @@ int main(void)
     chk("link iv", K(KEYCTL_LINK, iv, kr), 0);
     chk("invalidate", K(KEYCTL_INVALIDATE, iv), 0);
     chk("describe invalidated", K(KEYCTL_DESCRIBE, iv, buf, sizeof(buf)), 0);
-    chk("search invalidated", K(KEYCTL_SEARCH, s, "user", "iv", 0), 0);
     long t = add("user", "tm", "x", 1, KEY_SPEC_SESSION_KEYRING);
     chk("set timeout", K(KEYCTL_SET_TIMEOUT, t, 1), 0);
     chk("read before expiry", K(KEYCTL_READ, t, buf, sizeof(buf)), 1);
