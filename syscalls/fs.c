@@ -826,6 +826,10 @@ long sys_readahead(int fd, s64 off, size_t count)
     return 0;
 }
 
+/* syscalls/memfd_secret.c */
+bool file_is_secretmem(struct file *f);
+int secretmem_truncate(struct file *f, u64 len);
+
 long sys_ftruncate(int fd, s64 len)
 {
     struct file *f = fd_file(fd);
@@ -837,7 +841,8 @@ long sys_ftruncate(int fd, s64 len)
     if (f->ll_notrunc)
         return -EACCES;                /* Landlock: opened without the TRUNCATE right */
     long r = node_is_ram(f->node) ? ramfs_truncate(f->node.v, (u64)len)
-             : f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len) : -EPERM;
+             : f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len)
+             : file_is_secretmem(f) ? secretmem_truncate(f, (u64)len) : -EPERM;
     if (r == 0)
         fsnotify_file(f, IN_MODIFY);
     return r;

@@ -153,6 +153,10 @@ static int check_file(struct file *f, u64 prot, u64 flags)
     return 0;
 }
 
+/* syscalls/memfd_secret.c: mmap's flag checks for memfd_secret files. */
+bool file_is_secretmem(struct file *f);
+int secretmem_mmap_check(u64 prot, u64 flags);
+
 /* Where the mapping goes: the fixed address, or a free range. Address or -errno. */
 static long mmap_place(u64 addr, u64 len, u64 flags)
 {
@@ -197,8 +201,10 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, int fd, u64 off)
     long at = mmap_place(addr, len, flags);
     if (at < 0)
         return at;
-    if (!anon && file_has_mmap(f)) {   /* the file maps itself (io_uring rings) */
-        int me = file_mmap(f, (u64)at, len, (u32)prot, off);
+    if (!anon && file_has_mmap(f)) {   /* the file maps itself (io_uring rings, memfd_secret) */
+        int me = file_is_secretmem(f) ? secretmem_mmap_check(prot, flags) : 0;
+        if (me == 0)
+            me = file_mmap(f, (u64)at, len, (u32)prot, off);
         return me < 0 ? me : at;
     }
     int e = anon ? 0 : check_file(f, prot, flags);
