@@ -324,6 +324,13 @@ static int thread_slot(bool create)
     for (int i = 0; i < MAX_THREADS; i++) {
         if (threads[i].tid == current->tid)
             return i;
+        if (threads[i].tid != 0 && thread_by_tid(threads[i].tid) == NULL) {
+            /* that thread is gone: its thread keyring goes with it */
+            struct key *r = threads[i].ring;
+            threads[i].tid = 0;
+            threads[i].ring = NULL;
+            key_put(r);
+        }
         if (threads[i].tid == 0 && free < 0)
             free = i;
     }
@@ -1058,7 +1065,7 @@ static long do_restrict(s32 id, const char *utype, const char *urestr)
     return 0;
 }
 
-// partial: no persistent keyrings, Diffie-Hellman or public-key operations, asymmetric-key link restrictions or key notifications (EOPNOTSUPP/ENOKEY as a kernel built without them); no request-key authorisation keys (instantiate/negate/reject EPERM); the session keyring and request-key default keyring are shared by all threads
+// partial: no persistent keyrings, Diffie-Hellman or public-key operations, asymmetric-key link restrictions or key notifications (EOPNOTSUPP/ENOKEY as a kernel built without them); no request-key authorisation keys (instantiate/negate/reject EPERM); the session keyring is shared by all threads (per-thread credentials on Linux), and a new thread gets no thread keyring of its own when its creator had one
 long sys_keyctl(int op, u64 a2, u64 a3, u64 a4, u64 a5)
 {
     int err;
