@@ -1269,10 +1269,10 @@ static long gen_keys(char *buf, size_t cap)
                 ksnprintf(tmo, sizeof(tmo), "%luw", s / 604800);
         }
         u32 gid = k->gid == INVALID_GID ? OVERFLOW_ID : k->gid;
-        pput(&o, "%08x I%c%c-%c%c%c %5d %4s %08x %5d %5d %-9.9s %s", (u32)k->serial,
-             (k->flags & F_REVOKED) ? 'R' : '-', (k->flags & F_INVALID) ? 'D' : '-', 'Q',
-             expired(k) ? 'E' : '-', '-', k->refs, tmo, k->perm, (int)k->uid, (int)gid,
-             type_names[k->type], k->desc);
+        /* flags: Instantiated Revoked Dead in-Quota Under-construction Negative invalidated */
+        pput(&o, "%08x I%c-Q--%c %5d %4s %08x %5d %5d %-9.9s %s", (u32)k->serial,
+             (k->flags & F_REVOKED) ? 'R' : '-', (k->flags & F_INVALID) ? 'i' : '-', k->refs, tmo,
+             k->perm, (int)k->uid, (int)gid, type_names[k->type], k->desc);
         if (k->type == T_KEYRING) {
             if (k->nlinks == 0)
                 pput(&o, ": empty\n");

@@ -194,6 +194,14 @@ t_newmount() {       # fsopen/fsconfig/fsmount/move_mount/open_tree/fspick/mount
         fail "stdout differs from progs/newmount.expected: $(diff "$ROOT/tests/integration/progs/newmount.expected" "$RES/$T.out" | head -c 600)"
     pass
 }
+t_keyquota() {       # key quotas, /proc/keys and /proc/key-users (solo only: the host's keys would differ)
+    srun ./keyquota
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/keyquota.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/keyquota.expected: $(diff "$ROOT/tests/integration/progs/keyquota.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
+
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0
