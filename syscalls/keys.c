@@ -1012,7 +1012,7 @@ static long do_move(s32 id, s32 fromid, s32 toid, u32 flags)
 static long do_chown(s32 id, u32 uid, u32 gid)
 {
     int err;
-    struct key *k = lookup(id, L_PARTIAL, P_SETATTR, NULL, &err);
+    struct key *k = lookup(id, L_CREATE | L_PARTIAL, P_SETATTR, NULL, &err);
     if (k == NULL)
         return err;
     if (!cap_has(CAP_SYS_ADMIN)) {

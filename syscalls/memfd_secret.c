@@ -22,8 +22,13 @@
 #include "fs/vfs_impl.h"
 #include "runtime/mm/vm.h"
 
+/* mmap flags, as syscalls/mm.c has them */
 #define MAP_TYPE 0x0f
 #define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_HUGETLB 0x40000
+#define MAP_LEGACY (0x01 | 0x02 | 0x10 | 0x20 | 0x800 | 0x1000 | 0x4000000 | 0x100 | 0x2000 | \
+                    0x4000 | 0x8000 | 0x10000 | 0x20000 | MAP_HUGETLB | 0x40 | (0x3fUL << 26))
 
 struct secretmem {
     struct vm_object obj;               /* first: the VM's hooks get &obj */
@@ -111,6 +116,10 @@ bool file_is_secretmem(struct file *f)
 /* mmap's checks for f (after its generic ones): 0 or -errno. */
 int secretmem_mmap_check(u64 prot, u64 flags)
 {
+    if ((flags & MAP_HUGETLB) != 0)
+        return -EINVAL;
+    if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~MAP_LEGACY) != 0)
+        return -EOPNOTSUPP;             /* MAP_SYNC included: no DAX here */
     if ((flags & MAP_TYPE) == MAP_PRIVATE)
         return -EINVAL;
     if ((prot & PROT_EXEC) != 0)

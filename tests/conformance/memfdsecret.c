@@ -110,6 +110,8 @@ int main(void)
     chk("mmap offset", mm(fd, PG, PROT_READ, MAP_SHARED, PG));
     chk("mmap unaligned offset", mm(fd, PG, PROT_READ, MAP_SHARED, 100));
     chk("mmap closed fd", mm(99, PG, PROT_READ, MAP_SHARED, 0));
+    chk("mmap MAP_SYNC", mm(fd, PG, PROT_READ, MAP_SHARED_VALIDATE | 0x80000, 0));
+    chk("mmap MAP_HUGETLB", mm(fd, PG, PROT_READ, MAP_SHARED | 0x40000, 0));
 
     char *a = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     char *b = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, PG);
