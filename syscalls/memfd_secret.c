@@ -169,7 +169,7 @@ int secretmem_truncate(struct file *f, u64 len)
 
 #define O_CLOEXEC_ABI 02000000
 
-// partial: the pages stay in the kernel's direct map (Linux removes them from it); the mappings are not mlocked against RLIMIT_MEMLOCK and an mprotect can add PROT_EXEC
+// partial: the pages stay in the kernel's direct map (Linux removes them from it); the mappings are not locked (no RLIMIT_MEMLOCK charge, mlock and MADV_DONTNEED succeed) and an mprotect can add PROT_EXEC; fallocate gives ESPIPE (Linux EOPNOTSUPP), /proc/self/maps shows device 00:01
 long sys_memfd_secret(unsigned flags)
 {
     if ((flags & ~(unsigned)O_CLOEXEC_ABI) != 0)
