@@ -536,6 +536,8 @@ static int remove_range(u64 start, u64 end)
         r = next;
     }
     free_tables(start, end);
+    if (uffd_ranges != 0)
+        uffd_unmapped(start, end);     /* a new mapping there starts unregistered */
     return 0;
 }
 
@@ -1015,6 +1017,32 @@ static int fill_shared(const struct region *r, u64 va)
     return mmu_map(va, pa, pte_flags(r->prot)) < 0 ? -ENOMEM : 0;
 }
 
+/* Anonymous private memory: what userfaultfd may register. */
+static bool is_anon_private(const struct region *r)
+{
+    return (r->kind == VM_ANON || r->kind == VM_BRK || r->kind == VM_STACK) &&
+           (r->flags & VMR_SHARED) == 0;
+}
+
+int vm_fill_page(u64 va, const void *data)
+{
+    struct region *r = lookup(va);
+    if (r == NULL || !is_anon_private(r))
+        return -ENOENT;
+    if (!page_empty(va))
+        return -EEXIST;
+    u64 pa = user_page_alloc();
+    if (pa == 0)
+        return -ENOMEM;
+    if (data != NULL)
+        memcpy(phys_to_virt(pa), data, PAGE_SIZE);
+    if (set_pte(va, pa, pte_flags(r->prot)) < 0) {
+        page_free(pa);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Give page va of region r a frame according to its kind. */
 static int fault_in(const struct region *r, u64 va)
 {
@@ -1046,6 +1074,14 @@ int vm_fault(u64 addr, u64 error_code)
         *slot = (*slot & PTE_ADDR_MASK) | leaf_flags(r, *slot);
         mmu_flush(va);
         return 0;
+    }
+    /* A missing anonymous page of a range registered with a userfaultfd is
+     * its handler's to fill: nothing is allocated here (one load when no
+     * range is registered). */
+    if (uffd_ranges != 0 && is_anon_private(r)) {
+        int u = uffd_fault(addr, error_code);
+        if (u <= 0)
+            return u;
     }
     u64 gen = layout_gen;
     int e = fault_in(r, va);

@@ -175,6 +175,23 @@ u64 vm_total_bytes(void);
 /* The first address of the brk heap (0 before the loader set it). */
 u64 vm_brk_start(void);
 
+/* userfaultfd (syscalls/userfaultfd.c).  uffd_ranges counts its registered
+ * ranges; while it is 0 the VM never calls out.  uffd_fault is asked about
+ * every missing page of an anonymous private region (addr is the faulting
+ * address, error_code the #PF error code): 1 when addr lies in no registered
+ * range (fault the page in as usual), 0 when the fault was handed to the
+ * handler and the access should simply be retried, or the access's failure
+ * (-EFAULT; -EIO for UFFD_FEATURE_SIGBUS).  uffd_unmapped drops the
+ * registrations of [start, end) when its mappings go away. */
+extern u64 uffd_ranges;
+int uffd_fault(u64 addr, u64 error_code);
+void uffd_unmapped(u64 start, u64 end);
+/* UFFDIO_COPY / UFFDIO_ZEROPAGE: give the empty page va of an anonymous
+ * private region a new frame holding the page at data (kernel memory; NULL:
+ * zeroes).  0, -EEXIST (the page is there), -ENOENT (no such region) or
+ * -ENOMEM. */
+int vm_fill_page(u64 va, const void *data);
+
 /* The /proc/self/maps text (a vfs_gen_fn). */
 long vm_maps_gen(char *buf, size_t cap);
 
