@@ -20,6 +20,11 @@
  * Pages of VM_SHM regions are the frames of a shared page object (struct
  * vm_object), allocated zeroed on first touch and mapped writable as the
  * region allows: every region mapping the object aliases the same memory.
+ * While any range is registered with a userfaultfd (uffd_ranges != 0), a
+ * missing page of an anonymous private region is first offered to
+ * syscalls/userfaultfd.c, which may make the access wait for a handler
+ * thread to fill it (vm_fill_page); unmapping a range ends its
+ * registration (uffd_unmapped).
  *
  * Invariants: regions never overlap and are sorted by start; start and end
  * are page-aligned; every page that holds a frame lies inside a region; a
@@ -1097,11 +1102,24 @@ int vm_populate(u64 start, u64 len)
 {
     u64 end = start + len;
     vm_init();
+restart:
     for (struct region *r = first_after(start); r != NULL && r->start < end; r = r->next) {
         if (r->prot == PROT_NONE || r->kind == VM_GUARD || r->kind == VM_VDSO)
             continue;
         for (u64 va = MAX(start, r->start); va < MIN(end, r->end); va += PAGE_SIZE) {
-            int e = page_empty(va) ? fault_in(r, va) : 0;
+            if (!page_empty(va))
+                continue;
+            /* A page registered with a userfaultfd waits for its handler,
+             * as an access from a syscall would; the layout may have
+             * changed meanwhile, so look again from va on. */
+            int u = uffd_ranges != 0 && is_anon_private(r) ? uffd_fault(va, 0) : 1;
+            if (u < 0)
+                return -EFAULT;
+            if (u == 0) {
+                start = va;
+                goto restart;
+            }
+            int e = fault_in(r, va);
             if (e < 0)
                 return e;
         }

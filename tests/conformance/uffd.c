@@ -8,8 +8,10 @@
  * fault taken inside a syscall (write to a pipe from a registered page);
  * DONTWAKE followed by UFFDIO_WAKE; EEXIST on a present page; MADV_DONTNEED
  * making a page missing again; UNREGISTER and munmap ending the
- * registration; closing the descriptor under a waiting fault; and the
- * UFFD_USER_MODE_ONLY and UFFD_FEATURE_SIGBUS variants.
+ * registration; a signal interrupting a waiting fault (the access faults
+ * again after the handler); closing the descriptor under a waiting fault;
+ * epoll and poll readiness; and the UFFD_USER_MODE_ONLY,
+ * UFFD_FEATURE_SIGBUS and UFFD_FEATURE_EXACT_ADDRESS variants.
  */
 // covers: userfaultfd
 #include "common.h"
@@ -20,6 +22,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -57,7 +60,7 @@ struct u_msg {
 /* The range ioctls this test knows: WAKE, COPY, ZEROPAGE, WRITEPROTECT, CONTINUE. */
 #define KNOWN_RANGE_IOCTLS ((1ULL << 2) | (1ULL << 3) | (1ULL << 4) | (1ULL << 6) | (1ULL << 7))
 
-#define NPAGES 6
+#define NPAGES 7
 static long pg;
 static char *base;
 static int uffd, pfd[2];
@@ -121,9 +124,12 @@ static long do_range(int fd, unsigned long cmd, char *start, long len)
 /* Wait for and read one fault message; print it. */
 static int next_fault(struct u_msg *m)
 {
-    struct pollfd p = { uffd, POLLIN, 0 };
-    if (poll(&p, 1, 10000) != 1) {
-        printf("handler: poll gave nothing\n");
+    static int ep = -1;
+    struct epoll_event ev = { EPOLLIN, { 0 } };
+    if (ep < 0 && ((ep = epoll_create1(0)) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, uffd, &ev) < 0))
+        return -1;
+    if (epoll_wait(ep, &ev, 1, 10000) != 1 || ev.events != EPOLLIN) {
+        printf("handler: epoll gave nothing\n");
         return -1;
     }
     long n = read(uffd, m, sizeof(*m));
@@ -180,7 +186,16 @@ static void *handler(void *arg)
     memset(pattern, 'z', pg);
     show("copy page 0 again", do_copy(uffd, base, pattern, pg, 0, NULL));
     step_done();
-    /* 6: page 4: close the descriptor instead of resolving */
+    /* 6: page 5: a signal interrupts the wait; the access faults again */
+    if (next_fault(&m) < 0)
+        return NULL;
+    show("tgkill", syscall(SYS_tgkill, getpid(), main_tid, SIGUSR1));
+    if (next_fault(&m) < 0)
+        return NULL;
+    memset(pattern, 's', pg);
+    show("copy page 5", do_copy(uffd, base + 5 * pg, pattern, pg, 0, NULL));
+    step_done();
+    /* 7: page 4: close the descriptor instead of resolving */
     if (next_fault(&m) < 0)
         return NULL;
     show("close with a fault waiting", close(uffd));
@@ -297,6 +312,36 @@ static void on_bus(int sig, siginfo_t *si, void *uc)
     siglongjmp(jb, 1);
 }
 
+static char *exact_page;
+
+static void *toucher(void *arg)
+{
+    (void)arg;
+    exact_page[123] = 1;
+    return NULL;
+}
+
+/* UFFD_FEATURE_EXACT_ADDRESS with THREAD_ID: a write by another thread,
+ * handled by main. */
+static void check_exact(void)
+{
+    exact_page = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fd = uffd_ready(0, UFFD_FEATURE_EXACT_ADDRESS | UFFD_FEATURE_THREAD_ID);
+    show("exact register", do_register(fd, exact_page, pg, MODE_MISSING, NULL));
+    pthread_t th;
+    pthread_create(&th, NULL, toucher, NULL);
+    struct u_msg m;
+    show("exact read", read(fd, &m, sizeof(m)));
+    printf("exact: offset %ld write %d main-thread %d\n",
+           (long)((char *)(uintptr_t)m.address - exact_page),
+           (m.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0, (pid_t)m.ptid == main_tid);
+    show("exact zeropage", do_zero(fd, exact_page, pg, 0));
+    pthread_join(th, NULL);
+    printf("exact: byte %d\n", exact_page[123]);
+    close(fd);
+    munmap(exact_page, pg);
+}
+
 /* UFFD_USER_MODE_ONLY: a fault inside a syscall fails; UFFD_FEATURE_SIGBUS:
  * every fault is SIGBUS (EFAULT inside a syscall). */
 static void check_variants(void)
@@ -305,10 +350,12 @@ static void check_variants(void)
     int fd = uffd_ready(UFFD_USER_MODE_ONLY, 0);
     show("user-mode-only register", do_register(fd, r, 2 * pg, MODE_MISSING, NULL));
     show("user-mode-only write from page", write(pfd[1], r, 8));
+    show("user-mode-only populate", madvise(r, pg, 22 /* MADV_POPULATE_READ */));
     close(fd);
     fd = uffd_ready(0, UFFD_FEATURE_SIGBUS);
     show("sigbus register", do_register(fd, r, 2 * pg, MODE_MISSING, NULL));
     show("sigbus write from page", write(pfd[1], r + pg, 8));
+    show("sigbus populate", madvise(r, 2 * pg, 23 /* MADV_POPULATE_WRITE */));
     struct sigaction sa = { 0 };
     sa.sa_sigaction = on_bus;
     sa.sa_flags = SA_SIGINFO;
@@ -328,12 +375,16 @@ static void check_variants(void)
     munmap(r, 2 * pg);
 }
 
+static volatile sig_atomic_t usr1;
+static void on_usr1(int sig) { usr1 = sig; }
+
 int main(void)
 {
     pg = sysconf(_SC_PAGESIZE);
     main_tid = (pid_t)syscall(SYS_gettid);
     setvbuf(stdout, NULL, _IOLBF, 0);
     check_api();
+    signal(SIGUSR1, on_usr1);
     if (pipe(pfd) != 0)
         return 1;
     base = mmap(NULL, NPAGES * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -368,12 +419,15 @@ int main(void)
     c = base[0];
     wait_step(5);
     printf("main: page 0 reads %c\n", c);
-    c = base[4 * pg];
+    c = base[5 * pg];
     wait_step(6);
+    printf("main: page 5 reads %c, signal handled %d\n", c, usr1);
+    c = base[4 * pg];
+    wait_step(7);
     printf("main: page 4 reads %d (descriptor closed)\n", c);
     pthread_join(th, NULL);
     /* The registrations went with the descriptor: plain demand paging. */
-    printf("main: page 5 reads %d\n", base[5 * pg]);
+    printf("main: page 6 reads %d\n", base[6 * pg]);
 
     /* UNREGISTER and munmap end a registration. */
     uffd = uffd_ready(0, 0);
@@ -388,5 +442,6 @@ int main(void)
     show("unregister all", do_range(uffd, U_UNREGISTER, base, NPAGES * pg));
     close(uffd);
     check_variants();
+    check_exact();
     return 0;
 }
