@@ -439,6 +439,22 @@ int main(void)
     show("remap page 1", mmap(base + pg, pg, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == base + pg ? 0 : -1);
     printf("main: page 1 reads %d\n", base[pg]);
+    /* mremap: the new range is not registered (no EVENT_REMAP); with
+     * MREMAP_DONTUNMAP the old one stays registered and empty. */
+    char *moved = mremap(base + 2 * pg, pg, pg, MREMAP_MAYMOVE | 4 /* MREMAP_DONTUNMAP */);
+    show("mremap dontunmap", moved != MAP_FAILED ? 0 : -1);
+    if (moved != MAP_FAILED) {
+        printf("moved page holds %c\n", moved[100]);
+        show("zeropage moved page", do_zero(uffd, moved, pg, 0));
+        show("zeropage old page", do_zero(uffd, base + 2 * pg, pg, 0));
+        printf("old page reads %d\n", base[2 * pg + 100]);
+        munmap(moved, pg);
+    }
+    moved = mremap(base + 3 * pg, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, base + 2 * pg);
+    show("mremap onto old page", moved == base + 2 * pg ? 0 : -1);
+    printf("moved page holds %c\n", base[2 * pg + 1]);
+    show("zeropage moved page", do_zero(uffd, base + 2 * pg, pg, 0));
+    show("zeropage vacated page", do_zero(uffd, base + 3 * pg, pg, 0));
     show("unregister all", do_range(uffd, U_UNREGISTER, base, NPAGES * pg));
     close(uffd);
     check_variants();
