@@ -574,7 +574,7 @@ void file_put(struct file *f)
         fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (f->ops != NULL && f->ops->release != NULL)
         f->ops->release(f);
-    if (f->notify && inotify_live > 0)
+    if (f->notify && (inotify_live | fanotify_live) != 0)
         inotify_released(f);
     kfree(f->path);
     kfree(f);
@@ -588,7 +588,8 @@ int node_open(struct node n, const char *path, int flags, struct file **out)
     if (f == NULL)
         return -ENOMEM;
     f->node = n;
-    f->flags = flags & ~O_CLOEXEC;
+    f->flags = flags & ~(O_CLOEXEC | O_NONOTIFY_K);
+    f->nonotify = (flags & O_NONOTIFY_K) != 0;
     if (path != NULL) {
         size_t len = strlen(path);
         f->path = kmalloc(len + 1);
@@ -600,7 +601,9 @@ int node_open(struct node n, const char *path, int flags, struct file **out)
     }
     if ((flags & O_PATH) == 0) {
         const struct node_ops *o = node_ops_of(n);
-        int r = o->open != NULL ? o->open(n, f) : -ENXIO;
+        int r = f->nonotify ? 0 : fsnotify_open_perm(n, path, flags);
+        if (r == 0)
+            r = o->open != NULL ? o->open(n, f) : -ENXIO;
         if (r < 0) {
             file_put(f);
             return r;
