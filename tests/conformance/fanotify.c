@@ -21,7 +21,47 @@
 #include <sys/fanotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <linux/capability.h>
+
+/* newer than some libcs' <sys/fanotify.h> (uapi values) */
+#ifndef FAN_REPORT_PIDFD
+#define FAN_REPORT_PIDFD 0x80
+#endif
+#ifndef FAN_REPORT_TID
+#define FAN_REPORT_TID 0x100
+#endif
+#ifndef FAN_REPORT_FID
+#define FAN_REPORT_FID 0x200
+#endif
+#ifndef FAN_REPORT_DIR_FID
+#define FAN_REPORT_DIR_FID 0x400
+#endif
+#ifndef FAN_REPORT_NAME
+#define FAN_REPORT_NAME 0x800
+#endif
+#ifndef FAN_REPORT_TARGET_FID
+#define FAN_REPORT_TARGET_FID 0x1000
+#endif
+#ifndef FAN_MARK_FILESYSTEM
+#define FAN_MARK_FILESYSTEM 0x100
+#endif
+#ifndef FAN_MARK_EVICTABLE
+#define FAN_MARK_EVICTABLE 0x200
+#endif
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x400
+#endif
+#ifndef FAN_FS_ERROR
+#define FAN_FS_ERROR 0x8000
+#endif
+#ifndef FAN_ATTRIB
+#define FAN_ATTRIB 0x4
+#endif
+#ifndef FAN_CREATE
+#define FAN_CREATE 0x100
+#endif
+#ifndef FAN_ONDIR
+#define FAN_ONDIR 0x40000000
+#endif
 
 static char buf[4096] __attribute__((aligned(8)));
 static char base[128];
@@ -332,6 +372,7 @@ static int tid_of_thread;
 
 static void *opener(void *arg)
 {
+    (void)arg;
     tid_of_thread = (int)syscall(SYS_gettid);
     close(open(at(2, "g"), O_RDONLY));
     return NULL;
@@ -361,6 +402,7 @@ static const unsigned answers[] = { FAN_ALLOW, FAN_DENY, FAN_DENY, FAN_ALLOW };
 
 static void *listener(void *arg)
 {
+    (void)arg;
     for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
         static char lbuf[256] __attribute__((aligned(8)));
         long n = read(perm_fd, lbuf, sizeof(lbuf));
@@ -414,12 +456,12 @@ static void test_perm(void)
 static void test_noadmin(void)
 {
     printf("== without CAP_SYS_ADMIN\n");
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct caps[2];
+    struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+    struct { uint32_t eff, perm, inh; } caps[2];
     if (syscall(SYS_capget, &hdr, caps) != 0)
         return;
     int fd = (int)finit(FAN_CLASS_NOTIF, 0);
-    caps[0].effective &= ~(1U << CAP_SYS_ADMIN);
+    caps[0].eff &= ~(1U << 21);        /* CAP_SYS_ADMIN */
     show("drop CAP_SYS_ADMIN", syscall(SYS_capset, &hdr, caps));
     show("init", finit(FAN_CLASS_NOTIF, 0));
     show("init content with fid", finit(FAN_CLASS_CONTENT | FAN_REPORT_FID, 0));
