@@ -820,7 +820,7 @@ static int mark_remove(struct fgroup *g, int type, struct lookup *lk, u32 mask, 
     return 0;
 }
 
-// partial: FAN_MARK_MNTNS (mount namespace events), FAN_FS_ERROR and the events that need FAN_REPORT_FID: EINVAL; FAN_ACCESS_PERM only on read/pread64/readv/preadv/preadv2 (not getdents, sendfile, splice, copy_file_range); FAN_OPEN_EXEC(_PERM) never happen (no execve)
+// partial: FAN_MARK_MNTNS (mount namespace events), FAN_FS_ERROR and the events that need FAN_REPORT_FID: EINVAL; FAN_OPEN_EXEC(_PERM) never happen (no execve)
 long sys_fanotify_mark(int fanfd, unsigned flags, u64 mask64, int dirfd, const char *upath)
 {
     u32 type = flags & MARK_TYPE_BITS, cmd = flags & MARK_CMD_BITS;

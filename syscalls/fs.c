@@ -420,6 +420,9 @@ static long do_getdents(int fd, u8 *ubuf, size_t count, bool old)
         return -ENOTDIR;
     if (!user_range_ok(ubuf, count))
         return -EFAULT;
+    long pr = fsnotify_access_perm(f);
+    if (pr < 0)
+        return pr;
     u8 *b = bounce_get();
     if (b == NULL)
         return -ENOMEM;
@@ -722,6 +725,8 @@ long sys_sendfile(int outfd, int infd, s64 *uoff, size_t count)
     if (!seekable(in) || (out->flags & O_APPEND) != 0)
         return -EINVAL;
     int e = get_off(uoff, in->off, &pos);
+    if (e == 0)
+        e = fsnotify_access_perm(in);
     if (e < 0)
         return e;
     long r = copy_between(in, &pos, out, write_pos(out), MIN(count, MAX_RW));
@@ -759,6 +764,9 @@ long sys_copy_file_range(int infd, s64 *uin, int outfd, s64 *uout, size_t count,
         return e;
     if (si.dev == so.dev && si.ino == so.ino && ip < op + count && op < ip + count)
         return -EINVAL;
+    e = fsnotify_access_perm(in);
+    if (e < 0)
+        return e;
     long r = copy_between(in, &ip, out, &op, MIN(count, MAX_RW));
     if (fsnotify_rw(in, r, IN_ACCESS) > 0)
         fsnotify_file(out, IN_MODIFY);

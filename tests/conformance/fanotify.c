@@ -16,6 +16,7 @@
 #include "common.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/fanotify.h>
@@ -363,6 +364,26 @@ static void test_events(void)
     close(open(at(0, "g"), O_RDONLY));
     close(open(at(0, "h"), O_RDONLY));
     drain("rdwr cloexec fd", fd);
+
+    /* epoll readiness */
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN };
+    show("epoll add", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+    show("epoll empty", epoll_wait(ep, &ev, 1, 0));
+    close(open(at(0, "g"), O_RDONLY));
+    show("epoll event", epoll_wait(ep, &ev, 1, 0));
+    drain("epoll", fd);
+    close(ep);
+
+    /* a deleted object's mark goes with it */
+    touch("z");
+    show("mark z", fmark(fd, FAN_MARK_ADD, FAN_OPEN, AT_FDCWD, at(0, "z")));
+    unlink(at(0, "z"));
+    touch("z2");
+    close(open(at(0, "z2"), O_RDONLY));
+    drain("new file after unlink", fd);
+    show("remove on z2", fmark(fd, FAN_MARK_REMOVE, FAN_OPEN, AT_FDCWD, at(0, "z2")));
+    unlink(at(0, "z2"));
     close(fd);
 }
 
@@ -398,7 +419,7 @@ static void test_tid(void)
 }
 
 static int perm_fd;
-static const unsigned answers[] = { FAN_ALLOW, FAN_DENY, FAN_DENY, FAN_ALLOW };
+static const unsigned answers[] = { FAN_ALLOW, FAN_DENY, FAN_DENY, FAN_ALLOW, FAN_DENY, FAN_ALLOW };
 
 static void *listener(void *arg)
 {
@@ -444,6 +465,15 @@ static void test_perm(void)
     printf("open denied: %s\n", f2 >= 0 ? "ok" : errname(errno));
     r = pread(f, buf, 4, 0);
     printf("pread allowed: %ld\n", r);
+    int null = open("/dev/null", O_WRONLY);
+    r = syscall(SYS_sendfile, null, f, NULL, 4);
+    printf("sendfile denied: %s\n", r >= 0 ? "ok" : errname(errno));
+    close(null);
+    show("mark dir", fmark(perm_fd, FAN_MARK_ADD, FAN_ACCESS_PERM | FAN_ONDIR, AT_FDCWD, base));
+    int d = open(base, O_RDONLY | O_DIRECTORY);
+    r = syscall(SYS_getdents64, d, buf, sizeof(buf));
+    printf("getdents64 allowed: %s\n", r > 0 ? "ok" : errname(errno));
+    close(d);
     pthread_join(t, NULL);
     close(f);
     close(open(at(0, "h"), O_RDONLY));
