@@ -414,7 +414,7 @@ static struct fevent *event_new(struct fgroup *g, struct fctx *c, u32 mask)
         }
         memcpy(e->path, c->path, len + 1);
     }
-    int r = node_open(c->n, c->path, (int)(g->fflags | O_NONOTIFY_K), &e->file);
+    int r = node_open_nn(c->n, c->path, (int)g->fflags, true, &e->file);
     if (r < 0) {
         e->file = NULL;
         e->err = r;

@@ -580,16 +580,23 @@ void file_put(struct file *f)
     kfree(f);
 }
 
-/* Open resolved node n.  O_PATH opens only name the node; otherwise the node's
- * kind sets the methods.  0 and *out (one reference), or -errno. */
 int node_open(struct node n, const char *path, int flags, struct file **out)
+{
+    return node_open_nn(n, path, flags, false, out);
+}
+
+/* Open resolved node n.  O_PATH opens only name the node; otherwise the node's
+ * kind sets the methods.  nonotify: the file reports no fsnotify events (and
+ * its open asks no fanotify permission).  0 and *out (one reference), or
+ * -errno. */
+int node_open_nn(struct node n, const char *path, int flags, bool nonotify, struct file **out)
 {
     struct file *f = file_alloc();
     if (f == NULL)
         return -ENOMEM;
     f->node = n;
-    f->flags = flags & ~(O_CLOEXEC | O_NONOTIFY_K);
-    f->nonotify = (flags & O_NONOTIFY_K) != 0;
+    f->flags = flags & ~O_CLOEXEC;
+    f->nonotify = nonotify;
     if (path != NULL) {
         size_t len = strlen(path);
         f->path = kmalloc(len + 1);

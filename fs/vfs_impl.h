@@ -190,8 +190,9 @@ int node_stat(struct node n, struct kstat *st);
 u8 node_dtype(u32 mode);
 bool node_is_dir(struct node n);
 /* Open node n (already resolved) into a new file with flags; path is copied.
- * O_NONOTIFY_K (kernel only) opens a file that reports no fsnotify events. */
-#define O_NONOTIFY_K 0400000000
+ * node_open_nn with nonotify opens a file that reports no fsnotify events
+ * (the fds fanotify reports, as Linux's FMODE_NONOTIFY). */
+int node_open_nn(struct node n, const char *path, int flags, bool nonotify, struct file **out);
 int node_open(struct node n, const char *path, int flags, struct file **out);
 
 /* ---- path resolution (fs/vfs.c) ---- */
