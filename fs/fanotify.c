@@ -581,7 +581,9 @@ static long fan_read(struct file *f, void *buf, size_t n, u64 off)
     return (long)done;
 }
 
-// partial: FAN_INFO (audit rule records) and FAN_AUDIT need FAN_ENABLE_AUDIT, which solo lacks: EINVAL
+/* A response to a permission event.  FAN_AUDIT and FAN_INFO (audit rule
+ * records) need FAN_ENABLE_AUDIT, which solo lacks (see sys_fanotify_init):
+ * EINVAL. */
 static long fan_write(struct file *f, const void *buf, size_t n, u64 off)
 {
     struct fgroup *g = f->priv;
