@@ -24,7 +24,9 @@
  * no file has it open (fs/tfs.c frees it then; a tmpfs vnode is marked).
  *
  * Invariant: inotify_live counts the watches of all instances, so hooks
- * return at once while it is 0.
+ * return at once while it is 0.  The hooks are also fanotify's (fs/fanotify.c):
+ * file events go to both back-ends, and a deleted object's fanotify marks go
+ * where its watches go.
  */
 #include "fs/inotify.h"
 #include "syscalls/syscalls.h"
@@ -308,6 +310,27 @@ static void child_event(struct node n, const char *path, u32 mask, bool via_file
 
 /* ---------------------------------------------------------------- hooks */
 
+void fsnotify_file_event(struct file *f, u32 mask)
+{
+    if (inotify_live > 0)
+        inotify_file_event(f, mask);
+    if (fanotify_live > 0)
+        fanotify_file_event(f, mask);
+}
+
+bool fsnotify_parent_of(struct node n, const char *path, struct node *dir, struct lookup **lk)
+{
+    const char *name;
+    return parent_of(n, path, unlinked(n), dir, &name, lk);
+}
+
+/* n may have been deleted: fanotify forgets it (inotify: see self_deleted). */
+static void fan_gone(struct node n)
+{
+    if (fanotify_live > 0 && gone(n))
+        fanotify_node_gone(n);
+}
+
 void inotify_file_event(struct file *f, u32 mask)
 {
     if ((f->flags & O_PATH) == 0)
@@ -342,6 +365,7 @@ void inotify_removed(const char *path, struct node n, bool dir)
     struct lookup *lk = NULL;
     struct node d;
     const char *name;
+    fan_gone(n);
     if (inotify_live == 0)
         return;
     if (!dir)
@@ -359,6 +383,8 @@ void inotify_renamed(struct lookup *ok, struct lookup *nk, int rn)
     struct node src = ok->node, od, nd;
     const char *oname, *nname = nk->last;
     bool victim = !(rn == -ENOENT && nk->missing_last);
+    if (victim && !node_eq(nk->node, src))
+        fan_gone(nk->node);
     if (inotify_live == 0 || (victim && node_eq(nk->node, src)))
         return;
     u32 d = isdir(src);
@@ -379,7 +405,10 @@ void inotify_renamed(struct lookup *ok, struct lookup *nk, int rn)
 
 void inotify_released(struct file *f)
 {
-    if (inotify_live > 0 && (f->flags & O_PATH) == 0 && gone(f->node))
+    if ((f->flags & O_PATH) != 0)
+        return;
+    fan_gone(f->node);
+    if (inotify_live > 0 && gone(f->node))
         self_deleted(f->node);
 }
 
@@ -572,4 +601,5 @@ void inotify_proc_init(void)
     vfs_register_generated("/proc/sys/fs/inotify/max_queued_events", gen_queued);
     vfs_register_generated("/proc/sys/fs/inotify/max_user_instances", gen_instances);
     vfs_register_generated("/proc/sys/fs/inotify/max_user_watches", gen_watches);
+    fanotify_proc_init();
 }

@@ -1,8 +1,10 @@
 /*
- * inotify.h - the hooks through which the file layer reports changes to
- * inotify instances (fs/inotify.c).  Each hook is an inline test of one
- * global counter (watches alive in all instances), so the file calls pay
- * nothing while no program watches anything.  Callers are fs/vfs.c (open,
+ * inotify.h - the fsnotify hooks through which the file layer reports
+ * changes to inotify instances (fs/inotify.c) and fanotify groups
+ * (fs/fanotify.c).  Each hook is an inline test of global counters (inotify
+ * watches, fanotify marks), so the file calls pay nothing while no program
+ * watches anything.  Files opened with nonotify (the fds fanotify hands to
+ * its readers) report nothing, as Linux's FMODE_NONOTIFY.  Callers are fs/vfs.c (open,
  * last close), syscalls/fs.c (read/write family, truncate, getdents) and
  * syscalls/fs_path.c (namespace and attribute changes).
  */
@@ -37,6 +39,29 @@
 #define IN_ONESHOT 0x80000000
 
 extern int inotify_live;               /* watches in all instances */
+extern int fanotify_live;              /* marks in all fanotify groups */
+extern int fanotify_perm_live;         /* of those, marks asking for permission events */
+
+/* fanotify's permission event bits (the others equal the IN_ bits). */
+#define FAN_OPEN_PERM 0x00010000
+#define FAN_ACCESS_PERM 0x00020000
+
+/* Both back-ends: the event mask on the object open file f names. */
+void fsnotify_file_event(struct file *f, u32 mask);
+/* fanotify's part of a file event (fs/fanotify.c). */
+void fanotify_file_event(struct file *f, u32 mask);
+/* A permission event (FAN_OPEN_PERM before node n is opened by path with
+ * flags, FAN_ACCESS_PERM before f is read): blocks until every listening
+ * group answered.  0 or -EPERM. */
+int fanotify_open_perm(struct node n, const char *path, int flags);
+int fanotify_access_perm(struct file *f);
+/* Object n was deleted: fanotify drops its marks on it. */
+void fanotify_node_gone(struct node n);
+/* Register /proc/sys/fs/fanotify (called by inotify_proc_init). */
+void fanotify_proc_init(void);
+/* The directory naming object n (canonical path: path), as inotify finds
+ * it: 0 when there is none.  *lk (freed by the caller) may be allocated. */
+bool fsnotify_parent_of(struct node n, const char *path, struct node *dir, struct lookup **lk);
 
 /* Event mask on the object an open file names (and on its directory's
  * watches, with its name).  Nothing for O_PATH files. */
@@ -60,8 +85,20 @@ void inotify_proc_init(void);
 
 static inline void fsnotify_file(struct file *f, u32 mask)
 {
-    if (inotify_live > 0)
-        inotify_file_event(f, mask);
+    if ((inotify_live | fanotify_live) != 0 && !f->nonotify)
+        fsnotify_file_event(f, mask);
+}
+
+/* Before node n is opened (not O_PATH): FAN_OPEN_PERM.  0 or -EPERM. */
+static inline int fsnotify_open_perm(struct node n, const char *path, int flags)
+{
+    return fanotify_perm_live > 0 ? fanotify_open_perm(n, path, flags) : 0;
+}
+
+/* Before a read of f: FAN_ACCESS_PERM.  0 or -EPERM. */
+static inline int fsnotify_access_perm(struct file *f)
+{
+    return fanotify_perm_live > 0 && !f->nonotify ? fanotify_access_perm(f) : 0;
 }
 
 static inline void fsnotify_node(struct node n, const char *path, u32 mask)

@@ -574,21 +574,29 @@ void file_put(struct file *f)
         fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (f->ops != NULL && f->ops->release != NULL)
         f->ops->release(f);
-    if (f->notify && inotify_live > 0)
+    if (f->notify && (inotify_live | fanotify_live) != 0)
         inotify_released(f);
     kfree(f->path);
     kfree(f);
 }
 
-/* Open resolved node n.  O_PATH opens only name the node; otherwise the node's
- * kind sets the methods.  0 and *out (one reference), or -errno. */
 int node_open(struct node n, const char *path, int flags, struct file **out)
+{
+    return node_open_nn(n, path, flags, false, out);
+}
+
+/* Open resolved node n.  O_PATH opens only name the node; otherwise the node's
+ * kind sets the methods.  nonotify: the file reports no fsnotify events (and
+ * its open asks no fanotify permission).  0 and *out (one reference), or
+ * -errno. */
+int node_open_nn(struct node n, const char *path, int flags, bool nonotify, struct file **out)
 {
     struct file *f = file_alloc();
     if (f == NULL)
         return -ENOMEM;
     f->node = n;
     f->flags = flags & ~O_CLOEXEC;
+    f->nonotify = nonotify;
     if (path != NULL) {
         size_t len = strlen(path);
         f->path = kmalloc(len + 1);
@@ -600,7 +608,9 @@ int node_open(struct node n, const char *path, int flags, struct file **out)
     }
     if ((flags & O_PATH) == 0) {
         const struct node_ops *o = node_ops_of(n);
-        int r = o->open != NULL ? o->open(n, f) : -ENXIO;
+        int r = f->nonotify ? 0 : fsnotify_open_perm(n, path, flags);
+        if (r == 0)
+            r = o->open != NULL ? o->open(n, f) : -ENXIO;
         if (r < 0) {
             file_put(f);
             return r;

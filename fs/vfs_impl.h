@@ -182,13 +182,17 @@ struct file {
     size_t priv_len;
     bool ll_notrunc;                   /* Landlock: opened without TRUNCATE (ftruncate: EACCES) */
     bool notify;                       /* opened by node_open: inotify open/close events */
+    bool nonotify;                     /* a fanotify event's fd: no fsnotify events at all */
 };
 
 const struct node_ops *node_ops_of(struct node n);
 int node_stat(struct node n, struct kstat *st);
 u8 node_dtype(u32 mode);
 bool node_is_dir(struct node n);
-/* Open node n (already resolved) into a new file with flags; path is copied. */
+/* Open node n (already resolved) into a new file with flags; path is copied.
+ * node_open_nn with nonotify opens a file that reports no fsnotify events
+ * (the fds fanotify reports, as Linux's FMODE_NONOTIFY). */
+int node_open_nn(struct node n, const char *path, int flags, bool nonotify, struct file **out);
 int node_open(struct node n, const char *path, int flags, struct file **out);
 
 /* ---- path resolution (fs/vfs.c) ---- */

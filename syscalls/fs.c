@@ -178,6 +178,9 @@ long sys_read(int fd, u8 *buf, size_t count)
         return -EBADF;
     if (!user_range_ok(buf, count))
         return -EFAULT;
+    long r = fsnotify_access_perm(f);
+    if (r < 0)
+        return r;
     return fsnotify_rw(f, do_read(f, buf, MIN(count, MAX_RW), &f->off), IN_ACCESS);
 }
 
@@ -203,6 +206,9 @@ long sys_pread64(int fd, u8 *buf, size_t count, s64 off)
     if (!user_range_ok(buf, count))
         return -EFAULT;
     u64 pos = (u64)off;
+    long r = fsnotify_access_perm(f);
+    if (r < 0)
+        return r;
     return fsnotify_rw(f, do_read(f, buf, MIN(count, MAX_RW), &pos), IN_ACCESS);
 }
 
@@ -256,6 +262,8 @@ static long do_vec(struct file *f, const struct iovec_k *uiov, int cnt, u64 *pos
     struct iovec_k fast[8], *v = NULL;
     long r = import_iov(uiov, cnt, fast, ARRAY_SIZE(fast), &v);
     long done = 0;
+    if (r == 0 && !wr)
+        r = fsnotify_access_perm(f);
     for (int i = 0; r == 0 && i < cnt; i++) {
         if (v[i].len == 0)
             continue;
@@ -412,6 +420,9 @@ static long do_getdents(int fd, u8 *ubuf, size_t count, bool old)
         return -ENOTDIR;
     if (!user_range_ok(ubuf, count))
         return -EFAULT;
+    long pr = fsnotify_access_perm(f);
+    if (pr < 0)
+        return pr;
     u8 *b = bounce_get();
     if (b == NULL)
         return -ENOMEM;
@@ -714,6 +725,8 @@ long sys_sendfile(int outfd, int infd, s64 *uoff, size_t count)
     if (!seekable(in) || (out->flags & O_APPEND) != 0)
         return -EINVAL;
     int e = get_off(uoff, in->off, &pos);
+    if (e == 0)
+        e = fsnotify_access_perm(in);
     if (e < 0)
         return e;
     long r = copy_between(in, &pos, out, write_pos(out), MIN(count, MAX_RW));
@@ -751,6 +764,9 @@ long sys_copy_file_range(int infd, s64 *uin, int outfd, s64 *uout, size_t count,
         return e;
     if (si.dev == so.dev && si.ino == so.ino && ip < op + count && op < ip + count)
         return -EINVAL;
+    e = fsnotify_access_perm(in);
+    if (e < 0)
+        return e;
     long r = copy_between(in, &ip, out, &op, MIN(count, MAX_RW));
     if (fsnotify_rw(in, r, IN_ACCESS) > 0)
         fsnotify_file(out, IN_MODIFY);
@@ -844,7 +860,7 @@ long sys_ftruncate(int fd, s64 len)
              : f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len)
              : file_is_secretmem(f) ? secretmem_truncate(f, (u64)len) : -EPERM;
     if (r == 0)
-        fsnotify_file(f, IN_MODIFY);
+        fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: no fanotify event */
     return r;
 }
 

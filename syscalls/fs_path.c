@@ -256,7 +256,7 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
         goto out;
     f->ll_notrunc = llnt;
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(st.mode))
-        fsnotify_file(f, IN_MODIFY);
+        fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: no fanotify event */
     r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
     if (r < 0)
         file_put(f);

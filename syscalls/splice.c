@@ -251,9 +251,11 @@ long sys_splice(int fdin, s64 *uoffin, int fdout, s64 *uoffout, size_t len, unsi
                                         nonblock || ((in->flags | out->flags) & O_NONBLOCK) != 0, true);
     else if (ip != NULL)
         r = splice_from_pipe(ip, in, out, uoffout != NULL ? &offout : NULL, len, nonblock);
-    else if (op != NULL)
-        r = splice_to_pipe(in, uoffin != NULL ? &offin : NULL, op, out, len, nonblock);
-    else
+    else if (op != NULL) {
+        r = fsnotify_access_perm(in);
+        if (r == 0)
+            r = splice_to_pipe(in, uoffin != NULL ? &offin : NULL, op, out, len, nonblock);
+    } else
         r = -EINVAL;                   /* neither side is a pipe */
     if (fsnotify_rw(in, r, IN_ACCESS) > 0)
         fsnotify_file(out, IN_MODIFY);
