@@ -485,7 +485,7 @@ struct rusage_k {
     s64 msgsnd, msgrcv, nsignals, nvcsw, nivcsw;
 };
 
-// partial: ru_maxrss is the memory in use by the whole VM; the fault, I/O, IPC and context-switch counters are 0
+// partial: ru_maxrss is the memory in use by the whole VM; major faults, swaps, block I/O, IPC and signal counters are 0
 long sys_getrusage(int who, u64 usage)
 {
     struct rusage_k r;
@@ -500,6 +500,13 @@ long sys_getrusage(int who, u64 usage)
         r.utime_usec = (s64)(user % 1000000000UL / 1000);
         r.stime_sec = (s64)(sys / 1000000000UL);
         r.stime_usec = (s64)(sys % 1000000000UL / 1000);
+        /* every fault is minor (nothing is ever read from swap) */
+        u64 c[SC_NCOUNTS];
+        for (int i = 0; i < SC_NCOUNTS; i++)
+            c[i] = who == RUSAGE_THREAD ? sched_thread_count(current, i) : sched_process_count(i);
+        r.minflt = (s64)(c[SC_FAULTS_USER] + c[SC_FAULTS_KERNEL]);
+        r.nivcsw = (s64)c[SC_INVOLUNTARY];
+        r.nvcsw = (s64)(c[SC_SWITCHES] - MIN(c[SC_INVOLUNTARY], c[SC_SWITCHES]));
         r.maxrss = (s64)((mem_total_bytes() - mem_free_bytes()) / 1024);
     }
     return copy_to_user((void *)usage, &r, sizeof(r));

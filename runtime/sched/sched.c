@@ -346,8 +346,11 @@ void sched_syscall_exit(void)
 /* Count prev's switch-out and next's migration (per thread and per CPU). */
 static void count_switch(struct thread *prev, struct thread *next, int cpu)
 {
-    if (prev != idle_thread)
+    if (prev != idle_thread) {
         prev->counts[SC_SWITCHES]++;
+        if (prev->state == THREAD_RUNNABLE)
+            prev->counts[SC_INVOLUNTARY]++;
+    }
     cpu_counts[cpu][SC_SWITCHES]++;
     if (next != idle_thread && next->cpu >= 0 && next->cpu != cpu) {
         next->counts[SC_MIGRATIONS]++;

@@ -30,6 +30,8 @@ enum sched_count {
     SC_MIGRATIONS,                     /* started on a CPU other than the one it last ran on */
     SC_FAULTS_USER,                    /* page faults taken in user mode */
     SC_FAULTS_KERNEL,                  /* page faults taken in kernel mode (user copies) */
+    SC_INVOLUNTARY,                    /* of SC_SWITCHES, those of a thread still runnable
+                                          (preempted or sched_yield: Linux's nivcsw) */
     SC_NCOUNTS
 };
 

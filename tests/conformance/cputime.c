@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -125,6 +126,20 @@ int main(void)
     struct tms tm;
     syscall(SYS_times, &tm);
     fact("times: user and system ticks both counted", tm.tms_utime >= 2 && tm.tms_stime >= 2);
+
+    /* counters: minor faults for fresh pages, voluntary switches for sleeps */
+    struct rusage r0, r1;
+    syscall(SYS_getrusage, RUSAGE_THREAD, &r0);
+    size_t npages = 64;
+    char *mem = mmap(NULL, npages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (size_t i = 0; i < npages; i++)
+        mem[i * 4096] = 1;
+    for (int i = 0; i < 20; i++)
+        sleep_ms(1);
+    syscall(SYS_getrusage, RUSAGE_THREAD, &r1);
+    fact("touching 64 new pages adds >= 64 minor faults", r1.ru_minflt - r0.ru_minflt >= 64);
+    fact("20 sleeps add >= 20 voluntary context switches", r1.ru_nvcsw - r0.ru_nvcsw >= 20);
+    munmap(mem, npages * 4096);
 
     /* a blocked thread's clock, read by another thread */
     long long delta = 0;
