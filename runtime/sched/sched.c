@@ -24,6 +24,13 @@
  * every mask has it, so the head is taken at once).  Waking a thread kicks an
  * idle CPU of its mask, or a busy one so that its time slice gets armed.
  *
+ * Per-thread x86 state switched here besides the FPU: the user segment
+ * selectors (DS/ES/FS/GS, saved from the registers; FS/GS get their base
+ * from the MSRs when null, from the LDT descriptor otherwise) and the I/O
+ * permission bitmap in the TSS (ioperm/iopl), loaded only when the set the
+ * CPU holds differs from the thread's, so threads that never called ioperm
+ * cost one compare.
+ *
  * Event counts (enum sched_count) are kept per thread and per CPU here:
  * switch-outs and migrations in switch_to, page faults by the trap handler;
  * perf_event_open reads them.
@@ -271,6 +278,7 @@ static void reap_zombies(void)
             continue;
         }
         *pp = z->all_next;
+        kfree(z->io_bitmap);
         kfree(z->kstack_base);
         kfree(z->xsave_alloc);
         kfree(z);
@@ -382,6 +390,50 @@ void sched_note_fault(u64 error_code)
     cpu_counts[smp_cpu_id()][which]++;
 }
 
+static void seg_save(struct thread *t)
+{
+    t->sel_ds = SEG_READ(ds);
+    t->sel_es = SEG_READ(es);
+    t->sel_fs = SEG_READ(fs);
+    t->sel_gs = SEG_READ(gs);
+}
+
+/* Load t's selectors and FS/GS bases; a selector whose LDT entry went away
+ * meanwhile becomes 0, as Linux does. */
+static void seg_restore(const struct thread *t)
+{
+    u16 fs = seg_usable(t->sel_fs), gs = seg_usable(t->sel_gs);
+    if (SEG_READ(ds) != t->sel_ds)
+        SEG_LOAD(ds, seg_usable(t->sel_ds));
+    if (SEG_READ(es) != t->sel_es)
+        SEG_LOAD(es, seg_usable(t->sel_es));
+    if ((fs & ~3) != 0) {
+        SEG_LOAD(fs, fs);
+    } else {
+        if (SEG_READ(fs) != fs)
+            SEG_LOAD(fs, fs);
+        wrmsr(MSR_FS_BASE, t->fs_base);
+    }
+    if ((gs & ~3) != 0) {
+        seg_load_user_gs(gs);
+    } else {
+        if (SEG_READ(gs) != gs)
+            seg_load_user_gs(gs);
+        wrmsr(MSR_KERNEL_GS_BASE, t->gs_base);
+    }
+}
+
+static void io_restore(const struct thread *t)
+{
+    if (t->io_seq != this_cpu()->io_seq)
+        cpu_io_load(t->io_seq, t->io_bitmap, t->io_bytes);
+}
+
+void sched_io_update(void)
+{
+    io_restore(current);
+}
+
 static void switch_to(struct thread *prev, struct thread *next)
 {
     account(prev, next);
@@ -389,14 +441,15 @@ static void switch_to(struct thread *prev, struct thread *next)
     if (prev->user && prev->state != THREAD_DEAD) {
         xsave_state(prev->xsave);
         prev->fpu_valid = true;
+        seg_save(prev);
     }
     this_cpu()->cur = next;
     next->state = THREAD_RUNNING;
     next->cpu = smp_cpu_id();
     if (next->user) {
         cpu_set_kstack(next->kstack_top);
-        wrmsr(MSR_FS_BASE, next->fs_base);
-        wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+        seg_restore(next);
+        io_restore(next);
         if (next->fpu_valid)
             xrstor_state(next->xsave);
         slice_end = now_ns() + SLICE_NS;
@@ -602,12 +655,34 @@ struct thread *thread_create_main(void)
     return t;
 }
 
+/* clone copies the I/O permission (ioperm bitmap and iopl level). */
+static int io_inherit(struct thread *t, const struct thread *parent)
+{
+    if (parent->io_bitmap != NULL) {
+        t->io_bitmap = kmalloc(IO_BITMAP_BYTES);
+        if (t->io_bitmap == NULL)
+            return -ENOMEM;
+        memcpy(t->io_bitmap, parent->io_bitmap, IO_BITMAP_BYTES);
+    }
+    t->io_bytes = parent->io_bytes;
+    t->io_bitmap_seq = parent->io_bitmap_seq;   /* same contents: same name */
+    t->iopl = parent->iopl;
+    t->io_seq = parent->io_seq;
+    return 0;
+}
+
 struct thread *thread_create_user(const struct frame *regs, u64 fs_base)
 {
     reap_zombies();
     struct thread *t = thread_alloc(true);
     if (t == NULL)
         return NULL;
+    if (io_inherit(t, current) != 0) {
+        kfree(t->kstack_base);
+        kfree(t->xsave_alloc);
+        kfree(t);
+        return NULL;
+    }
     struct frame *f = (struct frame *)(t->kstack_top - sizeof(struct frame));
     *f = *regs;
     t->uframe = f;
@@ -615,6 +690,10 @@ struct thread *thread_create_user(const struct frame *regs, u64 fs_base)
     t->tid = next_tid++;
     t->fs_base = fs_base;
     t->gs_base = current->gs_base;
+    t->sel_ds = SEG_READ(ds);          /* clone keeps the selectors (and LDT bases) */
+    t->sel_es = SEG_READ(es);
+    t->sel_gs = SEG_READ(gs);
+    t->sel_fs = fs_base == current->fs_base ? SEG_READ(fs) : 0;   /* a new TLS: null FS */
     t->sigmask = current->sigmask;
     seccomp_thread_inherit(t, current);
     t->cpu_mask = current->cpu_mask;   /* clone keeps the affinity */

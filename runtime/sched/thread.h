@@ -85,6 +85,14 @@ struct thread {
     struct seccomp_filter *seccomp_filter;   /* newest filter of its chain (counted ref) */
     bool no_new_privs;
     struct landlock_domain *landlock;  /* Landlock layers restricting it, or NULL */
+    /* I/O permission (syscalls/x86priv.c), copied to new threads like Linux's clone */
+    u8 *io_bitmap;                     /* ioperm's IO_BITMAP_BYTES (bit set = denied), or NULL */
+    u32 io_bytes;                      /* leading bytes of it that hold a clear bit */
+    u64 io_bitmap_seq;                 /* names its current contents (cpu_io_load) */
+    int iopl;                          /* iopl level 0..3; 3 allows every port */
+    u64 io_seq;                        /* what the TSS must hold: IO_SEQ_*, or io_bitmap_seq */
+    /* user segment selectors, saved when switched out (LDT segments, modify_ldt) */
+    u16 sel_ds, sel_es, sel_fs, sel_gs;
 };
 
 /* The thread running on this CPU (set only by the scheduler). */
@@ -179,5 +187,7 @@ void sched_syscall_exit(void);
 _Noreturn void enter_user(u64 rip, u64 rsp);
 void thread_set_fs_base(u64 base);
 void thread_set_gs_base(u64 base);
+/* I/O permission of the current thread changed: load it into this CPU's TSS. */
+void sched_io_update(void);
 
 #endif

@@ -7,6 +7,18 @@
  * each application processor (own GDT, TSS and IST stacks in its struct cpu;
  * the IDT and the XCR0 choice are shared).  Kernel code never touches FPU
  * registers.
+ *
+ * I/O permission: each TSS is followed by a 65536-bit I/O bitmap (and the
+ * 0xff byte the CPU may read past its end) inside the TSS limit.  Threads
+ * that never called ioperm/iopl run with iomap_base beyond the limit, which
+ * denies every port without the bitmap being looked at; cpu_io_load switches
+ * it in for those that did (called from the scheduler's switch_to).
+ *
+ * LDT: one table of LDT_ENTRIES descriptors, the process's (modify_ldt,
+ * syscalls/x86priv.c), is described by GDT slots 7-8 of every CPU and loaded
+ * with LLDT at start-up.  Unused entries are zero, so loading their selectors
+ * faults exactly as with no LDT; a change made by modify_ldt is seen by every
+ * CPU at its next segment load, with no reload or IPI needed.
  */
 #include "cpu.h"
 
@@ -18,7 +30,12 @@ struct tss {
     u64 reserved2;
     u16 reserved3;
     u16 iomap_base;
+    u8 iobm[IO_BITMAP_BYTES];          /* bit n set: port n denied */
+    u8 iobm_end;                       /* always 0xff */
 } __attribute__((packed));
+
+#define IOMAP_BASE_VALID 104           /* offsetof(struct tss, iobm) */
+#define IOMAP_BASE_INVALID 0xffff      /* beyond the limit: no bitmap, every port denied */
 
 struct idt_entry {
     u16 off_lo, sel;
@@ -30,6 +47,7 @@ struct idt_entry {
 struct cpu cpu0;
 static struct tss tss0 __attribute__((aligned(16)));
 static struct idt_entry idt[256] __attribute__((aligned(16)));
+static u64 ldt_table[LDT_ENTRIES] __attribute__((aligned(4096)));
 static u8 ist_df[8192] __attribute__((aligned(16)));
 static u8 ist_nmi[8192] __attribute__((aligned(16)));
 static u32 xsave_bytes = 512;
@@ -51,6 +69,7 @@ static void gdt_init(struct cpu *c)
     u64 *gdt = c->gdt;
     u64 base = (u64)tss;
     u64 limit = sizeof(*tss) - 1;
+    u64 lbase = (u64)ldt_table, llimit = sizeof(ldt_table) - 1;
     struct { u16 limit; u64 base; } __attribute__((packed)) ptr = { sizeof(c->gdt) - 1, (u64)gdt };
 
     gdt[0] = 0;
@@ -61,7 +80,14 @@ static void gdt_init(struct cpu *c)
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
              ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
     gdt[6] = base >> 32;
-    tss->iomap_base = sizeof(*tss);
+    gdt[7] = (llimit & 0xffff) | ((lbase & 0xffffff) << 16) | (0x82UL << 40) |
+             ((llimit >> 16 & 0xf) << 48) | ((lbase >> 24 & 0xff) << 56);
+    gdt[8] = lbase >> 32;
+    _Static_assert(__builtin_offsetof(struct tss, iobm) == IOMAP_BASE_VALID, "tss layout");
+    tss->iomap_base = IOMAP_BASE_INVALID;
+    tss->iobm_end = 0xff;
+    c->io_seq = IO_SEQ_NONE;
+    c->io_dirty = IO_BITMAP_BYTES;     /* contents unknown until the first load */
     __asm__ volatile("lgdt %0" : : "m"(ptr));
     __asm__ volatile(
         "pushq $0x08\n"
@@ -73,6 +99,7 @@ static void gdt_init(struct cpu *c)
         "xorw %%ax, %%ax\n movw %%ax, %%fs\n movw %%ax, %%gs\n"
         : : : "rax", "memory");
     __asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
+    __asm__ volatile("lldt %w0" : : "r"(GDT_LDT));
 }
 
 static void idt_load(void)
@@ -196,6 +223,32 @@ void cpu_set_kstack(u64 top)
     ((struct tss *)c->tss)->rsp[0] = top;
     c->kstack_top = top;
 }
+
+void cpu_io_load(u64 seq, const u8 *bm, u32 bytes)
+{
+    struct cpu *c = this_cpu();
+    struct tss *t = c->tss;
+    u32 n = 0;
+    if (seq == IO_SEQ_NONE) {
+        t->iomap_base = IOMAP_BASE_INVALID;
+        c->io_seq = seq;
+        return;
+    }
+    if (seq == IO_SEQ_ALL) {
+        memset(t->iobm, 0, IO_BITMAP_BYTES);
+        n = IO_BITMAP_BYTES;
+    } else {
+        n = bytes < IO_BITMAP_BYTES ? bytes : IO_BITMAP_BYTES;
+        memcpy(t->iobm, bm, n);
+    }
+    if (c->io_dirty > n)               /* what an earlier set left beyond this one */
+        memset(t->iobm + n, 0xff, c->io_dirty - n);
+    c->io_dirty = n;
+    t->iomap_base = IOMAP_BASE_VALID;
+    c->io_seq = seq;
+}
+
+u64 *cpu_ldt(void) { return ldt_table; }
 
 u32 xsave_size(void) { return xsave_bytes; }
 

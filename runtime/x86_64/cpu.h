@@ -29,8 +29,10 @@ struct cpu {
     volatile bool user_active;         /* running user code (TLB shootdowns must wait for it) */
     volatile bool started;             /* an AP reached C code */
     volatile u64 tlb_seen;             /* last TLB shootdown generation this CPU applied */
-    u64 gdt[7];
-    void *tss;                         /* struct tss (cpu.c) */
+    u64 gdt[9];                        /* null, 4 segments, TSS (2 slots), LDT (2 slots) */
+    void *tss;                         /* struct tss (cpu.c), with its I/O bitmap */
+    u64 io_seq;                        /* which I/O permission set the TSS holds (cpu_io_load) */
+    u32 io_dirty;                      /* leading bitmap bytes that may differ from 0xff */
 };
 
 #define GDT_KCODE 0x08
@@ -38,11 +40,23 @@ struct cpu {
 #define GDT_UDATA 0x1b
 #define GDT_UCODE 0x23
 #define GDT_TSS 0x28
+#define GDT_LDT 0x38                   /* the process's LDT (modify_ldt), loaded on every CPU */
+#define LDT_ENTRIES 8192
+
+/* I/O permission (ioperm/iopl): bitmap bytes, one bit per port, set = denied. */
+#define IO_BITMAP_BYTES 8192
+#define IO_SEQ_NONE 0                  /* no port allowed: iomap_base beyond the TSS limit */
+#define IO_SEQ_ALL 1                   /* every port allowed (iopl 3 emulation) */
 
 void cpu_init(void);
 void cpu_init_ap(struct cpu *c);       /* an AP's tables and MSRs; c prepared by smp.c */
 int cpu_prepare_ap(struct cpu *c);     /* allocate c's TSS and IST stacks (boot CPU); 0 or -ENOMEM */
 void cpu_set_kstack(u64 top);          /* TSS.rsp0 and the syscall stack */
+/* Make this CPU's TSS allow the ports whose bits are clear in bm[0..bytes)
+ * (seq IO_SEQ_NONE: none, IO_SEQ_ALL: all, bm unused then); seq names the
+ * set, so a CPU whose io_seq already equals it need not copy anything. */
+void cpu_io_load(u64 seq, const u8 *bm, u32 bytes);
+u64 *cpu_ldt(void);                    /* the LDT's LDT_ENTRIES descriptors (zero = unused) */
 u32 xsave_size(void);                  /* bytes of the XSAVE area for the enabled features */
 void xsave_state(void *area);
 void xrstor_state(const void *area);
@@ -62,6 +76,38 @@ static inline u64 read_cr3(void) { u64 v; __asm__ volatile("mov %%cr3, %0" : "=r
 static inline void write_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+
+/* User segment selectors.  The kernel itself never loads DS/ES/FS/GS after
+ * cpu_init (64-bit mode ignores their bases except FS/GS, which it reaches
+ * through the base MSRs), so a user's selectors stay in the registers across
+ * kernel entries; the scheduler saves and restores them per thread.  Loading
+ * a non-null selector into FS or GS also loads that segment's base. */
+#define SEG_READ(reg) ({ u16 v_; __asm__ volatile("mov %%" #reg ", %0" : "=r"(v_)); v_; })
+#define SEG_LOAD(reg, sel) __asm__ volatile("mov %0, %%" #reg : : "r"((u16)(sel)) : "memory")
+
+/* The user's GS selector, loaded between two swapgs so that the kernel's GS
+ * base (the per-CPU block) is untouched.  Interrupts must be off. */
+static inline void seg_load_user_gs(u16 sel)
+{
+    __asm__ volatile("swapgs; mov %0, %%gs; swapgs" : : "r"(sel) : "memory");
+}
+
+/* sel if a data-segment register may load it from ring 3 now (null, or a
+ * present DPL-3 data or readable code segment), else 0: what a thread gets
+ * back when its segment was removed while it was switched out. */
+static inline u16 seg_usable(u16 sel)
+{
+    u32 ar = 0;
+    u8 ok;
+    if ((sel & ~3) == 0)
+        return sel;
+    __asm__ volatile("lar %2, %0; setz %1" : "+r"(ar), "=q"(ok) : "r"((u32)sel) : "cc");
+    if (ok == 0 || (ar & 0x8000) == 0 || (ar & 0x1000) == 0 || (ar & 0x6000) != 0x6000)
+        return 0;
+    if ((ar & 0x0800) != 0 && (ar & 0x0200) == 0)
+        return 0;                      /* execute-only code */
+    return sel;
+}
 
 /* traps.c */
 void traps_init(void);

@@ -56,7 +56,11 @@ trap_common:
 trap_return:
     testb $3, 18*8(%rsp)                    /* back to ring 3: drop the BKL */
     jz 4f
-    call smp_exit_to_user
+    cmpq $0x1b, 21*8(%rsp)                  /* an SS other than the GDT's user data */
+    je 5f                                   /* (an LDT one) is checked before iretq */
+    movq %rsp, %rdi
+    call trap_check_user_ss
+5:  call smp_exit_to_user
 4:  POP_REGS
     addq $16, %rsp                          /* vector, error */
     testb $3, 8(%rsp)
@@ -138,6 +142,8 @@ enter_user:
     movq %rax, %r13
     movq %rax, %r14
     movq %rax, %r15
+    movl %eax, %ds                          /* null DS/ES, as Linux starts a program */
+    movl %eax, %es
     swapgs
     iretq
 

@@ -8,11 +8,19 @@
  * registers, the faulting address and a symbolized backtrace.  Device
  * interrupts dispatch through a small vector table.  Every return to user
  * mode passes through signal_return_to_user.
+ *
+ * x86 privileges (syscalls/x86priv.c): as Linux 5.5+ emulates iopl(3), a
+ * CLI or STI that faults in a thread with iopl 3 is skipped instead of
+ * raising SIGSEGV.  A user SS from the LDT is checked before the return to
+ * user mode (trap_check_user_ss), so that an iretq never faults in the kernel
+ * when modify_ldt has removed that segment meanwhile.
  */
 #include "cpu.h"
 #include "../sched/thread.h"
 #include "../sched/signal.h"
 #include "../mm/vm.h"
+
+int copy_from_user(void *dst, const void *usrc, size_t n);   /* syscalls/uaccess.c: 0 or -EFAULT */
 
 static void (*irq_handlers[256])(void);
 
@@ -143,6 +151,36 @@ static void page_fault(struct frame *f)
     kernel_fault(f);
 }
 
+/* #GP in user mode from CLI/STI under iopl(3): Linux skips the instruction. */
+static bool iopl_cli_sti(struct frame *f)
+{
+    u8 op;
+    if (f->vector != 13 || current == NULL || current->iopl != 3)
+        return false;
+    if (copy_from_user(&op, (const void *)f->rip, 1) != 0 || (op != 0xfa && op != 0xfb))
+        return false;
+    f->rip += 1;
+    return true;
+}
+
+/* entry.S, before returning to ring 3 with an SS other than GDT_UDATA: if
+ * that LDT segment can no longer be loaded as a stack, return with the
+ * GDT's user data segment and a SIGSEGV, as Linux does for a faulting iret. */
+void trap_check_user_ss(struct frame *f)
+{
+    u32 ar = 0;
+    u8 ok;
+    __asm__ volatile("lar %2, %0; setz %1" : "+r"(ar), "=q"(ok) : "r"((u32)f->ss) : "cc");
+    /* present, DPL 3, S = 1, data (not code), writable; RPL 3 */
+    if (ok != 0 && (ar & 0xfa00) == 0xf200 && (f->ss & 3) == 3)
+        return;
+    f->ss = GDT_UDATA;
+    if (current != NULL && current->user) {
+        signal_fault(f, SIGSEGV, SI_KERNEL, 0);
+        signal_return_to_user(f, -1);
+    }
+}
+
 void trap_handler(struct frame *f)
 {
     bool from_user = (f->cs & 3) != 0;
@@ -159,6 +197,8 @@ void trap_handler(struct frame *f)
             return;                    /* NMI: nothing to do */
         if (!from_user)
             kernel_fault(f);
+        if (iopl_cli_sti(f))
+            return;
         user_fault(f, exc_signal(f));
         signal_return_to_user(f, -1);
         return;

@@ -187,6 +187,17 @@ t_mounts() {         # mount/umount2 (solo only: never run natively, it would ch
         fail "stdout differs from progs/mounts.expected: $(diff "$ROOT/tests/integration/progs/mounts.expected" "$RES/$T.out" | head -c 600)"
     pass
 }
+t_x86priv() {        # ioperm/iopl port access, LDT segments in %gs (solo only: hosts may lack both)
+    srun ./x86priv
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/x86priv.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/x86priv.expected: $(diff "$ROOT/tests/integration/progs/x86priv.expected" "$RES/$T.out" | head -c 600)"
+    srun --cpus 2 ./x86priv
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/x86priv.expected" "$RES/$T.out" ||
+        fail "with --cpus 2, stdout differs from progs/x86priv.expected: $(diff "$ROOT/tests/integration/progs/x86priv.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
 t_newmount() {       # fsopen/fsconfig/fsmount/move_mount/open_tree/fspick/mount_setattr (solo only)
     srun ./newmount
     expect_rc 0
