@@ -194,8 +194,8 @@ static int cross_mounts(const char *path, size_t len, struct node *n, struct mou
 /* Resolve a canonical absolute path (no symlinks, ".", ".." or "//"). */
 static int resolve_canonical(const char *path, struct node *out, struct mount **mnt)
 {
-    struct node cur = { NULL, TFS_ID_ROOT };
     struct mount *m = mount_root();
+    struct node cur = m->root;
     const char *p = path;
     size_t al;
     if (mount_path_is_anon(path)) {
@@ -518,6 +518,21 @@ int vfs_chroot(struct node n, const char *path)
     root_node = n;
     root_mnt = mount_at(root_path);
     return 0;
+}
+
+void vfs_set_fs_at(bool root, struct node n, const char *path, struct mount *m)
+{
+    size_t len = strlen(path);
+    if (len == 0 || len >= VFS_PATH_MAX)
+        return;
+    memcpy(root ? root_path : cwd_path, path, len + 1);
+    if (root) {
+        root_node = n;
+        root_mnt = m;
+    } else {
+        cwd_node = n;
+        cwd_mnt = m;
+    }
 }
 
 const char *vfs_root_path(void)

@@ -231,6 +231,10 @@ int vfs_resolve_canonical(const char *path, struct node *out, struct mount **mnt
  * when outside it (unreachable). */
 int vfs_chroot(struct node n, const char *path);
 const char *vfs_root_path(void);
+/* Set the root (root true) or the cwd to directory n at canonical path on
+ * mount m as it is, without working out the mount from the path (pivot_root,
+ * where a mount may sit on top of the directory). */
+void vfs_set_fs_at(bool root, struct node n, const char *path, struct mount *m);
 struct mount *vfs_root_mount(void);
 struct mount *vfs_cwd_mount(void);
 const char *vfs_user_path(const char *path);
@@ -298,6 +302,9 @@ int mount_add(const char *fstype, const char *source, struct lookup *src, struct
 /* Change the flags of the mount tk names the root of (tmpfs: also size=/mode= of data). */
 int mount_remount(struct lookup *tk, unsigned long flags, const char *data);
 int mount_remove(struct lookup *tk, int umount_flags);
+/* pivot_root(2) after the two lookups (nk: new_root, ok: put_old, both
+ * directories).  0 or -errno as Linux. */
+int mount_pivot(struct lookup *nk, struct lookup *ok);
 /* ---- detached mounts and the fd-based mount API (syscalls/newmount.c) ----
  * A detached tree's root has no parent and the mount point "//N"; paths of
  * files in it start with that (see fs/mount.c). */

@@ -209,6 +209,13 @@ t_fanotify() {       # fanotify mount/filesystem marks, overflow, group limit (s
         fail "stdout differs from progs/fanotify.expected: $(diff "$ROOT/tests/integration/progs/fanotify.expected" "$RES/$T.out" | head -c 600)"
     pass
 }
+t_pivot() {          # pivot_root (solo only: it would change the host)
+    srun ./pivot
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/pivot.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/pivot.expected: $(diff "$ROOT/tests/integration/progs/pivot.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0
