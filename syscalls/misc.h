@@ -53,6 +53,7 @@ u32 process_fsgid(void);
 #define CAP_SETGID 6
 #define CAP_SETUID 7
 #define CAP_SETPCAP 8
+#define CAP_SYS_PACCT 20
 #define CAP_SYS_ADMIN 21
 #define CAP_SYS_BOOT 22
 #define CAP_SYS_RESOURCE 24
@@ -71,5 +72,14 @@ u64 cap_inheritable_set(void);
 /* Apply Linux's capability fix-ups after the uid changes (misc.c calls these). */
 void cap_setuid_fixup(u32 old_r, u32 old_e, u32 old_s, u32 new_r, u32 new_e, u32 new_s);
 void cap_setfsuid_fixup(u32 old_fs, u32 new_fs);
+
+/* The name (comm, NUL-padded to 16 bytes) of thread tid (syscalls/prctl.c):
+ * its PR_SET_NAME name, or the program's. */
+void thread_comm(int tid, char out[16]);
+
+/* BSD process accounting (syscalls/acct.c): the program ends with a Linux
+ * exit code (status << 8, or the signal number when killed by a signal);
+ * append its record when accounting is on.  Call before kernel_exit. */
+void acct_process_exit(u32 exitcode, bool signaled);
 
 #endif

@@ -121,15 +121,20 @@ static long name_set(u64 uname)
     return 0;
 }
 
+void thread_comm(int tid, char out[16])
+{
+    struct thread_name *e = name_find(tid);
+    memset(out, 0, TASK_COMM_LEN);
+    if (e != NULL)
+        memcpy(out, e->name, TASK_COMM_LEN);
+    else
+        default_name(out);
+}
+
 static long name_get(u64 ubuf)
 {
     char buf[TASK_COMM_LEN];
-    struct thread_name *e = name_find(current->tid);
-    memset(buf, 0, sizeof(buf));
-    if (e != NULL)
-        memcpy(buf, e->name, sizeof(buf));
-    else
-        default_name(buf);
+    thread_comm(current->tid, buf);
     return copy_to_user((void *)ubuf, buf, sizeof(buf));
 }
 

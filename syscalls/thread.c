@@ -7,6 +7,7 @@
  */
 #include "syscalls.h"
 #include "runtime/sched/signal.h"
+#include "misc.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -140,13 +141,16 @@ static void thread_exit_cleanup(void)
 long sys_exit(int status)
 {
     thread_exit_cleanup();
-    if (thread_count_live() <= 1)
+    if (thread_count_live() <= 1) {
+        acct_process_exit((u32)(status & 0xff) << 8, false);
         kernel_exit(status & 0xff);    /* the last thread: the program ends */
+    }
     thread_exit_current();
 }
 
 long sys_exit_group(int status)
 {
+    acct_process_exit((u32)(status & 0xff) << 8, false);
     kernel_exit(status & 0xff);
 }
 
