@@ -446,11 +446,14 @@ static bool has_children(struct mount *m)
     return false;
 }
 
-/* Is m in use: the cwd or root on it, or an open file on it? */
+/* Is m in use: a thread's cwd or root on it, or an open file on it? */
 static bool is_busy(struct mount *m)
 {
-    if (vfs_cwd_mount() == m || vfs_root_mount() == m || has_children(m))
+    if (has_children(m))
         return true;
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next)
+        if (fs_cwd_mount(s) == m || fs_root_mount(s) == m)
+            return true;
     for (int fd = fd_next_open(0); fd >= 0; fd = fd_next_open(fd + 1)) {
         struct file *f = fd_file(fd);
         if (f->path != NULL && mount_at(f->path) == m)
@@ -648,8 +651,18 @@ static void requeue(struct mount *m)
     *pp = moved;
 }
 
+/* Give s's cwd (root true: its root) the canonical path p (kmalloc, freed
+ * here; NULL: unchanged) on the same node, on mount m. */
+static void fs_repath(struct fs_state *s, bool root, char *p, struct mount *m)
+{
+    if (p == NULL)
+        return;
+    vfs_set_fs_at(s, root, root ? s->root_node : s->cwd_node, p, m);
+    kfree(p);
+}
+
 /* Put m's tree at np on parent: the mount points below it, and the paths of
- * the open files, the cwd and the root on it, follow. */
+ * the open files, the cwds and the roots on it, follow. */
 static int move_tree(struct mount *m, struct mount *parent, const char *np)
 {
     static bool moves[VFS_FD_MAX];
@@ -663,8 +676,6 @@ static int move_tree(struct mount *m, struct mount *parent, const char *np)
         moves[fd] = f != NULL && f->path != NULL && under(f->path, m->path, ol) &&
                     below(mount_at(f->path), m);
     }
-    bool cwd = under(vfs_cwd(), m->path, ol) && below(vfs_cwd_mount(), m);
-    bool root = under(vfs_root_path(), m->path, ol) && below(vfs_root_mount(), m);
     for (int fd = 0; fd < VFS_FD_MAX; fd++) {
         struct file *f = fd_file(fd);
         char *p = moves[fd] ? repath(f->path, ol, npath) : NULL;
@@ -673,8 +684,12 @@ static int move_tree(struct mount *m, struct mount *parent, const char *np)
             f->path = p;
         }
     }
-    char *cwdp = cwd ? repath(vfs_cwd(), ol, npath) : NULL;
-    char *rootp = root ? repath(vfs_root_path(), ol, npath) : NULL;
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next) {
+        if (under(s->cwd_path, m->path, ol) && below(fs_cwd_mount(s), m))
+            fs_repath(s, false, repath(s->cwd_path, ol, npath), fs_cwd_mount(s));
+        if (under(s->root_path, m->path, ol) && below(fs_root_mount(s), m))
+            fs_repath(s, true, repath(s->root_path, ol, npath), fs_root_mount(s));
+    }
     for (struct mount *k = mounts; k != NULL; k = k->next) {
         if (k == m || !below(k, m))
             continue;
@@ -688,15 +703,6 @@ static int move_tree(struct mount *m, struct mount *parent, const char *np)
     m->path = npath;
     m->parent = parent;
     requeue(m);
-    if (cwdp != NULL)
-        vfs_chdir_node(vfs_cwd_node(), cwdp);
-    if (rootp != NULL) {
-        struct node rn;
-        if (vfs_resolve_canonical(rootp, &rn, NULL) == 0)
-            vfs_chroot(rn, rootp);
-    }
-    kfree(cwdp);
-    kfree(rootp);
     return 0;
 }
 
@@ -773,6 +779,22 @@ static void pivot_repath(const struct pivot *pv)
     }
 }
 
+/* A thread's root and cwd: at the old top's root directory they move to
+ * new_root (as Linux's chroot_fs_refs), elsewhere their paths follow their
+ * mounts (kept as they are: the top changes). */
+static void pivot_fs(const struct pivot *pv, struct fs_state *s)
+{
+    struct mount *rm = fs_root_mount(s), *cm = fs_cwd_mount(s);
+    if (rm == pv->o && strcmp(s->root_path, "/") == 0)
+        vfs_set_fs_at(s, true, pv->n->root, "/", pv->n);
+    else
+        fs_repath(s, true, pivot_path(pv, s->root_path, rm), rm);
+    if (cm == pv->o && strcmp(s->cwd_path, "/") == 0)
+        vfs_set_fs_at(s, false, pv->n->root, "/", pv->n);
+    else
+        fs_repath(s, false, pivot_path(pv, s->cwd_path, cm), cm);
+}
+
 int mount_pivot(struct lookup *nk, struct lookup *ok)
 {
     struct mount *nm = nk->mnt, *om = top_at(ok), *rm = vfs_root_mount();
@@ -798,11 +820,8 @@ int mount_pivot(struct lookup *nk, struct lookup *ok)
         return -ENOMEM;
     }
     struct pivot pv = { nm, top, p, strlen(p), r };
-    /* the cwd: on the old root's top directory it moves to new_root (as
-     * Linux's chroot_fs_refs), elsewhere its path follows its mount */
-    struct mount *cm = vfs_cwd_mount();
-    bool cwd_at_top = cm == top && strcmp(vfs_cwd(), "/") == 0;
-    char *cwdp = cwd_at_top ? NULL : pivot_path(&pv, vfs_cwd(), cm);
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next)
+        pivot_fs(&pv, s);
     pivot_repath(&pv);
     /* the old top hangs at put_old (on the mount stacked there), new_root is
      * the top; the old top's mount point strings may be literals: not freed */
@@ -812,12 +831,6 @@ int mount_pivot(struct lookup *nk, struct lookup *ok)
     nm->path = root;
     nm->parent = NULL;
     top = nm;
-    vfs_set_fs_at(true, nm->root, "/", nm);
-    if (cwd_at_top)
-        vfs_set_fs_at(false, nm->root, "/", nm);
-    else if (cwdp != NULL)
-        vfs_set_fs_at(false, vfs_cwd_node(), cwdp, cm);
-    kfree(cwdp);
     kfree(p);
     return 0;
 }
@@ -830,7 +843,7 @@ int mount_proc_root(struct node *out)
     return 0;
 }
 
-/* Does an open file, the cwd or the root still lie in the tree of m? */
+/* Does an open file, a cwd or a root still lie in the tree of m? */
 static bool tree_in_use(struct mount *m)
 {
     size_t l = strlen(m->path);
@@ -839,7 +852,10 @@ static bool tree_in_use(struct mount *m)
         if (f->path != NULL && under(f->path, m->path, l))
             return true;
     }
-    return under(vfs_cwd(), m->path, l) || under(vfs_root_path(), m->path, l);
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next)
+        if (under(s->cwd_path, m->path, l) || under(s->root_path, m->path, l))
+            return true;
+    return false;
 }
 
 void mount_release_detached(struct mount *m)

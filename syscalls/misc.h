@@ -1,8 +1,9 @@
 /*
  * misc.h - process-wide state kept by the process/identity syscalls
- * (syscalls/misc.c) that other kernel parts read: the file-creation mask,
- * the resource limits and the credentials.  solo runs exactly one process
- * (pid 1), so all of this is global.  Readers never change it; only the
+ * (syscalls/misc.c) that other kernel parts read: the file-creation mask
+ * (the calling thread's, kept in its fs state), the resource limits and the
+ * credentials.  solo runs exactly one process (pid 1), so the rest is
+ * global.  Readers never change it; only the
  * syscalls in misc.c do.
  */
 #ifndef SOLO_SYSCALLS_MISC_H
@@ -35,7 +36,8 @@
  * rlimit_cur(RLIMIT_NOFILE), the loader sizes the stack from RLIMIT_STACK. */
 u64 rlimit_cur(int res);
 
-/* The file-creation mask (umask), 0 to 0777; new files get mode & ~umask. */
+/* The calling thread's file-creation mask (umask, part of its fs state in
+ * fs/vfs.c), 0 to 0777; new files get mode & ~umask. */
 u32 process_umask(void);
 
 /* The real, effective and filesystem user and group ids (0 = root). */

@@ -83,6 +83,7 @@ struct thread {
     struct seccomp_filter *seccomp_filter;   /* newest filter of its chain (counted ref) */
     bool no_new_privs;
     struct landlock_domain *landlock;  /* Landlock layers restricting it, or NULL */
+    struct fs_state *fs;               /* cwd, root, umask (fs/vfs.c); NULL: the first thread's */
 };
 
 /* The thread running on this CPU (set only by the scheduler). */

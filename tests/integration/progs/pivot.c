@@ -5,13 +5,15 @@
  * ENOENT, ENOTDIR, EBUSY for paths on the root's own mount, EINVAL for a
  * new_root that is no mount point or a put_old outside it), then a pivot
  * onto a tmpfs with the old root at put_old (cwd and root move, an open
- * file's /proc/self/fd link follows, /proc/self/mounts), detaching the old
- * root, and the idiom pivot_root(".", ".") + umount2(".", MNT_DETACH).
+ * file's /proc/self/fd link follows, so does the cwd of a thread with its
+ * own fs state, /proc/self/mounts), detaching the old root, and the idiom
+ * pivot_root(".", ".") + umount2(".", MNT_DETACH).
  * Prints one line per check; run.sh compares it exactly.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,9 +126,32 @@ static void errors(void)
                                            pivot("/tmp/pv/new/sub", "/tmp/pv/new/sub")));
 }
 
+/* A thread with its own fs state (unshare(CLONE_FS)) whose cwd is on the old
+ * root: pivot_root moves its path along (gate: main -> thread). */
+static int ready[2], go[2];
+
+static void *other(void *arg)
+{
+    char c;
+    (void)arg;
+    long r = syscall(SYS_unshare, 0x200L);
+    long d = chdir("/tmp/pv");
+    if (write(ready[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+        return NULL;
+    show("thread: unshare CLONE_FS", r);
+    show("thread: chdir /tmp/pv", d);
+    cwd("thread after pivot");
+    return NULL;
+}
+
 int main(void)
 {
+    pthread_t t;
+    char c;
     errors();
+    if (pipe(ready) != 0 || pipe(go) != 0 || pthread_create(&t, NULL, other, NULL) != 0 ||
+        read(ready[0], &c, 1) != 1)
+        printf("no thread\n");
     mkdir("/tmp/pv/new/old", 0755);
     put("/tmp/pv/new/hello", "hi\n");
     put("/tmp/pv/keep", "kept\n");
@@ -134,6 +159,8 @@ int main(void)
     show("chdir /", chdir("/"));
     show("pivot_root new old", pivot("/tmp/pv/new", "/tmp/pv/new/old"));
     cwd("after pivot");
+    if (write(go[1], "x", 1) != 1 || pthread_join(t, NULL) != 0)
+        printf("thread failed\n");
     ls("/");
     cat("cat /hello", "/hello");
     ls("/old/tmp/pv");
