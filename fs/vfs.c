@@ -514,9 +514,11 @@ struct fs_state *fs_state_copy(void)
     return s;
 }
 
+/* The last user gone: off the list (so its cwd and root keep no mount
+ * busy), and freed unless it is the first thread's static one. */
 void fs_state_put(struct fs_state *s)
 {
-    if (s == NULL || --s->refs > 0 || s == &init_fs)
+    if (s == NULL || --s->refs > 0)
         return;
     for (struct fs_state **pp = &all_fs; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == s) {
@@ -524,7 +526,8 @@ void fs_state_put(struct fs_state *s)
             break;
         }
     }
-    kfree(s);
+    if (s != &init_fs)
+        kfree(s);
 }
 
 int fs_state_unshare(void)

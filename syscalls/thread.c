@@ -139,11 +139,11 @@ static void thread_exit_cleanup(void)
     seccomp_thread_exit(current);
 }
 
-/* The thread leaves its fs state (after which it uses the first thread's,
- * which it no longer touches). */
+/* The thread drops its fs state (the first thread's when its fs is NULL);
+ * it touches no path after this. */
 static void thread_exit_fs(void)
 {
-    struct fs_state *fs = current->fs;
+    struct fs_state *fs = fs_state_current();
     current->fs = NULL;
     fs_state_put(fs);
 }
