@@ -40,13 +40,20 @@ static struct mount root_mount = {
     .id = 1, .path = "/", .root = { NULL, TFS_ID_ROOT }, .root_path = "/", .fstype = "tfs",
     .source = "/dev/root", .flags = MS_NOATIME, .dev = VFS_DEV_ROOT, .builtin = true,
 };
+/* The table: every attached and detached mount in mount order (the first
+ * one created is root_mount).  top is the root of the whole tree, the mount
+ * whose mount point is "/" with no parent: root_mount until pivot_root
+ * makes another mount the top. */
+static struct mount *mounts = &root_mount;
+static struct mount *top = &root_mount;
+static struct mount *proc_mount;      /* solo's built-in /proc (stays after pivot_root) */
 static int next_id = 2;
 static int next_anon = 1;              /* N of the next detached tree "//N" */
 static int next_tmpfs_minor = 40;      /* st_dev minors of new tmpfs instances */
 
 struct mount *mount_root(void)
 {
-    return &root_mount;
+    return top;
 }
 
 /* Does path[0..len) equal the NUL-terminated string s? */
@@ -58,7 +65,7 @@ static bool path_eq(const char *s, const char *path, size_t len)
 struct mount *mount_over(struct mount *parent, const char *path, size_t len)
 {
     struct mount *found = NULL;
-    for (struct mount *m = root_mount.next; m != NULL; m = m->next)
+    for (struct mount *m = mounts; m != NULL; m = m->next)
         if (m->parent == parent && path_eq(m->path, path, len))
             found = m;
     return found;
@@ -76,7 +83,7 @@ struct mount *mount_anon_root(const char *path, size_t *len)
         return NULL;
     while (path[n] != '\0' && path[n] != '/')
         n++;
-    for (struct mount *m = root_mount.next; m != NULL; m = m->next) {
+    for (struct mount *m = mounts; m != NULL; m = m->next) {
         if (m->parent == NULL && path_eq(m->path, path, n)) {
             *len = n;
             return m;
@@ -87,14 +94,14 @@ struct mount *mount_anon_root(const char *path, size_t *len)
 
 struct mount *mount_at(const char *path)
 {
-    struct mount *m = &root_mount, *over;
+    struct mount *m = top, *over;
     size_t start = 1;
-    if (root_mount.next == NULL)
+    if (mounts == top && top->next == NULL)
         return m;
     if (mount_path_is_anon(path)) {
         m = mount_anon_root(path, &start);
         if (m == NULL)
-            return &root_mount;        /* a dissolved tree: nothing to cross */
+            return top;                /* a dissolved tree: nothing to cross */
         while ((over = mount_over(m, path, start)) != NULL)
             m = over;
         start++;
@@ -118,7 +125,7 @@ struct mount *mount_at(const char *path)
 /* Append m to the table. */
 static void table_add(struct mount *m)
 {
-    struct mount **pp = &root_mount.next;
+    struct mount **pp = &mounts;
     while (*pp != NULL)
         pp = &(*pp)->next;
     m->next = NULL;
@@ -171,11 +178,13 @@ static void builtin(const char *path, const char *fstype, const char *source,
         panic("vfs: out of memory recording the mount of %s", path);
     m->builtin = true;
     table_add(m);
+    if (strcmp(fstype, "proc") == 0)
+        proc_mount = m;
 }
 
 void mount_init(void)
 {
-    if (root_mount.next != NULL)
+    if (root_mount.next != NULL || top != &root_mount)
         return;
     builtin("/dev", "devtmpfs", "udev", MS_NOSUID, VFS_DEV_DEVFS);
     builtin("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, VFS_DEV_PROC);
@@ -377,9 +386,7 @@ int mount_add(const char *fstype, const char *source, struct lookup *src, struct
     } else if (strcmp(fstype, "proc") == 0) {
         if (data != NULL && data[0] != '\0')
             return -EINVAL;
-        struct mount *pm;
-        int r = vfs_resolve_canonical("/proc", &root, &pm);
-        if (r < 0 || pm->builtin == false || strcmp(pm->fstype, "proc") != 0)
+        if (mount_proc_root(&root) < 0)
             return -ENODEV;
         fstype = "proc";
         dev = VFS_DEV_PROC;
@@ -433,17 +440,20 @@ int mount_remount(struct lookup *tk, unsigned long flags, const char *data)
 /* Is a mount in the table attached (directly) on m? */
 static bool has_children(struct mount *m)
 {
-    for (struct mount *c = root_mount.next; c != NULL; c = c->next)
+    for (struct mount *c = mounts; c != NULL; c = c->next)
         if (c->parent == m)
             return true;
     return false;
 }
 
-/* Is m in use: the cwd or root on it, or an open file on it? */
+/* Is m in use: a thread's cwd or root on it, or an open file on it? */
 static bool is_busy(struct mount *m)
 {
-    if (vfs_cwd_mount() == m || vfs_root_mount() == m || has_children(m))
+    if (has_children(m))
         return true;
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next)
+        if (fs_cwd_mount(s) == m || fs_root_mount(s) == m)
+            return true;
     for (int fd = fd_next_open(0); fd >= 0; fd = fd_next_open(fd + 1)) {
         struct file *f = fd_file(fd);
         if (f->path != NULL && mount_at(f->path) == m)
@@ -455,7 +465,7 @@ static bool is_busy(struct mount *m)
 /* Take m and every mount below it out of the table. */
 static void detach(struct mount *m)
 {
-    struct mount **pp = &root_mount.next;
+    struct mount **pp = &mounts;
     while (*pp != NULL) {
         if (*pp == m) {
             *pp = m->next;
@@ -464,7 +474,7 @@ static void detach(struct mount *m)
         }
         pp = &(*pp)->next;
     }
-    for (struct mount *c = root_mount.next; c != NULL;) {
+    for (struct mount *c = mounts; c != NULL;) {
         struct mount *nx = c->next;
         if (c->parent == m)
             detach(c);
@@ -472,14 +482,26 @@ static void detach(struct mount *m)
     }
 }
 
+/* The newest mount stacked at lk's place (lk's own mount if none): the last
+ * component of a walk (".", "..") does not cross mounts, but umount2 and
+ * pivot_root's put_old go to the top, as Linux's LOOKUP_MOUNTPOINT does. */
+static struct mount *top_at(const struct lookup *lk)
+{
+    struct mount *m = lk->mnt, *over;
+    size_t len = strlen(lk->path);
+    while ((over = mount_over(m, lk->path, len)) != NULL)
+        m = over;
+    return m;
+}
+
 int mount_remove(struct lookup *tk, int flags)
 {
-    struct mount *m = tk->mnt;
-    if (!at_mount_root(tk) || !mount_is_ours(m))
+    struct mount *m = top_at(tk);
+    if (strcmp(m->path, tk->path) != 0 || !mount_is_ours(m))
         return -EINVAL;
     if ((flags & MNT_EXPIRE) != 0)
         return -EINVAL;                /* not supported (see sys_umount2) */
-    if (m->builtin)
+    if (m->builtin || m == top)
         return -EBUSY;
     if ((flags & MNT_DETACH) == 0 && is_busy(m))
         return -EBUSY;
@@ -567,7 +589,7 @@ struct mount *mount_new_detached(struct node root, const char *fstype, const cha
 static int clone_children(struct mount *sm, const char *sp, struct mount *c)
 {
     size_t sl = strlen(sp);
-    for (struct mount *k = root_mount.next; k != NULL; k = k->next) {
+    for (struct mount *k = mounts; k != NULL; k = k->next) {
         if (k->parent != sm || !under(k->path, sp, sl) || strcmp(k->path, sp) == 0)
             continue;
         char *p = repath(k->path, sl, c->path);
@@ -614,7 +636,7 @@ int mount_clone(struct lookup *src, bool recursive, struct mount **out)
 static void requeue(struct mount *m)
 {
     struct mount *moved = NULL, **tail = &moved;
-    struct mount **pp = &root_mount.next;
+    struct mount **pp = &mounts;
     while (*pp != NULL) {
         struct mount *k = *pp;
         if (below(k, m)) {
@@ -629,8 +651,18 @@ static void requeue(struct mount *m)
     *pp = moved;
 }
 
+/* Give s's cwd (root true: its root) the canonical path p (kmalloc, freed
+ * here; NULL: unchanged) on the same node, on mount m. */
+static void fs_repath(struct fs_state *s, bool root, char *p, struct mount *m)
+{
+    if (p == NULL)
+        return;
+    vfs_set_fs_at(s, root, root ? s->root_node : s->cwd_node, p, m);
+    kfree(p);
+}
+
 /* Put m's tree at np on parent: the mount points below it, and the paths of
- * the open files, the cwd and the root on it, follow. */
+ * the open files, the cwds and the roots on it, follow. */
 static int move_tree(struct mount *m, struct mount *parent, const char *np)
 {
     static bool moves[VFS_FD_MAX];
@@ -644,8 +676,6 @@ static int move_tree(struct mount *m, struct mount *parent, const char *np)
         moves[fd] = f != NULL && f->path != NULL && under(f->path, m->path, ol) &&
                     below(mount_at(f->path), m);
     }
-    bool cwd = under(vfs_cwd(), m->path, ol) && below(vfs_cwd_mount(), m);
-    bool root = under(vfs_root_path(), m->path, ol) && below(vfs_root_mount(), m);
     for (int fd = 0; fd < VFS_FD_MAX; fd++) {
         struct file *f = fd_file(fd);
         char *p = moves[fd] ? repath(f->path, ol, npath) : NULL;
@@ -654,9 +684,13 @@ static int move_tree(struct mount *m, struct mount *parent, const char *np)
             f->path = p;
         }
     }
-    char *cwdp = cwd ? repath(vfs_cwd(), ol, npath) : NULL;
-    char *rootp = root ? repath(vfs_root_path(), ol, npath) : NULL;
-    for (struct mount *k = root_mount.next; k != NULL; k = k->next) {
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next) {
+        if (under(s->cwd_path, m->path, ol) && below(fs_cwd_mount(s), m))
+            fs_repath(s, false, repath(s->cwd_path, ol, npath), fs_cwd_mount(s));
+        if (under(s->root_path, m->path, ol) && below(fs_root_mount(s), m))
+            fs_repath(s, true, repath(s->root_path, ol, npath), fs_root_mount(s));
+    }
+    for (struct mount *k = mounts; k != NULL; k = k->next) {
         if (k == m || !below(k, m))
             continue;
         char *p = repath(k->path, ol, npath);
@@ -669,15 +703,6 @@ static int move_tree(struct mount *m, struct mount *parent, const char *np)
     m->path = npath;
     m->parent = parent;
     requeue(m);
-    if (cwdp != NULL)
-        vfs_chdir_node(vfs_cwd_node(), cwdp);
-    if (rootp != NULL) {
-        struct node rn;
-        if (vfs_resolve_canonical(rootp, &rn, NULL) == 0)
-            vfs_chroot(rn, rootp);
-    }
-    kfree(cwdp);
-    kfree(rootp);
     return 0;
 }
 
@@ -702,18 +727,123 @@ int mount_move(struct lookup *from, struct lookup *to)
     return move_tree(old, p, to->path);
 }
 
-int mount_proc_root(struct node *out)
+/* ------------------------------------------------------- pivot_root */
+
+/* pivot_root makes mount n (mount point p, pl long) the top and hangs the
+ * old top o at r (put_old as seen from n): canonical paths on n's tree lose
+ * p, the rest of o's tree gets r in front. */
+struct pivot {
+    struct mount *n, *o;
+    const char *p;
+    size_t pl;
+    const char *r;
+};
+
+/* The new canonical path of path (on mount m), kmalloc; NULL when it stays
+ * (a detached tree) or on ENOMEM (then it stays too). */
+static char *pivot_path(const struct pivot *pv, const char *path, struct mount *m)
 {
-    for (struct mount *m = root_mount.next; m != NULL; m = m->next) {
-        if (m->builtin && strcmp(m->fstype, "proc") == 0) {
-            *out = m->root;
-            return 0;
-        }
-    }
-    return -ENODEV;
+    if (m == NULL || mount_path_is_anon(path))
+        return NULL;
+    if (below(m, pv->n) && under(path, pv->p, pv->pl))
+        return repath(path, pv->pl, "/");
+    if (below(m, pv->o))
+        return repath(path, 1, pv->r);
+    return NULL;
 }
 
-/* Does an open file, the cwd or the root still lie in the tree of m? */
+/* Rewrite the paths of the open files and the mount points for pv. */
+static void pivot_repath(const struct pivot *pv)
+{
+    static char *newp[VFS_FD_MAX];
+    /* decide every file's place before any mount point changes */
+    for (int fd = 0; fd < VFS_FD_MAX; fd++) {
+        struct file *f = fd_file(fd);
+        newp[fd] = f != NULL && f->path != NULL ? pivot_path(pv, f->path, mount_at(f->path)) : NULL;
+    }
+    for (int fd = 0; fd < VFS_FD_MAX; fd++) {
+        if (newp[fd] != NULL) {
+            struct file *f = fd_file(fd);
+            kfree(f->path);
+            f->path = newp[fd];
+        }
+    }
+    for (struct mount *k = mounts; k != NULL; k = k->next) {
+        if (k == pv->n || k == pv->o)
+            continue;
+        char *np = pivot_path(pv, k->path, k->parent);
+        if (np != NULL) {
+            kfree((char *)k->path);
+            k->path = np;
+        }
+    }
+}
+
+/* A thread's root and cwd: at the old top's root directory they move to
+ * new_root (as Linux's chroot_fs_refs), elsewhere their paths follow their
+ * mounts (kept as they are: the top changes). */
+static void pivot_fs(const struct pivot *pv, struct fs_state *s)
+{
+    struct mount *rm = fs_root_mount(s), *cm = fs_cwd_mount(s);
+    if (rm == pv->o && strcmp(s->root_path, "/") == 0)
+        vfs_set_fs_at(s, true, pv->n->root, "/", pv->n);
+    else
+        fs_repath(s, true, pivot_path(pv, s->root_path, rm), rm);
+    if (cm == pv->o && strcmp(s->cwd_path, "/") == 0)
+        vfs_set_fs_at(s, false, pv->n->root, "/", pv->n);
+    else
+        fs_repath(s, false, pivot_path(pv, s->cwd_path, cm), cm);
+}
+
+int mount_pivot(struct lookup *nk, struct lookup *ok)
+{
+    struct mount *nm = nk->mnt, *om = top_at(ok), *rm = vfs_root_mount();
+    if (!mount_is_ours(rm) || !mount_is_ours(nm))
+        return -EINVAL;
+    if (nm == rm || om == rm)
+        return -EBUSY;                 /* as Linux: "loop, on the same file system" */
+    if (strcmp(rm->path, vfs_root_path()) != 0)
+        return -EINVAL;                /* the process root is not the root of a mount */
+    if (rm != top)
+        return -EINVAL;                /* a chroot into another mount: not supported */
+    if (strcmp(nm->path, nk->path) != 0)
+        return -EINVAL;                /* new_root is not a mount point */
+    if (!mount_is_ours(om) || !below(om, nm) || !under(ok->path, nm->path, strlen(nm->path)))
+        return -EINVAL;                /* put_old is not at or under new_root */
+    char *r = repath(ok->path, strlen(nm->path), "/");
+    char *p = kstrdup(nm->path);
+    char *root = kstrdup("/");
+    if (r == NULL || p == NULL || root == NULL) {
+        kfree(r);
+        kfree(p);
+        kfree(root);
+        return -ENOMEM;
+    }
+    struct pivot pv = { nm, top, p, strlen(p), r };
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next)
+        pivot_fs(&pv, s);
+    pivot_repath(&pv);
+    /* the old top hangs at put_old (on the mount stacked there), new_root is
+     * the top; the old top's mount point strings may be literals: not freed */
+    top->path = r;
+    top->parent = om;
+    top->builtin = false;              /* it can be unmounted now */
+    nm->path = root;
+    nm->parent = NULL;
+    top = nm;
+    kfree(p);
+    return 0;
+}
+
+int mount_proc_root(struct node *out)
+{
+    if (proc_mount == NULL)
+        return -ENODEV;
+    *out = proc_mount->root;          /* even once pivot_root took it out of the tree */
+    return 0;
+}
+
+/* Does an open file, a cwd or a root still lie in the tree of m? */
 static bool tree_in_use(struct mount *m)
 {
     size_t l = strlen(m->path);
@@ -722,7 +852,10 @@ static bool tree_in_use(struct mount *m)
         if (f->path != NULL && under(f->path, m->path, l))
             return true;
     }
-    return under(vfs_cwd(), m->path, l) || under(vfs_root_path(), m->path, l);
+    for (struct fs_state *s = fs_state_first(); s != NULL; s = s->next)
+        if (under(s->cwd_path, m->path, l) || under(s->root_path, m->path, l))
+            return true;
+    return false;
 }
 
 void mount_release_detached(struct mount *m)
@@ -740,10 +873,10 @@ static bool ro_blocked(struct mount *m, unsigned long set)
 
 int mount_set_flags(struct mount *m, unsigned long set, unsigned long clr, bool recursive)
 {
-    for (struct mount *k = &root_mount; k != NULL; k = k->next)
+    for (struct mount *k = mounts; k != NULL; k = k->next)
         if ((k == m || (recursive && below(k, m))) && ro_blocked(k, set))
             return -EBUSY;
-    for (struct mount *k = &root_mount; k != NULL; k = k->next)
+    for (struct mount *k = mounts; k != NULL; k = k->next)
         if (k == m || (recursive && below(k, m)))
             k->flags = (k->flags & ~clr) | set;
     return 0;
@@ -764,13 +897,13 @@ int mount_reconfigure(struct mount *m, int ro, bool size_set, u64 size)
             return -EINVAL;            /* as Linux: not below the pages in use */
     }
     if (ro > 0)
-        for (struct mount *k = &root_mount; k != NULL; k = k->next)
+        for (struct mount *k = mounts; k != NULL; k = k->next)
             if (same_sb(k, m) && ro_blocked(k, MS_RDONLY))
                 return -EBUSY;
     if (size_set)
         m->sb->limit = size;
     if (ro >= 0)
-        for (struct mount *k = &root_mount; k != NULL; k = k->next)
+        for (struct mount *k = mounts; k != NULL; k = k->next)
             if (same_sb(k, m))
                 k->flags = ro > 0 ? (k->flags | MS_RDONLY) : (k->flags & ~MS_RDONLY);
     return 0;
@@ -848,7 +981,7 @@ static const char *visible(const struct mount *m)
 long mount_gen_mounts(char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
-    for (struct mount *m = &root_mount; m != NULL; m = m->next) {
+    for (struct mount *m = mounts; m != NULL; m = m->next) {
         const char *p = visible(m);
         if (p == NULL)
             continue;
@@ -866,7 +999,7 @@ long mount_gen_mounts(char *buf, size_t cap)
 long mount_gen_mountinfo(char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
-    for (struct mount *m = &root_mount; m != NULL; m = m->next) {
+    for (struct mount *m = mounts; m != NULL; m = m->next) {
         const char *p = visible(m);
         if (p == NULL)
             continue;

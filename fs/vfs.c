@@ -19,6 +19,10 @@
  * point.  /proc/self/fd/N links jump to the open file's node, as Linux's
  * "magic" links do.
  *
+ * The cwd, the root and the umask are a thread's fs state (struct
+ * fs_state), shared by the threads created with CLONE_FS and copied for the
+ * others or by unshare(CLONE_FS); the first thread's is static.
+ *
  * The fd table is global (one process).  Each slot holds one reference to an
  * open file description plus its close-on-exec flag; new fds take the lowest
  * free slot, VFS_FD_MAX slots in all (EMFILE).
@@ -35,14 +39,19 @@ static struct {
     bool cloexec;
 } fdt[VFS_FD_MAX];
 
-static char cwd_path[VFS_PATH_MAX] = "/";
-static struct node cwd_node = { NULL, TFS_ID_ROOT };
-static struct mount *cwd_mnt;          /* NULL: the root file system */
+/* The file system state of the first thread; others share it (CLONE_FS) or
+ * have their own copies (kmalloc), all on one list. */
+static struct fs_state init_fs = {
+    .refs = 1, .cwd_path = "/", .cwd_node = { NULL, TFS_ID_ROOT },
+    .root_path = "/", .root_node = { NULL, TFS_ID_ROOT }, .umask = 022,
+};
+static struct fs_state *all_fs = &init_fs;
 
-/* the process root (chroot) */
-static char root_path[VFS_PATH_MAX] = "/";
-static struct node root_node = { NULL, TFS_ID_ROOT };
-static struct mount *root_mnt;         /* NULL: the root file system */
+/* The calling thread's state (the first thread's before any thread runs). */
+static struct fs_state *fs_cur(void)
+{
+    return current != NULL && current->fs != NULL ? current->fs : &init_fs;
+}
 
 /* ------------------------------------------------------------------ nodes */
 
@@ -194,8 +203,8 @@ static int cross_mounts(const char *path, size_t len, struct node *n, struct mou
 /* Resolve a canonical absolute path (no symlinks, ".", ".." or "//"). */
 static int resolve_canonical(const char *path, struct node *out, struct mount **mnt)
 {
-    struct node cur = { NULL, TFS_ID_ROOT };
     struct mount *m = mount_root();
+    struct node cur = m->root;
     const char *p = path;
     size_t al;
     if (mount_path_is_anon(path)) {
@@ -273,9 +282,10 @@ static int walk_start(struct walkbuf *w, int dirfd, const char *path)
 {
     struct lookup *lk = &w->lk;
     bool scoped = (w->lflags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) != 0;
-    w->root = root_node;
-    w->root_mnt = root_mnt != NULL ? root_mnt : mount_root();
-    w->root_path = root_path;
+    struct fs_state *fs = fs_cur();
+    w->root = fs->root_node;
+    w->root_mnt = fs_root_mount(fs);
+    w->root_path = fs->root_path;
     if (path[0] == '/' && (w->lflags & LOOKUP_BENEATH) != 0)
         return -EXDEV;
     if (path[0] == '/' && !scoped) {
@@ -283,9 +293,9 @@ static int walk_start(struct walkbuf *w, int dirfd, const char *path)
         return 0;
     }
     if (dirfd == AT_FDCWD) {
-        lk->node = cwd_node;
-        lk->mnt = cwd_mnt != NULL ? cwd_mnt : mount_root();
-        memcpy(lk->path, cwd_path, strlen(cwd_path) + 1);
+        lk->node = fs->cwd_node;
+        lk->mnt = fs_cwd_mount(fs);
+        memcpy(lk->path, fs->cwd_path, strlen(fs->cwd_path) + 1);
     } else {
         struct file *f = fd_file(dirfd);
         if (f == NULL)
@@ -473,35 +483,113 @@ int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk)
     return 0;
 }
 
+/* ------------------------------------------------- per-thread fs state */
+
+struct fs_state *fs_state_current(void)
+{
+    return fs_cur();
+}
+
+struct fs_state *fs_state_first(void)
+{
+    return all_fs;
+}
+
+struct fs_state *fs_state_share(void)
+{
+    struct fs_state *s = fs_cur();
+    s->refs++;
+    return s;
+}
+
+struct fs_state *fs_state_copy(void)
+{
+    struct fs_state *s = kmalloc(sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    *s = *fs_cur();
+    s->refs = 1;
+    s->next = all_fs;
+    all_fs = s;
+    return s;
+}
+
+/* The last user gone: off the list (so its cwd and root keep no mount
+ * busy), and freed unless it is the first thread's static one. */
+void fs_state_put(struct fs_state *s)
+{
+    if (s == NULL || --s->refs > 0)
+        return;
+    for (struct fs_state **pp = &all_fs; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    if (s != &init_fs)
+        kfree(s);
+}
+
+int fs_state_unshare(void)
+{
+    struct fs_state *old = fs_cur();
+    if (old->refs == 1)
+        return 0;
+    struct fs_state *s = fs_state_copy();
+    if (s == NULL)
+        return -ENOMEM;
+    current->fs = s;
+    fs_state_put(old);
+    return 0;
+}
+
+u32 fs_umask(void)
+{
+    return fs_cur()->umask;
+}
+
+void fs_set_umask(u32 mask)
+{
+    fs_cur()->umask = mask;
+}
+
 /* ------------------------------------------------------------------ cwd */
 
 const char *vfs_cwd(void)
 {
-    return cwd_path;
+    return fs_cur()->cwd_path;
 }
 
 struct node vfs_cwd_node(void)
 {
-    return cwd_node;
+    return fs_cur()->cwd_node;
 }
 
 /* Make n (a directory whose canonical path is path) the cwd. */
 int vfs_chdir_node(struct node n, const char *path)
 {
-    size_t len = strlen(path);
     if (!node_is_dir(n))
         return -ENOTDIR;
+    size_t len = strlen(path);
     if (len == 0 || len >= VFS_PATH_MAX)
         return -ENOENT;
-    memcpy(cwd_path, path, len + 1);
-    cwd_node = n;
-    cwd_mnt = mount_at(cwd_path);
+    vfs_set_fs_at(fs_cur(), false, n, path, mount_at(path));
     return 0;
 }
 
 struct mount *vfs_cwd_mount(void)
 {
-    return cwd_mnt != NULL ? cwd_mnt : mount_root();
+    return fs_cwd_mount(fs_cur());
+}
+
+struct mount *fs_cwd_mount(const struct fs_state *s)
+{
+    return s->cwd_mnt != NULL ? s->cwd_mnt : mount_root();
+}
+
+struct mount *fs_root_mount(const struct fs_state *s)
+{
+    return s->root_mnt != NULL ? s->root_mnt : mount_root();
 }
 
 /* ------------------------------------------------------------ the root */
@@ -509,31 +597,45 @@ struct mount *vfs_cwd_mount(void)
 /* Make directory n (canonical path) the process root; the cwd stays. */
 int vfs_chroot(struct node n, const char *path)
 {
-    size_t len = strlen(path);
     if (!node_is_dir(n))
         return -ENOTDIR;
+    size_t len = strlen(path);
     if (len == 0 || len >= VFS_PATH_MAX)
         return -ENOENT;
-    memcpy(root_path, path, len + 1);
-    root_node = n;
-    root_mnt = mount_at(root_path);
+    vfs_set_fs_at(fs_cur(), true, n, path, mount_at(path));
     return 0;
+}
+
+void vfs_set_fs_at(struct fs_state *s, bool root, struct node n, const char *path, struct mount *m)
+{
+    size_t len = strlen(path);
+    if (len == 0 || len >= VFS_PATH_MAX)
+        return;
+    memcpy(root ? s->root_path : s->cwd_path, path, len + 1);
+    if (root) {
+        s->root_node = n;
+        s->root_mnt = m;
+    } else {
+        s->cwd_node = n;
+        s->cwd_mnt = m;
+    }
 }
 
 const char *vfs_root_path(void)
 {
-    return root_path;
+    return fs_cur()->root_path;
 }
 
 struct mount *vfs_root_mount(void)
 {
-    return root_mnt != NULL ? root_mnt : mount_root();
+    return fs_root_mount(fs_cur());
 }
 
 /* path as the program sees it (a suffix of path, or "/"), or NULL when it is
  * outside the process root. */
 const char *vfs_user_path(const char *path)
 {
+    const char *root_path = fs_cur()->root_path;
     size_t rl = strlen(root_path);
     if (mount_path_is_anon(path)) {
         /* in a detached tree: from its root, as Linux's d_path shows it */

@@ -44,4 +44,18 @@ const char *file_path(struct file *f);
 bool file_has_mmap(struct file *f);
 int file_mmap(struct file *f, u64 addr, u64 len, u32 prot, u64 off);
 
+/* Per-thread file system state: the cwd, the root and the umask (fs/vfs.c).
+ * A new thread shares its creator's (CLONE_FS: fs_state_share) or gets a copy
+ * (fs_state_copy, NULL on ENOMEM); an exiting thread puts its reference;
+ * fs_state_unshare gives the caller its own copy if it shares one (0 or
+ * -ENOMEM).  fs_umask/fs_set_umask are the caller's umask. */
+struct fs_state;
+struct fs_state *fs_state_current(void);
+struct fs_state *fs_state_share(void);
+struct fs_state *fs_state_copy(void);
+void fs_state_put(struct fs_state *s);
+int fs_state_unshare(void);
+u32 fs_umask(void);
+void fs_set_umask(u32 mask);
+
 #endif

@@ -224,13 +224,34 @@ int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk);
  * crossing mounts: 0 and *out (and *mnt if not NULL), or -errno. */
 int vfs_resolve_canonical(const char *path, struct node *out, struct mount **mnt);
 
-/* ---- the process root (chroot) ----
+/* ---- the cwd and the root (chroot) of each thread ----
  * Canonical paths stay absolute from the real root; the chroot only changes
  * where absolute paths start and where ".." stops.  vfs_user_path turns a
  * canonical path into what the program sees: relative to its root, or NULL
- * when outside it (unreachable). */
+ * when outside it (unreachable).  The cwd, root and umask form a thread's fs
+ * state, shared by threads created with CLONE_FS (reference counted); every
+ * state is on one list (fs_state_first, next) so that mount changes can
+ * follow each cwd and root.  The vfs_ calls act on the caller's. */
+struct fs_state {
+    int refs;                          /* threads using it */
+    char cwd_path[VFS_PATH_MAX];       /* canonical */
+    struct node cwd_node;
+    struct mount *cwd_mnt;             /* NULL: the top mount */
+    char root_path[VFS_PATH_MAX];
+    struct node root_node;
+    struct mount *root_mnt;            /* NULL: the top mount */
+    u32 umask;
+    struct fs_state *next;
+};
+struct fs_state *fs_state_first(void);
+struct mount *fs_cwd_mount(const struct fs_state *s);
+struct mount *fs_root_mount(const struct fs_state *s);
 int vfs_chroot(struct node n, const char *path);
 const char *vfs_root_path(void);
+/* Set s's root (root true) or cwd to directory n at canonical path on mount
+ * m as it is, without working out the mount from the path (mount moves and
+ * pivot_root, where a mount may sit on top of the directory). */
+void vfs_set_fs_at(struct fs_state *s, bool root, struct node n, const char *path, struct mount *m);
 struct mount *vfs_root_mount(void);
 struct mount *vfs_cwd_mount(void);
 const char *vfs_user_path(const char *path);
@@ -298,6 +319,9 @@ int mount_add(const char *fstype, const char *source, struct lookup *src, struct
 /* Change the flags of the mount tk names the root of (tmpfs: also size=/mode= of data). */
 int mount_remount(struct lookup *tk, unsigned long flags, const char *data);
 int mount_remove(struct lookup *tk, int umount_flags);
+/* pivot_root(2) after the two lookups (nk: new_root, ok: put_old, both
+ * directories).  0 or -errno as Linux. */
+int mount_pivot(struct lookup *nk, struct lookup *ok);
 /* ---- detached mounts and the fd-based mount API (syscalls/newmount.c) ----
  * A detached tree's root has no parent and the mount point "//N"; paths of
  * files in it start with that (see fs/mount.c). */

@@ -241,14 +241,14 @@ long sys_setgroups(int size, u64 list)
 
 /* ---------------------------------------------------------------- umask */
 
-static u32 cur_umask = 022;
-
-u32 process_umask(void) { return cur_umask; }
+/* The umask is part of the calling thread's fs state (fs/vfs.c), shared
+ * with the threads created with CLONE_FS, as on Linux. */
+u32 process_umask(void) { return fs_umask(); }
 
 long sys_umask(u32 mask)
 {
-    u32 old = cur_umask;
-    cur_umask = mask & 0777;
+    u32 old = fs_umask();
+    fs_set_umask(mask & 0777);
     return old;
 }
 

@@ -1,8 +1,9 @@
 /*
  * misc.h - process-wide state kept by the process/identity syscalls
- * (syscalls/misc.c) that other kernel parts read: the file-creation mask,
- * the resource limits and the credentials.  solo runs exactly one process
- * (pid 1), so all of this is global.  Readers never change it; only the
+ * (syscalls/misc.c) that other kernel parts read: the file-creation mask
+ * (the calling thread's, kept in its fs state), the resource limits and the
+ * credentials.  solo runs exactly one process (pid 1), so the rest is
+ * global.  Readers never change it; only the
  * syscalls in misc.c do.
  */
 #ifndef SOLO_SYSCALLS_MISC_H
@@ -35,7 +36,8 @@
  * rlimit_cur(RLIMIT_NOFILE), the loader sizes the stack from RLIMIT_STACK. */
 u64 rlimit_cur(int res);
 
-/* The file-creation mask (umask), 0 to 0777; new files get mode & ~umask. */
+/* The calling thread's file-creation mask (umask, part of its fs state in
+ * fs/vfs.c), 0 to 0777; new files get mode & ~umask. */
 u32 process_umask(void);
 
 /* The real, effective and filesystem user and group ids (0 = root). */
@@ -53,6 +55,7 @@ u32 process_fsgid(void);
 #define CAP_SETGID 6
 #define CAP_SETUID 7
 #define CAP_SETPCAP 8
+#define CAP_SYS_PACCT 20
 #define CAP_SYS_ADMIN 21
 #define CAP_SYS_BOOT 22
 #define CAP_SYS_RESOURCE 24
@@ -71,5 +74,14 @@ u64 cap_inheritable_set(void);
 /* Apply Linux's capability fix-ups after the uid changes (misc.c calls these). */
 void cap_setuid_fixup(u32 old_r, u32 old_e, u32 old_s, u32 new_r, u32 new_e, u32 new_s);
 void cap_setfsuid_fixup(u32 old_fs, u32 new_fs);
+
+/* The name (comm, NUL-padded to 16 bytes) of thread tid (syscalls/prctl.c):
+ * its PR_SET_NAME name, or the program's. */
+void thread_comm(int tid, char out[16]);
+
+/* BSD process accounting (syscalls/acct.c): the program ends with a Linux
+ * exit code (status << 8, or the signal number when killed by a signal);
+ * append its record when accounting is on.  Call before kernel_exit. */
+void acct_process_exit(u32 exitcode, bool signaled);
 
 #endif

@@ -121,15 +121,20 @@ static long name_set(u64 uname)
     return 0;
 }
 
+void thread_comm(int tid, char out[16])
+{
+    struct thread_name *e = name_find(tid);
+    memset(out, 0, TASK_COMM_LEN);
+    if (e != NULL)
+        memcpy(out, e->name, TASK_COMM_LEN);
+    else
+        default_name(out);
+}
+
 static long name_get(u64 ubuf)
 {
     char buf[TASK_COMM_LEN];
-    struct thread_name *e = name_find(current->tid);
-    memset(buf, 0, sizeof(buf));
-    if (e != NULL)
-        memcpy(buf, e->name, sizeof(buf));
-    else
-        default_name(buf);
+    thread_comm(current->tid, buf);
     return copy_to_user((void *)ubuf, buf, sizeof(buf));
 }
 
@@ -290,7 +295,7 @@ static bool cap_subset(u64 x, u64 y) { return (x & ~y) == 0; }
  * shrink; effective must lie within the new permitted set.  A version 1
  * header carries only capabilities 0-31: the others become clear.
  */
-// partial: the sets are process-wide (Linux keeps them per thread); solo checks capabilities only where it checks privilege at all (setuid/setgid family, setgroups, sethostname/setdomainname, raising rlimits, reboot, PR_CAPBSET_DROP, syslog, unshare namespaces, seccomp filters without no_new_privs); no file capabilities or ambient set
+// partial: the sets are process-wide (Linux keeps them per thread); solo checks capabilities only where it checks privilege at all (setuid/setgid family, setgroups, sethostname/setdomainname, raising rlimits, reboot, PR_CAPBSET_DROP, syslog, unshare namespaces, seccomp filters without no_new_privs, pivot_root, acct); no file capabilities or ambient set
 long sys_capset(u64 uhdr, u64 udata)
 {
     struct cap_header h;

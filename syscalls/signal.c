@@ -68,6 +68,7 @@ static bool sig_ignored(int sig)
 _Noreturn void signal_exit(int sig)
 {
     klog("solo: program killed by signal %d", sig);
+    acct_process_exit((u32)sig, true);
     kernel_exit(128 + sig);
 }
 

@@ -213,13 +213,14 @@ long sys_ustat(u32 dev, u64 ubuf)
                     CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 /*
- * With one thread, nothing is shared with anyone: CLONE_FILES, CLONE_FS,
- * CLONE_VM, CLONE_SIGHAND and CLONE_THREAD leave things as they are (as
- * on Linux for a single-threaded process), and a new UTS namespace is a
- * copy of the host names that no one else sees, which is what solo's one
- * set of names already is.
+ * CLONE_FS gives the caller its own copy of the cwd, root and umask when
+ * another thread shares them (fs/vfs.c).  With one thread, nothing is shared
+ * with anyone: CLONE_FILES, CLONE_VM, CLONE_SIGHAND and CLONE_THREAD leave
+ * things as they are (as on Linux for a single-threaded process), and a new
+ * UTS namespace is a copy of the host names that no one else sees, which is
+ * what solo's one set of names already is.
  */
-// partial: with more than one thread, CLONE_FILES/CLONE_FS/CLONE_NEWUTS are EINVAL (solo's fd table, cwd and host names are process-wide); CLONE_NEWNS/NEWIPC/NEWNET/NEWPID/NEWCGROUP/NEWTIME/NEWUSER are EINVAL (namespaces not configured); CLONE_SYSVSEM applies no SEM_UNDO adjustments (solo does not record them)
+// partial: with more than one thread, CLONE_FILES/CLONE_NEWUTS are EINVAL (solo's fd table and host names are process-wide); CLONE_NEWNS/NEWIPC/NEWNET/NEWPID/NEWCGROUP/NEWTIME/NEWUSER are EINVAL (namespaces not configured); CLONE_SYSVSEM applies no SEM_UNDO adjustments (solo does not record them)
 long sys_unshare(u64 flags)
 {
     if ((flags & CLONE_NEWUSER) != 0)
@@ -235,15 +236,14 @@ long sys_unshare(u64 flags)
     bool alone = thread_count_live() == 1;
     if ((flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) != 0 && !alone)
         return -EINVAL;
-    if ((flags & (CLONE_FS | CLONE_FILES)) != 0 && !alone)
+    if ((flags & CLONE_FILES) != 0 && !alone)
         return -EINVAL;
     if ((flags & CLONE_NEWUSER) != 0)
         return -EINVAL;
-    if ((flags & UNSHARE_NS) == 0)
-        return 0;
-    if (!cap_has(CAP_SYS_ADMIN))
+    if ((flags & UNSHARE_NS) != 0 && !cap_has(CAP_SYS_ADMIN))
         return -EPERM;
-    if ((flags & (UNSHARE_NS & ~CLONE_NEWUTS)) != 0 || !alone)
+    if ((flags & UNSHARE_NS) != 0 && ((flags & (UNSHARE_NS & ~CLONE_NEWUTS)) != 0 || !alone))
         return -EINVAL;
-    return 0;
+    /* the cwd, root and umask: a copy of its own if another thread shares them */
+    return (flags & CLONE_FS) != 0 ? fs_state_unshare() : 0;
 }

@@ -7,6 +7,8 @@
  */
 #include "syscalls.h"
 #include "runtime/sched/signal.h"
+#include "misc.h"
+#include "fs/vfs.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -137,16 +139,29 @@ static void thread_exit_cleanup(void)
     seccomp_thread_exit(current);
 }
 
+/* The thread drops its fs state (the first thread's when its fs is NULL);
+ * it touches no path after this. */
+static void thread_exit_fs(void)
+{
+    struct fs_state *fs = fs_state_current();
+    current->fs = NULL;
+    fs_state_put(fs);
+}
+
 long sys_exit(int status)
 {
     thread_exit_cleanup();
-    if (thread_count_live() <= 1)
+    if (thread_count_live() <= 1) {
+        acct_process_exit((u32)(status & 0xff) << 8, false);
         kernel_exit(status & 0xff);    /* the last thread: the program ends */
+    }
+    thread_exit_fs();
     thread_exit_current();
 }
 
 long sys_exit_group(int status)
 {
+    acct_process_exit((u32)(status & 0xff) << 8, false);
     kernel_exit(status & 0xff);
 }
 
@@ -173,9 +188,16 @@ static long clone_thread(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
     regs.rax = 0;
     if (newsp != 0)
         regs.rsp = newsp;
+    /* the cwd, root and umask: shared with CLONE_FS, else the thread's own copy */
+    struct fs_state *fs = (flags & CLONE_FS) != 0 ? fs_state_share() : fs_state_copy();
+    if (fs == NULL)
+        return -ENOMEM;
     struct thread *t = thread_create_user(&regs, (flags & CLONE_SETTLS) ? tls : current->fs_base);
-    if (t == NULL)
+    if (t == NULL) {
+        fs_state_put(fs);
         return -EAGAIN;
+    }
+    t->fs = fs;
     u32 tid = (u32)t->tid;
     if ((flags & CLONE_PARENT_SETTID) != 0)
         (void)copy_to_user((void *)ptid, &tid, sizeof(tid));

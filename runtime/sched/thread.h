@@ -93,6 +93,7 @@ struct thread {
     u64 io_seq;                        /* what the TSS must hold: IO_SEQ_*, or io_bitmap_seq */
     /* user segment selectors, saved when switched out (LDT segments, modify_ldt) */
     u16 sel_ds, sel_es, sel_fs, sel_gs;
+    struct fs_state *fs;               /* cwd, root, umask (fs/vfs.c); NULL: the first thread's */
 };
 
 /* The thread running on this CPU (set only by the scheduler). */

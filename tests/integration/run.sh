@@ -220,6 +220,27 @@ t_fanotify() {       # fanotify mount/filesystem marks, overflow, group limit (s
         fail "stdout differs from progs/fanotify.expected: $(diff "$ROOT/tests/integration/progs/fanotify.expected" "$RES/$T.out" | head -c 600)"
     pass
 }
+t_pivot() {          # pivot_root (solo only: it would change the host)
+    srun ./pivot
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/pivot.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/pivot.expected: $(diff "$ROOT/tests/integration/progs/pivot.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
+t_acct() {           # acct (solo only: natively it would turn on the host's accounting)
+    scmd build -o "$W/$T.img" ./acct
+    expect_rc 0
+    srun --image "$W/$T.img"
+    expect_rc 3
+    mv "$RES/$T.out" "$RES/$T.out1"
+    srun --image "$W/$T.img"           # finds /acct.log: dies by SIGUSR1
+    expect_rc 138
+    "$SOLO" fs get "$W/$T.img" /acct.log "$W/$T.log" || fail "solo fs get /acct.log failed"
+    { cat "$RES/$T.out1" "$RES/$T.out"; ./acct decode "$W/$T.log"; } > "$RES/$T.all"
+    cmp -s "$ROOT/tests/integration/progs/acct.expected" "$RES/$T.all" ||
+        fail "output differs from progs/acct.expected: $(diff "$ROOT/tests/integration/progs/acct.expected" "$RES/$T.all" | head -c 600)"
+    pass
+}
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0
