@@ -44,6 +44,11 @@ u32 process_euid(void);
 u32 process_fsuid(void);
 u32 process_fsgid(void);
 
+/* Thread names (syscalls/prctl.c), as PR_SET_NAME/PR_GET_NAME and
+ * /proc/<pid>/task/<tid>/comm see them: at most 15 chars, NUL-terminated. */
+int thread_comm_set(int tid, const char *name, size_t n);    /* 0 or -ENOMEM */
+void thread_comm(int tid, char *out);                         /* out: 16 bytes */
+
 /* Capabilities (syscalls/prctl.c): numbers as Linux's, process-wide sets. */
 #define CAP_CHOWN 0
 #define CAP_DAC_OVERRIDE 1

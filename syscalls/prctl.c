@@ -107,29 +107,42 @@ static long name_set(u64 uname)
             break;
     }
     buf[n] = '\0';
+    return thread_comm_set(current->tid, buf, n);
+}
+
+/* Name thread tid with the n bytes at name (cut to 15): 0 or -ENOMEM. */
+int thread_comm_set(int tid, const char *name, size_t n)
+{
     names_prune();
-    struct thread_name *e = name_find(current->tid);
+    struct thread_name *e = name_find(tid);
     if (e == NULL) {
         e = kzalloc(sizeof(*e));
         if (e == NULL)
             return -ENOMEM;
-        e->tid = current->tid;
+        e->tid = tid;
         e->next = names;
         names = e;
     }
-    memcpy(e->name, buf, sizeof(buf));
+    memset(e->name, 0, sizeof(e->name));
+    memcpy(e->name, name, MIN(n, (size_t)TASK_COMM_LEN - 1));
     return 0;
+}
+
+/* Thread tid's name into out (16 bytes, NUL-padded). */
+void thread_comm(int tid, char *out)
+{
+    struct thread_name *e = name_find(tid);
+    memset(out, 0, TASK_COMM_LEN);
+    if (e != NULL)
+        memcpy(out, e->name, TASK_COMM_LEN);
+    else
+        default_name(out);
 }
 
 static long name_get(u64 ubuf)
 {
     char buf[TASK_COMM_LEN];
-    struct thread_name *e = name_find(current->tid);
-    memset(buf, 0, sizeof(buf));
-    if (e != NULL)
-        memcpy(buf, e->name, sizeof(buf));
-    else
-        default_name(buf);
+    thread_comm(current->tid, buf);
     return copy_to_user((void *)ubuf, buf, sizeof(buf));
 }
 
