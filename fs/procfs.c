@@ -1,7 +1,8 @@
 /*
  * procfs.c - the generated /proc and /sys files programs read to size
  * themselves: /proc/cpuinfo, /proc/meminfo, /proc/filesystems,
- * /proc/self/{status,stat,statm},
+ * /proc/<pid>/{status,stat,statm,comm}, the per-thread directories
+ * /proc/<pid>/task/<tid>/ and /proc/<tid>/, /proc/thread-self,
  * /proc/self/{mounts,mountinfo} (the mount table, fs/mount.c),
  * /sys/devices/system/cpu/{online,possible,present} and one
  * /sys/devices/system/cpu/cpuN/ directory per CPU (glibc counts those for
@@ -291,10 +292,16 @@ static void put_escaped_name(struct out *o, const char *name)
     }
 }
 
-/* status of thread tid (the process's when tid is PID_SELF). */
-static long gen_status(int tid, char *buf, size_t cap)
+/* Node id bits of a per-thread file reached through task/<tid> or
+ * /proc/<tid> (the low 32 bits are the tid). */
+#define VIA_THREAD_DIR (1UL << 32)
+#define VIA_TID_DIR (1UL << 33)
+
+/* status of thread id (the process's when id is PID_SELF). */
+static long gen_status(u64 id, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
+    int tid = (int)id;
     struct thread *t = task_of(tid);
     char name[16];
     u64 shpnd, ign, cgt;
@@ -337,16 +344,18 @@ static long gen_status(int tid, char *buf, size_t cap)
     return (long)o.len;
 }
 
-/* stat of thread tid (the process's when tid is PID_SELF: CPU times of all
- * its threads, those that exited included). */
-static long gen_stat(int tid, char *buf, size_t cap)
+/* stat of thread id; CPU times are the whole process's (all its threads,
+ * those that exited included) except in task/<tid>, as on Linux. */
+static long gen_stat(u64 id, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
+    int tid = (int)id;
+    bool whole = (id & VIA_THREAD_DIR) == 0;
     struct thread *t = task_of(tid);
     char name[16];
     u64 shpnd, ign, cgt, vsize = vm_total_bytes();
-    u64 cpu = tid == PID_SELF ? sched_process_cpu_ns() : sched_thread_cpu_ns(t);
-    u64 sys = tid == PID_SELF ? sched_process_sys_ns() : sched_thread_sys_ns(t);
+    u64 cpu = whole ? sched_process_cpu_ns() : sched_thread_cpu_ns(t);
+    u64 sys = whole ? sched_process_sys_ns() : sched_thread_sys_ns(t);
     sys = MIN(sys, cpu);
     signal_proc_sets(&shpnd, &ign, &cgt);
     comm(tid, name);
@@ -368,10 +377,10 @@ static long gen_stat(int tid, char *buf, size_t cap)
 }
 
 /* comm: the thread's name and a newline. */
-static long gen_comm(int tid, char *buf, size_t cap)
+static long gen_comm(u64 id, char *buf, size_t cap)
 {
     char name[16];
-    comm(tid, name);
+    comm((int)id, name);
     return ksnprintf(buf, cap, "%s\n", name);
 }
 
@@ -394,7 +403,7 @@ static long gen_statm(char *buf, size_t cap)
  * threads by tid, and a position in it is the next tid to list.
  */
 
-typedef long (*task_gen_fn)(int tid, char *buf, size_t cap);
+typedef long (*task_gen_fn)(u64 id, char *buf, size_t cap);
 
 struct task_file {
     const char *name;
@@ -414,7 +423,6 @@ static struct vnode *task_dir;         /* /proc/<pid>/task */
 static struct vnode thread_dir, tid_alias;
 
 #define TASK_INO_BASE 0x60000000UL     /* inodes of per-thread nodes: base + tid * 16 + k */
-#define VIA_THREAD_DIR (1UL << 32)     /* node id bit: a per-thread file reached in a thread dir */
 
 static const struct task_file *task_file_of(const struct vnode *v)
 {
@@ -428,9 +436,9 @@ static const struct task_file *task_file_of(const struct vnode *v)
  * vnode's in /proc/<pid>, else one of the thread's own. */
 static u64 task_ino(const struct vnode *v, u64 id, u64 k)
 {
-    if (v->parent != NULL && (id & VIA_THREAD_DIR) == 0)
+    if (v->parent != NULL && (id & (VIA_THREAD_DIR | VIA_TID_DIR)) == 0)
         return v->ino;
-    return TASK_INO_BASE + (id & 0xffffffffUL) * 16 + k;
+    return TASK_INO_BASE + (id & 0xffffffffUL) * 16 + k + ((id & VIA_TID_DIR) != 0 ? 8 : 0);
 }
 
 /* A tid name: decimal, no leading zero; 0 if it is not one. */
@@ -517,7 +525,7 @@ static int tf_open(struct node n, struct file *f)
         char *buf = kmalloc(cap);
         if (buf == NULL)
             return -ENOMEM;
-        long len = tf->gen(tid, buf, cap);
+        long len = tf->gen(n.id, buf, cap);
         if (len >= 0 && (size_t)len <= cap) {
             f->priv = buf;
             f->priv_len = (size_t)len;
@@ -555,14 +563,15 @@ static int td_lookup(struct node dir, const char *name, size_t len, struct node 
     struct vnode *c = vnode_find(pid_dir, name, len);
     if (c == NULL || (c == task_dir && dir.v == &thread_dir))
         return -ENOENT;
-    *out = (struct node){ c, task_file_of(c) != NULL ? (u64)tid | VIA_THREAD_DIR : c->arg };
+    u64 via = dir.v == &thread_dir ? VIA_THREAD_DIR : VIA_TID_DIR;
+    *out = (struct node){ c, task_file_of(c) != NULL ? (u64)tid | via : c->arg };
     return 0;
 }
 
 static int td_stat(struct node n, struct kstat *st)
 {
     int r = vnode_ops.stat((struct node){ pid_dir, pid_dir->arg }, st);
-    st->ino = task_ino(n.v, n.id, n.v == &tid_alias ? 8 : 0);
+    st->ino = task_ino(n.v, n.id | (n.v == &tid_alias ? VIA_TID_DIR : 0), 0);
     return r;
 }
 
@@ -574,8 +583,8 @@ static int td_readdir(struct node dir, u64 pos, dir_emit_fn emit, void *ctx)
         if (c == task_dir && dir.v == &thread_dir)
             continue;
         const struct task_file *tf = task_file_of(c);
-        u64 ino = tf != NULL ? task_ino(c, (u64)tid | VIA_THREAD_DIR, 1 + (u64)(tf - task_files))
-                             : c->ino;
+        u64 via = dir.v == &thread_dir ? VIA_THREAD_DIR : VIA_TID_DIR;
+        u64 ino = tf != NULL ? task_ino(c, (u64)tid | via, 1 + (u64)(tf - task_files)) : c->ino;
         if (i >= pos && emit(ctx, c->name, strlen(c->name), ino, node_dtype(c->mode), i + 1))
             break;
         i++;

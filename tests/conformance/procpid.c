@@ -201,6 +201,10 @@ static void test_self(void)
     snprintf(path, sizeof(path), "/proc/self/task/%s", pid);
     printf("thread-self and task/<pid> same dir: %d\n",
            stat("/proc/thread-self", &ts) == 0 && stat(path, &tt) == 0 && ts.st_ino == tt.st_ino);
+    struct stat s1, s2;
+    snprintf(path, sizeof(path), "/proc/self/task/%s/stat", pid);
+    printf("task/<pid>/stat is another file than self/stat: %d\n",
+           stat("/proc/self/stat", &s1) == 0 && stat(path, &s2) == 0 && s1.st_ino != s2.st_ino);
     long n = slurp("/proc/self/stat");
     printf("self/stat read %d: pid field == getpid %d\n", n > 0, strcmp(stat_field(1), pid) == 0);
     snprintf(path, sizeof(path), "/proc/%s/stat", pid);
