@@ -7,7 +7,7 @@
  * items.  An item whose fd no longer holds that file was closed and is
  * dropped on the next scan, which is how Linux forgets closed files.
  * Level-triggered items report whenever ready; EPOLLET items report when
- * their ready set changes; EPOLLONESHOT items are disabled after one report
+ * a bit of their ready set rises (with all the bits then ready, as Linux); EPOLLONESHOT items are disabled after one report
  * until EPOLL_CTL_MOD re-arms them.
  */
 #include "fs/vfs_impl.h"
@@ -185,9 +185,11 @@ int epoll_collect(struct file *epf, struct epoll_event_k *out, int max)
             continue;
         u32 m = item_ready(it);
         if ((it->events & EPOLLET) != 0) {
+            /* An edge (a bit that rose) reports every ready bit, as Linux does. */
             u32 fresh = m & ~it->last;
             it->last = m;
-            m = fresh;
+            if (fresh == 0)
+                continue;
         }
         if (m == 0)
             continue;

@@ -1,7 +1,8 @@
 /*
  * procfs.c - the generated /proc and /sys files programs read to size
  * themselves: /proc/cpuinfo, /proc/meminfo, /proc/filesystems,
- * /proc/self/{status,stat,statm},
+ * /proc/<pid>/{status,stat,statm,comm}, the per-thread directories
+ * /proc/<pid>/task/<tid>/ and /proc/<tid>/, /proc/thread-self,
  * /proc/self/{mounts,mountinfo} (the mount table, fs/mount.c),
  * /sys/devices/system/cpu/{online,possible,present} and one
  * /sys/devices/system/cpu/cpuN/ directory per CPU (glibc counts those for
@@ -25,6 +26,8 @@
 #include "syscalls/misc.h"
 #include "fs/inotify.h"
 #include "syscalls/seccomp.h"
+#include "fs/vfs_impl.h"
+#include "syscalls/signal_impl.h"
 
 #define MAX_SYS_CPUS 64
 #define HZ 100
@@ -238,17 +241,12 @@ static long gen_meminfo(char *buf, size_t cap)
     return (long)o.len;
 }
 
-/* ---------------------------------------------------------------- /proc/self */
+/* ---------------------------------------------------------------- /proc/<pid> */
 
-/* The command name: the program file's base name, at most 15 chars. */
-static void comm(char out[16])
+/* The command name of thread tid (what PR_SET_NAME and comm set). */
+static void comm(int tid, char out[16])
 {
-    const char *p = vfs_exe_path != NULL ? vfs_exe_path() : NULL;
-    const char *base = p != NULL ? strrchr(p, '/') : NULL;
-    base = base != NULL ? base + 1 : (p != NULL ? p : "solo");
-    size_t n = strnlen(base, 15);
-    memcpy(out, base, n);
-    out[n] = '\0';
+    thread_comm(tid, out);
 }
 
 /* RAM in use in the VM, capped at the mapped size: the program's resident set at most. */
@@ -257,30 +255,63 @@ static u64 rss_pages(void)
     return MIN(mem_total_bytes() - mem_free_bytes(), vm_total_bytes()) / PAGE_SIZE;
 }
 
-/* The thread /proc/self describes: the main thread while it lives. */
-static struct thread *leader(void)
+/* The thread a file of /proc/<pid> describes: for the process (PID_SELF),
+ * the main thread while it lives, else the caller; NULL if tid has exited. */
+static struct thread *task_of(int tid)
 {
-    struct thread *t = thread_by_tid(1);
-    return t != NULL ? t : current;
+    struct thread *t = thread_by_tid(tid);
+    return t != NULL || tid != PID_SELF ? t : current;
 }
 
-static u64 ticks_since_start(void)
+static u64 ns_ticks(u64 ns)
 {
-    u64 start = boot_to_main_ns(), now = now_ns();
-    return now > start ? (now - start) / (1000000000UL / HZ) : 0;
+    return ns / (1000000000UL / HZ);
 }
 
-static long gen_status(char *buf, size_t cap)
+/* The state letter and word of t, as Linux shows them. */
+static char state_char(const struct thread *t)
+{
+    return t->state == THREAD_BLOCKED ? 'S' : 'R';
+}
+
+static const char *state_word(const struct thread *t)
+{
+    return t->state == THREAD_BLOCKED ? "sleeping" : "running";
+}
+
+/* The name in status: newline and backslash escaped, as Linux does. */
+static void put_escaped_name(struct out *o, const char *name)
+{
+    for (const char *p = name; *p != '\0'; p++) {
+        if (*p == '\n')
+            put(o, "\\n");
+        else if (*p == '\\')
+            put(o, "\\\\");
+        else
+            put(o, "%c", *p);
+    }
+}
+
+/* Node id bits of a per-thread file reached through task/<tid> or
+ * /proc/<tid> (the low 32 bits are the tid). */
+#define VIA_THREAD_DIR (1UL << 32)
+#define VIA_TID_DIR (1UL << 33)
+
+/* status of thread id (the process's when id is PID_SELF). */
+static long gen_status(u64 id, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
-    struct thread *t = leader();
+    int tid = (int)id;
+    struct thread *t = task_of(tid);
     char name[16];
     u64 shpnd, ign, cgt;
     u32 uid = process_ruid(), euid = process_euid();
     signal_proc_sets(&shpnd, &ign, &cgt);
-    comm(name);
-    put(&o, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\n",
-        name, process_umask());
+    comm(tid, name);
+    put(&o, "Name:\t");
+    put_escaped_name(&o, name);
+    put(&o, "\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n",
+        process_umask(), state_char(t), state_word(t), PID_SELF, tid);
     put(&o, "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", uid, euid, euid,
         process_fsuid(), process_fsgid(), process_fsgid(), process_fsgid(), process_fsgid());
     put(&o, "FDSize:\t%lu\nGroups:\t\n", rlimit_cur(RLIMIT_NOFILE) < 1024 ? rlimit_cur(RLIMIT_NOFILE) : 1024UL);
@@ -313,34 +344,397 @@ static long gen_status(char *buf, size_t cap)
     return (long)o.len;
 }
 
-static long gen_stat(char *buf, size_t cap)
+/* stat of thread id; CPU times are the whole process's (all its threads,
+ * those that exited included) except in task/<tid>, as on Linux. */
+static long gen_stat(u64 id, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
-    struct thread *t = leader();
+    int tid = (int)id;
+    bool whole = (id & VIA_THREAD_DIR) == 0;
+    struct thread *t = task_of(tid);
     char name[16];
     u64 shpnd, ign, cgt, vsize = vm_total_bytes();
+    u64 cpu = whole ? sched_process_cpu_ns() : sched_thread_cpu_ns(t);
+    u64 sys = whole ? sched_process_sys_ns() : sched_thread_sys_ns(t);
+    sys = MIN(sys, cpu);
     signal_proc_sets(&shpnd, &ign, &cgt);
-    comm(name);
+    comm(tid, name);
     /* pid comm state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt */
-    put(&o, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 ", name);
+    put(&o, "%d (%s) %c 0 %d %d 0 -1 4194560 0 0 0 0 ", tid, name, state_char(t), PID_SELF,
+        PID_SELF);
     /* utime stime cutime cstime priority nice num_threads itrealvalue starttime */
-    put(&o, "%lu 0 0 0 20 0 %d 0 %lu ", ticks_since_start(), thread_count_live(),
-        boot_to_main_ns() / (1000000000UL / HZ));
+    put(&o, "%lu %lu 0 0 20 0 %d 0 %lu ", ns_ticks(cpu - sys), ns_ticks(sys), thread_count_live(),
+        ns_ticks(boot_to_main_ns()));
     /* vsize rss rsslim startcode endcode startstack kstkesp kstkeip */
     put(&o, "%lu %lu %lu 0 0 0 0 0 ", vsize, rss_pages(), rlimit_cur(RLIMIT_RSS));
     /* signal blocked sigignore sigcatch wchan nswap cnswap exit_signal processor rt_priority policy */
-    put(&o, "%lu %lu %lu %lu 0 0 0 17 0 0 0 ", (t->sig_pending | shpnd) & 0x7fffffffUL,
-        t->sigmask & 0x7fffffffUL, ign & 0x7fffffffUL, cgt & 0x7fffffffUL);
+    put(&o, "%lu %lu %lu %lu 0 0 0 17 %d 0 0 ", (t->sig_pending | shpnd) & 0x7fffffffUL,
+        t->sigmask & 0x7fffffffUL, ign & 0x7fffffffUL, cgt & 0x7fffffffUL, t->cpu);
     /* delayacct_blkio_ticks guest_time cguest_time start_data end_data start_brk
      * arg_start arg_end env_start env_end exit_code */
     put(&o, "0 0 0 0 0 %lu 0 0 0 0 0\n", vm_brk_start());
     return (long)o.len;
 }
 
+/* comm: the thread's name and a newline. */
+static long gen_comm(u64 id, char *buf, size_t cap)
+{
+    char name[16];
+    comm((int)id, name);
+    return ksnprintf(buf, cap, "%s\n", name);
+}
+
 static long gen_statm(char *buf, size_t cap)
 {
     return ksnprintf(buf, cap, "%lu %lu 0 0 0 %lu 0\n", vm_total_bytes() / PAGE_SIZE, rss_pages(),
                      vm_total_bytes() / PAGE_SIZE);
+}
+
+/* ------------------------------------------------ per-thread files and directories
+ *
+ * /proc/<pid> is the vnode directory fs/special.c makes (the files other
+ * subsystems register land there).  A per-thread file (stat, status, comm)
+ * is one vnode there whose node id is the thread it describes: PID_SELF in
+ * /proc/<pid>, the tid when reached through a thread directory.  A thread
+ * directory is the node { thread_dir or tid_alias, tid }: task/<tid> (every
+ * entry of /proc/<pid> but task) or /proc/<tid> of a thread that is not the
+ * leader (Linux makes those reachable though readdir of /proc skips them).
+ * Their listings follow /proc/<pid>'s children; task/ lists the live
+ * threads by tid, and a position in it is the next tid to list.
+ */
+
+typedef long (*task_gen_fn)(u64 id, char *buf, size_t cap);
+
+struct task_file {
+    const char *name;
+    task_gen_fn gen;
+    u32 perm;
+    struct vnode *v;
+};
+
+static struct task_file task_files[] = {
+    { "stat", gen_stat, 0444, NULL },
+    { "status", gen_status, 0444, NULL },
+    { "comm", gen_comm, 0644, NULL },
+};
+
+static struct vnode *pid_dir;          /* /proc/<pid> */
+static struct vnode *task_dir;         /* /proc/<pid>/task */
+static struct vnode thread_dir, tid_alias;
+
+#define TASK_INO_BASE 0x60000000UL     /* inodes of per-thread nodes: base + tid * 16 + k */
+
+static const struct task_file *task_file_of(const struct vnode *v)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(task_files); i++)
+        if (task_files[i].v == v)
+            return &task_files[i];
+    return NULL;
+}
+
+/* The inode of per-thread node {v, id} (k: which node of the thread): its
+ * vnode's in /proc/<pid>, else one of the thread's own. */
+static u64 task_ino(const struct vnode *v, u64 id, u64 k)
+{
+    if (v->parent != NULL && (id & (VIA_THREAD_DIR | VIA_TID_DIR)) == 0)
+        return v->ino;
+    return TASK_INO_BASE + (id & 0xffffffffUL) * 16 + k + ((id & VIA_TID_DIR) != 0 ? 8 : 0);
+}
+
+/* A tid name: decimal, no leading zero; 0 if it is not one. */
+static int parse_tid(const char *name, size_t len)
+{
+    int tid = 0;
+    if (len == 0 || len > 9 || name[0] == '0')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return 0;
+        tid = tid * 10 + (name[i] - '0');
+    }
+    return tid;
+}
+
+static bool task_alive(int tid)
+{
+    return tid == PID_SELF || thread_by_tid(tid) != NULL;
+}
+
+/* ---- per-thread files */
+
+static long tf_read(struct file *f, void *buf, size_t n, u64 off)
+{
+    size_t k = clip_read(f->priv_len, off, n);
+    memcpy(buf, (const u8 *)f->priv + off, k);
+    return (long)k;
+}
+
+static long tf_size(struct file *f)
+{
+    return (long)f->priv_len;
+}
+
+static void tf_release(struct file *f)
+{
+    kfree(f->priv);
+}
+
+/* Writing comm names the thread with the first 15 bytes written (a newline
+ * included), whatever the offset, as Linux does. */
+static long comm_write(struct file *f, const void *buf, size_t n, u64 off)
+{
+    int tid = (int)f->node.id;
+    if (!task_alive(tid))
+        return -ESRCH;
+    int r = thread_comm_set(tid, buf, n);
+    return r < 0 ? r : (long)n;
+}
+
+static const struct file_ops tf_fops = {
+    .read = tf_read,
+    .size = tf_size,
+    .release = tf_release,
+};
+
+static const struct file_ops comm_fops = {
+    .read = tf_read,
+    .write = comm_write,
+    .size = tf_size,
+    .release = tf_release,
+};
+
+static int tf_stat(struct node n, struct kstat *st)
+{
+    int r = vnode_ops.stat(n, st);
+    st->ino = task_ino(n.v, n.id, 1 + (u64)(task_file_of(n.v) - task_files));
+    return r;
+}
+
+/* Generate the file's text once at open (a read loop sees one snapshot). */
+static int tf_open(struct node n, struct file *f)
+{
+    const struct task_file *tf = task_file_of(n.v);
+    int tid = (int)n.id;
+    bool wr = (f->flags & O_ACCMODE) != O_RDONLY || (f->flags & O_TRUNC) != 0;
+    if (tf == NULL || !task_alive(tid))
+        return -ENOENT;
+    if (wr && (tf->perm & 0200) == 0)
+        return -EACCES;
+    size_t cap = 4096;
+    for (;;) {
+        char *buf = kmalloc(cap);
+        if (buf == NULL)
+            return -ENOMEM;
+        long len = tf->gen(n.id, buf, cap);
+        if (len >= 0 && (size_t)len <= cap) {
+            f->priv = buf;
+            f->priv_len = (size_t)len;
+            f->ops = tf->perm & 0200 ? &comm_fops : &tf_fops;
+            return 0;
+        }
+        kfree(buf);
+        if (len < 0)
+            return (int)len;
+        cap = (size_t)len;
+    }
+}
+
+static const struct node_ops task_file_ops = {
+    .stat = tf_stat,
+    .open = tf_open,
+};
+
+/* ---- directories */
+
+static int dir_open(struct node n, struct file *f)
+{
+    if (!task_alive((int)n.id))
+        return -ENOENT;
+    f->ops = &vfs_dir_fops;
+    return (f->flags & O_ACCMODE) != O_RDONLY || (f->flags & O_TRUNC) != 0 ? -EISDIR : 0;
+}
+
+/* A thread directory: /proc/<pid>'s entries, the per-thread ones for its thread. */
+static int td_lookup(struct node dir, const char *name, size_t len, struct node *out)
+{
+    int tid = (int)dir.id;
+    if (!task_alive(tid))
+        return -ENOENT;
+    struct vnode *c = vnode_find(pid_dir, name, len);
+    if (c == NULL || (c == task_dir && dir.v == &thread_dir))
+        return -ENOENT;
+    u64 via = dir.v == &thread_dir ? VIA_THREAD_DIR : VIA_TID_DIR;
+    *out = (struct node){ c, task_file_of(c) != NULL ? (u64)tid | via : c->arg };
+    return 0;
+}
+
+static int td_stat(struct node n, struct kstat *st)
+{
+    int r = vnode_ops.stat((struct node){ pid_dir, pid_dir->arg }, st);
+    st->ino = task_ino(n.v, n.id | (n.v == &tid_alias ? VIA_TID_DIR : 0), 0);
+    return r;
+}
+
+static int td_readdir(struct node dir, u64 pos, dir_emit_fn emit, void *ctx)
+{
+    int tid = (int)dir.id;
+    u64 i = 0;
+    for (struct vnode *c = pid_dir->child; c != NULL; c = c->sibling) {
+        if (c == task_dir && dir.v == &thread_dir)
+            continue;
+        const struct task_file *tf = task_file_of(c);
+        u64 via = dir.v == &thread_dir ? VIA_THREAD_DIR : VIA_TID_DIR;
+        u64 ino = tf != NULL ? task_ino(c, (u64)tid | via, 1 + (u64)(tf - task_files)) : c->ino;
+        if (i >= pos && emit(ctx, c->name, strlen(c->name), ino, node_dtype(c->mode), i + 1))
+            break;
+        i++;
+    }
+    return 0;
+}
+
+static const struct node_ops thread_dir_ops = {
+    .lookup = td_lookup,
+    .stat = td_stat,
+    .open = dir_open,
+    .readdir = td_readdir,
+};
+
+/* task/: one directory per live thread. */
+static int task_lookup(struct node dir, const char *name, size_t len, struct node *out)
+{
+    int tid = parse_tid(name, len);
+    if (tid == 0 || thread_by_tid(tid) == NULL)
+        return -ENOENT;
+    *out = (struct node){ &thread_dir, (u64)tid };
+    return 0;
+}
+
+static int task_stat(struct node n, struct kstat *st)
+{
+    int r = vnode_ops.stat(n, st);
+    st->nlink = 2 + (u64)thread_count_live();
+    return r;
+}
+
+/* Live threads in tid order from tid pos on; the next position is tid + 1. */
+static int task_readdir(struct node dir, u64 pos, dir_emit_fn emit, void *ctx)
+{
+    for (;;) {
+        int next = 0;
+        for (struct thread *t = thread_list(); t != NULL; t = t->all_next)
+            if ((u64)t->tid >= pos && (next == 0 || t->tid < next))
+                next = t->tid;
+        if (next == 0)
+            return 0;
+        char name[12];
+        int len = ksnprintf(name, sizeof(name), "%d", next);
+        if (emit(ctx, name, (size_t)len, task_ino(&thread_dir, (u64)next, 0), DT_DIR, (u64)next + 1))
+            return 0;
+        pos = (u64)next + 1;
+    }
+}
+
+static const struct node_ops task_dir_ops = {
+    .lookup = task_lookup,
+    .stat = task_stat,
+    .open = dir_open,
+    .readdir = task_readdir,
+};
+
+/* /proc: its vnodes, then /proc/<tid> for the threads that are not the leader. */
+static int proc_lookup(struct node dir, const char *name, size_t len, struct node *out)
+{
+    int r = vnode_ops.lookup(dir, name, len, out);
+    if (r != -ENOENT)
+        return r;
+    int tid = parse_tid(name, len);
+    if (tid == 0 || thread_by_tid(tid) == NULL)
+        return -ENOENT;
+    *out = (struct node){ &tid_alias, (u64)tid };
+    return 0;
+}
+
+static struct node_ops proc_dir_ops;
+
+/* /proc/thread-self: a symlink to <pid>/task/<the caller's tid>. */
+static long thread_self_readlink(struct node n, char *buf, size_t cap)
+{
+    char t[32];
+    int len = ksnprintf(t, sizeof(t), "%s/task/%d", PROC_PID_NAME, current->tid);
+    size_t k = MIN((size_t)len, cap);
+    memcpy(buf, t, k);
+    return (long)k;
+}
+
+static int thread_self_stat(struct node n, struct kstat *st)
+{
+    char t[32];
+    st->mode = S_IFLNK | 0777;
+    st->ino = n.v->ino;
+    st->dev = VFS_DEV_PROC;
+    st->nlink = 1;
+    st->size = (u64)thread_self_readlink(n, t, sizeof(t));
+    return 0;
+}
+
+static const struct node_ops thread_self_ops = {
+    .stat = thread_self_stat,
+    .readlink = thread_self_readlink,
+};
+
+int procfs_pid_dir(struct file *f)
+{
+    if (f == NULL || (f->flags & O_PATH) != 0 || f->node.v == NULL)
+        return -EBADF;
+    if (f->node.v == pid_dir)
+        return PID_SELF;
+    if (f->node.v == &tid_alias)
+        return (int)f->node.id;
+    return -EBADF;
+}
+
+/* A prototype directory vnode (not in the tree: reached only by lookups). */
+static void proto_dir(struct vnode *v, const char *name, const struct node_ops *ops, u64 ino)
+{
+    v->name = name;
+    v->kind = VN_DIR;
+    v->mode = S_IFDIR | 0555;
+    v->dev = VFS_DEV_PROC;
+    v->ino = ino;
+    v->nops = ops;
+}
+
+static void proc_pid_init(void)
+{
+    struct vnode *proc = vnode_find(vfs_root_vnode(), "proc", 4);
+    pid_dir = proc != NULL ? vnode_find(proc, PROC_PID_NAME, strlen(PROC_PID_NAME)) : NULL;
+    if (pid_dir == NULL) {
+        klog("procfs: no /proc/%s", PROC_PID_NAME);
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(task_files); i++) {
+        struct vnode *v = vnode_add(pid_dir, task_files[i].name, VN_GEN, S_IFREG | task_files[i].perm);
+        if (v == NULL) {
+            klog("procfs: cannot add /proc/%s/%s", PROC_PID_NAME, task_files[i].name);
+            continue;
+        }
+        v->arg = PID_SELF;
+        v->nops = &task_file_ops;
+        task_files[i].v = v;
+    }
+    task_dir = vnode_add(pid_dir, "task", VN_DIR, S_IFDIR | 0555);
+    if (task_dir != NULL) {
+        task_dir->arg = PID_SELF;
+        task_dir->nops = &task_dir_ops;
+    }
+    proto_dir(&thread_dir, "task", &thread_dir_ops, TASK_INO_BASE);
+    proto_dir(&tid_alias, PROC_PID_NAME, &thread_dir_ops, TASK_INO_BASE);
+    struct vnode *ts = vnode_add(proc, "thread-self", VN_LINK, S_IFLNK | 0777);
+    if (ts != NULL)
+        ts->nops = &thread_self_ops;
+    proc_dir_ops = vnode_ops;
+    proc_dir_ops.lookup = proc_lookup;
+    proc->nops = &proc_dir_ops;
 }
 
 /* ---------------------------------------------------------------- /sys/devices/system/cpu */
@@ -439,8 +833,7 @@ void procfs_init(void)
     reg("/proc/cpuinfo", gen_cpuinfo);
     reg("/proc/meminfo", gen_meminfo);
     reg("/proc/filesystems", gen_filesystems);
-    reg("/proc/self/status", gen_status);
-    reg("/proc/self/stat", gen_stat);
+    proc_pid_init();
     reg("/proc/self/statm", gen_statm);
     reg("/sys/devices/system/cpu/online", gen_cpu_range);
     reg("/sys/devices/system/cpu/possible", gen_cpu_range);

@@ -1,7 +1,9 @@
 /*
  * special.c - the in-memory part of the namespace: the vnode methods, the
- * console (the std fds), the /dev devices, /proc/self (exe, cwd, fd) and the
- * generated read-only files other subsystems register (/proc/self/maps...).
+ * console (the std fds), the /dev devices, /proc/<pid> (exe, cwd, fd; the
+ * symlink /proc/self names it, as on Linux) and the generated read-only
+ * files other subsystems register (/proc/self/maps...).  fs/procfs.c adds
+ * the per-thread parts (task/, thread-self, /proc/<tid>).
  *
  * The console streams are 0 (stdin: the host's stdin through virtio-console,
  * else EOF), 1 (stdout) and 2 (stderr) (virtio-console, else COM1/COM2; see
@@ -420,6 +422,7 @@ static const char *t_cwd(void)
     return up != NULL ? up : vfs_cwd();
 }
 static const char *t_root(void) { return "/"; }
+static const char *t_self(void) { return PROC_PID_NAME; }
 
 /* The image's object at absolute path (each component looked up in TFS from
  * its root, symlinks not followed): 0 and *out, or -errno; -ENOENT also when
@@ -543,10 +546,12 @@ static void proc_init(void)
     if (proc_dir == NULL)
         panic("vfs: out of memory creating /proc");
     proc_dir->dev = VFS_DEV_PROC;
-    struct vnode *self = vnode_add(proc_dir, "self", VN_DIR, S_IFDIR | 0555);
+    /* The one process's directory, /proc/1 (getpid is always 1), and
+     * /proc/self, a symlink to it. */
+    struct vnode *self = vnode_add(proc_dir, PROC_PID_NAME, VN_DIR, S_IFDIR | 0555);
     struct vnode *fd = self != NULL ? vnode_add(self, "fd", VN_FDDIR, S_IFDIR | 0500) : NULL;
     if (fd == NULL || add_link(self, "exe", t_exe) == NULL || add_link(self, "cwd", t_cwd) == NULL ||
-        add_link(self, "root", t_root) == NULL)
+        add_link(self, "root", t_root) == NULL || add_link(proc_dir, "self", t_self) == NULL)
         panic("vfs: out of memory creating /proc/self");
     struct vnode *cl = vnode_add(self, "cmdline", VN_GEN, S_IFREG | 0444);
     struct vnode *en = vnode_add(self, "environ", VN_GEN, S_IFREG | 0400);
@@ -601,9 +606,12 @@ void special_init(void)
 /* ------------------------------------------------------- generated files */
 
 /* Register gen as the read-only file at absolute path; parents are created
- * (merged with TFS directories of the same path).  0, -EINVAL, -EEXIST, -ENOMEM. */
+ * (merged with TFS directories of the same path).  A path under /proc/self/
+ * lands in /proc/<pid>/ (/proc/self is a symlink).  0, -EINVAL, -EEXIST,
+ * -ENOMEM. */
 int vfs_register_generated(const char *path, vfs_gen_fn gen)
 {
+    static const char self[] = "/proc/self/";
     struct vnode *dir = vfs_root_vnode();
     char name[VFS_NAME_MAX + 1];
     if (path == NULL || path[0] != '/' || gen == NULL)
@@ -613,6 +621,10 @@ int vfs_register_generated(const char *path, vfs_gen_fn gen)
     if (proc_dir == NULL)
         proc_init();
     const char *p = path;
+    if (strncmp(path, self, sizeof(self) - 1) == 0) {
+        dir = vnode_find(proc_dir, PROC_PID_NAME, strlen(PROC_PID_NAME));
+        p = path + sizeof(self) - 1;
+    }
     for (;;) {
         while (*p == '/')
             p++;

@@ -93,6 +93,7 @@
 #define VFS_DEV_ROOT VFS_MKDEV(8, 1)
 #define VFS_DEV_DEVFS VFS_MKDEV(0, 5)
 #define VFS_DEV_PROC VFS_MKDEV(0, 22)
+#define PROC_PID_NAME "1"              /* /proc/<pid> of the one process (getpid() is 1) */
 
 /* ---- nodes ---- */
 struct vnode;
@@ -395,7 +396,11 @@ struct vnode *vnode_add(struct vnode *parent, const char *name, u8 kind, u32 mod
 /* The vnode directory merged into TFS directory id, or NULL. */
 struct vnode *tfs_overlay(u64 id);
 extern const struct file_ops vfs_dir_fops;
+extern const struct node_ops vnode_ops;        /* the methods of /dev and /proc vnodes */
 void special_init(void);
+/* fs/procfs.c: the thread a /proc/<pid> directory file f names (pidfd_send_signal
+ * takes those as pidfds), or -EBADF for any other file. */
+int procfs_pid_dir(struct file *f);
 
 /* ---- the TFS root's write path (fs/tfs.c; engineer "tfs2") ----
  * Names are single components (NUL-terminated, no '/'); dir is a TFS

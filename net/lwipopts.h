@@ -74,6 +74,14 @@ void solo_lwip_free(void *p);
 #define LWIP_NETIF_LOOPBACK 1
 #define LWIP_HAVE_LOOPIF 1
 #define LWIP_LOOPBACK_MAX_PBUFS 0
+/* A packet queued on a loopback queue asks for a poll through
+ * tcpip_try_callback, which net/netif.c implements by running the net poll
+ * at once from the kernel timer (never inside the lwIP call that queued it):
+ * without this, loopback traffic waited for lwIP's next timeout, up to
+ * 250 ms a packet. */
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 1
+typedef void (*tcpip_callback_fn)(void *ctx);
+signed char tcpip_try_callback(tcpip_callback_fn fn, void *ctx);
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_HOSTNAME 1

@@ -8,7 +8,10 @@
  * single context with interrupts off: a socket call, the virtio-net receive
  * interrupt (net_irq) or the lwIP kernel timer (net_tick), which re-arms
  * itself for lwIP's next timeout (at most NET_TICK_MAX_MS ahead; every
- * NET_POLL_MS when the device has no interrupt and must be polled).
+ * NET_POLL_MS when the device has no interrupt and must be polled).  A
+ * packet queued on a loopback queue runs that timer at once (lwIP calls
+ * tcpip_try_callback below), so loopback traffic flows without waiting for
+ * a timeout.
  *
  * Manifest keys (root tuple, as Nanos/ops): "ipaddr", "netmask", "gateway"
  * give a static IPv4 address instead of DHCP; "nameservers" (a tuple of
@@ -113,8 +116,22 @@ static err_t vnif_init(struct netif *nif)
 
 /* ---------------------------------------------------------------- polling */
 
+/* Are packets waiting on a loopback queue (queued by timeouts after the poll)? */
+static bool loop_pending(void)
+{
+    struct netif *n;
+    NETIF_FOREACH(n)
+        if (n->loop_first != NULL)
+            return true;
+    return false;
+}
+
 static void net_timer_arm(void)
 {
+    if (loop_pending()) {
+        ktimer_arm(&net_timer, now_ns());
+        return;
+    }
     u32 ms = sys_timeouts_sleeptime();
     if (ms > NET_TICK_MAX_MS)
         ms = NET_TICK_MAX_MS;
@@ -131,7 +148,9 @@ void net_poll(void)
          * checksums (offload): they need no check */
         NETIF_SET_CHECKSUM_CTRL(&vnif, vnif_csum & ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP));
     }
-    netif_poll_all();                  /* loopback deliveries */
+    struct netif *n;
+    NETIF_FOREACH(n)
+        netif_poll(n);                 /* loopback deliveries */
     if (have_vnif)
         NETIF_SET_CHECKSUM_CTRL(&vnif, vnif_csum);
     sys_check_timeouts();
@@ -163,6 +182,16 @@ void net_flush(void)
     }
     if (tcp_pending())
         klog("net: exiting with unacknowledged TCP data");
+}
+
+/* lwIP asks for a poll of a loopback queue it just filled (see lwipopts.h):
+ * run the net timer now, out of the caller's lwIP call. */
+signed char tcpip_try_callback(tcpip_callback_fn fn, void *ctx)
+{
+    (void)fn, (void)ctx;
+    if (net_timer.fn != NULL)
+        ktimer_arm(&net_timer, now_ns());
+    return ERR_OK;
 }
 
 /* The lwIP kernel timer: poll, run timeouts, re-arm. */

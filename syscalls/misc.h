@@ -46,6 +46,11 @@ u32 process_euid(void);
 u32 process_fsuid(void);
 u32 process_fsgid(void);
 
+/* Thread names (syscalls/prctl.c), as PR_SET_NAME/PR_GET_NAME and
+ * /proc/<pid>/task/<tid>/comm see them: at most 15 chars, NUL-terminated. */
+int thread_comm_set(int tid, const char *name, size_t n);    /* 0 or -ENOMEM */
+void thread_comm(int tid, char *out);                         /* out: 16 bytes */
+
 /* Capabilities (syscalls/prctl.c): numbers as Linux's, process-wide sets. */
 #define CAP_CHOWN 0
 #define CAP_DAC_OVERRIDE 1
@@ -74,10 +79,6 @@ u64 cap_inheritable_set(void);
 /* Apply Linux's capability fix-ups after the uid changes (misc.c calls these). */
 void cap_setuid_fixup(u32 old_r, u32 old_e, u32 old_s, u32 new_r, u32 new_e, u32 new_s);
 void cap_setfsuid_fixup(u32 old_fs, u32 new_fs);
-
-/* The name (comm, NUL-padded to 16 bytes) of thread tid (syscalls/prctl.c):
- * its PR_SET_NAME name, or the program's. */
-void thread_comm(int tid, char out[16]);
 
 /* BSD process accounting (syscalls/acct.c): the program ends with a Linux
  * exit code (status << 8, or the signal number when killed by a signal);

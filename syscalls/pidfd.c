@@ -7,7 +7,9 @@
  * these calls only ever reach the caller's own process, as Linux allows.
  * A pidfd is an anonymous file whose priv is the tid it names (PID_SELF for
  * the process); the process pidfd never polls readable, since the process
- * is still alive to poll it.  Invariant: pidfd_fops marks pidfd files.
+ * is still alive to poll it.  pidfd_send_signal also takes the fd of a
+ * /proc/<pid> directory, as Linux does (fs/procfs.c tells which thread it
+ * names).  Invariant: pidfd_fops marks pidfd files.
  */
 #include "syscalls/syscalls.h"
 #include "syscalls/signal_impl.h"
@@ -117,7 +119,13 @@ long sys_pidfd_send_signal(int pidfd, int sig, u64 uinfo, unsigned flags)
                               PIDFD_SIGNAL_PROCESS_GROUP);
     if (flags != scope || (scope & (scope - 1)) != 0)
         return -EINVAL;
-    struct pidfd *p = pidfd_get(pidfd, &err);
+    struct pidfd *p = pidfd_get(pidfd, &err), dir;
+    if (p == NULL && err == -EBADF && procfs_pid_dir(fd_file(pidfd)) > 0) {
+        /* A /proc/<pid> directory: its process (the thread for PIDFD_SIGNAL_THREAD). */
+        dir = (struct pidfd){ procfs_pid_dir(fd_file(pidfd)), false };
+        p = dir.tid == PID_SELF || thread_by_tid(dir.tid) != NULL ? &dir : NULL;
+        err = -ESRCH;
+    }
     if (p == NULL)
         return err;
     if (sig < 0 || sig > NSIG)

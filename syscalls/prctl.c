@@ -107,21 +107,29 @@ static long name_set(u64 uname)
             break;
     }
     buf[n] = '\0';
+    return thread_comm_set(current->tid, buf, n);
+}
+
+/* Name thread tid with the n bytes at name (cut to 15): 0 or -ENOMEM. */
+int thread_comm_set(int tid, const char *name, size_t n)
+{
     names_prune();
-    struct thread_name *e = name_find(current->tid);
+    struct thread_name *e = name_find(tid);
     if (e == NULL) {
         e = kzalloc(sizeof(*e));
         if (e == NULL)
             return -ENOMEM;
-        e->tid = current->tid;
+        e->tid = tid;
         e->next = names;
         names = e;
     }
-    memcpy(e->name, buf, sizeof(buf));
+    memset(e->name, 0, sizeof(e->name));
+    memcpy(e->name, name, MIN(n, (size_t)TASK_COMM_LEN - 1));
     return 0;
 }
 
-void thread_comm(int tid, char out[16])
+/* Thread tid's name into out (16 bytes, NUL-padded). */
+void thread_comm(int tid, char *out)
 {
     struct thread_name *e = name_find(tid);
     memset(out, 0, TASK_COMM_LEN);
