@@ -6,7 +6,10 @@
  * CPU clock.  Only coarse, load-proof facts are printed: a sleeping or
  * blocked thread's CPU clock barely moves, a spinning one's does, reading
  * /dev/zero is system time, spinning is user time, a thread CPU timer does
- * not fire while its thread is blocked and other threads run.
+ * not fire while its thread is blocked and other threads run.  In a VM the
+ * guest's clocks follow the host's, so time the host takes the virtual CPU
+ * away while a thread runs counts as that thread's CPU time (steal time):
+ * the bounds leave room for that on a loaded host.
  */
 #include "common.h"
 #include <fcntl.h>
@@ -76,7 +79,7 @@ static void *sample_main(void *arg)
     clockid_t c;
     pthread_getcpuclockid(main_thread, &c);
     long long a = now_of(c);
-    spin_ms(150);                      /* the main thread is blocked in join */
+    spin_ms(400);                      /* the main thread is blocked in join */
     *delta = now_of(c) - a;
     return NULL;
 }
@@ -92,11 +95,11 @@ int main(void)
     main_thread = pthread_self();
 
     long long p0 = now_of(CLOCK_PROCESS_CPUTIME_ID), t0 = now_of(CLOCK_THREAD_CPUTIME_ID);
-    sleep_ms(150);
-    fact("process CPU clock moves < 60 ms over a 150 ms sleep",
-         now_of(CLOCK_PROCESS_CPUTIME_ID) - p0 < 60000000LL);
-    fact("thread CPU clock moves < 60 ms over a 150 ms sleep",
-         now_of(CLOCK_THREAD_CPUTIME_ID) - t0 < 60000000LL);
+    sleep_ms(400);
+    fact("process CPU clock moves < 200 ms over a 400 ms sleep",
+         now_of(CLOCK_PROCESS_CPUTIME_ID) - p0 < 200000000LL);
+    fact("thread CPU clock moves < 200 ms over a 400 ms sleep",
+         now_of(CLOCK_THREAD_CPUTIME_ID) - t0 < 200000000LL);
 
     t0 = now_of(CLOCK_THREAD_CPUTIME_ID);
     long long u0 = ru_ns(RUSAGE_THREAD, 0), s0 = ru_ns(RUSAGE_THREAD, 1);
@@ -146,7 +149,7 @@ int main(void)
     pthread_t th;
     pthread_create(&th, NULL, sample_main, &delta);
     pthread_join(th, NULL);
-    fact("a thread blocked in join accrues < 60 ms over 150 ms", delta < 60000000LL);
+    fact("a thread blocked in join accrues < 200 ms over 400 ms", delta < 200000000LL);
 
     /* ITIMER_VIRTUAL: user CPU time only */
     struct itimerval it = { { 0, 0 }, { 0, 30000 } };
