@@ -11,9 +11,9 @@
  * Values are measured, never invented: the CPU model, family, flags and
  * address sizes come from cpuid, the clock from the calibrated TSC, memory
  * from the physical allocator, the address-space size from the VM, thread
- * count and signal sets from the scheduler and the signal code.  What solo
- * does not track reads as 0 (swap, page cache, shared pages, context
- * switches); resident memory is the RAM in use in the whole VM, which in a
+ * count, CPU times, context switches and faults from the scheduler and the
+ * signal code.  What solo does not track reads as 0 (swap, page cache,
+ * shared pages, major faults); resident memory is the RAM in use in the whole VM, which in a
  * one-program kernel is an upper bound of the program's resident set.
  * Every file is regenerated on each open by a vfs_gen_fn (fs/vfs.h).
  * The CPU count is cpu_online_count() when the SMP code provides it, else 1.
@@ -340,7 +340,10 @@ static long gen_status(u64 id, char *buf, size_t cap)
     }
     put(&o, "\n");
     put(&o, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
-    put(&o, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+    /* the thread's own switches (the main thread's for the process), as Linux */
+    u64 sw = t != NULL ? sched_thread_count(t, SC_SWITCHES) : 0;
+    u64 inv = t != NULL ? MIN(sched_thread_count(t, SC_INVOLUNTARY), sw) : 0;
+    put(&o, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n", sw - inv, inv);
     return (long)o.len;
 }
 
@@ -360,8 +363,10 @@ static long gen_stat(u64 id, char *buf, size_t cap)
     signal_proc_sets(&shpnd, &ign, &cgt);
     comm(tid, name);
     /* pid comm state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt */
-    put(&o, "%d (%s) %c 0 %d %d 0 -1 4194560 0 0 0 0 ", tid, name, state_char(t), PID_SELF,
-        PID_SELF);
+    u64 minflt = whole ? sched_process_count(SC_FAULTS_USER) + sched_process_count(SC_FAULTS_KERNEL)
+                       : t != NULL ? sched_thread_count(t, SC_FAULTS_USER) + sched_thread_count(t, SC_FAULTS_KERNEL) : 0;
+    put(&o, "%d (%s) %c 0 %d %d 0 -1 4194560 %lu 0 0 0 ", tid, name, state_char(t), PID_SELF,
+        PID_SELF, minflt);
     /* utime stime cutime cstime priority nice num_threads itrealvalue starttime */
     put(&o, "%lu %lu 0 0 20 0 %d 0 %lu ", ns_ticks(cpu - sys), ns_ticks(sys), thread_count_live(),
         ns_ticks(boot_to_main_ns()));
