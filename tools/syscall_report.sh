@@ -45,7 +45,15 @@ for f in "$root"/tests/conformance/*.c; do
     [ -f "$f" ] || continue
     t=$(basename "$f" .c)
     sed -n 's|^// covers: *||p' "$f" | tr ' ' '\n' | sed '/^$/d' | sed "s/\$/	$t/"
-done | sort -u > "$tmp/covers"
+done > "$tmp/covers.c"
+# and the solo-only integration programs (privileged calls that must not run
+# natively), listed as integration/<name>
+for f in "$root"/tests/integration/progs/*.c; do
+    [ -f "$f" ] || continue
+    t=integration/$(basename "$f" .c)
+    sed -n 's|^// covers: *||p' "$f" | tr ' ' '\n' | sed '/^$/d' | sed "s|\$|	$t|"
+done >> "$tmp/covers.c"
+sort -u "$tmp/covers.c" > "$tmp/covers"
 
 # names Linux x86-64 itself answers with ENOSYS (checked natively by the
 # conformance program that lists them on a `// linux-enosys:` line)
@@ -81,13 +89,16 @@ awk -F'\t' -v defined="$tmp/defined" -v partial="$tmp/partial" -v covers="$tmp/c
         print "ENOSYS (logged once by the kernel); *ENOSYS, as Linux* marks the numbers that Linux"
         print "x86-64 answers with ENOSYS too (removed calls, unused slots, 32-bit-only calls; the"
         print "linux_enosys conformance program checks both).  Tests are the conformance programs in"
-        print "tests/conformance/ that exercise the call (natively and in solo, outputs compared)."
+        print "tests/conformance/ that exercise the call (natively and in solo, outputs compared) and the"
+        print "integration programs in tests/integration/progs/ (solo only, exact expected output)."
         print ""
         printf "implemented %d / partial %d / ENOSYS %d of %d\n", ni, np, ne, total
         print ""
         printf "Of the ENOSYS numbers, %d are ENOSYS on Linux x86-64 as well, so solo implements %d of\n", na, ni + np
         printf "the %d calls Linux provides.\n\n", total - na
-        printf "%d of the %d implemented or partial calls are exercised by a conformance test.\n", nc, ni + np
+        printf "%d of the %d implemented or partial calls are exercised by a test: a conformance program\n", nc, ni + np
+        printf "(compared with Linux) or, for privileged calls that must not run on the host, a solo-only\n"
+        printf "integration program with its exact expected output (integration/<name>).\n"
         printf "For comparison: Nanos implements about 202 of 337 numbers (25 of them stubs\n"
         printf "returning 0), gVisor 288 of 351; solo has %d with Linux semantics (%d of them\n", ni + np, np
         printf "documenting what is missing) and no silent stubs.\n"

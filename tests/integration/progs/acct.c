@@ -1,3 +1,4 @@
+// covers: acct
 /*
  * acct.c - acct(2) in solo (never natively: it would turn on the host's
  * process accounting).  "acct" (no argument) runs in solo: the error paths,

@@ -1,3 +1,4 @@
+// covers: fanotify_init fanotify_mark
 /*
  * fanotify.c - the fanotify checks that cannot run natively (they would see
  * the host's other processes or change the host): mount marks and file

@@ -1,3 +1,4 @@
+// covers: add_key keyctl
 /*
  * keyquota.c - key quotas and the /proc key files under solo (integration:
  * a native run would depend on the host's other keys and on Linux's lazy

@@ -1,3 +1,4 @@
+// covers: syslog ustat unshare
 /*
  * klog.c - solo-only behaviour of syslog(2), /proc/filesystems, ustat,
  * unshare(CLONE_NEWUTS) and capabilities after setuid, asserted exactly by

@@ -1,3 +1,4 @@
+// covers: mount umount2
 /*
  * mounts.c - mount(2)/umount2(2) in solo (never run natively: it would
  * change the host): a tmpfs with size= and mode= over a directory of the

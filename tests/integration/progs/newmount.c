@@ -1,3 +1,4 @@
+// covers: fsopen fsconfig fsmount move_mount open_tree fspick mount_setattr mount
 /*
  * newmount.c - the fd-based mount API in solo (never run natively: it would
  * change the host): fsopen/fsconfig/fsmount/move_mount round trip for a

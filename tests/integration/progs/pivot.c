@@ -1,3 +1,4 @@
+// covers: pivot_root
 /*
  * pivot.c - pivot_root(2) in solo (never run natively: it would change the
  * host, and pivot_root needs CAP_SYS_ADMIN before it checks anything, which

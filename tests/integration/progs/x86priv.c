@@ -1,3 +1,4 @@
+// covers: iopl ioperm modify_ldt
 /*
  * x86priv.c - port I/O and LDT segments in solo (integration test x86priv;
  * output compared with x86priv.expected, never run natively: hosts may lack
