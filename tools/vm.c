@@ -249,8 +249,10 @@ static void log_line(struct relay *r, const char *line, size_t len)
     if (len >= tl && memcmp(line, VM_TRACE_TAG, tl) == 0) {
         if (r->trace_ok)
             r->trace_ok = write_all(r->trace_fd, line + tl, len - tl) && write_all(r->trace_fd, "\n", 1);
-        return;
+        return;                        /* shown once, untagged, even with -v */
     }
+    if (r->verbose && r->sink_ok[1])
+        r->sink_ok[1] = write_all(2, line, len) && write_all(2, "\n", 1);
     if (vm_exit_line(line, len, &st)) {
         r->exited = true;
         r->status = st;
@@ -264,8 +266,6 @@ static void log_line(struct relay *r, const char *line, size_t len)
 /* Split kernel log bytes into lines (over-long lines are cut). */
 static void log_bytes(struct relay *r, const char *buf, size_t n)
 {
-    if (r->verbose && r->sink_ok[1])
-        r->sink_ok[1] = write_all(2, buf, n);
     for (size_t i = 0; i < n; i++) {
         if (buf[i] == '\n' || r->linelen == LINE_MAX_LEN) {
             log_line(r, r->line, r->linelen);
