@@ -96,6 +96,9 @@ void mmu_flush(u64 va);
 /* ---- time (runtime/x86_64/time.c) ---- */
 u64 now_ns(void);                            /* monotonic ns since boot (TSC) */
 u64 realtime_ns(void);                       /* ns since the Unix epoch (RTC at boot + monotonic) */
+/* The now_ns() reading at which realtime_ns() reaches real (at least 1): the
+ * deadline for an absolute CLOCK_REALTIME time, exact and never early. */
+u64 realtime_to_now(u64 real);
 u64 boot_to_main_ns(void);                   /* time from kernel entry to the program's first instruction */
 void realtime_set_ns(u64 ns);                /* step the wall clock (kernel and vDSO) to ns now */
 void kernel_sleep_until(u64 deadline_ns);    /* halts with interrupts on until now_ns() >= deadline */

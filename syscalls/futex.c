@@ -108,7 +108,7 @@ static u64 deadline_of(const struct timespec_k *ts, bool absolute, bool realtime
     if (!absolute)
         return now + ns;
     if (realtime)
-        return ns > realtime_ns() ? now + (ns - realtime_ns()) : 1;
+        return realtime_to_now(ns);
     return ns > 0 ? ns : 1;
 }
 

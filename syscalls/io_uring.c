@@ -727,8 +727,7 @@ run:
         u64 v = r->tmo_ns, now = now_ns(), deadline = now + v;
         if ((s->op_flags & IORING_TIMEOUT_ABS) != 0) {
             if ((s->op_flags & IORING_TIMEOUT_REALTIME) != 0) {
-                u64 rt = realtime_ns();
-                deadline = v > rt ? now + (v - rt) : now;
+                deadline = realtime_to_now(v);
             } else {
                 deadline = v;
             }

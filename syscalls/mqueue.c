@@ -255,8 +255,8 @@ static int mq_deadline(const struct ktimespec *uts, u64 *deadline)
         return -EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -EINVAL;
-    u64 abs = (u64)ts.sec * 1000000000UL + (u64)ts.nsec, rt = realtime_ns(), now = now_ns();
-    *deadline = abs <= rt ? now : now + (abs - rt);
+    u64 abs = (u64)ts.sec * 1000000000UL + (u64)ts.nsec;
+    *deadline = realtime_to_now(abs);
     if (*deadline == 0)
         *deadline = 1;
     return 0;

@@ -206,8 +206,7 @@ long sys_timerfd_settime(int fd, int flags, const struct kitimerspec *unew, stru
     if ((flags & TFD_TIMER_ABSTIME) == 0) {
         t->deadline = now + v;
     } else if (t->clock == CLOCK_REALTIME) {
-        u64 rt = realtime_ns();
-        t->deadline = v > rt ? now + (v - rt) : now;
+        t->deadline = realtime_to_now(v);
     } else {
         t->deadline = v;               /* CLOCK_MONOTONIC and BOOTTIME: now_ns's clock */
     }

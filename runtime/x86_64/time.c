@@ -12,6 +12,7 @@ static u64 tsc_freq;                   /* Hz */
 static u64 tsc_mult;                   /* ns per tick, 32.32 fixed point (shared with the vDSO) */
 static u64 tsc_at_init;
 static u64 rtc_epoch_ns;               /* wall time at tsc_at_init */
+static u64 real_base_ns;               /* wall time at boot_tsc: realtime = real_base_ns + now_ns() */
 static u64 boot_to_main;
 static struct vvar *vvar_live;         /* the vDSO's clock page, once filled */
 
@@ -76,18 +77,22 @@ void time_init(void)
     tsc_calibrate();
     tsc_at_init = rdtsc();
     rtc_read();
+    real_base_ns = rtc_epoch_ns - tsc_to_ns(tsc_at_init - boot_tsc);
     klog("time: TSC %lu kHz", tsc_freq / 1000);
 }
 
 u64 tsc_hz(void) { return tsc_freq; }
 u64 now_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
-u64 realtime_ns(void) { return rtc_epoch_ns + tsc_to_ns(rdtsc() - tsc_at_init); }
+/* The same sum the vDSO computes (vvar real_base_ns + its monotonic time), so a
+ * realtime deadline the kernel sees as reached is reached for the program too. */
+u64 realtime_ns(void) { return real_base_ns + now_ns(); }
+u64 realtime_to_now(u64 real) { return real > real_base_ns ? real - real_base_ns : 1; }
 
 void time_fill_vvar(struct vvar *v)
 {
     v->tsc_base = boot_tsc;
     v->mult = tsc_mult;
-    v->real_base_ns = rtc_epoch_ns - tsc_to_ns(tsc_at_init - boot_tsc);
+    v->real_base_ns = real_base_ns;
     v->res_ns = 1;
     vvar_live = v;
 }
@@ -96,11 +101,9 @@ void time_fill_vvar(struct vvar *v)
  * (one aligned 64-bit store, so a concurrent vDSO reader sees old or new). */
 void realtime_set_ns(u64 ns)
 {
-    u64 since = tsc_to_ns(rdtsc() - tsc_at_init);
-    rtc_epoch_ns = ns - since;
+    real_base_ns = ns - now_ns();
     if (vvar_live != NULL)
-        __atomic_store_n(&vvar_live->real_base_ns, rtc_epoch_ns - tsc_to_ns(tsc_at_init - boot_tsc),
-                         __ATOMIC_RELEASE);
+        __atomic_store_n(&vvar_live->real_base_ns, real_base_ns, __ATOMIC_RELEASE);
 }
 u64 boot_to_main_ns(void) { return boot_to_main; }
 
