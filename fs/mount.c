@@ -911,62 +911,45 @@ int mount_reconfigure(struct mount *m, int ro, bool size_set, u64 size)
 
 /* ------------------------------------------------- /proc/self/mounts */
 
-struct out {
-    char *buf;
-    size_t cap, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->len < o->cap ? o->cap - o->len : 0;
-    int n = kvsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
 /* A path field: space, tab, newline and backslash as octal escapes. */
 static void put_path(struct out *o, const char *s)
 {
     for (; *s != '\0'; s++) {
         if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
-            put(o, "\\%03o", (unsigned)(u8)*s);
+            out_put(o, "\\%03o", (unsigned)(u8)*s);
         else
-            put(o, "%c", *s);
+            out_put(o, "%c", *s);
     }
 }
 
 /* Mount options as /proc/self/mounts shows them. */
 static void put_opts(struct out *o, const struct mount *m)
 {
-    put(o, "%s", (m->flags & MS_RDONLY) != 0 ? "ro" : "rw");
+    out_put(o, "%s", (m->flags & MS_RDONLY) != 0 ? "ro" : "rw");
     if ((m->flags & MS_NOSUID) != 0)
-        put(o, ",nosuid");
+        out_put(o, ",nosuid");
     if ((m->flags & MS_NODEV) != 0)
-        put(o, ",nodev");
+        out_put(o, ",nodev");
     if ((m->flags & MS_NOEXEC) != 0)
-        put(o, ",noexec");
+        out_put(o, ",noexec");
     if ((m->flags & MS_NOSYMFOLLOW) != 0)
-        put(o, ",nosymfollow");
+        out_put(o, ",nosymfollow");
     if ((m->flags & MS_NOATIME) != 0)
-        put(o, ",noatime");
+        out_put(o, ",noatime");
     else if ((m->flags & MS_RELATIME) != 0)
-        put(o, ",relatime");
+        out_put(o, ",relatime");
     if ((m->flags & MS_NODIRATIME) != 0)
-        put(o, ",nodiratime");
+        out_put(o, ",nodiratime");
 }
 
 static void put_superopts(struct out *o, const struct mount *m)
 {
     if (m->sb != NULL && m->sb->limit != 0)
-        put(o, ",size=%luk", (unsigned long)(m->sb->limit / 1024));
+        out_put(o, ",size=%luk", (unsigned long)(m->sb->limit / 1024));
     if (m->sb != NULL) {
         u32 mode = m->root.v != NULL ? (m->root.v->mode & 07777) : 01777;
         if (mode != 01777)
-            put(o, ",mode=%o", mode);
+            out_put(o, ",mode=%o", mode);
     }
 }
 
@@ -986,12 +969,12 @@ long mount_gen_mounts(char *buf, size_t cap)
         if (p == NULL)
             continue;
         put_path(&o, m->source);
-        put(&o, " ");
+        out_put(&o, " ");
         put_path(&o, p);
-        put(&o, " %s ", m->fstype);
+        out_put(&o, " %s ", m->fstype);
         put_opts(&o, m);
         put_superopts(&o, m);
-        put(&o, " 0 0\n");
+        out_put(&o, " 0 0\n");
     }
     return (long)o.len;
 }
@@ -1004,18 +987,18 @@ long mount_gen_mountinfo(char *buf, size_t cap)
         if (p == NULL)
             continue;
         u64 d = m->dev;
-        put(&o, "%d %d %u:%u ", m->id, m->parent != NULL ? m->parent->id : 1,
+        out_put(&o, "%d %d %u:%u ", m->id, m->parent != NULL ? m->parent->id : 1,
             (unsigned)((d >> 8) & 0xfff), (unsigned)(d & 0xff));
         put_path(&o, m->root_path);
-        put(&o, " ");
+        out_put(&o, " ");
         put_path(&o, p);
-        put(&o, " ");
+        out_put(&o, " ");
         put_opts(&o, m);
-        put(&o, " - %s ", m->fstype);
+        out_put(&o, " - %s ", m->fstype);
         put_path(&o, m->source);
-        put(&o, " %s", (m->flags & MS_RDONLY) != 0 ? "ro" : "rw");
+        out_put(&o, " %s", (m->flags & MS_RDONLY) != 0 ? "ro" : "rw");
         put_superopts(&o, m);
-        put(&o, "\n");
+        out_put(&o, "\n");
     }
     return (long)o.len;
 }

@@ -36,24 +36,6 @@ int cpu_online_count(void);
 #pragma weak cpu_online_count
 #pragma weak vfs_exe_path
 
-/* Output cursor for a generator: text beyond cap is counted, not written. */
-struct out {
-    char *buf;
-    size_t cap, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->len < o->cap ? o->cap - o->len : 0;
-    int n = kvsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
 static int ncpus(void)
 {
     int n = cpu_online_count != NULL ? cpu_online_count() : 1;
@@ -183,31 +165,31 @@ static void put_flags(struct out *o, const struct cpu_ident *c)
     u32 w[8];
     u64 xcr0 = read_xcr0();
     cpu_flag_words(c, w);
-    put(o, "flags\t\t:");
+    out_put(o, "flags\t\t:");
     for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
         const struct flag_name *f = &flag_names[i];
         if ((w[f->word] >> f->bit & 1) != 0 && flag_usable(f, xcr0))
-            put(o, " %s", f->name);
+            out_put(o, " %s", f->name);
     }
-    put(o, "\n");
+    out_put(o, "\n");
 }
 
 static void put_cpu(struct out *o, const struct cpu_ident *c, int i, int n)
 {
     u64 khz = tsc_hz() / 1000;
-    put(o, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n", i, c->vendor,
+    out_put(o, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n", i, c->vendor,
         c->family, c->model_no);
-    put(o, "model name\t: %s\nstepping\t: %u\n", model_name(c), c->stepping);
-    put(o, "cpu MHz\t\t: %lu.%03lu\n", khz / 1000, khz % 1000);
+    out_put(o, "model name\t: %s\nstepping\t: %u\n", model_name(c), c->stepping);
+    out_put(o, "cpu MHz\t\t: %lu.%03lu\n", khz / 1000, khz % 1000);
     if (c->cache_kb != 0)
-        put(o, "cache size\t: %u KB\n", c->cache_kb);
-    put(o, "physical id\t: 0\nsiblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\n", n, i, n);
-    put(o, "apicid\t\t: %d\ninitial apicid\t: %d\nfpu\t\t: yes\nfpu_exception\t: yes\n", i, i);
-    put(o, "cpuid level\t: %u\nwp\t\t: yes\n", c->max_leaf);
+        out_put(o, "cache size\t: %u KB\n", c->cache_kb);
+    out_put(o, "physical id\t: 0\nsiblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\n", n, i, n);
+    out_put(o, "apicid\t\t: %d\ninitial apicid\t: %d\nfpu\t\t: yes\nfpu_exception\t: yes\n", i, i);
+    out_put(o, "cpuid level\t: %u\nwp\t\t: yes\n", c->max_leaf);
     put_flags(o, c);
-    put(o, "bugs\t\t:\nbogomips\t: %lu.%02lu\n", khz * 2 / 1000, (khz * 2 % 1000) / 10);
-    put(o, "clflush size\t: %u\ncache_alignment\t: %u\n", c->clflush, c->clflush);
-    put(o, "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
+    out_put(o, "bugs\t\t:\nbogomips\t: %lu.%02lu\n", khz * 2 / 1000, (khz * 2 % 1000) / 10);
+    out_put(o, "clflush size\t: %u\ncache_alignment\t: %u\n", c->clflush, c->clflush);
+    out_put(o, "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
         c->phys_bits, c->virt_bits);
 }
 
@@ -229,15 +211,15 @@ static long gen_meminfo(char *buf, size_t cap)
     struct out o = { buf, cap, 0 };
     u64 total = mem_total_bytes() >> 10, free = mem_free_bytes() >> 10;
     u64 cached = pagecache_bytes() >> 10;        /* file pages for mappings (fs/pagecache.h) */
-    put(&o, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
+    out_put(&o, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
         total, free, free);
-    put(&o, "Buffers:        %8lu kB\nCached:         %8lu kB\nSwapCached:     %8lu kB\n", 0UL, cached, 0UL);
-    put(&o, "Active:         %8lu kB\nInactive:       %8lu kB\n", total - free, 0UL);
-    put(&o, "SwapTotal:      %8lu kB\nSwapFree:       %8lu kB\n", 0UL, 0UL);
-    put(&o, "Dirty:          %8lu kB\nWriteback:      %8lu kB\n", 0UL, 0UL);
-    put(&o, "AnonPages:      %8lu kB\nShmem:          %8lu kB\n", total - free - cached, 0UL);
-    put(&o, "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n", total, vm_total_bytes() >> 10);
-    put(&o, "HugePages_Total:       0\nHugePages_Free:        0\nHugepagesize:       2048 kB\n");
+    out_put(&o, "Buffers:        %8lu kB\nCached:         %8lu kB\nSwapCached:     %8lu kB\n", 0UL, cached, 0UL);
+    out_put(&o, "Active:         %8lu kB\nInactive:       %8lu kB\n", total - free, 0UL);
+    out_put(&o, "SwapTotal:      %8lu kB\nSwapFree:       %8lu kB\n", 0UL, 0UL);
+    out_put(&o, "Dirty:          %8lu kB\nWriteback:      %8lu kB\n", 0UL, 0UL);
+    out_put(&o, "AnonPages:      %8lu kB\nShmem:          %8lu kB\n", total - free - cached, 0UL);
+    out_put(&o, "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n", total, vm_total_bytes() >> 10);
+    out_put(&o, "HugePages_Total:       0\nHugePages_Free:        0\nHugepagesize:       2048 kB\n");
     return (long)o.len;
 }
 
@@ -284,11 +266,11 @@ static void put_escaped_name(struct out *o, const char *name)
 {
     for (const char *p = name; *p != '\0'; p++) {
         if (*p == '\n')
-            put(o, "\\n");
+            out_put(o, "\\n");
         else if (*p == '\\')
-            put(o, "\\\\");
+            out_put(o, "\\\\");
         else
-            put(o, "%c", *p);
+            out_put(o, "%c", *p);
     }
 }
 
@@ -308,42 +290,42 @@ static long gen_status(u64 id, char *buf, size_t cap)
     u32 uid = process_ruid(), euid = process_euid();
     signal_proc_sets(&shpnd, &ign, &cgt);
     comm(tid, name);
-    put(&o, "Name:\t");
+    out_put(&o, "Name:\t");
     put_escaped_name(&o, name);
-    put(&o, "\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n",
+    out_put(&o, "\nUmask:\t%04o\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\n",
         process_umask(), state_char(t), state_word(t), PID_SELF, tid);
-    put(&o, "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", uid, euid, euid,
+    out_put(&o, "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", uid, euid, euid,
         process_fsuid(), process_fsgid(), process_fsgid(), process_fsgid(), process_fsgid());
-    put(&o, "FDSize:\t%lu\nGroups:\t\n", rlimit_cur(RLIMIT_NOFILE) < 1024 ? rlimit_cur(RLIMIT_NOFILE) : 1024UL);
-    put(&o, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\n", vm_total_bytes() >> 10, vm_total_bytes() >> 10);
-    put(&o, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n", rss_pages() * 4, rss_pages() * 4);
-    put(&o, "RssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n", rss_pages() * 4, 0UL, 0UL);
-    put(&o, "VmSwap:\t%8lu kB\nThreads:\t%d\n", 0UL, thread_count_live());
-    put(&o, "SigQ:\t0/%lu\n", rlimit_cur(RLIMIT_SIGPENDING));
-    put(&o, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
+    out_put(&o, "FDSize:\t%lu\nGroups:\t\n", rlimit_cur(RLIMIT_NOFILE) < 1024 ? rlimit_cur(RLIMIT_NOFILE) : 1024UL);
+    out_put(&o, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\n", vm_total_bytes() >> 10, vm_total_bytes() >> 10);
+    out_put(&o, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n", rss_pages() * 4, rss_pages() * 4);
+    out_put(&o, "RssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n", rss_pages() * 4, 0UL, 0UL);
+    out_put(&o, "VmSwap:\t%8lu kB\nThreads:\t%d\n", 0UL, thread_count_live());
+    out_put(&o, "SigQ:\t0/%lu\n", rlimit_cur(RLIMIT_SIGPENDING));
+    out_put(&o, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
         t->sig_pending, shpnd, t->sigmask, ign, cgt);
-    put(&o, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n",
+    out_put(&o, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\n",
         cap_inheritable_set(), cap_permitted_set(), cap_effective_set());
-    put(&o, "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", t->no_new_privs ? 1 : 0,
+    out_put(&o, "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", t->no_new_privs ? 1 : 0,
         t->seccomp_mode, seccomp_filter_count(t));
     u64 allowed = sched_affinity(t);
-    put(&o, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", allowed);
+    out_put(&o, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", allowed);
     for (int c = 0, sep = 0; c < 64; c++) {    /* ranges of set bits: "0-1,3" */
         if ((allowed >> c & 1) == 0 || (c > 0 && (allowed >> (c - 1) & 1) != 0))
             continue;
         int e = c;
         while (e + 1 < 64 && (allowed >> (e + 1) & 1) != 0)
             e++;
-        put(&o, "%s%d", sep++ ? "," : "", c);
+        out_put(&o, "%s%d", sep++ ? "," : "", c);
         if (e > c)
-            put(&o, "-%d", e);
+            out_put(&o, "-%d", e);
     }
-    put(&o, "\n");
-    put(&o, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
+    out_put(&o, "\n");
+    out_put(&o, "Mems_allowed:\t1\nMems_allowed_list:\t0\n");
     /* the thread's own switches (the main thread's for the process), as Linux */
     u64 sw = t != NULL ? sched_thread_count(t, SC_SWITCHES) : 0;
     u64 inv = t != NULL ? MIN(sched_thread_count(t, SC_INVOLUNTARY), sw) : 0;
-    put(&o, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n", sw - inv, inv);
+    out_put(&o, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n", sw - inv, inv);
     return (long)o.len;
 }
 
@@ -365,19 +347,19 @@ static long gen_stat(u64 id, char *buf, size_t cap)
     /* pid comm state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt */
     u64 minflt = whole ? sched_process_count(SC_FAULTS_USER) + sched_process_count(SC_FAULTS_KERNEL)
                        : t != NULL ? sched_thread_count(t, SC_FAULTS_USER) + sched_thread_count(t, SC_FAULTS_KERNEL) : 0;
-    put(&o, "%d (%s) %c 0 %d %d 0 -1 4194560 %lu 0 0 0 ", tid, name, state_char(t), PID_SELF,
+    out_put(&o, "%d (%s) %c 0 %d %d 0 -1 4194560 %lu 0 0 0 ", tid, name, state_char(t), PID_SELF,
         PID_SELF, minflt);
     /* utime stime cutime cstime priority nice num_threads itrealvalue starttime */
-    put(&o, "%lu %lu 0 0 20 0 %d 0 %lu ", ns_ticks(cpu - sys), ns_ticks(sys), thread_count_live(),
+    out_put(&o, "%lu %lu 0 0 20 0 %d 0 %lu ", ns_ticks(cpu - sys), ns_ticks(sys), thread_count_live(),
         ns_ticks(boot_to_main_ns()));
     /* vsize rss rsslim startcode endcode startstack kstkesp kstkeip */
-    put(&o, "%lu %lu %lu 0 0 0 0 0 ", vsize, rss_pages(), rlimit_cur(RLIMIT_RSS));
+    out_put(&o, "%lu %lu %lu 0 0 0 0 0 ", vsize, rss_pages(), rlimit_cur(RLIMIT_RSS));
     /* signal blocked sigignore sigcatch wchan nswap cnswap exit_signal processor rt_priority policy */
-    put(&o, "%lu %lu %lu %lu 0 0 0 17 %d 0 0 ", (t->sig_pending | shpnd) & 0x7fffffffUL,
+    out_put(&o, "%lu %lu %lu %lu 0 0 0 17 %d 0 0 ", (t->sig_pending | shpnd) & 0x7fffffffUL,
         t->sigmask & 0x7fffffffUL, ign & 0x7fffffffUL, cgt & 0x7fffffffUL, t->cpu);
     /* delayacct_blkio_ticks guest_time cguest_time start_data end_data start_brk
      * arg_start arg_end env_start env_end exit_code */
-    put(&o, "0 0 0 0 0 %lu 0 0 0 0 0\n", vm_brk_start());
+    out_put(&o, "0 0 0 0 0 %lu 0 0 0 0 0\n", vm_brk_start());
     return (long)o.len;
 }
 
@@ -817,7 +799,7 @@ static long gen_filesystems(char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
     for (int i = 0; i < fs_type_count(); i++)
-        put(&o, "%s\t%s\n", fs_types[i].nodev ? "nodev" : "", fs_types[i].name);
+        out_put(&o, "%s\t%s\n", fs_types[i].nodev ? "nodev" : "", fs_types[i].name);
     return (long)o.len;
 }
 

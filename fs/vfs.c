@@ -917,3 +917,14 @@ int vfs_readdir(struct file *f, dir_emit_fn emit, void *ctx)
     struct readdir_ctx rc = { f, emit, ctx };
     return o->readdir != NULL ? o->readdir(f->node, f->off - 2, readdir_shift, &rc) : -ENOTDIR;
 }
+
+void out_put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->len < o->cap ? o->cap - o->len : 0;
+    int n = kvsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}

@@ -32,6 +32,13 @@ const char *vfs_exe_path(void);                /* absolute path of the program (
  * snprintf; the VFS retries with a bigger buffer when that exceeds cap) or -errno.
  * path is absolute, e.g. "/proc/self/maps"; parent directories appear as needed. */
 typedef long (*vfs_gen_fn)(char *buf, size_t cap);
+/* Output cursor for a generator: text beyond cap is counted, not written, so
+ * len ends as the full length (what a vfs_gen_fn returns). */
+struct out {
+    char *buf;
+    size_t cap, len;
+};
+void out_put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vfs_register_generated(const char *path, vfs_gen_fn gen);   /* 0 or -ENOMEM/-EEXIST */
 
 /* For mmap and /proc/self/maps (runtime/mm, syscalls/mm.c reference them

@@ -1072,26 +1072,7 @@ static const struct file_ops ring_fops = {
     .mmap = ring_mmap,
 };
 
-static int ring_stat(struct node n, struct kstat *st)
-{
-    st->mode = 0600;
-    st->ino = n.id;
-    st->dev = VFS_MKDEV(0, 14);
-    st->nlink = 1;
-    return 0;
-}
-
-static long ring_readlink(struct node n, char *buf, size_t cap)
-{
-    static const char t[] = "anon_inode:[io_uring]";
-    size_t k = MIN(sizeof(t) - 1, cap);
-    memcpy(buf, t, k);
-    return (long)k;
-}
-
-static const struct node_ops ring_nops = { .stat = ring_stat, .readlink = ring_readlink };
-static struct vnode ring_vnode = { .name = "anon_inode:[io_uring]", .nops = &ring_nops };
-static u64 ring_ino = 0x7a000000;
+static struct vnode ring_vnode = { .name = "anon_inode:[io_uring]", .nops = &anon_inode_nops };
 
 /* The ring behind fd: 0 and *out (a borrowed file), -EBADF or -EOPNOTSUPP. */
 static int ring_get(int fd, struct file **out)
@@ -1177,7 +1158,7 @@ long sys_io_uring_setup(u32 entries, struct uring_params *up)
         kfree(f);
         return -ENOMEM;
     }
-    u64 ino = ring_ino++;
+    u64 ino = anon_inode_next();
     u32 array = (u32)ALIGN_UP(R_CQES + (u64)cq * sizeof(struct uring_cqe), 64);
     u64 rsize = (p.flags & IORING_SETUP_NO_SQARRAY) != 0 ? array : array + 4ULL * sq;
     u->rk = object_alloc(&u->rings, rsize, ino, rings_closed);

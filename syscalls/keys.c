@@ -1227,24 +1227,10 @@ long sys_keyctl(int op, u64 a2, u64 a3, u64 a4, u64 a5)
 
 /* ------------------------------------------------------------ /proc */
 
-struct pout { char *buf; size_t cap, len; };
-
-static void pput(struct pout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void pput(struct pout *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = o->len < o->cap ? o->cap - o->len : 0;
-    int n = kvsnprintf(room != 0 ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
 /* /proc/keys: the keys the caller may view (Linux's layout). */
 static long gen_keys(char *buf, size_t cap)
 {
-    struct pout o = { buf, cap, 0 };
+    struct out o = { buf, cap, 0 };
     u64 now = now_ns();
     for (struct key *k = all_keys; k != NULL; k = k->next) {
         if (dead(k))
@@ -1270,18 +1256,18 @@ static long gen_keys(char *buf, size_t cap)
         }
         u32 gid = k->gid == INVALID_GID ? OVERFLOW_ID : k->gid;
         /* flags: Instantiated Revoked Dead in-Quota Under-construction Negative invalidated */
-        pput(&o, "%08x I%c-Q--%c %5d %4s %08x %5d %5d %-9.9s %s", (u32)k->serial,
+        out_put(&o, "%08x I%c-Q--%c %5d %4s %08x %5d %5d %-9.9s %s", (u32)k->serial,
              (k->flags & F_REVOKED) ? 'R' : '-', (k->flags & F_INVALID) ? 'i' : '-', k->refs, tmo,
              k->perm, (int)k->uid, (int)gid, type_names[k->type], k->desc);
         if (k->type == T_KEYRING) {
             if (k->nlinks == 0)
-                pput(&o, ": empty\n");
+                out_put(&o, ": empty\n");
             else
-                pput(&o, ": %d\n", k->nlinks);
+                out_put(&o, ": %d\n", k->nlinks);
         } else if ((k->flags & F_REVOKED) == 0) {
-            pput(&o, ": %u\n", k->datalen);
+            out_put(&o, ": %u\n", k->datalen);
         } else {
-            pput(&o, "\n");
+            out_put(&o, "\n");
         }
     }
     return (long)o.len;
@@ -1290,7 +1276,7 @@ static long gen_keys(char *buf, size_t cap)
 /* /proc/key-users: "uid: usage nkeys/nikeys qnkeys/maxkeys qnbytes/maxbytes". */
 static long gen_key_users(char *buf, size_t cap)
 {
-    struct pout o = { buf, cap, 0 };
+    struct out o = { buf, cap, 0 };
     u32 uids[16];
     int n = 0;
     for (struct key *k = all_keys; k != NULL; k = k->next) {
@@ -1303,7 +1289,7 @@ static long gen_key_users(char *buf, size_t cap)
     for (int i = 0; i < n; i++) {
         u32 nk, nb;
         quota_of(uids[i], &nk, &nb);
-        pput(&o, "%5u: %5u %u/%u %u/%u %u/%u\n", uids[i], nk + 1, nk, nk, nk,
+        out_put(&o, "%5u: %5u %u/%u %u/%u %u/%u\n", uids[i], nk + 1, nk, nk, nk,
              uids[i] == 0 ? ROOT_MAXKEYS : MAXKEYS, nb, uids[i] == 0 ? ROOT_MAXBYTES : MAXBYTES);
     }
     return (long)o.len;
