@@ -392,18 +392,19 @@ int ramfs_fallocate(struct vnode *v, int mode, u64 off, u64 len)
         end = MIN(end, RAM_MAX_FILE);  /* no pages past the page store's reach */
         if (off >= end)
             return 0;
-        /* partial pages at either end are zeroed, whole pages freed */
+        /* partial pages at either end are zeroed, whole pages freed; in
+         * the page cache partial pages are zeroed like a write, whole ones
+         * zeroed and cleaned (nothing to write back into the hole) */
         u64 first = ALIGN_UP(off, (u64)PAGE_SIZE) / PAGE_SIZE, stop = end / PAGE_SIZE;
-        if (first > stop) {            /* within one page */
-            zero_in_page(v, off, end);
-        } else {
-            zero_in_page(v, off, first * PAGE_SIZE);
-            zero_in_page(v, stop * PAGE_SIZE, end);
-            if (first < stop)
-                pages_drop(v, first, stop - 1);
+        u64 head = MIN(first * PAGE_SIZE, end), tail = MAX(stop * PAGE_SIZE, head);
+        zero_in_page(v, off, head);
+        pagecache_write((u64)v, off, zero_page, (size_t)(head - off));
+        zero_in_page(v, tail, end);
+        pagecache_write((u64)v, tail, zero_page, (size_t)(end - tail));
+        if (first < stop) {
+            pages_drop(v, first, stop - 1);
+            pagecache_punch((u64)v, first, stop - 1);
         }
-        for (u64 at = off; at < MIN(end, v->size); at += PAGE_SIZE - at % PAGE_SIZE)
-            pagecache_write((u64)v, at, zero_page, (size_t)MIN(PAGE_SIZE - at % PAGE_SIZE, end - at));
         touch(v);
         return 0;
     }

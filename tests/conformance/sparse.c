@@ -6,7 +6,8 @@
  * (pages freed, the last page's tail zeroed) and growing, fallocate mode 0
  * and KEEP_SIZE (pages counted in st_blocks, still holes for SEEK_DATA, as
  * Linux's tmpfs), PUNCH_HOLE|KEEP_SIZE (zeros read back, pages freed,
- * partial pages zeroed), and fallocate's errors (EBADF, EINVAL, EOPNOTSUPP
+ * partial pages zeroed), a shared mapping over holes (stores seen by pread,
+ * data after msync, punched pages reading zeros), and fallocate's errors (EBADF, EINVAL, EOPNOTSUPP
  * for ZERO_RANGE, punching without KEEP_SIZE, punch with zero range and
  * unknown modes, ESPIPE on a pipe, ENODEV on /dev/null, EFBIG past the
  * largest offset; mixes such as collapse|KEEP_SIZE are left out: Linux
@@ -16,6 +17,7 @@
 #define _GNU_SOURCE
 #include "common.h"
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #ifndef FALLOC_FL_ZERO_RANGE
@@ -134,6 +136,41 @@ static void allocate_and_punch(void)
     stats("one page");
 }
 
+/* A shared mapping over holes: a store is read back by pread at once and
+ * is data after msync; punching the page makes the mapping read zeros. */
+static void mapped(void)
+{
+    show("ftruncate 0", ftruncate(fd, 0));
+    show("ftruncate 4 pages", ftruncate(fd, 4 * PG));
+    char *m = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        printf("mmap: %s\n", errname(errno));
+        return;
+    }
+    printf("mapped hole reads zero: %d\n", m[PG + 5] == 0);   /* (Linux allocates the page) */
+    m[PG + 5] = 'm';
+    char c = 0;
+    show("pread the stored byte", pread(fd, &c, 1, PG + 5));
+    printf("byte: %c\n", c);
+    show("msync", msync(m, 4 * PG, MS_SYNC));
+    show("SEEK_DATA 0", seek(0, SEEK_DATA));
+    show("SEEK_HOLE page 1", seek(PG, SEEK_HOLE));
+    m[2 * PG + 1] = 'n';               /* dirty, not synced: punched away */
+    show("punch pages 1-2", falloc(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PG, 2 * PG));
+    show("pread after punch", pread(fd, &c, 1, PG + 5));
+    printf("byte: %d\n", c);
+    show("msync", msync(m, 4 * PG, MS_SYNC));
+    show("SEEK_DATA 0", seek(0, SEEK_DATA));
+    /* (Linux allocates a page on a read fault of a hole: SEEK_DATA after
+     * reading through the mapping would differ) */
+    printf("mapping reads zeros: %d %d\n", m[PG + 5] == 0, m[2 * PG + 1] == 0);
+    m[3 * PG + 2] = 'o';
+    show("msync", msync(m, 4 * PG, MS_SYNC));
+    show("SEEK_DATA page 3", seek(3 * PG, SEEK_DATA));
+    show("SEEK_HOLE page 3", seek(3 * PG, SEEK_HOLE));
+    munmap(m, 4 * PG);
+}
+
 static void errors(void)
 {
     int p[2], ro = open("/dev/shm", O_RDONLY | O_DIRECTORY);
@@ -168,6 +205,7 @@ int main(void)
     big_hole();
     holes_and_truncate();
     allocate_and_punch();
+    mapped();
     errors();
     int ro;
     char p2[80];
