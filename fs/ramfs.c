@@ -92,11 +92,7 @@ static void *frame_new(void)
     u64 pa = page_alloc();
     if (pa == 0 && pagecache_shrink() > 0)
         pa = page_alloc();
-    if (pa == 0)
-        return NULL;
-    void *p = phys_to_virt(pa);
-    memset(p, 0, PAGE_SIZE);
-    return p;
+    return pa != 0 ? phys_to_virt(pa) : NULL;      /* page_alloc zeroes the frame */
 }
 
 static void frame_free(void *p)
