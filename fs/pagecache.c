@@ -509,3 +509,20 @@ void pagecache_forget(u64 id)
     gen++;
     for_pages(id, 0, ~0UL / PAGE_SIZE, drop_page, NULL);
 }
+
+static void punch_page(struct pc_entry *e, void *ctx)
+{
+    (void)ctx;
+    memset(phys_to_virt(e->pa), 0, PAGE_SIZE);
+    clean(e);
+}
+
+void pagecache_punch(u64 id, u64 first, u64 last)
+{
+    if (nentries == 0 || first > last)
+        return;
+    gen++;
+    vm_write_protect(id, first, last);
+    for_pages(id, first, last, punch_page, NULL);
+    reap();
+}

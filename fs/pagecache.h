@@ -75,5 +75,9 @@ u64 pagecache_shrink(void);
 void pagecache_write(u64 id, u64 off, const void *buf, size_t len);
 void pagecache_resize(u64 id, u64 old, u64 size);
 void pagecache_forget(u64 id);
+/* A hole was punched in tmpfs file id over the whole pages [first, last]:
+ * their cached frames read zero, no longer need writing back, and are
+ * write-protected again (a later store dirties them anew). */
+void pagecache_punch(u64 id, u64 first, u64 last);
 
 #endif

@@ -3,15 +3,19 @@
  * symlinks, mounted on /tmp and /dev/shm over the image's directories of
  * those names; at mount the tmpfs is seeded with a copy of what the image
  * has there (ramfs_seed), so a program or data put under /tmp is visible.
- * They are vnodes with ram set; a file's contents are one kmalloc'd buffer
- * that grows by doubling (holes read as zeros).  mount(2) makes further
- * instances (ramfs_new_root), each with its own st_dev and, with size=, a
- * limit on the whole pages its files hold (ENOSPC beyond).
+ * They are vnodes with ram set; a file's contents are stored sparsely, one
+ * page frame per 4 KiB page written (or fallocated), found by page index
+ * through a four-level radix tree of 512-entry nodes (v->pages): holes cost
+ * nothing and read as zeros, st_blocks counts the pages held, and
+ * SEEK_DATA/SEEK_HOLE report them.  mount(2) makes further instances
+ * (ramfs_new_root), each with its own st_dev and, with size=, a limit on
+ * the pages its files hold (ENOSPC beyond).
  *
  * Memory mappings go through the page cache (fs/pagecache.h, keyed by the
- * vnode's address): writes and truncation update cached pages, reads first
- * copy pages stored into through shared mappings into the buffer, and
- * write-back comes back through ram_write.
+ * vnode's address): writes, truncation and hole punching update cached
+ * pages, reads overlay pages stored into through shared mappings, and
+ * write-back comes back through ram_write.  The cache holds its own copies
+ * of mapped pages (a mapped page is held twice).
  *
  * Lifetime: a removed file's vnode is marked unlinked and taken out of its
  * directory; its data is freed when the last open file on it closes (the
@@ -24,8 +28,13 @@
 
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE 2
-#define RAM_MAX_FILE (1UL << 32)
-#define RAM_PEEK_MAPPED (64UL << 10)   /* peek length while pages are stored into */
+#define FALLOC_FL_KEEP_SIZE 1
+#define FALLOC_FL_PUNCH_HOLE 2
+#define RT_BITS 9                      /* index bits per radix tree level */
+#define RT_FAN (1 << RT_BITS)          /* entries per node (one page of pointers) */
+#define RT_LEVELS 4                    /* levels: 2^36 pages */
+#define RAM_MAX_FILE (1UL << (12 + RT_BITS * RT_LEVELS))   /* 256 TiB of pages (size may be larger) */
+#define NO_PAGE (~0UL)
 
 bool node_is_ram(struct node n)
 {
@@ -72,18 +81,155 @@ struct vnode *ramfs_new_root(u64 dev, u32 mode, struct tmpfs_sb *sb)
     return v;
 }
 
-/* Account a file growing or shrinking from old to new bytes against its
- * tmpfs instance's size limit (whole pages): 0 or -ENOSPC. */
-static int quota(struct vnode *v, u64 old, u64 new)
+/* ------------------------------------------------------- sparse page store */
+
+static const u8 zero_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+/* A zeroed page frame (a data page or a radix tree node), NULL when out of
+ * memory (after dropping unmapped page cache pages). */
+static void *frame_new(void)
 {
-    struct tmpfs_sb *sb = v->sb;
-    if (sb == NULL)
-        return 0;
-    u64 op = ALIGN_UP(old, (u64)4096), np = ALIGN_UP(new, (u64)4096);
-    if (np > op && sb->limit != 0 && sb->used + (np - op) > sb->limit)
+    u64 pa = page_alloc();
+    if (pa == 0 && pagecache_shrink() > 0)
+        pa = page_alloc();
+    return pa != 0 ? phys_to_virt(pa) : NULL;      /* page_alloc zeroes the frame */
+}
+
+static void frame_free(void *p)
+{
+    page_free(virt_to_phys(p));
+}
+
+/* A leaf slot holds a data page's address, with bit 0 set while the page
+ * was only allocated (fallocate) and never written: it reads as zeros and
+ * counts in st_blocks, but SEEK_DATA/SEEK_HOLE see a hole there, as Linux's
+ * tmpfs (its fallocated pages are not up to date until written). */
+#define PG_UNWRITTEN 1UL
+#define PG_ADDR(e) ((u8 *)((u64)(e) & ~PG_UNWRITTEN))
+#define PG_DATA(e) ((e) != NULL && ((u64)(e) & PG_UNWRITTEN) == 0)
+
+/* The leaf slot of page idx of v, or NULL when no leaf node covers it. */
+static void **page_slot(struct vnode *v, u64 idx)
+{
+    void **n = v->pages;
+    if (idx >= RAM_MAX_FILE / PAGE_SIZE)
+        return NULL;
+    for (int lvl = RT_LEVELS - 1; n != NULL && lvl > 0; lvl--)
+        n = n[(idx >> (RT_BITS * lvl)) & (RT_FAN - 1)];
+    return n != NULL ? &n[idx & (RT_FAN - 1)] : NULL;
+}
+
+/* The data page idx of v, or NULL in a hole. */
+static u8 *page_get(struct vnode *v, u64 idx)
+{
+    void **slot = page_slot(v, idx);
+    return slot != NULL ? PG_ADDR(*slot) : NULL;
+}
+
+/* Does page idx of v hold written data (for SEEK_DATA/SEEK_HOLE)? */
+static bool page_is_data(struct vnode *v, u64 idx)
+{
+    void **slot = page_slot(v, idx);
+    return slot != NULL && PG_DATA(*slot);
+}
+
+/* The data page idx of v, allocated (zeroed) if it is a hole: 0 and *out,
+ * -ENOSPC past the instance's size limit or when out of memory.  write:
+ * the caller stores into it (else it is only allocated). */
+static int page_make(struct vnode *v, u64 idx, bool write, u8 **out)
+{
+    void ***slot = (void ***)&v->pages;
+    for (int lvl = RT_LEVELS - 1; lvl > 0; lvl--) {
+        if (*slot == NULL && (*slot = frame_new()) == NULL)
+            return -ENOSPC;
+        slot = (void ***)&(*slot)[(idx >> (RT_BITS * lvl)) & (RT_FAN - 1)];
+    }
+    if (*slot == NULL && (*slot = frame_new()) == NULL)   /* the leaf node */
         return -ENOSPC;
-    sb->used = sb->used + np - op;
+    void **pg = &(*slot)[idx & (RT_FAN - 1)];
+    if (*pg == NULL) {
+        struct tmpfs_sb *sb = v->sb;
+        u8 *p;
+        if (sb != NULL && sb->limit != 0 && sb->used + PAGE_SIZE > sb->limit)
+            return -ENOSPC;
+        if ((p = frame_new()) == NULL)
+            return -ENOSPC;
+        *pg = (void *)((u64)p | PG_UNWRITTEN);
+        v->npages++;
+        if (sb != NULL)
+            sb->used += PAGE_SIZE;
+    }
+    if (write)
+        *pg = PG_ADDR(*pg);
+    *out = PG_ADDR(*pg);
     return 0;
+}
+
+/* Free v's pages with an index in [first, last] under node n of level lvl
+ * (its first index base); true when n holds nothing any more. */
+static bool rt_free(struct vnode *v, void **n, int lvl, u64 base, u64 first, u64 last)
+{
+    u64 span = 1UL << (RT_BITS * lvl);
+    bool empty = true;
+    for (u64 i = 0; i < RT_FAN; i++) {
+        u64 lo = base + i * span, hi = lo + span - 1;
+        if (n[i] != NULL && hi >= first && lo <= last) {
+            if (lvl == 0) {
+                frame_free(PG_ADDR(n[i]));
+                n[i] = NULL;
+                v->npages--;
+                if (v->sb != NULL)
+                    v->sb->used -= PAGE_SIZE;
+            } else if (rt_free(v, n[i], lvl - 1, lo, first, last)) {
+                frame_free(n[i]);
+                n[i] = NULL;
+            }
+        }
+        empty = empty && n[i] == NULL;
+    }
+    return empty;
+}
+
+/* Free v's pages with an index in [first, last]. */
+static void pages_drop(struct vnode *v, u64 first, u64 last)
+{
+    if (v->pages != NULL && first <= last && rt_free(v, v->pages, RT_LEVELS - 1, 0, first, last)) {
+        frame_free(v->pages);
+        v->pages = NULL;
+    }
+}
+
+/* The first index >= from under node n (level lvl, first index base) that
+ * holds a page (a written one when data), or NO_PAGE. */
+static u64 rt_next(void **n, int lvl, u64 base, u64 from, bool data)
+{
+    u64 span = 1UL << (RT_BITS * lvl);
+    u64 i = from > base ? (from - base) / span : 0;
+    for (; i < RT_FAN; i++) {
+        if (n[i] == NULL || (lvl == 0 && data && !PG_DATA(n[i])))
+            continue;
+        u64 lo = base + i * span;
+        if (lvl == 0)
+            return lo;
+        u64 r = rt_next(n[i], lvl - 1, lo, MAX(from, lo), data);
+        if (r != NO_PAGE)
+            return r;
+    }
+    return NO_PAGE;
+}
+
+/* The first page index >= from of v that is allocated (written, when data). */
+static u64 next_page(struct vnode *v, u64 from, bool data)
+{
+    return v->pages != NULL ? rt_next(v->pages, RT_LEVELS - 1, 0, from, data) : NO_PAGE;
+}
+
+/* Zero bytes [from, to) of v that lie in one page (nothing in a hole). */
+static void zero_in_page(struct vnode *v, u64 from, u64 to)
+{
+    u8 *p = from < to ? page_get(v, from / PAGE_SIZE) : NULL;
+    if (p != NULL)
+        memset(p + from % PAGE_SIZE, 0, to - from);
 }
 
 int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const char *target,
@@ -135,10 +281,8 @@ static void drop_data(struct vnode *v)
 {
     if (v->unlinked && v->opens == 0) {
         pagecache_forget((u64)v);
-        quota(v, v->size, 0);
-        kfree(v->data);
-        v->data = NULL;
-        v->size = v->cap = 0;
+        pages_drop(v, 0, NO_PAGE);
+        v->size = 0;
     }
 }
 
@@ -217,100 +361,158 @@ int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct
     return 0;
 }
 
-/* Make the buffer hold at least n bytes (new bytes zeroed). */
-static int reserve(struct vnode *v, u64 n)
-{
-    if (n <= v->cap)
-        return 0;
-    if (n > RAM_MAX_FILE)
-        return -EFBIG;
-    u64 cap = MAX(v->cap * 2, (u64)4096);
-    while (cap < n)
-        cap *= 2;
-    u8 *d = kmalloc(cap);
-    if (d == NULL)
-        return -ENOSPC;
-    memcpy(d, v->data, v->size);
-    memset(d + v->size, 0, cap - v->size);
-    kfree(v->data);
-    v->data = d;
-    v->cap = cap;
-    return 0;
-}
-
 int ramfs_truncate(struct vnode *v, u64 len)
 {
     if (v->kind != VN_RAMFILE)
         return v->kind == VN_DIR ? -EISDIR : -EINVAL;
-    int r = quota(v, v->size, len);
-    if (r < 0)
-        return r;
-    r = reserve(v, len);
-    if (r < 0) {
-        quota(v, len, v->size);
-        return r;
+    if (len < v->size) {
+        /* Pages wholly past the new end are freed; the rest of the last
+         * page is zeroed, so a later extension reads zeros there. */
+        zero_in_page(v, len, ALIGN_UP(len, (u64)PAGE_SIZE));
+        pages_drop(v, ALIGN_UP(len, (u64)PAGE_SIZE) / PAGE_SIZE, NO_PAGE);
     }
-    if (len < v->size)
-        memset(v->data + len, 0, v->size - len);
     pagecache_resize((u64)v, v->size, len);
     v->size = len;
     touch(v);
     return 0;
 }
 
+int ramfs_fallocate(struct vnode *v, int mode, u64 off, u64 len)
+{
+    if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0)
+        return -EOPNOTSUPP;
+    if (off + len > 0x7fffffffffffffffUL)
+        return -EFBIG;
+    u64 end = off + len;
+    if ((mode & FALLOC_FL_PUNCH_HOLE) != 0) {
+        end = MIN(end, RAM_MAX_FILE);  /* no pages past the page store's reach */
+        if (off >= end)
+            return 0;
+        /* partial pages at either end are zeroed, whole pages freed; in
+         * the page cache partial pages are zeroed like a write, whole ones
+         * zeroed and cleaned (nothing to write back into the hole) */
+        u64 first = ALIGN_UP(off, (u64)PAGE_SIZE) / PAGE_SIZE, stop = end / PAGE_SIZE;
+        u64 head = MIN(first * PAGE_SIZE, end), tail = MAX(stop * PAGE_SIZE, head);
+        zero_in_page(v, off, head);
+        pagecache_write((u64)v, off, zero_page, (size_t)(head - off));
+        zero_in_page(v, tail, end);
+        pagecache_write((u64)v, tail, zero_page, (size_t)(end - tail));
+        if (first < stop) {
+            pages_drop(v, first, stop - 1);
+            pagecache_punch((u64)v, first, stop - 1);
+        }
+        touch(v);
+        return 0;
+    }
+    /* Allocate every page of the range: all or (when the size limit cannot
+     * take the missing ones) nothing. */
+    if (end > RAM_MAX_FILE)
+        return -ENOSPC;                /* past what the page store can index */
+    u64 first = off / PAGE_SIZE, last = (end - 1) / PAGE_SIZE, missing = 0;
+    for (u64 i = first; i <= last; i++) {
+        u64 d = next_page(v, i, false);
+        if (d == i)
+            continue;
+        u64 to = MIN(d == NO_PAGE ? last : d - 1, last);
+        missing += to - i + 1;
+        i = to;
+    }
+    struct tmpfs_sb *sb = v->sb;
+    if (sb != NULL && sb->limit != 0 && sb->used + missing * PAGE_SIZE > sb->limit)
+        return -ENOSPC;
+    for (u64 i = first; i <= last; i++) {
+        u8 *p;
+        int r = page_make(v, i, false, &p);
+        if (r < 0)
+            return r;                  /* out of memory: the pages made so far stay (zeros) */
+    }
+    if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > v->size) {
+        pagecache_resize((u64)v, v->size, end);
+        v->size = end;
+    }
+    touch(v);
+    return 0;
+}
+
+long ramfs_seek_hole_data(struct vnode *v, u64 off, bool data)
+{
+    if (off >= v->size)
+        return -ENXIO;
+    u64 idx = off / PAGE_SIZE, at;
+    if (data) {
+        u64 d = next_page(v, idx, true);
+        if (d == NO_PAGE)
+            return -ENXIO;
+        at = d == idx ? off : d * PAGE_SIZE;
+        return at < v->size ? (long)at : -ENXIO;
+    }
+    while (page_is_data(v, idx))
+        idx++;
+    at = MAX(off, idx * PAGE_SIZE);
+    return (long)MIN(at, v->size);
+}
+
 static long ram_read(struct file *f, void *buf, size_t n, u64 off)
 {
     struct vnode *v = f->node.v;
     size_t k = clip_read(v->size, off, n);
-    pagecache_overlay((u64)v, off, v->data + off, k);   /* stores through shared mappings */
-    memcpy(buf, v->data + off, k);
+    for (size_t done = 0; done < k;) {
+        u64 at = off + done, in = at % PAGE_SIZE;
+        size_t c = (size_t)MIN((u64)(k - done), PAGE_SIZE - in);
+        const u8 *p = page_get(v, at / PAGE_SIZE);
+        memcpy((u8 *)buf + done, p != NULL ? p + in : zero_page, c);
+        done += c;
+    }
+    pagecache_overlay((u64)v, off, buf, k);   /* stores through shared mappings */
     return (long)k;
 }
 
 static long ram_write(struct file *f, const void *buf, size_t n, u64 off)
 {
     struct vnode *v = f->node.v;
-    if (off + n < off)
+    if (off >= RAM_MAX_FILE)
         return -EFBIG;
-    if (v->sb != NULL && v->sb->limit != 0 && off + n > v->size) {
+    n = (size_t)MIN((u64)n, RAM_MAX_FILE - off);
+    size_t done = 0;
+    int r = 0;
+    while (done < n) {
         /* a full tmpfs takes what fits: a short write, ENOSPC when nothing does */
-        u64 room = v->sb->limit - MIN(v->sb->used, v->sb->limit);
-        u64 most = ALIGN_UP(v->size, (u64)4096) + room;
-        if (off >= most)
-            return -ENOSPC;
-        n = (size_t)MIN((u64)n, most - off);
+        u64 at = off + done, in = at % PAGE_SIZE;
+        size_t c = (size_t)MIN((u64)(n - done), PAGE_SIZE - in);
+        u8 *p;
+        if ((r = page_make(v, at / PAGE_SIZE, true, &p)) < 0)
+            break;
+        memcpy(p + in, (const u8 *)buf + done, c);
+        done += c;
     }
-    u64 end = MAX(v->size, off + n);
-    int r = quota(v, v->size, end);
-    if (r < 0)
-        return r;
-    r = reserve(v, off + n);
-    if (r < 0) {
-        quota(v, end, v->size);
-        return r;
-    }
-    memcpy(v->data + off, buf, n);
+    if (done == 0)
+        return n == 0 ? 0 : r;
     if (off > v->size)
         pagecache_resize((u64)v, v->size, off);   /* the hole reads as zero */
-    pagecache_write((u64)v, off, buf, n);
-    v->size = MAX(v->size, off + n);
+    pagecache_write((u64)v, off, buf, done);
+    v->size = MAX(v->size, off + done);
     touch(v);
-    return (long)n;
+    return (long)done;
 }
 
+/* The bytes at off up to the end of their page: the file's page, or zeros
+ * in a hole.  While pages are stored into through shared mappings, their
+ * newer bytes are first copied into the file's page (made if needed). */
 static long ram_peek(struct file *f, u64 off, const void **p)
 {
     struct vnode *v = f->node.v;
     if (off >= v->size)
         return 0;
-    *p = v->data + off;
-    if (pagecache_active((u64)v)) {
-        /* Bring in stores through shared mappings, a bounded piece at a time. */
-        u64 k = MIN(v->size - off, (u64)RAM_PEEK_MAPPED);
-        pagecache_overlay((u64)v, off, v->data + off, (size_t)k);
-        return (long)k;
+    u64 idx = off / PAGE_SIZE, in = off % PAGE_SIZE;
+    u64 k = MIN(v->size - off, PAGE_SIZE - in);
+    u8 *pg = page_get(v, idx);
+    if (pagecache_active((u64)v) && pagecache_lookup((u64)v, idx) != 0) {
+        if (page_make(v, idx, true, &pg) < 0)
+            return -ENOMEM;
+        pagecache_overlay((u64)v, off, pg + in, (size_t)k);
     }
-    return (long)(v->size - off);
+    *p = pg != NULL ? pg + in : zero_page + in;
+    return (long)k;
 }
 
 static long ram_size(struct file *f)
@@ -349,7 +551,7 @@ int ramfs_open(struct vnode *v, struct file *f)
 void ramfs_stat(struct vnode *v, struct kstat *st)
 {
     st->size = v->kind == VN_DIR ? 4096 : v->size;
-    st->blocks = ALIGN_UP(v->kind == VN_DIR ? 0 : v->cap, (u64)4096) / 512;
+    st->blocks = v->kind == VN_DIR ? 0 : v->npages * (PAGE_SIZE / 512);
     st->atime = v->atime;
     st->mtime = v->mtime;
     st->ctime = v->ctime;
@@ -409,14 +611,12 @@ static int seed_data(struct vnode *v, struct node src, u64 size)
     int r = node_open(src, v->name, O_RDONLY, &f);
     if (r < 0)
         return r;
-    v->data = kmalloc(size);
-    if (v->data == NULL) {
-        file_put(f);
-        return -ENOSPC;
-    }
-    v->cap = size;
     while (v->size < size) {
-        long n = f->ops->read(f, v->data + v->size, (size_t)(size - v->size), v->size);
+        u8 *p;
+        u64 in = v->size % PAGE_SIZE;
+        if ((r = page_make(v, v->size / PAGE_SIZE, true, &p)) < 0)
+            break;
+        long n = f->ops->read(f, p + in, (size_t)MIN(size - v->size, PAGE_SIZE - in), v->size);
         if (n <= 0) {
             r = n < 0 ? (int)n : -EIO;
             break;

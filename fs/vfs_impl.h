@@ -146,8 +146,8 @@ struct vnode {
     bool ram;                          /* lives in a tmpfs */
     bool unlinked;                     /* removed from its directory */
     int opens;                         /* open files of a VN_RAMFILE */
-    u8 *data;                          /* VN_RAMFILE contents */
-    u64 size, cap;
+    void *pages;                       /* VN_RAMFILE contents: radix tree root (fs/ramfs.c) */
+    u64 size, npages;                  /* bytes; pages held */
     char *ltarget;                     /* tmpfs symlink target */
     u64 atime, mtime, ctime;           /* tmpfs times (ns) */
     struct tmpfs_sb *sb;               /* tmpfs instance with a size limit, or NULL */
@@ -480,6 +480,10 @@ int ramfs_remove(struct vnode *v, bool dir);         /* unlink / rmdir semantics
 int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct vnode *victim,
                  unsigned flags);
 int ramfs_truncate(struct vnode *v, u64 len);
+/* fallocate(2) on a tmpfs file (mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE): 0 or -errno. */
+int ramfs_fallocate(struct vnode *v, int mode, u64 off, u64 len);
+/* lseek SEEK_DATA (data true) / SEEK_HOLE from off: the offset or -ENXIO. */
+long ramfs_seek_hole_data(struct vnode *v, u64 off, bool data);
 int ramfs_open(struct vnode *v, struct file *f);
 void ramfs_stat(struct vnode *v, struct kstat *st);
 int ramfs_memfd(const char *name, struct vnode **out);

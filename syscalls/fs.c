@@ -345,7 +345,7 @@ long sys_pwritev2(int fd, const struct iovec_k *iov, int cnt, s64 off, long off_
     return do_pvec(fd, iov, cnt, off, flags, true);
 }
 
-// partial: SEEK_DATA/SEEK_HOLE treat the whole file as data (holes are not reported)
+// partial: SEEK_DATA/SEEK_HOLE on the TFS root treat the whole file as data (holes are not reported; tmpfs reports them)
 long sys_lseek(int fd, s64 off, int whence)
 {
     struct file *f = fd_file(fd);
@@ -364,6 +364,13 @@ long sys_lseek(int fd, s64 off, int whence)
     case SEEK_HOLE:
         if (off < 0 || off >= size)
             return -ENXIO;
+        if (node_is_ram(f->node)) {
+            long at = ramfs_seek_hole_data(f->node.v, (u64)off, whence == SEEK_DATA);
+            if (at < 0)
+                return at;
+            f->off = (u64)at;
+            return at;
+        }
         f->off = whence == SEEK_DATA ? (u64)off : (u64)size;
         return (long)f->off;
     default: return -EINVAL;
@@ -864,22 +871,51 @@ long sys_ftruncate(int fd, s64 len)
     return r;
 }
 
-// partial: modes 0 and KEEP_SIZE on the TFS root, 0 on tmpfs; hole punching, collapse, zero range: EOPNOTSUPP
+#define FALLOC_FL_KEEP_SIZE      0x01
+#define FALLOC_FL_PUNCH_HOLE     0x02
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FALLOC_FL_ZERO_RANGE     0x10
+#define FALLOC_FL_INSERT_RANGE   0x20
+#define FALLOC_FL_UNSHARE_RANGE  0x40
+#define FALLOC_FL_KNOWN (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
+                         FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+// partial: on the TFS root modes 0 and KEEP_SIZE only (hole punching, collapse, insert, zero and unshare range: EOPNOTSUPP); tmpfs has what Linux's has (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)
 long sys_fallocate(int fd, int mode, s64 off, s64 len)
 {
     struct file *f = fd_file(fd);
     struct kstat st;
-    if (f == NULL || !writable(f))
+    if (f == NULL)
         return -EBADF;
     if (off < 0 || len <= 0)
         return -EINVAL;
+    /* the generic mode checks (Linux 6.13's: one mode at a time, KEEP_SIZE
+     * only with allocation, unshare and zero range, and required by punch) */
+    if ((mode & ~FALLOC_FL_KNOWN) != 0)
+        return -EOPNOTSUPP;
+    switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+    case 0: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE:
+        break;
+    case FALLOC_FL_PUNCH_HOLE:
+        if ((mode & FALLOC_FL_KEEP_SIZE) == 0)
+            return -EOPNOTSUPP;
+        break;
+    case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE:
+        if ((mode & FALLOC_FL_KEEP_SIZE) != 0)
+            return -EOPNOTSUPP;
+        break;
+    default:
+        return -EOPNOTSUPP;
+    }
+    if (!writable(f))
+        return -EBADF;
     if (!seekable(f))
         return -ESPIPE;
     if (node_stat(f->node, &st) < 0 || !S_ISREG(st.mode))
-        return -ENODEV;
+        return S_ISDIR(st.mode) ? -EISDIR : -ENODEV;
     long r = -EOPNOTSUPP;
-    if (node_is_ram(f->node) && mode == 0)
-        r = (u64)(off + len) > st.size ? ramfs_truncate(f->node.v, (u64)(off + len)) : 0;
+    if (node_is_ram(f->node))
+        r = ramfs_fallocate(f->node.v, mode, (u64)off, (u64)len);
     else if (f->node.v == NULL)
         r = tfs_node_allocate(f->node.id, mode, (u64)off, (u64)len);
     if (r == 0)
