@@ -40,6 +40,7 @@ void net_flush(void);
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_NETLINK 16
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_RAW 3
@@ -140,6 +141,11 @@ int sock_getopt(struct file *f, int level, int name, void *val, u32 *len);
 int inet_create(int family, int type, int protocol, struct sock **out);   /* inet.c */
 int unix_create(int type, struct sock **out);                             /* unix.c */
 int unix_pair(int type, struct sock **a, struct sock **b);
+int netlink_create(int type, int protocol, struct sock **out);           /* netlink.c */
+/* SIOCGIFNAME/INDEX/FLAGS/MTU/HWADDR on a kernel copy of a struct ifreq
+ * (40 bytes), from the interface table netlink.c also reports: 0, -ENODEV,
+ * or -ENOTTY for another command (ifr NULL: just whether cmd is one). */
+int net_ifreq(unsigned cmd, void *ifr);
 
 /* Sleep on s until woken or its timeout; f's O_NONBLOCK and MSG_DONTWAIT
  * make it -EAGAIN at once.  0 (recheck), -EAGAIN, -EINTR. */

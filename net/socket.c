@@ -50,6 +50,7 @@
 #define SOCK_BUF_MAX (4 * 1024 * 1024)
 #define SIOCINQ 0x541b                 /* FIONREAD */
 #define SIOCOUTQ 0x5411                /* TIOCOUTQ */
+#define IFREQ_SIZE 40                  /* struct ifreq */
 
 static const struct file_ops sock_fops;
 static u64 sock_ino = 0x50000000;
@@ -188,8 +189,18 @@ static long sock_ioctl(struct file *f, unsigned cmd, u64 arg)
     case SIOCOUTQ:
         v = 0;                         /* queued data is handed to the stack at once */
         break;
-    default:
-        return -ENOTTY;
+    default: {
+        /* interface queries work on every socket, as Linux's dev_ioctl */
+        u8 ifr[IFREQ_SIZE];
+        if (net_ifreq(cmd, NULL) == -ENOTTY)
+            return -ENOTTY;
+        if (copy_from_user(ifr, (void *)arg, sizeof(ifr)) < 0)
+            return -EFAULT;
+        int r = net_ifreq(cmd, ifr);
+        if (r < 0)
+            return r;
+        return copy_to_user((void *)arg, ifr, sizeof(ifr));
+    }
     }
     return copy_to_user((void *)arg, &v, sizeof(v));
 }
@@ -231,6 +242,9 @@ int sock_create(int family, int type, int protocol, struct file **out)
             return -EPROTONOSUPPORT;
         r = unix_create(type, &s);
         break;
+    case AF_NETLINK:
+        r = netlink_create(type, protocol, &s);
+        break;
     default:
         return -EAFNOSUPPORT;
     }
@@ -247,7 +261,7 @@ int sock_pair(int family, int type, int protocol, struct file **a, struct file *
     struct sock *sa, *sb;
     int flags = type & SOCK_NONBLOCK ? O_NONBLOCK : 0;
     type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (family == AF_INET || family == AF_INET6)
+    if (family == AF_INET || family == AF_INET6 || family == AF_NETLINK)
         return -EOPNOTSUPP;
     if (family != AF_UNIX)
         return -EAFNOSUPPORT;

@@ -232,11 +232,49 @@ static void name_remove(struct usock *u)
     }
 }
 
-/* bind(2): enter the canonical name in the table (EADDRINUSE if taken). */
+/* Enter u's name (set) in the table. */
+static void name_insert(struct usock *u)
+{
+    u->name_next = names;
+    names = u;
+}
+
+/* Autobind, as Linux: an unbound socket gets a free abstract name, a NUL
+ * and five hex digits (address length 8).  0 (also if already bound),
+ * -ENOSPC when all 2^20 names are taken. */
+static int unix_autobind(struct usock *u)
+{
+    static u32 next;                   /* Linux starts at a random number */
+    u16 fam = AF_UNIX;
+    if (u->name.len != 0)
+        return 0;
+    for (u32 tries = 0; tries <= 0xfffff; tries++) {
+        struct ksockaddr n;
+        memset(&n, 0, sizeof(n));
+        memcpy(n.data, &fam, 2);
+        ksnprintf((char *)n.data + 3, 6, "%05x", next);
+        n.len = 2 + 1 + 5;
+        next = (next + 1) & 0xfffff;
+        if (name_find(&n) == NULL) {
+            u->name = n;
+            name_insert(u);
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+/* bind(2): enter the canonical name in the table (EADDRINUSE if taken); an
+ * address of just the family autobinds. */
 static int unix_bind(struct file *f, const struct ksockaddr *a)
 {
     struct usock *u = usock_of(f);
     struct ksockaddr n;
+    u16 fam = 0;
+    if (a->len >= sizeof(fam))
+        memcpy(&fam, a->data, sizeof(fam));
+    if (a->len == sizeof(fam) && fam == AF_UNIX)
+        return unix_autobind(u);
     int r = name_canon(a, &n);
     if (r == 0)
         r = landlock_bind_unix((const char *)n.data + 2);   /* Landlock MAKE_SOCK */
@@ -247,8 +285,7 @@ static int unix_bind(struct file *f, const struct ksockaddr *a)
     if (name_find(&n) != NULL)
         return -EADDRINUSE;
     u->name = n;
-    u->name_next = names;
-    names = u;
+    name_insert(u);
     return 0;
 }
 
@@ -280,7 +317,7 @@ static int unix_listen(struct file *f, int backlog)
     if (u->connected)
         return -EINVAL;
     if (u->name.len == 0)
-        return -EINVAL;                /* Linux autobinds an abstract name; we require bind */
+        return -EINVAL;                /* no listening on an unbound socket, as Linux */
     u->backlog = backlog < 1 ? 1 : MIN(backlog, 4096);
     u->s.listening = true;
     return 0;
@@ -487,6 +524,11 @@ static long dgram_send(struct file *f, struct usock *u, struct sock_msg *m)
         return -EMSGSIZE;
     if (u->shut_wr)
         return -EPIPE;
+    if (u->s.passcred) {
+        int r = unix_autobind(u);      /* SO_PASSCRED: the receiver sees our name */
+        if (r < 0)
+            return r;
+    }
     for (;;) {
         int r = dgram_target(u, m, &t);
         if (r < 0)
@@ -572,6 +614,8 @@ static int unix_connect(struct file *f, const struct ksockaddr *a)
     int r = name_canon(a, &n);
     if (r < 0)
         return r;
+    if (u->s.passcred && (r = unix_autobind(u)) < 0)
+        return r;                      /* SO_PASSCRED: the peer must see a name */
     struct usock *t = name_find(&n);
     if (t == NULL)
         return -ECONNREFUSED;
