@@ -371,7 +371,9 @@ static void put_error(struct nlout *o, const struct nlhdr *req, const u8 *raw, i
     memcpy(b, &h, sizeof(h));
     memcpy(b + NLMSG_HDRLEN, &err, 4);
     memcpy(b + NLMSG_HDRLEN + 4, raw, capped ? NLMSG_HDRLEN : req->len);
+    out_flush(o);                      /* its own datagram, as Linux's netlink_ack */
     out_put(o, b, len);
+    out_flush(o);
     kfree(b);
 }
 
@@ -462,6 +464,7 @@ static int get_link(struct nlout *o, const struct nlhdr *req, const u8 *raw, boo
             return -ENODEV;
     }
     put_link(o, req, &d, 0);
+    out_flush(o);                      /* a single reply is a datagram of its own */
     return 0;
 }
 
@@ -536,7 +539,7 @@ static int get_addr(struct nlout *o, const struct nlhdr *req, int family, bool d
 {
     struct ifdesc d;
     if (!dump)
-        return -EOPNOTSUPP;            // partial: no single-address RTM_GETADDR (Linux has it for IPv6)
+        return -EOPNOTSUPP;            /* no single-address RTM_GETADDR (Linux has it for IPv6) */
     bool v4 = family != AF_INET6, v6 = family != AF_INET;
     for (int i = 1; v4 && i <= 255; i++)
         if (if_by_index(i, &d))

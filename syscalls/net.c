@@ -137,7 +137,7 @@ long sys_socketpair(int family, int type, int protocol, int *usv)
     return 0;
 }
 
-// partial: AF_UNIX pathnames live in a kernel table, not in the filesystem (no socket inode to stat or unlink)
+// partial: AF_UNIX pathnames live in a kernel table, not in the filesystem (no socket inode to stat or unlink); AF_NETLINK multicast groups are recorded but no notification is ever sent (interfaces do not change)
 long sys_bind(int fd, const void *uaddr, int len)
 {
     struct file *f;
@@ -434,6 +434,7 @@ static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr
     return ret;
 }
 
+// partial: AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uaddr, int alen)
 {
     struct file *f;
@@ -603,7 +604,7 @@ static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
     return n;
 }
 
-// partial: SCM_CREDENTIALS is accepted but never delivered
+// partial: SCM_CREDENTIALS is accepted but never delivered; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -637,7 +638,7 @@ long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: SCM_CREDENTIALS is accepted but never delivered
+// partial: SCM_CREDENTIALS is accepted but never delivered; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
 {
     struct file *f;

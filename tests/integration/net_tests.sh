@@ -84,6 +84,26 @@ t_net_static() {      # RunConfig IPAddress/NetMask/Gateway instead of DHCP
     pass
 }
 
+t_net_ifaddrs() {     # getifaddrs/if_nameindex/route dump over AF_NETLINK: lo, eth0 with its DHCP address
+    local prog
+    prog=$(net_prog ifaddrs static) || fail "cannot build ifaddrs"
+    srun "$prog"
+    expect_rc 0
+    expect_out 'lo flags 0x10049 packet index 1 type 772 mac 00:00:00:00:00:00
+eth0 flags 0x11043 packet index 2 type 1 mac 52:54:00:12:34:56
+lo flags 0x10049 inet 127.0.0.1 mask 255.0.0.0 bcast -
+eth0 flags 0x11043 inet 10.0.2.15 mask 255.255.255.0 bcast 10.0.2.255
+lo flags 0x10049 inet6 ::1 mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff bcast -
+eth0 flags 0x11043 inet6 fe80::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: bcast -
+eth0 flags 0x11043 inet6 fec0::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: bcast -
+if_nameindex 1 lo, if_nametoindex 1
+if_nameindex 2 eth0, if_nametoindex 2
+route default via 10.0.2.2 dev 2 proto 16 scope 0 table 254
+route 10.0.2.0/24 dev 2 proto 2 scope 253 table 254 src 10.0.2.15
+'
+    pass
+}
+
 t_net_local() {       # loopback TCP/UDP (v4, v6, dual-stack), epoll, errors, AF_UNIX: same as native
     local prog
     prog=$(net_prog local) || fail "cannot build local"
