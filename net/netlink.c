@@ -291,7 +291,7 @@ static void nlq_push(struct nlsock *ns, u8 *data, size_t len)
     ns->qbytes += len;
 }
 
-static void out_flush(struct nlout *o)
+static void nlout_flush(struct nlout *o)
 {
     if (o->buf != NULL && o->len > 0)
         nlq_push(o->ns, o->buf, o->len);
@@ -299,10 +299,10 @@ static void out_flush(struct nlout *o)
 }
 
 /* Append a whole message to the current datagram (a new one if it does not fit). */
-static void out_put(struct nlout *o, const void *msg, size_t len)
+static void nlout_put(struct nlout *o, const void *msg, size_t len)
 {
     if (o->buf != NULL && o->len + len > o->cap)
-        out_flush(o);
+        nlout_flush(o);
     if (o->buf == NULL || len > o->cap) {
         size_t cap = MAX(len, (size_t)NL_CHUNK);
         u8 *b = kmalloc(cap);
@@ -352,7 +352,7 @@ static void msg_end(struct nlout *o, struct nlmsg *m)
 {
     u32 len = (u32)m->len;
     memcpy(m->b, &len, sizeof(len));
-    out_put(o, m->b, m->len);
+    nlout_put(o, m->b, m->len);
 }
 
 /* NLMSG_ERROR for req (err 0: an acknowledgement, which carries only the
@@ -371,9 +371,9 @@ static void put_error(struct nlout *o, const struct nlhdr *req, const u8 *raw, i
     memcpy(b, &h, sizeof(h));
     memcpy(b + NLMSG_HDRLEN, &err, 4);
     memcpy(b + NLMSG_HDRLEN + 4, raw, capped ? NLMSG_HDRLEN : req->len);
-    out_flush(o);                      /* its own datagram, as Linux's netlink_ack */
-    out_put(o, b, len);
-    out_flush(o);
+    nlout_flush(o);                      /* its own datagram, as Linux's netlink_ack */
+    nlout_put(o, b, len);
+    nlout_flush(o);
     kfree(b);
 }
 
@@ -464,7 +464,7 @@ static int get_link(struct nlout *o, const struct nlhdr *req, const u8 *raw, boo
             return -ENODEV;
     }
     put_link(o, req, &d, 0);
-    out_flush(o);                      /* a single reply is a datagram of its own */
+    nlout_flush(o);                      /* a single reply is a datagram of its own */
     return 0;
 }
 
@@ -648,7 +648,7 @@ static void rtnl_input(struct nlsock *ns, const u8 *buf, size_t len)
         }
         if (!dumped && ((h.flags & NLM_F_ACK) || err != 0))
             put_error(&o, &h, buf, err);
-        out_flush(&o);                 /* each request's answer is its own datagram(s) */
+        nlout_flush(&o);                 /* each request's answer is its own datagram(s) */
         size_t step = NLMSG_ALIGN(h.len);
         if (step > len)
             step = len;
