@@ -256,6 +256,8 @@ int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const c
     }
     v->ram = true;
     v->sb = dir->sb;
+    v->uid = process_fsuid();          /* the creator's; create_in applies set-gid dirs */
+    v->gid = process_fsgid();
     v->ltarget = t;
     v->size = t != NULL ? strlen(t) : 0;
     v->atime = realtime_ns();
@@ -555,6 +557,8 @@ void ramfs_stat(struct vnode *v, struct kstat *st)
     st->atime = v->atime;
     st->mtime = v->mtime;
     st->ctime = v->ctime;
+    st->uid = v->uid;
+    st->gid = v->gid;
     st->nlink = v->unlinked ? 0 : st->nlink;
 }
 
@@ -654,6 +658,8 @@ static int seed_one(struct vnode *dir, const char *name, struct node src, const 
     }
     if (v != NULL) {
         v->mode = (v->mode & S_IFMT) | (st->mode & 07777);
+        v->uid = st->uid;
+        v->gid = st->gid;
         v->atime = st->atime;
         v->mtime = st->mtime;
         v->ctime = st->ctime;

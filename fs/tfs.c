@@ -418,6 +418,8 @@ static int tfs_node_stat(struct node n, struct kstat *st)
     if (t == NULL)
         return -ENOENT;
     st->mode = (u32)tuple_get_u64(t, "mode", S_IFREG | 0644);
+    st->uid = (u32)tuple_get_u64(t, "uid", 0);
+    st->gid = (u32)tuple_get_u64(t, "gid", 0);
     st->ino = n.id;
     st->dev = VFS_DEV_ROOT;
     st->nlink = tuple_get_u64(t, "nlink", 1);
@@ -670,7 +672,8 @@ static bool dir_empty(u64 id)
 
 /* A NUL-terminated copy of name is what tfs_format.c wants: names reach
  * here from lookups, already NUL-terminated and at most VFS_NAME_MAX. */
-int tfs_node_create(u64 dir, const char *name, u32 mode, const char *target, u64 *out)
+int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
+                    u64 *out)
 {
     if (rootfs == NULL)
         return -EROFS;
@@ -683,6 +686,10 @@ int tfs_node_create(u64 dir, const char *name, u32 mode, const char *target, u64
     int r = tuple_set_u64(t, "mode", mode);
     if (r == 0)
         r = tuple_set_u64(t, "mtime", now);
+    if (r == 0 && uid != 0)            /* absent means 0: root's files carry no keys */
+        r = tuple_set_u64(t, "uid", uid);
+    if (r == 0 && gid != 0)
+        r = tuple_set_u64(t, "gid", gid);
     if (r == 0 && S_ISDIR(mode))
         r = tuple_child(t, "children") != NULL ? 0 : -ENOMEM;
     if (r == 0 && S_ISLNK(mode))
@@ -827,6 +834,27 @@ int tfs_node_chmod(u64 id, u32 perm)
         return -ENOENT;
     u64 mode = tuple_get_u64(t, "mode", S_IFREG | 0644);
     int r = tfs_set_u64(rootfs, id, "mode", (mode & S_IFMT) | (perm & 07777));
+    if (r == 0)
+        r = tfs_set_u64(rootfs, id, "ctime", realtime_ns());
+    return r;
+}
+
+/* chown: the new owner and mode (the caller cleared set-id bits as Linux
+ * does); keys are written only where they change, ctime always. */
+int tfs_node_set_owner(u64 id, u32 uid, u32 gid, u32 mode)
+{
+    struct tuple *t = rootfs != NULL ? tfs_get(rootfs, id) : NULL;
+    if (t == NULL)
+        return -ENOENT;
+    u32 ou = (u32)tuple_get_u64(t, "uid", 0), og = (u32)tuple_get_u64(t, "gid", 0);
+    u32 om = (u32)tuple_get_u64(t, "mode", S_IFREG | 0644);
+    int r = 0;
+    if (uid != ou)
+        r = tfs_set_u64(rootfs, id, "uid", uid);
+    if (r == 0 && gid != og)
+        r = tfs_set_u64(rootfs, id, "gid", gid);
+    if (r == 0 && mode != om)
+        r = tfs_set_u64(rootfs, id, "mode", (om & S_IFMT) | (mode & 07777));
     if (r == 0)
         r = tfs_set_u64(rootfs, id, "ctime", realtime_ns());
     return r;

@@ -12,6 +12,8 @@
  *
  * Object tuple keys (the contract with fs/ and tools/):
  *   "mode"     u64   S_IFREG/S_IFDIR/S_IFLNK | permission bits (Linux values)
+ *   "uid"      u64   owner user id (absent: 0, root)
+ *   "gid"      u64   owner group id (absent: 0)
  *   "size"     u64   file length in bytes
  *   "children" tuple name -> VALUE_REF child id (directories)
  *   "target"   bytes symlink target

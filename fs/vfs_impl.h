@@ -44,6 +44,10 @@
 #define S_IFDIR  0040000
 #define S_IFCHR  0020000
 #define S_IFIFO  0010000
+#define S_ISUID  0004000
+#define S_ISGID  0002000
+#define S_ISVTX  0001000
+#define S_IXGRP  0000010
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
@@ -106,6 +110,7 @@ struct node {
 struct kstat {
     u64 dev, ino, nlink, rdev, size, blocks;
     u32 mode, blksize;
+    u32 uid, gid;                      /* owner (0 where a file system stores none) */
     u64 atime, mtime, ctime;
 };
 
@@ -150,6 +155,7 @@ struct vnode {
     u64 size, npages;                  /* bytes; pages held */
     char *ltarget;                     /* tmpfs symlink target */
     u64 atime, mtime, ctime;           /* tmpfs times (ns) */
+    u32 uid, gid;                      /* tmpfs owner (other vnodes: root) */
     struct tmpfs_sb *sb;               /* tmpfs instance with a size limit, or NULL */
 };
 
@@ -408,7 +414,8 @@ int procfs_pid_dir(struct file *f);
  * ones named); changes are durable after tfs_node_fsync or fs_sync_all. */
 /* Create name in dir with mode (S_IFREG, S_IFDIR or S_IFLNK with target):
  * *out = the new id.  -EEXIST. */
-int tfs_node_create(u64 dir, const char *name, u32 mode, const char *target, u64 *out);
+int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
+                    u64 *out);
 /* unlink (isdir false) or rmdir: -ENOENT, -EISDIR, -ENOTDIR, -ENOTEMPTY. */
 int tfs_node_remove(u64 dir, const char *name, bool isdir);
 int tfs_node_link(u64 id, u64 dir, const char *name);        /* -EEXIST, -EPERM (directory) */
@@ -419,6 +426,7 @@ int tfs_node_rename(u64 odir, const char *oname, u64 ndir, const char *nname, un
 int tfs_node_truncate(u64 id, u64 len);
 int tfs_node_allocate(u64 id, int mode, u64 off, u64 len);  /* mode 0 or KEEP_SIZE */
 int tfs_node_chmod(u64 id, u32 perm);
+int tfs_node_set_owner(u64 id, u32 uid, u32 gid, u32 mode);  /* ctime becomes now */
 int tfs_node_set_times(u64 id, u64 atime, u64 mtime);       /* ns; ctime becomes now */
 int tfs_node_fsync(u64 id);                                  /* -EIO */
 void tfs_root_statfs(u64 *blocks, u64 *bfree);               /* 4 KiB blocks */

@@ -85,13 +85,34 @@ static bool ends_with_slash(const char *p)
     return n > 0 && p[n - 1] == '/';
 }
 
+/* The owner of a new object in directory dir (Linux's inode_init_owner and
+ * mode_strip_sgid): the caller's fs ids, but the directory's group when it
+ * has S_ISGID, which new subdirectories inherit; a set-gid, group-executable
+ * file made there by a caller outside that group (without CAP_FSETID) loses
+ * S_ISGID.  *perm: the permission bits after the umask. */
+static void init_owner(struct node dir, bool isdir, u32 *perm, u32 *uid, u32 *gid)
+{
+    struct kstat ds;
+    *uid = process_fsuid();
+    *gid = process_fsgid();
+    if (node_stat(dir, &ds) < 0 || (ds.mode & S_ISGID) == 0)
+        return;
+    *gid = ds.gid;
+    if (isdir)
+        *perm |= S_ISGID;
+    else if ((*perm & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !process_in_group(ds.gid) &&
+             !cap_has(CAP_FSETID))
+        *perm &= ~(u32)S_ISGID;
+}
+
 /* Create lk->last (kind VN_RAMFILE/VN_DIR/VN_LINK) in the TFS directory lk->node. */
-static int create_tfs(struct lookup *lk, u8 kind, int mode, const char *target, struct node *out)
+static int create_tfs(struct lookup *lk, u8 kind, int mode, u32 uid, u32 gid, const char *target,
+                      struct node *out)
 {
     u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : S_IFREG;
     u32 perm = kind == VN_LINK ? 0777 : ((u32)mode & 07777 & ~process_umask());
     u64 id;
-    int r = tfs_node_create(lk->node.id, lk->last, type | perm, target, &id);
+    int r = tfs_node_create(lk->node.id, lk->last, type | perm, uid, gid, target, &id);
     if (r == 0)
         *out = (struct node){ NULL, id };
     return r;
@@ -106,16 +127,20 @@ static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
     size_t pl = strlen(lk->path), nl = strlen(lk->last);
     if (pl + 1 + nl + 1 > VFS_PATH_MAX)
         return -ENAMETOOLONG;
+    u32 perm = (u32)mode & (kind == VN_DIR ? 01777 : 07777) & ~process_umask(), uid, gid;
+    init_owner(lk->node, kind == VN_DIR, &perm, &uid, &gid);
     if (lk->node.v == NULL) {
-        int r = create_tfs(lk, kind, mode, target, &n);
+        int r = create_tfs(lk, kind, (int)perm, uid, gid, target, &n);
         if (r < 0)
             return r;
     } else {
         if (!node_is_ram(lk->node))
             return create_denied(lk);
-        int r = ramfs_create(lk->node.v, lk->last, kind, (u32)mode, target, &v);
+        int r = ramfs_create(lk->node.v, lk->last, kind, perm, target, &v);
         if (r < 0)
             return r;
+        v->uid = uid;
+        v->gid = gid;
         n = (struct node){ v, v->arg };
     }
     if (pl > 1)
@@ -420,6 +445,8 @@ static int put_stat(void *ubuf, const struct kstat *k)
     s.st_ino = k->ino;
     s.st_nlink = k->nlink;
     s.st_mode = k->mode;
+    s.st_uid = k->uid;
+    s.st_gid = k->gid;
     s.st_rdev = k->rdev;
     s.st_size = (s64)k->size;
     s.st_blksize = k->blksize;
@@ -525,6 +552,8 @@ long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf)
     x.blksize = st.blksize;
     x.nlink = (u32)st.nlink;
     x.mode = (u16)st.mode;
+    x.uid = st.uid;
+    x.gid = st.gid;
     x.ino = st.ino;
     x.size = st.size;
     x.blocks = st.blocks;
@@ -669,6 +698,44 @@ long sys_readlink(const char *path, char *buf, int size)
 
 /* ---------------------------------------------------------------- access */
 
+/* Linux's generic_permission for the caller: may it access st with mask
+ * (R_OK 4, W_OK 2, X_OK 1)?  uid/gid and in_group are the ids checked
+ * against the owner, capable(cap) the capabilities that override. */
+static int dac_check(const struct kstat *st, int mask, u32 uid, bool (*in_group)(u32),
+                     bool (*capable)(int))
+{
+    u32 bits = st->mode;
+    if (uid == st->uid)
+        bits >>= 6;
+    else if (in_group(st->gid))
+        bits >>= 3;
+    if ((mask & ~(int)bits & 7) == 0)
+        return 0;
+    if (S_ISDIR(st->mode)) {
+        if ((mask & W_OK) == 0 && capable(CAP_DAC_READ_SEARCH))
+            return 0;
+        return capable(CAP_DAC_OVERRIDE) ? 0 : -EACCES;
+    }
+    if (mask == R_OK && capable(CAP_DAC_READ_SEARCH))
+        return 0;
+    if (((mask & X_OK) == 0 || (st->mode & 0111) != 0) && capable(CAP_DAC_OVERRIDE))
+        return 0;
+    return -EACCES;
+}
+
+/* access(2) without AT_EACCESS checks the real ids, with the capabilities
+ * Linux gives them (access_override_creds: the permitted set for a real
+ * root, none otherwise). */
+static bool in_group_real(u32 gid)
+{
+    return gid == process_rgid() || process_in_supp_groups(gid);
+}
+
+static bool cap_real(int cap)
+{
+    return process_ruid() == 0 && (cap_permitted_set() & (1UL << cap)) != 0;
+}
+
 static long do_access(int dirfd, const char *path, int mode, int flags)
 {
     if ((mode & ~(R_OK | W_OK | X_OK)) != 0)
@@ -679,22 +746,26 @@ static long do_access(int dirfd, const char *path, int mode, int flags)
     int r = stat_at(dirfd, path, flags, &st);
     if (r < 0)
         return r;
-    u32 t = st.mode & S_IFMT;
-    if ((mode & X_OK) != 0 && t != S_IFDIR && (st.mode & 0111) == 0)
-        return -EACCES;
-    return 0;
+    if (mode == 0)
+        return 0;                      /* F_OK: it exists */
+    if ((flags & AT_EACCESS) != 0)
+        return dac_check(&st, mode, process_fsuid(), process_in_group, cap_has);
+    return dac_check(&st, mode, process_ruid(), in_group_real, cap_real);
 }
 
+// partial: search permission on the path's directories is not checked; W_OK on a read-only mount is not EROFS
 long sys_faccessat2(int dirfd, const char *path, int mode, int flags)
 {
     return do_access(dirfd, path, mode, flags);
 }
 
+// partial: search permission on the path's directories is not checked; W_OK on a read-only mount is not EROFS
 long sys_faccessat(int dirfd, const char *path, int mode)
 {
     return do_access(dirfd, path, mode, 0);
 }
 
+// partial: search permission on the path's directories is not checked; W_OK on a read-only mount is not EROFS
 long sys_access(const char *path, int mode)
 {
     return do_access(AT_FDCWD, path, mode, 0);
@@ -1052,20 +1123,79 @@ static bool pick_time(const struct timespec_k *t, u64 now, u64 *out)
     return true;
 }
 
-/* Apply op to TFS object id (see set_attr). */
-static int set_attr_tfs(u64 id, enum attr_op op, u64 arg)
+/* A chown request: the ids asked for (-1: unchanged); set_attr notes
+ * whether it cleared set-id bits (a mode change, reported as IN_ATTRIB). */
+struct owner_req { u32 uid, gid; bool killed; };
+
+#define ID_KEEP 0xffffffffU
+
+/* Is the caller the owner of st or does it hold CAP_FOWNER (Linux's
+ * inode_owner_or_capable)? */
+static bool owner_or_capable(const struct kstat *st)
 {
-    struct kstat st;
+    return process_fsuid() == st->uid || cap_has(CAP_FOWNER);
+}
+
+/* Permission checks and the new state for op on an object with stat *st
+ * (Linux's chown_ok/chgrp_ok, setattr_prepare and may_setattr); *st is
+ * updated to the new owner and mode.  0 or -errno. */
+static int attr_prepare(struct kstat *st, enum attr_op op, u64 arg)
+{
+    if (op == ATTR_OWNER) {
+        struct owner_req *o = (void *)arg;
+        u32 fsuid = process_fsuid();
+        if (o->uid != ID_KEEP && !((fsuid == st->uid && o->uid == st->uid) || cap_has(CAP_CHOWN)))
+            return -EPERM;
+        if (o->gid != ID_KEEP && !((fsuid == st->uid && (o->gid == st->gid || process_in_group(o->gid))) ||
+                                   cap_has(CAP_CHOWN)))
+            return -EPERM;
+        u32 mode = st->mode;
+        if (!S_ISDIR(mode)) {
+            /* ATTR_KILL_SUID, and ATTR_KILL_SGID per setattr_should_drop_sgid */
+            mode &= ~(u32)S_ISUID;
+            if ((mode & S_ISGID) != 0 && ((mode & S_IXGRP) != 0 ||
+                                          !(process_in_group(st->gid) || cap_has(CAP_FSETID))))
+                mode &= ~(u32)S_ISGID;
+        }
+        o->killed = mode != st->mode;
+        if (o->killed && !owner_or_capable(st))
+            return -EPERM;
+        if (o->uid != ID_KEEP)
+            st->uid = o->uid;
+        if (o->gid != ID_KEEP)
+            st->gid = o->gid;
+        st->mode = mode;
+        return 0;
+    }
+    if (op == ATTR_MODE) {
+        if (!owner_or_capable(st))
+            return -EPERM;
+        u32 perm = (u32)arg & 07777;
+        if (!process_in_group(st->gid) && !cap_has(CAP_FSETID))
+            perm &= ~(u32)S_ISGID;
+        st->mode = (st->mode & S_IFMT) | perm;
+        return 0;
+    }
+    const struct timespec_k *t = (const void *)arg;
+    bool touch = t == NULL || (t[0].nsec == UTIME_NOW && t[1].nsec == UTIME_NOW);
+    /* Linux's ATTR_TIMES_SET: any times but "both now" need the owner */
+    if (!touch && !owner_or_capable(st))
+        return -EPERM;
+    if (touch && !owner_or_capable(st))
+        return dac_check(st, W_OK, process_fsuid(), process_in_group, cap_has);
+    return 0;
+}
+
+/* Apply op to TFS object id (see set_attr); st: its state after attr_prepare. */
+static int set_attr_tfs(u64 id, enum attr_op op, u64 arg, const struct kstat *st)
+{
     u64 now = realtime_ns();
     if (op == ATTR_OWNER)
-        return 0;
+        return tfs_node_set_owner(id, st->uid, st->gid, st->mode);
     if (op == ATTR_MODE)
-        return tfs_node_chmod(id, (u32)arg);
-    int r = node_stat((struct node){ NULL, id }, &st);
-    if (r < 0)
-        return r;
+        return tfs_node_chmod(id, st->mode);
     const struct timespec_k *t = (const void *)arg;
-    u64 at = st.atime, mt = st.mtime;
+    u64 at = st->atime, mt = st->mtime;
     if (t == NULL)
         at = mt = now;
     else if (!pick_time(&t[0], now, &at) || !pick_time(&t[1], now, &mt))
@@ -1073,19 +1203,38 @@ static int set_attr_tfs(u64 id, enum attr_op op, u64 arg)
     return tfs_node_set_times(id, at, mt);
 }
 
-/* Apply op to node n: arg is the mode, or a kernel timespec[2] (NULL: now). */
+/* Apply op to node n: arg is the mode, a struct owner_req, or a kernel
+ * timespec[2] (NULL: now).  Linux's order: EINVAL for bad times, then the
+ * permission checks. */
 static int set_attr(struct node n, enum attr_op op, u64 arg)
 {
+    struct kstat st;
+    u64 now = realtime_ns(), at = 0, mt = 0;
+    if (op == ATTR_TIMES && arg != 0) {
+        const struct timespec_k *t = (const void *)arg;
+        if (!pick_time(&t[0], now, &at) || !pick_time(&t[1], now, &mt))
+            return -EINVAL;
+    }
+    int r = node_stat(n, &st);
+    if (r < 0)
+        return r;
+    if (n.v != NULL && !n.v->ram)
+        return -EPERM;
+    r = attr_prepare(&st, op, arg);
+    if (r < 0)
+        return r;
     if (n.v == NULL)
-        return set_attr_tfs(n.id, op, arg);
-    if (!n.v->ram)
-        return op == ATTR_OWNER ? 0 : -EPERM;
-    u64 now = realtime_ns();
-    if (op == ATTR_MODE)
-        n.v->mode = (n.v->mode & S_IFMT) | ((u32)arg & 07777);
+        return set_attr_tfs(n.id, op, arg, &st);
+    if (op == ATTR_MODE || op == ATTR_OWNER)
+        n.v->mode = st.mode;
+    if (op == ATTR_OWNER) {
+        n.v->uid = st.uid;
+        n.v->gid = st.gid;
+    }
     if (op == ATTR_TIMES) {
         const struct timespec_k *t = (const void *)arg;
-        u64 at = n.v->atime, mt = n.v->mtime;
+        at = n.v->atime;
+        mt = n.v->mtime;
         if (t == NULL)
             at = mt = now;
         else if (!pick_time(&t[0], now, &at) || !pick_time(&t[1], now, &mt))
@@ -1099,12 +1248,14 @@ static int set_attr(struct node n, enum attr_op op, u64 arg)
 
 /* The inotify event of a change (as Linux's fsnotify_change): ATTRIB,
  * but only ACCESS or MODIFY when one time is left alone, and none for a
- * chown that changes neither owner (arg 0). */
+ * chown that changes neither owner nor clears a set-id bit. */
 static u32 attr_event(enum attr_op op, u64 arg)
 {
     const struct timespec_k *t = (const void *)arg;
-    if (op == ATTR_OWNER)
-        return arg != 0 ? IN_ATTRIB : 0;
+    if (op == ATTR_OWNER) {
+        const struct owner_req *o = (const void *)arg;
+        return o->uid != ID_KEEP || o->gid != ID_KEEP || o->killed ? IN_ATTRIB : 0;
+    }
     if (op == ATTR_MODE || t == NULL)
         return IN_ATTRIB;
     bool a = t[0].nsec != UTIME_OMIT, m = t[1].nsec != UTIME_OMIT;
@@ -1138,9 +1289,6 @@ static long attr_fd(int fd, enum attr_op op, u64 arg)
     return r;
 }
 
-/* attr_at/attr_fd's argument for a chown: whether it changes anything. */
-#define OWNER_ARG(uid, gid) ((u64)((uid) != -1 || (gid) != -1))
-
 long sys_fchmodat(int dirfd, const char *path, int mode)
 {
     return attr_at(dirfd, path, LOOKUP_FOLLOW, ATTR_MODE, (u64)mode);
@@ -1156,41 +1304,48 @@ long sys_fchmod(int fd, int mode)
     return attr_fd(fd, ATTR_MODE, (u64)mode);
 }
 
-// partial: ownership is not stored (every file stays owned by root)
+// partial: owners of /dev, /proc and /sys files cannot be changed (EPERM)
 long sys_fchownat(int dirfd, const char *path, int uid, int gid, int flags)
 {
     if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
         return -EINVAL;
     int lf = ((flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW) |
              ((flags & AT_EMPTY_PATH) != 0 ? LOOKUP_EMPTY : 0);
-    return attr_at(dirfd, path, lf, ATTR_OWNER, OWNER_ARG(uid, gid));
+    struct owner_req o = { (u32)uid, (u32)gid, false };
+    return attr_at(dirfd, path, lf, ATTR_OWNER, (u64)&o);
 }
 
-// partial: ownership is not stored (every file stays owned by root)
+// partial: owners of /dev, /proc and /sys files cannot be changed (EPERM)
 long sys_chown(const char *path, int uid, int gid)
 {
-    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_OWNER, OWNER_ARG(uid, gid));
+    struct owner_req o = { (u32)uid, (u32)gid, false };
+    return attr_at(AT_FDCWD, path, LOOKUP_FOLLOW, ATTR_OWNER, (u64)&o);
 }
 
-// partial: ownership is not stored (every file stays owned by root)
+// partial: owners of /dev, /proc and /sys files cannot be changed (EPERM)
 long sys_lchown(const char *path, int uid, int gid)
 {
-    return attr_at(AT_FDCWD, path, 0, ATTR_OWNER, OWNER_ARG(uid, gid));
+    struct owner_req o = { (u32)uid, (u32)gid, false };
+    return attr_at(AT_FDCWD, path, 0, ATTR_OWNER, (u64)&o);
 }
 
-// partial: ownership is not stored (every file stays owned by root)
+// partial: owners of /dev, /proc and /sys files cannot be changed (EPERM)
 long sys_fchown(int fd, int uid, int gid)
 {
-    return attr_fd(fd, ATTR_OWNER, OWNER_ARG(uid, gid));
+    struct owner_req o = { (u32)uid, (u32)gid, false };
+    return attr_fd(fd, ATTR_OWNER, (u64)&o);
 }
 
 long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 {
     struct timespec_k t[2];
-    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
-        return -EINVAL;
     if (utimes != NULL && copy_from_user(t, utimes, sizeof(t)) < 0)
         return -EFAULT;
+    /* as Linux: nothing to do, so not even the path or flags are checked */
+    if (utimes != NULL && t[0].nsec == UTIME_OMIT && t[1].nsec == UTIME_OMIT)
+        return 0;
+    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0)
+        return -EINVAL;
     u64 arg = utimes != NULL ? (u64)t : 0;
     if (path == NULL)
         return attr_fd(dirfd, ATTR_TIMES, arg);

@@ -85,9 +85,24 @@ static int ngroups;
 #define ID_NONE 0xffffffffU
 
 u32 process_ruid(void) { return cred.ruid; }
+u32 process_rgid(void) { return cred.rgid; }
 u32 process_euid(void) { return cred.euid; }
 u32 process_fsuid(void) { return cred.fsuid; }
 u32 process_fsgid(void) { return cred.fsgid; }
+
+/* Linux's in_group_p: is gid the fs group id or a supplementary group? */
+bool process_in_group(u32 gid)
+{
+    return gid == cred.fsgid || process_in_supp_groups(gid);
+}
+
+bool process_in_supp_groups(u32 gid)
+{
+    for (int i = 0; i < ngroups; i++)
+        if (groups[i] == gid)
+            return true;
+    return false;
+}
 
 /* Privilege checks use the effective capability set (syscalls/prctl.c). */
 static bool capable(int cap) { return cap_has(cap); }

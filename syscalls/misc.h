@@ -45,6 +45,9 @@ u32 process_ruid(void);
 u32 process_euid(void);
 u32 process_fsuid(void);
 u32 process_fsgid(void);
+u32 process_rgid(void);
+bool process_in_group(u32 gid);        /* gid is the fs gid or a supplementary group */
+bool process_in_supp_groups(u32 gid);  /* gid is a supplementary group */
 
 /* Thread names (syscalls/prctl.c), as PR_SET_NAME/PR_GET_NAME and
  * /proc/<pid>/task/<tid>/comm see them: at most 15 chars, NUL-terminated. */
