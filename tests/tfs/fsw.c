@@ -177,6 +177,10 @@ static void phase1_names(void)
     CHECK(stat(P("a"), &st) == 0 && st.st_mtim.tv_sec == 1234567890 && st.st_mtim.tv_nsec == 123456789 &&
           st.st_atim.tv_sec == 1000000000);
     CHECK(access(P("a"), W_OK) == 0);
+    /* owners: a file, a symlink itself (lchown), a directory */
+    CHECK(chown(P("b"), 1234, 5678) == 0 && stat(P("b"), &st) == 0 && st.st_uid == 1234 && st.st_gid == 5678);
+    CHECK(lchown(P("sl"), 42, 43) == 0 && lstat(P("sl"), &st) == 0 && st.st_uid == 42 && st.st_gid == 43);
+    CHECK(chown(P("d3"), 7, -1) == 0 && stat(P("d3"), &st) == 0 && st.st_uid == 7 && st.st_gid == 0);
     struct statfs sf;
     CHECK(statfs(P("a"), &sf) == 0 && sf.f_bfree > 0 && sf.f_bfree < sf.f_blocks);
     sync();
@@ -194,6 +198,10 @@ static void phase2(void)
     CHECK(stat(P("b"), &st) == 0 && st.st_size == 100 && (st.st_mode & 07777) == 0600);
     CHECK(is("r", "new contents") && access(P("r.tmp"), F_OK) < 0);
     CHECK(is("d3/f", "in d") && stat(P("d3"), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+    CHECK(stat(P("b"), &st) == 0 && st.st_uid == 1234 && st.st_gid == 5678);
+    CHECK(lstat(P("sl"), &st) == 0 && st.st_uid == 42 && st.st_gid == 43);
+    CHECK(stat(P("sl"), &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+    CHECK(stat(P("d3"), &st) == 0 && st.st_uid == 7 && st.st_gid == 0);
     CHECK(access(P("d"), F_OK) < 0 && access(P("d2"), F_OK) < 0 && access(P("gone"), F_OK) < 0);
     CHECK(get("big", buf, 1) == 0);
     int fd = open(P("big"), O_RDONLY);
