@@ -71,6 +71,42 @@ static bool is_mount_point(const struct lookup *lk)
 
 /* ---------------------------------------------------------------- open */
 
+/* Linux's generic_permission for the caller: may it access st with mask
+ * (R_OK 4, W_OK 2, X_OK 1)?  uid/gid and in_group are the ids checked
+ * against the owner, capable(cap) the capabilities that override. */
+static int dac_check(const struct kstat *st, int mask, u32 uid, bool (*in_group)(u32),
+                     bool (*capable)(int))
+{
+    u32 bits = st->mode;
+    if (uid == st->uid)
+        bits >>= 6;
+    else if (in_group(st->gid))
+        bits >>= 3;
+    if ((mask & ~(int)bits & 7) == 0)
+        return 0;
+    if (S_ISDIR(st->mode)) {
+        if ((mask & W_OK) == 0 && capable(CAP_DAC_READ_SEARCH))
+            return 0;
+        return capable(CAP_DAC_OVERRIDE) ? 0 : -EACCES;
+    }
+    if (mask == R_OK && capable(CAP_DAC_READ_SEARCH))
+        return 0;
+    if (((mask & X_OK) == 0 || (st->mode & 0111) != 0) && capable(CAP_DAC_OVERRIDE))
+        return 0;
+    return -EACCES;
+}
+
+/* May the caller (fs ids, effective capabilities) access node n with stat
+ * st for mask?  Only TFS and tmpfs objects are checked: /dev, /proc and
+ * /sys answer for themselves. */
+static int node_may(struct node n, const struct kstat *st, int mask)
+{
+    if (n.v != NULL && !n.v->ram)
+        return 0;
+    return dac_check(st, mask, process_fsuid(), process_in_group, cap_has);
+}
+
+
 /* The answer to creating lk->last in the directory lk->node. */
 static int create_denied(struct lookup *lk)
 {
@@ -127,6 +163,12 @@ static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
     size_t pl = strlen(lk->path), nl = strlen(lk->last);
     if (pl + 1 + nl + 1 > VFS_PATH_MAX)
         return -ENAMETOOLONG;
+    struct kstat ds;
+    int pr = node_stat(lk->node, &ds);
+    if (pr == 0)
+        pr = node_may(lk->node, &ds, W_OK | X_OK);   /* may_create */
+    if (pr < 0)
+        return pr;
     u32 perm = (u32)mode & (kind == VN_DIR ? 01777 : 07777) & ~process_umask(), uid, gid;
     init_owner(lk->node, kind == VN_DIR, &perm, &uid, &gid);
     if (lk->node.v == NULL) {
@@ -271,6 +313,14 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
     else if ((S_ISREG(st.mode) || S_ISDIR(st.mode)) && (flags & O_PATH) == 0 &&
              ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0))
         r = node_rofs(lk);
+    if (r == 0 && !created && (flags & O_PATH) == 0) {
+        /* may_open: the access mode, and write for O_TRUNC (a file just
+         * created is not checked) */
+        int acc = flags & O_ACCMODE, mask = acc == O_RDONLY ? R_OK : acc == O_WRONLY ? W_OK : R_OK | W_OK;
+        if ((flags & O_TRUNC) != 0)
+            mask |= W_OK;
+        r = node_may(lk->node, &st, mask);
+    }
     bool llnt = false;
     if (r == 0)
         r = landlock_open(lk, flags, st.mode, created, &llnt);
@@ -697,31 +747,6 @@ long sys_readlink(const char *path, char *buf, int size)
 }
 
 /* ---------------------------------------------------------------- access */
-
-/* Linux's generic_permission for the caller: may it access st with mask
- * (R_OK 4, W_OK 2, X_OK 1)?  uid/gid and in_group are the ids checked
- * against the owner, capable(cap) the capabilities that override. */
-static int dac_check(const struct kstat *st, int mask, u32 uid, bool (*in_group)(u32),
-                     bool (*capable)(int))
-{
-    u32 bits = st->mode;
-    if (uid == st->uid)
-        bits >>= 6;
-    else if (in_group(st->gid))
-        bits >>= 3;
-    if ((mask & ~(int)bits & 7) == 0)
-        return 0;
-    if (S_ISDIR(st->mode)) {
-        if ((mask & W_OK) == 0 && capable(CAP_DAC_READ_SEARCH))
-            return 0;
-        return capable(CAP_DAC_OVERRIDE) ? 0 : -EACCES;
-    }
-    if (mask == R_OK && capable(CAP_DAC_READ_SEARCH))
-        return 0;
-    if (((mask & X_OK) == 0 || (st->mode & 0111) != 0) && capable(CAP_DAC_OVERRIDE))
-        return 0;
-    return -EACCES;
-}
 
 /* access(2) without AT_EACCESS checks the real ids, with the capabilities
  * Linux gives them (access_override_creds: the permitted set for a real

@@ -5,7 +5,8 @@
  * (the creator's fs ids, set-gid directories), and the checks made for a
  * caller whose fs uid is not 0 (setfsuid/setfsgid/setgroups in this
  * single-threaded program): EPERM for chown/chmod/utimensat, S_ISGID dropped
- * by chmod outside the group, access(2) with real or effective ids.  Runs
+ * by chmod outside the group, access(2) with real or effective ids, open
+ * and create permissions.  Runs
  * twice: in a directory under the cwd (the TFS root in solo) and one under
  * /tmp (tmpfs in solo); both are removed.  Needs root (the tests run as
  * root natively too).
@@ -163,6 +164,7 @@ static void test_user(void)
     mkfile("h", 0644);
     syscall(SYS_chown, at(0, "h"), 1000, 3000);
     mkfile("w", 0666);
+    syscall(SYS_mkdir, at(0, "ro"), 0755);
 
     syscall(SYS_setfsgid, 1000);
     syscall(SYS_setfsuid, 1000);
@@ -218,6 +220,32 @@ static void test_user(void)
     show("faccessat2 eaccess own exec", syscall(SYS_faccessat2, AT_FDCWD, at(0, "f"), X_OK, AT_EACCESS));
     show("faccessat2 eaccess dir", syscall(SYS_faccessat2, AT_FDCWD, dir, R_OK | W_OK | X_OK, AT_EACCESS));
 
+    /* open and create permissions */
+    fd = syscall(SYS_open, at(0, "g"), O_RDONLY);
+    show_ok("open read not owner", fd);
+    close(fd);
+    show("open write not owner", syscall(SYS_open, at(0, "g"), O_RDWR));
+    show("open trunc not owner", syscall(SYS_open, at(0, "g"), O_RDONLY | O_TRUNC));
+    show("open creat existing", syscall(SYS_open, at(0, "g"), O_CREAT | O_WRONLY, 0644));
+    fd = syscall(SYS_open, at(0, "w"), O_RDWR);
+    show_ok("open world writable", fd);
+    close(fd);
+    syscall(SYS_chmod, at(0, "mine"), 0204);
+    show("open owner without read", syscall(SYS_open, at(0, "mine"), O_RDONLY));
+    fd = syscall(SYS_open, at(0, "mine"), O_WRONLY);
+    show_ok("open owner write", fd);
+    close(fd);
+    fd = syscall(SYS_open, at(0, "new"), O_CREAT | O_EXCL | O_RDWR, 0444);
+    show_ok("create read-only file for writing", fd);
+    close(fd);
+    show("open it again for writing", syscall(SYS_open, at(0, "new"), O_RDWR));
+    show("create in root's dir", syscall(SYS_open, at(0, "ro/x"), O_CREAT | O_WRONLY, 0644));
+    show("mkdir in root's dir", syscall(SYS_mkdir, at(0, "ro/x"), 0755));
+    show("symlink in root's dir", syscall(SYS_symlink, "x", at(0, "ro/x")));
+    fd = syscall(SYS_open, at(0, "ro"), O_RDONLY | O_DIRECTORY);
+    show_ok("open root's dir", fd);
+    close(fd);
+
     syscall(SYS_setfsuid, 0);
     syscall(SYS_setfsgid, 0);
     fact("fsuid back to 0", syscall(SYS_setfsuid, -1) == 0);
@@ -226,8 +254,8 @@ static void test_user(void)
 
 static void cleanup(void)
 {
-    const char *files[] = { "sg/f", "sg/l", "l", "f", "g", "h", "w", "mine" };
-    const char *dirs[] = { "sg/d", "sg/d2", "sg", "d", "plain" };
+    const char *files[] = { "sg/f", "sg/l", "l", "f", "g", "h", "w", "mine", "new" };
+    const char *dirs[] = { "sg/d", "sg/d2", "sg", "d", "plain", "ro" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         unlink(at(0, files[i]));
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
