@@ -391,6 +391,18 @@ static int walk_up(struct walkbuf *w)
     return r;
 }
 
+/* May the caller search directory n (Linux's may_lookup, MAY_EXEC with
+ * the fs ids)?  Only TFS and tmpfs directories are checked (/dev and /proc
+ * are for everyone); CAP_DAC_READ_SEARCH or CAP_DAC_OVERRIDE skip it. */
+static int may_search(struct node n)
+{
+    struct kstat st;
+    if (cap_has(CAP_DAC_READ_SEARCH) || (n.v != NULL && !n.v->ram) || node_stat(n, &st) < 0)
+        return 0;
+    u32 bits = process_fsuid() == st.uid ? st.mode >> 6 : process_in_group(st.gid) ? st.mode >> 3 : st.mode;
+    return (bits & 1) != 0 || cap_has(CAP_DAC_OVERRIDE) ? 0 : -EACCES;
+}
+
 /* One component name[len] (p points just past it).  0 to continue. */
 static int walk_component(struct walkbuf *w, const char *name, size_t len, const char **pp,
                           int *links)
@@ -402,6 +414,9 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
     while (*p == '/')
         p++;
     bool last = *p == '\0';
+    int r = may_search(lk->node);
+    if (r < 0)
+        return r;
     if (len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
     if (len == 1 && name[0] == '.')
@@ -410,7 +425,7 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
         return walk_up(w);
     const struct node_ops *o = node_ops_of(lk->node);
     struct node next;
-    int r = o->lookup != NULL ? o->lookup(lk->node, name, len, &next) : -ENOTDIR;
+    r = o->lookup != NULL ? o->lookup(lk->node, name, len, &next) : -ENOTDIR;
     if (r == -ENOENT && last) {
         lk->missing_last = true;
         memcpy(lk->last, name, len);

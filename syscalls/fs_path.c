@@ -778,19 +778,19 @@ static long do_access(int dirfd, const char *path, int mode, int flags)
     return dac_check(&st, mode, process_ruid(), in_group_real, cap_real);
 }
 
-// partial: search permission on the path's directories is not checked; W_OK on a read-only mount is not EROFS
+// partial: search permission on the path's directories is checked with the fs ids, not the real ones; W_OK on a read-only mount is not EROFS
 long sys_faccessat2(int dirfd, const char *path, int mode, int flags)
 {
     return do_access(dirfd, path, mode, flags);
 }
 
-// partial: search permission on the path's directories is not checked; W_OK on a read-only mount is not EROFS
+// partial: search permission on the path's directories is checked with the fs ids, not the real ones; W_OK on a read-only mount is not EROFS
 long sys_faccessat(int dirfd, const char *path, int mode)
 {
     return do_access(dirfd, path, mode, 0);
 }
 
-// partial: search permission on the path's directories is not checked; W_OK on a read-only mount is not EROFS
+// partial: search permission on the path's directories is checked with the fs ids, not the real ones; W_OK on a read-only mount is not EROFS
 long sys_access(const char *path, int mode)
 {
     return do_access(AT_FDCWD, path, mode, 0);

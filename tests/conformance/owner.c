@@ -6,7 +6,7 @@
  * caller whose fs uid is not 0 (setfsuid/setfsgid/setgroups in this
  * single-threaded program): EPERM for chown/chmod/utimensat, S_ISGID dropped
  * by chmod outside the group, access(2) with real or effective ids, open
- * and create permissions.  Runs
+ * and create permissions, search permission on the path.  Runs
  * twice: in a directory under the cwd (the TFS root in solo) and one under
  * /tmp (tmpfs in solo); both are removed.  Needs root (the tests run as
  * root natively too).
@@ -165,6 +165,8 @@ static void test_user(void)
     syscall(SYS_chown, at(0, "h"), 1000, 3000);
     mkfile("w", 0666);
     syscall(SYS_mkdir, at(0, "ro"), 0755);
+    syscall(SYS_mkdir, at(0, "nos"), 0700);
+    mkfile("nos/f", 0644);
 
     syscall(SYS_setfsgid, 1000);
     syscall(SYS_setfsuid, 1000);
@@ -246,6 +248,15 @@ static void test_user(void)
     show_ok("open root's dir", fd);
     close(fd);
 
+    /* search permission on the path's directories */
+    struct stat st;
+    show("stat in unsearchable dir", syscall(SYS_stat, at(0, "nos/f"), &st));
+    show("open in unsearchable dir", syscall(SYS_open, at(0, "nos/f"), O_RDONLY));
+    show("create in unsearchable dir", syscall(SYS_open, at(0, "nos/g"), O_CREAT | O_RDWR, 0644));
+    show("stat unsearchable dir", syscall(SYS_stat, at(0, "nos"), &st));
+    show("stat dot in unsearchable dir", syscall(SYS_stat, at(0, "nos/."), &st));
+    show("stat through searchable dir", syscall(SYS_stat, at(0, "ro/../g"), &st));
+
     syscall(SYS_setfsuid, 0);
     syscall(SYS_setfsgid, 0);
     fact("fsuid back to 0", syscall(SYS_setfsuid, -1) == 0);
@@ -254,8 +265,8 @@ static void test_user(void)
 
 static void cleanup(void)
 {
-    const char *files[] = { "sg/f", "sg/l", "l", "f", "g", "h", "w", "mine", "new" };
-    const char *dirs[] = { "sg/d", "sg/d2", "sg", "d", "plain", "ro" };
+    const char *files[] = { "nos/f", "sg/f", "sg/l", "l", "f", "g", "h", "w", "mine", "new" };
+    const char *dirs[] = { "sg/d", "sg/d2", "sg", "d", "plain", "ro", "nos" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         unlink(at(0, files[i]));
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
