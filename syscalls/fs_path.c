@@ -368,21 +368,6 @@ struct open_how_k {
                     O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE)
 #define O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
 
-/* Copy an extensible struct of usize bytes into k (ksize bytes): a larger
- * one must be zero beyond ksize (E2BIG), a smaller one is zero-extended. */
-static int copy_struct_in(void *k, size_t ksize, const void *u, size_t usize)
-{
-    memset(k, 0, ksize);
-    for (size_t off = ksize; off < usize; off++) {
-        u8 b;
-        if (copy_from_user(&b, (const u8 *)u + off, 1) < 0)
-            return -EFAULT;
-        if (b != 0)
-            return -E2BIG;
-    }
-    return copy_from_user(k, u, MIN(ksize, usize)) < 0 ? -EFAULT : 0;
-}
-
 /* openat2's strict checks of how (build_open_flags in Linux): 0 or -errno. */
 static int check_how(const struct open_how_k *h)
 {
@@ -417,7 +402,7 @@ long sys_openat2(int dirfd, const char *path, const void *uhow, size_t usize)
         return -EINVAL;
     if (usize > 4096)
         return -E2BIG;
-    int r = copy_struct_in(&h, sizeof(h), uhow, usize);
+    int r = copy_struct_from_user(&h, sizeof(h), uhow, usize);
     if (r < 0)
         return r;
     if ((h.flags & O_PATH) == 0)

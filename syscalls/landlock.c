@@ -185,15 +185,7 @@ static int copy_min_struct(void *k, size_t ksize, size_t kmin, const void *u, si
         return -EINVAL;
     if (usize > 4096)
         return -E2BIG;
-    memset(k, 0, ksize);
-    for (size_t off = ksize; off < usize; off++) {
-        u8 b;
-        if (copy_from_user(&b, (const u8 *)u + off, 1) < 0)
-            return -EFAULT;
-        if (b != 0)
-            return -E2BIG;
-    }
-    return copy_from_user(k, u, MIN(ksize, usize)) < 0 ? -EFAULT : 0;
+    return copy_struct_from_user(k, ksize, u, usize);
 }
 
 // partial: Landlock ABI 3 (file system rights up to TRUNCATE); network rights, IOCTL_DEV and scopes are EINVAL; ERRATA reports no fixes (0)

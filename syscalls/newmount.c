@@ -640,24 +640,6 @@ struct mount_attr_k {
     u64 attr_set, attr_clr, propagation, userns_fd;
 };
 
-/* Copy a versioned struct (Linux's copy_struct_from_user): bytes past the
- * known size must be zero (E2BIG). */
-static int copy_attr(struct mount_attr_k *a, const void *u, size_t usize)
-{
-    size_t k = MIN(usize, sizeof(*a));
-    memset(a, 0, sizeof(*a));
-    if (copy_from_user(a, u, k) < 0)
-        return -EFAULT;
-    for (size_t off = k; off < usize; off++) {
-        u8 b;
-        if (copy_from_user(&b, (const u8 *)u + off, 1) < 0)
-            return -EFAULT;
-        if (b != 0)
-            return -E2BIG;
-    }
-    return 0;
-}
-
 /* Check attr and turn it into mount flags to set and clear (Linux's
  * build_mount_kattr).  0 or -errno. */
 static int attr_flags(const struct mount_attr_k *a, unsigned long *set, unsigned long *clr)
@@ -701,7 +683,7 @@ long sys_mount_setattr(int dfd, const char *upath, unsigned int flags, const voi
         return -E2BIG;
     if (usize < MOUNT_ATTR_SIZE_VER0)
         return -EINVAL;
-    int r = copy_attr(&a, uattr, usize);
+    int r = copy_struct_from_user(&a, sizeof(a), uattr, usize);
     if (r < 0)
         return r;
     if (a.attr_set == 0 && a.attr_clr == 0 && a.propagation == 0)

@@ -403,15 +403,11 @@ static int attr_copy(u64 uattr, struct kattr *a)
         size = ATTR_SIZE_VER0;
     if (size < ATTR_SIZE_VER0 || size > PAGE_SIZE)
         goto too_big;
-    if (copy_from_user(a, (void *)uattr, MIN(size, ours)) < 0)
-        return -EFAULT;
-    for (u32 off = ours; off < size; off++) {
-        u8 b;
-        if (copy_from_user(&b, (void *)(uattr + off), 1) < 0)
-            return -EFAULT;
-        if (b != 0)
-            goto too_big;
-    }
+    int r = copy_struct_from_user(a, ours, (void *)uattr, size);
+    if (r == -E2BIG)
+        goto too_big;
+    if (r < 0)
+        return r;
     a->size = size;
     if ((a->flags & A_RESERVED_1) != 0 || a->reserved_2 != 0 || (a->aux_action & ~7U) != 0)
         return -EINVAL;

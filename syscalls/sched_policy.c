@@ -236,15 +236,11 @@ static long get_sched_attr(u64 uattr, struct sched_attr_k *a)
     memset(a, 0, sizeof(*a));
     if (size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE)
         goto too_big;
-    if (copy_from_user(a, (void *)uattr, MIN(size, ours)) < 0)
-        return -EFAULT;
-    for (u32 off = ours; off < size; off++) {
-        u8 b;
-        if (copy_from_user(&b, (void *)(uattr + off), 1) < 0)
-            return -EFAULT;
-        if (b != 0)
-            goto too_big;
-    }
+    long r = copy_struct_from_user(a, ours, (void *)uattr, size);
+    if (r == -E2BIG)
+        goto too_big;
+    if (r < 0)
+        return r;
     if ((a->sched_flags & SCHED_FLAG_UTIL_CLAMP) != 0 && size < ours)
         return -EINVAL;
     a->sched_nice = a->sched_nice < -20 ? -20 : (a->sched_nice > 19 ? 19 : a->sched_nice);

@@ -36,5 +36,9 @@ int copy_to_user(void *udst, const void *src, size_t n);            /* 0 or -EFA
 /* Copy a NUL-terminated string of at most max-1 chars: length, -EFAULT or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 bool user_range_ok(const void *uaddr, size_t n);
+/* Copy an extensible (size-versioned) struct of usize user bytes into k
+ * (ksize bytes), as Linux's copy_struct_from_user: a shorter one is
+ * zero-extended, a longer one must be zero past ksize.  0, -E2BIG or -EFAULT. */
+int copy_struct_from_user(void *k, size_t ksize, const void *u, size_t usize);
 
 #endif

@@ -232,18 +232,11 @@ struct clone_args_k {
 long sys_clone3(u64 uargs, size_t size)
 {
     struct clone_args_k a;
-    u8 extra;
     if (size < 64 || size > PAGE_SIZE)
         return -EINVAL;
-    memset(&a, 0, sizeof(a));
-    if (copy_from_user(&a, (void *)uargs, MIN(size, sizeof(a))) < 0)
-        return -EFAULT;
-    for (size_t i = sizeof(a); i < size; i++) {
-        if (copy_from_user(&extra, (void *)(uargs + i), 1) < 0)
-            return -EFAULT;
-        if (extra != 0)
-            return -E2BIG;
-    }
+    int r = copy_struct_from_user(&a, sizeof(a), (void *)uargs, size);
+    if (r < 0)
+        return r;
     if (a.set_tid != 0 || a.set_tid_size != 0 || a.cgroup != 0 || a.exit_signal > 64)
         return -EINVAL;
     if ((a.stack == 0) != (a.stack_size == 0))

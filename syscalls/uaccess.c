@@ -40,3 +40,16 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
         return lim < max ? -EFAULT : -ENAMETOOLONG;
     return r;
 }
+
+int copy_struct_from_user(void *k, size_t ksize, const void *u, size_t usize)
+{
+    memset(k, 0, ksize);
+    for (size_t off = ksize; off < usize; off++) {
+        u8 b;
+        if (copy_from_user(&b, (const u8 *)u + off, 1) < 0)
+            return -EFAULT;
+        if (b != 0)
+            return -E2BIG;
+    }
+    return copy_from_user(k, u, MIN(ksize, usize)) < 0 ? -EFAULT : 0;
+}
