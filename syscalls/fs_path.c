@@ -106,6 +106,75 @@ static int node_may(struct node n, const struct kstat *st, int mask)
     return dac_check(st, mask, process_fsuid(), process_in_group, cap_has);
 }
 
+/* Linux's may_create (after the EEXIST check): write and search permission
+ * on the directory dir that gets a new entry. */
+static int may_create(struct node dir)
+{
+    struct kstat ds;
+    int r = node_stat(dir, &ds);
+    return r < 0 ? r : node_may(dir, &ds, W_OK | X_OK);
+}
+
+/* Linux's may_delete: may the caller remove victim, an entry of directory
+ * dir (unlink, rmdir, or the old or replaced name of a rename)?  Write and
+ * search permission on dir (EACCES); in a sticky directory (S_ISVTX) the
+ * caller must own victim or dir or hold CAP_FOWNER (EPERM); then the type:
+ * ENOTDIR when isdir and victim is not a directory, EISDIR the other way
+ * round.  Only TFS and tmpfs directories are checked. */
+static int may_delete(struct node dir, struct node victim, bool isdir)
+{
+    struct kstat ds, vs;
+    if (dir.v != NULL && !dir.v->ram)
+        return 0;
+    int r = node_stat(dir, &ds);
+    if (r == 0)
+        r = node_stat(victim, &vs);
+    if (r == 0)
+        r = node_may(dir, &ds, W_OK | X_OK);
+    if (r < 0)
+        return r;
+    u32 fsuid = process_fsuid();
+    if ((ds.mode & S_ISVTX) != 0 && fsuid != vs.uid && fsuid != ds.uid && !cap_has(CAP_FOWNER))
+        return -EPERM;
+    if (isdir && !S_ISDIR(vs.mode))
+        return -ENOTDIR;
+    if (!isdir && S_ISDIR(vs.mode))
+        return -EISDIR;
+    return 0;
+}
+
+/* The directory holding the entry of the object lk names (found): the
+ * parent of its canonical path, resolved from the real root (so the
+ * directory a mount point sits in).  -EBUSY for "/". */
+static int entry_dir(const struct lookup *lk, struct node *dir)
+{
+    const char *slash = strrchr(lk->path, '/');
+    if (slash == NULL || slash[1] == '\0')
+        return -EBUSY;
+    char *p = kmalloc(VFS_PATH_MAX);
+    if (p == NULL)
+        return -ENOMEM;
+    size_t dl = slash == lk->path ? 1 : (size_t)(slash - lk->path);
+    memcpy(p, lk->path, dl);
+    p[dl] = '\0';
+    int r = vfs_resolve_canonical(p, dir, NULL);
+    kfree(p);
+    return r;
+}
+
+/* may_delete for the object lk names (found), in the directory holding it. */
+static int may_delete_entry(const struct lookup *lk, bool isdir)
+{
+    struct node dir;
+    int r = entry_dir(lk, &dir);
+    return r < 0 ? (r == -EBUSY ? 0 : r) : may_delete(dir, lk->node, isdir);
+}
+
+static bool same_node(struct node a, struct node b)
+{
+    return a.v == b.v && a.id == b.id;
+}
+
 
 /* The answer to creating lk->last in the directory lk->node. */
 static int create_denied(struct lookup *lk)
@@ -163,10 +232,7 @@ static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
     size_t pl = strlen(lk->path), nl = strlen(lk->last);
     if (pl + 1 + nl + 1 > VFS_PATH_MAX)
         return -ENAMETOOLONG;
-    struct kstat ds;
-    int pr = node_stat(lk->node, &ds);
-    if (pr == 0)
-        pr = node_may(lk->node, &ds, W_OK | X_OK);   /* may_create */
+    int pr = may_create(lk->node);
     if (pr < 0)
         return pr;
     u32 perm = (u32)mode & (kind == VN_DIR ? 01777 : 07777) & ~process_umask(), uid, gid;
@@ -883,6 +949,11 @@ static long remove_at(int dirfd, const char *path, bool dir)
         r = -EROFS;
     if (r == 0 && (!dir || last_dots(lk->upath) == 0))
         r = landlock_remove(lk, dir);
+    /* may_delete, unless Linux answers first: "." and ".." (EINVAL,
+     * ENOTEMPTY for rmdir, EISDIR for unlink) and unlink's trailing slash
+     * (EISDIR) */
+    if (r == 0 && last_dots(lk->upath) == 0 && (dir || !ends_with_slash(lk->upath)))
+        r = may_delete_entry(lk, dir);
     if (r == 0 && is_mount_point(lk))
         r = dir && !node_is_dir(lk->node) ? -ENOTDIR : !dir && node_is_dir(lk->node) ? -EISDIR : -EBUSY;
     else if (r == 0 && lk->node.v == NULL)
@@ -950,6 +1021,24 @@ long sys_symlink(const char *target, const char *path)
     return sys_symlinkat(target, AT_FDCWD, path);
 }
 
+/* Link old (ram: on a tmpfs) as lk->last in the directory lk->node, in
+ * the order of Linux's vfs_link: may_create (EACCES), another filesystem
+ * (EXDEV), a directory (EPERM). */
+static int link_in(struct node old, bool ram, struct lookup *lk)
+{
+    int r = may_create(lk->node);
+    if (r < 0)
+        return r;
+    bool tfs = old.v == NULL && lk->node.v == NULL;
+    if (!tfs && (node_is_ram(lk->node) != ram || (old.v == NULL) != (lk->node.v == NULL)))
+        return -EXDEV;
+    if (node_is_dir(old))
+        return -EPERM;
+    if (tfs)
+        return tfs_node_link(old.id, lk->node.id, lk->last);
+    return ram ? -EPERM : create_denied(lk);
+}
+
 // partial: hard links only on the TFS root (EPERM on tmpfs)
 long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
@@ -962,8 +1051,6 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     bool ram = r == 0 && node_is_ram(ok->node);
     struct node old = r == 0 ? ok->node : (struct node){ NULL, 0 };
     struct mount *omnt = r == 0 ? ok->mnt : NULL;
-    if (r == 0 && node_is_dir(ok->node))
-        r = -EPERM;
     if (r < 0) {
         lookup_free(ok);
         return r;
@@ -978,11 +1065,8 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
         r = -EXDEV;
     else if (lr < 0)
         r = lr;
-    else if (r == -ENOENT && lk->missing_last && old.v == NULL && lk->node.v == NULL)
-        r = ends_with_slash(lk->upath) ? -ENOENT : tfs_node_link(old.id, lk->node.id, lk->last);
     else if (r == -ENOENT && lk->missing_last)
-        r = node_is_ram(lk->node) != ram || (old.v == NULL) != (lk->node.v == NULL) ? -EXDEV
-            : ram ? -EPERM : create_denied(lk);
+        r = ends_with_slash(lk->upath) ? -ENOENT : link_in(old, ram, lk);
     if (r == 0)
         inotify_linked(lk->node, lk->last, old);
     lookup_free(lk);
@@ -1050,6 +1134,60 @@ static int rename_tfs(struct lookup *ok, struct lookup *nk, bool nmiss, unsigned
     return r;
 }
 
+/* Is canonical path p strictly below directory path d? */
+static bool path_below(const char *p, const char *d)
+{
+    size_t dl = strlen(d);
+    return strncmp(p, d, dl) == 0 && (p[dl] == '/' || (dl == 1 && p[1] != '\0'));
+}
+
+/* The checks Linux's rename makes on the names and the permissions, in
+ * its order (do_renameat2, then vfs_rename): EEXIST for RENAME_NOREPLACE
+ * over an existing name, ENOENT for RENAME_EXCHANGE with a missing one, EINVAL for a directory moved below itself,
+ * ENOTEMPTY (EINVAL with RENAME_EXCHANGE) for a new name above the old;
+ * nothing more when both name one object; may_delete of the old name,
+ * may_create or may_delete of the new one; and write permission on a
+ * directory that changes parent (its ".." changes).  ok and nk are TFS or
+ * tmpfs names, neither "." nor "..". */
+static int rename_may(struct lookup *ok, struct lookup *nk, bool nmiss, unsigned flags)
+{
+    bool xchg = (flags & RENAME_EXCHANGE) != 0, isdir = node_is_dir(ok->node);
+    if (!nmiss && (flags & RENAME_NOREPLACE) != 0)
+        return -EEXIST;
+    if (nmiss && xchg)
+        return -ENOENT;
+    if (isdir && (nmiss ? (strcmp(nk->path, ok->path) == 0 || path_below(nk->path, ok->path))
+                        : path_below(nk->path, ok->path)))
+        return -EINVAL;
+    if (!nmiss && path_below(ok->path, nk->path))
+        return xchg ? -EINVAL : -ENOTEMPTY;
+    if (!nmiss && same_node(ok->node, nk->node))
+        return 0;
+    struct node odir, ndir;
+    int r = entry_dir(ok, &odir);
+    if (r == 0)
+        r = may_delete(odir, ok->node, isdir);
+    if (r < 0)
+        return r;
+    bool nisdir = !nmiss && node_is_dir(nk->node);
+    if (nmiss) {
+        ndir = nk->node;
+        r = may_create(ndir);
+    } else {
+        r = entry_dir(nk, &ndir);
+        if (r == 0)
+            r = may_delete(ndir, nk->node, xchg ? nisdir : isdir);
+    }
+    if (r < 0 || same_node(odir, ndir))
+        return r;
+    struct kstat st;
+    if (isdir && (r = node_stat(ok->node, &st)) == 0)
+        r = node_may(ok->node, &st, W_OK);
+    if (r == 0 && xchg && nisdir && (r = node_stat(nk->node, &st)) == 0)
+        r = node_may(nk->node, &st, W_OK);
+    return r;
+}
+
 /* rename between two resolved names; ok and nk describe old and new. */
 static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsigned flags)
 {
@@ -1067,7 +1205,14 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
     int lr = (flags & RENAME_EXCHANGE) != 0 ? 0 : landlock_rename(ok, nk, nmiss);
     if (lr < 0)
         return lr;
-    if (ok->node.v == NULL && nk->node.v == NULL)
+    bool tfs = ok->node.v == NULL && nk->node.v == NULL;
+    if ((tfs || (node_is_ram(ok->node) && node_is_ram(nk->node))) &&
+        last_dots(ok->upath) == 0 && last_dots(nk->upath) == 0) {
+        int pr = rename_may(ok, nk, nmiss, flags);
+        if (pr < 0)
+            return pr;
+    }
+    if (tfs)
         return rename_tfs(ok, nk, nmiss, flags);
     if (ok->node.v == NULL || nk->node.v == NULL)
         return -EXDEV;
