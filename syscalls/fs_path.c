@@ -5,11 +5,15 @@
  *
  * Every path is copied from user memory into the lookup's scratch buffer
  * (EFAULT, ENAMETOOLONG) and resolved by vfs_lookup relative to a dirfd.
- * The program runs as root: permission bits never refuse a read or write,
- * execute needs some x bit.  Modifying calls go to the filesystem holding
- * the name: the TFS root (fs/tfs.c, tfs_node_*) or a tmpfs (fs/ramfs.c);
- * /dev and /proc answer EPERM/EACCES after the existence checks Linux makes
- * (EEXIST, ENOENT, ENOTDIR come first).  Moving or linking between
+ * On TFS and tmpfs the owner/group/other bits are checked with the fs ids
+ * and the effective capabilities, as Linux's generic_permission (dac_check):
+ * opening (may_open), making a name (may_create: write and search on the
+ * directory), removing or replacing one (may_delete: the same, plus the
+ * sticky-directory rule), and attribute changes.  Modifying calls go to
+ * the filesystem holding the name: the TFS root (fs/tfs.c, tfs_node_*) or a
+ * tmpfs (fs/ramfs.c); /dev and /proc answer EPERM/EACCES after the
+ * existence checks Linux makes (EEXIST, ENOENT, ENOTDIR come first).
+ * Moving or linking between
  * filesystems (or mounts) is EXDEV, and a read-only mount refuses every
  * modification with EROFS, after the checks Linux makes first.
  *
@@ -929,9 +933,6 @@ static int remove_tfs(struct lookup *lk, bool dir)
 {
     u64 pdir;
     char name[VFS_NAME_MAX + 1];
-    int dots = last_dots(lk->upath);
-    if (dir && dots != 0)
-        return dots == 1 ? -EINVAL : -ENOTEMPTY;
     int r = tfs_parent(lk, &pdir, name);
     if (r < 0)
         return r == -EXDEV ? -EBUSY : r;
@@ -944,15 +945,17 @@ static long remove_at(int dirfd, const char *path, bool dir)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, 0, &lk);
-    if ((r == 0 || (r == -ENOENT && lk->missing_last)) && (!dir || last_dots(lk->upath) == 0) &&
-        entry_rofs(lk) < 0)
+    /* a last component "." or ".." is refused before anything else: rmdir
+     * EINVAL or ENOTEMPTY, unlink EISDIR (lk names the directory itself) */
+    int dots = r == 0 ? last_dots(lk->upath) : 0;
+    if (dots != 0)
+        r = !dir ? -EISDIR : dots == 1 ? -EINVAL : -ENOTEMPTY;
+    if ((r == 0 || (r == -ENOENT && lk->missing_last)) && entry_rofs(lk) < 0)
         r = -EROFS;
-    if (r == 0 && (!dir || last_dots(lk->upath) == 0))
+    if (r == 0)
         r = landlock_remove(lk, dir);
-    /* may_delete, unless Linux answers first: "." and ".." (EINVAL,
-     * ENOTEMPTY for rmdir, EISDIR for unlink) and unlink's trailing slash
-     * (EISDIR) */
-    if (r == 0 && last_dots(lk->upath) == 0 && (dir || !ends_with_slash(lk->upath)))
+    /* may_delete, unless Linux answers first: unlink's trailing slash (EISDIR) */
+    if (r == 0 && (dir || !ends_with_slash(lk->upath)))
         r = may_delete_entry(lk, dir);
     if (r == 0 && is_mount_point(lk))
         r = dir && !node_is_dir(lk->node) ? -ENOTDIR : !dir && node_is_dir(lk->node) ? -EISDIR : -EBUSY;
@@ -1118,8 +1121,6 @@ static int rename_tfs(struct lookup *ok, struct lookup *nk, bool nmiss, unsigned
     }
     if (r == -EXDEV)
         r = -EBUSY;                    /* a name overlaid by /dev or /proc */
-    if (r == 0 && (last_dots(ok->upath) != 0 || last_dots(nk->upath) != 0))
-        r = -EBUSY;
     /* a directory cannot move below itself: the new parent's path starts with the old path */
     size_t ol = strlen(ok->path);
     const char *np = nk->path;
@@ -1198,6 +1199,12 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
         return rn;
     if (entry_mount(ok) != entry_mount(nk))
         return -EXDEV;
+    /* "." or ".." as the last component: EBUSY (EEXIST for a new one with
+     * RENAME_NOREPLACE), before anything else is looked at */
+    if (last_dots(ok->upath) != 0)
+        return -EBUSY;
+    if (last_dots(nk->upath) != 0)
+        return (flags & RENAME_NOREPLACE) != 0 ? -EEXIST : -EBUSY;
     if (entry_rofs(ok) < 0)
         return -EROFS;
     if (is_mount_point(ok) || (!nmiss && is_mount_point(nk)))
@@ -1206,8 +1213,7 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
     if (lr < 0)
         return lr;
     bool tfs = ok->node.v == NULL && nk->node.v == NULL;
-    if ((tfs || (node_is_ram(ok->node) && node_is_ram(nk->node))) &&
-        last_dots(ok->upath) == 0 && last_dots(nk->upath) == 0) {
+    if (tfs || (node_is_ram(ok->node) && node_is_ram(nk->node))) {
         int pr = rename_may(ok, nk, nmiss, flags);
         if (pr < 0)
             return pr;

@@ -114,6 +114,8 @@ static void test_unlink(void)
     show("unlink a dir in root's dir", syscall(SYS_unlink, at(0, "ro/d")));
     show("unlink a dir with slash", syscall(SYS_unlink, at(0, "ro/d/")));
     show("unlink a dir in 0777 dir", syscall(SYS_unlink, at(0, "pub/rootd")));
+    show("unlink dot", syscall(SYS_unlink, at(0, "pub/rootd/.")));
+    show("unlink dotdot", syscall(SYS_unlink, at(0, "ro/d/..")));
     show("unlink sticky root's file", syscall(SYS_unlink, at(0, "sticky/rootf")));
     show("unlink sticky other's file", syscall(SYS_unlink, at(0, "sticky/otherf")));
     show("unlink sticky root's dir", syscall(SYS_unlink, at(0, "sticky/rootd")));
@@ -188,6 +190,8 @@ static void test_rename(void)
     show("rename over a name in root's dir", syscall(SYS_rename, at(0, "mine/f"), at(1, "ro/g")));
     show("rename to itself in root's dir", syscall(SYS_rename, at(0, "ro/g"), at(1, "ro/g")));
     show("rename missing in root's dir", syscall(SYS_rename, at(0, "ro/nx"), at(1, "mine/x")));
+    show("rename dot", syscall(SYS_rename, at(0, "ro/d/."), at(1, "mine/x")));
+    show("rename onto dotdot", syscall(SYS_rename, at(0, "mine/f"), at(1, "ro/d/..")));
     show("rename dir below itself", syscall(SYS_rename, at(0, "ro/d"), at(1, "ro/d/sub")));
     show("rename onto an ancestor", syscall(SYS_rename, at(0, "ro/full/x"), at(1, "ro/full")));
     show("rename within own dir", syscall(SYS_rename, at(0, "mine/a"), at(1, "mine/b")));
