@@ -17,8 +17,8 @@
  * pages, a PRP list (one page per command slot); a transfer is cut into
  * commands of at most MDTS (and 1 MiB) and up to NSLOTS commands are in
  * flight at once.  Sectors that cover part of a 4096-byte LBA are read-
- * modify-written through a bounce page, and so is data at a buffer address
- * that is not dword-aligned (PRP entries must be).
+ * modify-written through a bounce buffer, and data at a buffer address that
+ * is not dword-aligned (PRP entries must be) is copied through it.
  *
  * Completion is polled, as in virtio_blk.c: the I/O completion queue is
  * created with interrupts disabled (IEN 0), MSI-X stays off and INTx is
@@ -93,6 +93,7 @@
 #define MAX_CMD_BYTES (1UL << 20)      /* per command, beside MDTS: PRP list fits one page */
 #define REQ_TIMEOUT_NS (30UL * 1000000000UL)
 #define MAX_CTRLS 8
+#define BOUNCE_PAGES 32                /* contiguous: unaligned buffers move 128 KiB a command */
 
 struct nvme_sqe {
     u32 cdw0;                          /* opcode | command id << 16 */
@@ -139,7 +140,7 @@ struct nvme {
     u64 timeout_ns;                    /* CAP.TO */
     struct nvq admin, io;
     struct nv_slot slots[NSLOTS];
-    u64 id_pa;                         /* identify page, later the bounce page */
+    u64 bounce_pa;                     /* BOUNCE_PAGES: identify data, then bounce */
     u8 *bounce;
     u32 lba_size, lba_shift;
     u32 spl;                           /* 512-byte sectors per LBA */
@@ -400,12 +401,12 @@ static int transfer(struct nvme *c, u8 op, u64 lba, u8 *buf, u64 count)
 }
 
 /* Whole LBAs at any buffer address: straight when buf is dword-aligned,
- * else a page at a time through the bounce page. */
+ * else through the bounce buffer, BOUNCE_PAGES at a time. */
 static int lbas_io(struct nvme *c, u8 op, u64 lba, u8 *buf, u64 count)
 {
     if (((u64)buf & 3) == 0)
         return transfer(c, op, lba, buf, count);
-    u64 per = PAGE_SIZE >> c->lba_shift;
+    u64 per = MIN((BOUNCE_PAGES * PAGE_SIZE) >> c->lba_shift, (u64)c->max_lbas);
     while (count > 0) {
         u64 n = MIN(count, per);
         u64 bytes = n << c->lba_shift;
@@ -424,7 +425,7 @@ static int lbas_io(struct nvme *c, u8 op, u64 lba, u8 *buf, u64 count)
 }
 
 /* Part of one LBA: len bytes at byte offset off within it, through the
- * bounce page (read, and for a write patch and write back). */
+ * bounce buffer (read, and for a write patch and write back). */
 static int partial_io(struct nvme *c, u8 op, u64 lba, u32 off, u8 *buf, u32 len)
 {
     int r = transfer(c, IO_READ, lba, c->bounce, 1);
@@ -546,7 +547,7 @@ static int enable(struct nvme *c)
 
 static int identify(struct nvme *c, u32 cns, u32 nsid)
 {
-    struct nvme_sqe e = { .cdw0 = ADM_IDENTIFY, .nsid = nsid, .prp1 = c->id_pa, .cdw10 = cns };
+    struct nvme_sqe e = { .cdw0 = ADM_IDENTIFY, .nsid = nsid, .prp1 = c->bounce_pa, .cdw10 = cns };
     memset(c->bounce, 0, PAGE_SIZE);
     return admin_cmd(c, &e, NULL);
 }
@@ -624,10 +625,10 @@ static int start(struct nvme *c, char *model, size_t mcap)
     c->regs = pci_map_bar_range(c->pci, 0, 0, REG_DOORBELLS);
     if (c->regs == NULL)
         return -ENODEV;
-    c->id_pa = page_alloc();
-    if (c->id_pa == 0)
+    c->bounce_pa = pages_alloc(BOUNCE_PAGES);
+    if (c->bounce_pa == 0)
         return -ENOMEM;
-    c->bounce = phys_to_virt(c->id_pa);
+    c->bounce = phys_to_virt(c->bounce_pa);
     int r = enable(c);
     if (r == 0)
         r = read_identity(c, model, mcap);
@@ -655,8 +656,8 @@ static void stop(struct nvme *c)
     for (int i = 0; i < NSLOTS; i++)
         if (c->slots[i].prp_list_pa != 0)
             page_free(c->slots[i].prp_list_pa);
-    if (c->id_pa != 0)
-        page_free(c->id_pa);
+    if (c->bounce_pa != 0)
+        pages_free(c->bounce_pa, BOUNCE_PAGES);
     kfree(c);
 }
 
