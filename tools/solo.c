@@ -24,6 +24,7 @@ static const char usage_text[] =
 "       solo run [-c config.json] [--accel kvm|tcg] [--mem SIZE] [--cpus N] [-v]\n"
 "                [--timeout SECONDS] [--kernel KERNEL] [--size SIZE] [-e NAME=VALUE]...\n"
 "                [-p HOSTPORT:GUESTPORT[/udp]]... [--net user|tap:IFNAME|none]\n"
+"                [--disk virtio|nvme]\n"
 "                [--trace] [--trace-file FILE] [--syscall-summary] [--missing-files]\n"
 "                PROGRAM [ARGS...]\n"
 "       solo run [options] --image IMAGE\n"
@@ -37,6 +38,8 @@ static const char usage_text[] =
 "next to the solo binary; QEMU is $SOLO_QEMU or qemu-system-x86_64 on $PATH.\n"
 "The accelerator is kvm only on real hardware virtualization, else tcg; --mem\n"
 "defaults to config.json's RunConfig.Memory or 1G, --cpus to RunConfig.CPUs or 1.\n"
+"--disk picks the controller the image is attached to: virtio-blk (default) or\n"
+"an NVMe controller (QEMU's nvme device, as on AWS Nitro).\n"
 "-v also streams the kernel log (and QEMU's messages) to stderr.\n"
 "--trace prints each system call of the program (strace-like: decoded arguments,\n"
 "result or -1 ERRNO, time) to stderr or --trace-file; --syscall-summary prints\n"
@@ -170,6 +173,16 @@ static int set_net(struct cli *c, const char *v)
     return -1;
 }
 
+/* --disk virtio | nvme (added by nvme): the controller the image sits behind. */
+static int set_disk(struct cli *c, const char *v)
+{
+    c->vm.disk = v;
+    if (strcmp(v, "virtio") == 0 || strcmp(v, "nvme") == 0)
+        return 0;
+    errmsg("--disk %s: expected virtio or nvme", v);
+    return -1;
+}
+
 /* Tracing options (added by conf2); bits as in syscalls/trace.h. */
 enum { TRACE_CALLS = 1, TRACE_SUMMARY = 2, TRACE_MISSING = 4 };
 static int set_trace(struct cli *c, const char *v) { (void)v; c->trace |= TRACE_CALLS; return 0; }
@@ -201,6 +214,7 @@ static const struct optspec options[] = {
     { "--verbose", "-v", FOR_RUN, false, set_verbose },
     { "--publish", "-p", FOR_RUN, true, set_publish },
     { "--net", NULL, FOR_RUN, true, set_net },
+    { "--disk", NULL, FOR_RUN, true, set_disk },
     { "--trace", NULL, FOR_RUN, false, set_trace },
     { "--trace-file", NULL, FOR_RUN, true, set_trace_file },
     { "--syscall-summary", NULL, FOR_RUN, false, set_summary },

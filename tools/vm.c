@@ -203,7 +203,11 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
     }
     ARG("-drive"); ARGF("file=%s,if=none,id=solo_disk,format=raw,cache=%s", o->image,
                         o->scratch ? "unsafe" : "writeback");
-    ARG("-device"); ARG("virtio-blk-pci,drive=solo_disk,disable-legacy=on");
+    if (o->disk != NULL && strcmp(o->disk, "nvme") == 0) {
+        ARG("-device"); ARG("nvme,drive=solo_disk,serial=solo0");
+    } else {
+        ARG("-device"); ARG("virtio-blk-pci,drive=solo_disk,disable-legacy=on");
+    }
     net_argv(o, av);
 #undef ARG
 #undef ARGF

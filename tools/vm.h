@@ -27,7 +27,7 @@
 
 struct vm_opts {
     const char *kernel;            /* kernel ELF booted with -kernel (PVH) */
-    const char *image;             /* raw TFS image, attached as virtio-blk */
+    const char *image;             /* raw TFS image, attached as virtio-blk or NVMe */
     const char *accel;             /* "kvm", "tcg", or NULL to detect */
     uint64_t mem;                  /* bytes of guest RAM */
     unsigned cpus;
@@ -46,6 +46,9 @@ struct vm_opts {
     /* console (added by console): > 0: QEMU's end of the stream socket carrying
      * the program's stdin (virtio-console port "solo.stdin"); 0: no stdin port */
     int stdin_sock;
+    /* disk controller (added by nvme): NULL or "virtio" = virtio-blk, "nvme" =
+     * QEMU's NVMe controller with the image as namespace 1 */
+    const char *disk;
 };
 
 /* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded

@@ -13,6 +13,7 @@
 #include "blockdev.h"
 #include "pci.h"
 #include "virtio.h"
+#include "nvme.h"
 
 #define MAX_BLOCKDEVS 16
 #define MAX_CALL_SECTORS (1U << 22)    /* 2 GiB per driver call keeps counts in u32 */
@@ -24,6 +25,7 @@ static int ndevs;
 /* PCI drivers, tried in order on every function; the first to return 0 owns it. */
 static int (*const pci_probes[])(struct pci_dev *pci) = {
     virtio_blk_probe,
+    nvme_probe,
     virtio_rng_probe,
     virtio_net_probe,
     virtio_console_probe,

@@ -1,6 +1,6 @@
 /*
- * blockdev.h - the block-device method table drivers (virtio-blk now; nvme and
- * xen blkfront later) register and filesystems use.  Sector size is 512 bytes.
+ * blockdev.h - the block-device method table drivers (virtio-blk, nvme; xen
+ * blkfront later) register and filesystems use.  Sector size is 512 bytes.
  * Calls are synchronous: they return when the device has completed the request.
  */
 #ifndef SOLO_BLOCKDEV_H

@@ -113,6 +113,11 @@ static void test_qemu_argv(void **state)
     assert_true(has_arg(&av, "host"));
     assert_false(has_arg(&av, "max"));
     strvec_free(&av);
+    o.disk = "nvme";                   /* --disk nvme: the same drive behind an NVMe controller */
+    vm_argv(&o, "q", "a", "b", "c", &av);
+    assert_true(has_arg(&av, "nvme,drive=solo_disk,serial=solo0"));
+    assert_false(has_arg(&av, "virtio-blk-pci,drive=solo_disk,disable-legacy=on"));
+    strvec_free(&av);
     const char *a = accel_detect();
     assert_true(strcmp(a, "tcg") == 0 || strcmp(a, "kvm") == 0);
 }
