@@ -50,6 +50,9 @@ const char *file_path(struct file *f);
  * call (maps [addr, addr+len) with PROT_* prot at mmap offset off; 0 or -errno). */
 bool file_has_mmap(struct file *f);
 int file_mmap(struct file *f, u64 addr, u64 len, u32 prot, u64 off);
+/* MADV_REMOVE's hole: fallocate(PUNCH_HOLE|KEEP_SIZE) of [off, off+len) of
+ * f (syscalls/fs.c): 0, or -EOPNOTSUPP where the file system has no holes (TFS). */
+int file_punch_hole(struct file *f, u64 off, u64 len);
 
 /* Per-thread file system state: the cwd, the root and the umask (fs/vfs.c).
  * A new thread shares its creator's (CLONE_FS: fs_state_share) or gets a copy

@@ -23,6 +23,7 @@ struct sock;
  * lwIP, loopback, virtio-net with DHCP or the manifest's static address,
  * the /etc files for the resolver.  Never fails the boot. */
 void net_init(void);
+extern u64 net_init_ns;                /* now_ns() when the stack started */
 
 /* Process what the device and loopback have delivered and run due lwIP
  * timers; wakes sockets whose state changed. */

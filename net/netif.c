@@ -432,10 +432,13 @@ static void vnif_up(struct tuple *m)
     config_wait(!fixed && netif_dhcp_data(&vnif) != NULL);
 }
 
+u64 net_init_ns;                       /* when lwIP started: the date of every address (netlink) */
+
 void net_init(void)
 {
     struct tuple *m = fs_manifest != NULL ? fs_manifest() : NULL;
     lwip_init();
+    net_init_ns = now_ns();
     net_timer.fn = net_tick;
     if (m != NULL)
         manifest_nameservers(m);

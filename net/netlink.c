@@ -25,6 +25,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/ip6_addr.h"
+#include "lwip/priv/nd6_priv.h"
 
 #define NETLINK_ROUTE 0
 #define SOL_NETLINK 270
@@ -70,21 +71,38 @@
 #define IFA_LOCAL 2
 #define IFA_LABEL 3
 #define IFA_BROADCAST 4
+#define IFA_CACHEINFO 6
 #define IFA_FLAGS 8
+#define IFA_PROTO 11
+#define IFA_F_DADFAILED 0x08
+#define IFA_F_DEPRECATED 0x20
+#define IFA_F_TENTATIVE 0x40
 #define IFA_F_PERMANENT 0x80
+#define INFINITY_LIFE_TIME 0xffffffffu /* ifa_cacheinfo's lifetime of a permanent address */
+#define IFAPROT_KERNEL_LO 1            /* ::1 */
+#define IFAPROT_KERNEL_RA 2            /* SLAAC, from a router advertisement */
+#define IFAPROT_KERNEL_LL 3            /* the link-local address */
 #define RTA_DST 1
 #define RTA_OIF 4
 #define RTA_GATEWAY 5
 #define RTA_PREFSRC 7
+#define RTA_PRIORITY 6
+#define RTA_CACHEINFO 12
 #define RTA_TABLE 15
+#define RTA_PREF 20
 #define RT_TABLE_MAIN 254
+#define RT_TABLE_LOCAL 255
 #define RT_SCOPE_UNIVERSE 0
+#define RT_SCOPE_SITE 200
 #define RT_SCOPE_LINK 253
 #define RT_SCOPE_HOST 254
 #define RTPROT_KERNEL 2
 #define RTPROT_BOOT 3
+#define RTPROT_RA 9
 #define RTPROT_DHCP 16
 #define RTN_UNICAST 1
+#define RTN_LOCAL 2
+#define RTN_MULTICAST 5
 #define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
 #define IF_OPER_UNKNOWN 0
@@ -485,6 +503,16 @@ static u8 mask_len(u32 mask_be)
     return n;
 }
 
+/* struct ifa_cacheinfo: lifetimes left in seconds (INFINITY_LIFE_TIME for
+ * permanent addresses), creation and update times in hundredths of a second
+ * since boot.  lwIP keeps no times: every address dates from net_init. */
+static void msg_ifa_cacheinfo(struct nlmsg *m, u32 preferred, u32 valid)
+{
+    u32 stamp = (u32)(net_init_ns / 10000000);
+    u32 ci[4] = { preferred, valid, stamp, stamp };
+    msg_attr(m, IFA_CACHEINFO, ci, sizeof(ci));
+}
+
 static void put_addr4(struct nlout *o, const struct nlhdr *req, const struct ifdesc *d)
 {
     u32 a = ip4_addr_get_u32(netif_ip4_addr(d->n));
@@ -506,32 +534,76 @@ static void put_addr4(struct nlout *o, const struct nlhdr *req, const struct ifd
     }
     msg_attr(&m, IFA_LABEL, d->name, strlen(d->name) + 1);
     msg_attr_u32(&m, IFA_FLAGS, IFA_F_PERMANENT);
+    msg_ifa_cacheinfo(&m, INFINITY_LIFE_TIME, INFINITY_LIFE_TIME);
     msg_end(o, &m);
 }
 
+/* Linux's source-address scope of an IPv6 address (ipv6_addr_src_scope's
+ * order): a device's addresses are listed global first, link-local last. */
+static int ip6_rank(const ip6_addr_t *a)
+{
+    if (ip6_addr_isloopback(a))
+        return 1;
+    if (ip6_addr_islinklocal(a))
+        return 2;
+    if (ip6_addr_issitelocal(a))
+        return 5;
+    return 14;
+}
+
+/* The IPv6 addresses of an interface, as Linux's inet6_fill_ifaddr: ::1/128
+ * on lo, the link-local fe80::/64 from the MAC and SLAAC addresses (lwIP
+ * only forms /64 ones) from router advertisements.  lwIP's lifetime 0 marks
+ * an address configured without one (permanent). */
 static void put_addr6(struct nlout *o, const struct nlhdr *req, const struct ifdesc *d)
 {
-    for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
-        if (!ip6_addr_isvalid(netif_ip6_addr_state(d->n, i)))
-            continue;
-        const ip6_addr_t *a = netif_ip6_addr(d->n, i);
-        struct nlmsg m;
-        struct ifaddrmsg *ifa = msg_start(&m, RTM_NEWADDR, NLM_F_MULTI, req, o->ns->portid, sizeof(*ifa));
-        ifa->family = AF_INET6;
-        if (ip6_addr_isloopback(a)) {
-            ifa->prefixlen = 128;
-            ifa->scope = RT_SCOPE_HOST;
-        } else {
-            ifa->prefixlen = 64;       /* link-local and SLAAC addresses are /64 */
-            ifa->scope = ip6_addr_islinklocal(a) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    static const int ranks[] = { 14, 5, 2, 1 };
+    for (size_t r = 0; r < ARRAY_SIZE(ranks); r++) {
+        for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+            u8 st = netif_ip6_addr_state(d->n, i);
+            const ip6_addr_t *a = netif_ip6_addr(d->n, i);
+            if (ip6_addr_isinvalid(st) || ip6_rank(a) != ranks[r])
+                continue;
+            u32 valid = IP6_ADDR_LIFE_INFINITE, pref = IP6_ADDR_LIFE_INFINITE, fl = 0;
+            u8 proto;
+            if (ip6_addr_isloopback(a)) {
+                fl = IFA_F_PERMANENT;
+                proto = IFAPROT_KERNEL_LO;
+            } else if (ip6_addr_islinklocal(a)) {
+                fl = IFA_F_PERMANENT;
+                proto = IFAPROT_KERNEL_LL;
+            } else {
+                proto = IFAPROT_KERNEL_RA;
+                valid = netif_ip6_addr_valid_life(d->n, i);
+                pref = netif_ip6_addr_pref_life(d->n, i);
+                if (ip6_addr_life_isstatic(valid)) {
+                    fl = IFA_F_PERMANENT;
+                    valid = pref = IP6_ADDR_LIFE_INFINITE;
+                }
+            }
+            if (ip6_addr_istentative(st))
+                fl |= IFA_F_TENTATIVE;
+            else if (st == IP6_ADDR_DUPLICATED)
+                fl |= IFA_F_TENTATIVE | IFA_F_DADFAILED;
+            else if (ip6_addr_isdeprecated(st) && !(fl & IFA_F_PERMANENT)) {
+                fl |= IFA_F_DEPRECATED;  /* lwIP's ::1 is "valid" only: not deprecated */
+                pref = 0;
+            }
+            struct nlmsg m;
+            struct ifaddrmsg *ifa = msg_start(&m, RTM_NEWADDR, NLM_F_MULTI, req, o->ns->portid, sizeof(*ifa));
+            ifa->family = AF_INET6;
+            ifa->prefixlen = ip6_addr_isloopback(a) ? 128 : 64;
+            ifa->flags = (u8)fl;
+            ifa->scope = ip6_addr_isloopback(a) ? RT_SCOPE_HOST
+                         : ip6_addr_islinklocal(a) ? RT_SCOPE_LINK
+                         : ip6_addr_issitelocal(a) ? RT_SCOPE_SITE : RT_SCOPE_UNIVERSE;
+            ifa->index = (u32)d->index;
+            msg_attr(&m, IFA_ADDRESS, a->addr, 16);
+            msg_ifa_cacheinfo(&m, pref, valid);
+            msg_attr_u32(&m, IFA_FLAGS, fl);
+            msg_attr(&m, IFA_PROTO, &proto, 1);
+            msg_end(o, &m);
         }
-        /* link-local and loopback are permanent; SLAAC addresses have lifetimes */
-        u32 fl = ifa->scope == RT_SCOPE_UNIVERSE ? 0 : IFA_F_PERMANENT;
-        ifa->flags = (u8)fl;
-        ifa->index = (u32)d->index;
-        msg_attr(&m, IFA_ADDRESS, a->addr, 16);
-        msg_attr_u32(&m, IFA_FLAGS, fl);
-        msg_end(o, &m);
     }
 }
 
@@ -596,6 +668,158 @@ static void put_routes4(struct nlout *o, const struct nlhdr *req, const struct i
     msg_end(o, &m);
 }
 
+/* One IPv6 route, collected before sorting. */
+struct route6 {
+    u8 table, dst_len, protocol, type, pref;
+    u8 dst[16], gw[16];
+    bool has_gw;
+    int oif;
+    u32 prio;
+    u32 expires;                       /* hundredths of a second left; 0: none */
+};
+
+#define ROUTE6_MAX 64
+
+/* Linux's dump order: table main, then local; inside a table, the routing
+ * tree's walk: more specific prefixes before the ones covering them (so the
+ * default route last), otherwise by address. */
+static int route6_cmp(const struct route6 *a, const struct route6 *b)
+{
+    if (a->table != b->table)
+        return a->table < b->table ? -1 : 1;
+    if ((a->dst_len == 0) != (b->dst_len == 0))
+        return a->dst_len == 0 ? 1 : -1;
+    int c = memcmp(a->dst, b->dst, 16);
+    if (c != 0)
+        return c;
+    return a->oif - b->oif;
+}
+
+static void route6_add(struct route6 *r, int *n, const struct route6 *add)
+{
+    if (*n < ROUTE6_MAX)
+        r[(*n)++] = *add;
+}
+
+/* The IPv6 routes Linux would have with lwIP's configuration: in the main
+ * table each interface's fe80::/64, the on-link prefixes learnt from router
+ * advertisements and a default route through each advertising router; in
+ * the local table every address of ours (/128) and ff00::/8 on each
+ * multicast interface.  Linux's anycast and cached routes are not shown. */
+static int collect_routes6(struct route6 *r)
+{
+    struct ifdesc d;
+    struct route6 x;
+    int n = 0;
+    for (int i = 1; i <= 255; i++) {
+        if (!if_by_index(i, &d))
+            continue;
+        bool ll = false;
+        for (int k = 0; k < LWIP_IPV6_NUM_ADDRESSES; k++) {
+            const ip6_addr_t *a = netif_ip6_addr(d.n, k);
+            if (ip6_addr_isinvalid(netif_ip6_addr_state(d.n, k)))
+                continue;
+            ll |= ip6_addr_islinklocal(a);
+            memset(&x, 0, sizeof(x));
+            x.table = RT_TABLE_LOCAL;
+            x.dst_len = 128;
+            x.protocol = RTPROT_KERNEL;
+            x.type = RTN_LOCAL;
+            memcpy(x.dst, a->addr, 16);
+            x.oif = d.index;
+            route6_add(r, &n, &x);
+        }
+        if (ll && !d.loop) {
+            memset(&x, 0, sizeof(x));
+            x.table = RT_TABLE_MAIN;
+            x.dst_len = 64;
+            x.protocol = RTPROT_KERNEL;
+            x.type = RTN_UNICAST;
+            x.dst[0] = 0xfe;
+            x.dst[1] = 0x80;
+            x.oif = d.index;
+            x.prio = 256;
+            route6_add(r, &n, &x);
+        }
+        if (!d.loop && (d.flags & IFF_MULTICAST)) {
+            memset(&x, 0, sizeof(x));
+            x.table = RT_TABLE_LOCAL;
+            x.dst_len = 8;
+            x.protocol = RTPROT_KERNEL;
+            x.type = RTN_MULTICAST;
+            x.dst[0] = 0xff;
+            x.oif = d.index;
+            x.prio = 256;
+            route6_add(r, &n, &x);
+        }
+    }
+    for (int i = 0; i < LWIP_ND6_NUM_PREFIXES; i++) {
+        const struct nd6_prefix_list_entry *p = &prefix_list[i];
+        if (p->netif == NULL || p->invalidation_timer == 0)
+            continue;
+        memset(&x, 0, sizeof(x));
+        x.table = RT_TABLE_MAIN;
+        x.dst_len = 64;                /* lwIP keeps /64 prefixes only */
+        x.protocol = RTPROT_KERNEL;
+        x.type = RTN_UNICAST;
+        memcpy(x.dst, p->prefix.addr, 16);
+        x.oif = netif_get_index(p->netif);
+        x.prio = 256;
+        if (p->invalidation_timer != IP6_ADDR_LIFE_INFINITE)
+            x.expires = p->invalidation_timer * 100;
+        route6_add(r, &n, &x);
+    }
+    for (int i = 0; i < LWIP_ND6_NUM_ROUTERS; i++) {
+        const struct nd6_router_list_entry *rt = &default_router_list[i];
+        if (rt->neighbor_entry == NULL || rt->neighbor_entry->netif == NULL ||
+            rt->invalidation_timer == 0)
+            continue;
+        memset(&x, 0, sizeof(x));
+        x.table = RT_TABLE_MAIN;
+        x.protocol = RTPROT_RA;
+        x.type = RTN_UNICAST;
+        memcpy(x.gw, rt->neighbor_entry->next_hop_address.addr, 16);
+        x.has_gw = true;
+        x.oif = netif_get_index(rt->neighbor_entry->netif);
+        x.prio = 1024;
+        x.pref = (rt->flags >> 3) & 3;  /* the RA's router preference, as RTA_PREF */
+        x.expires = rt->invalidation_timer * 100;
+        route6_add(r, &n, &x);
+    }
+    for (int i = 1; i < n; i++)        /* insertion sort: a handful of routes */
+        for (int j = i; j > 0 && route6_cmp(&r[j - 1], &r[j]) > 0; j--) {
+            struct route6 t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    return n;
+}
+
+/* One route as Linux's rt6_fill_node lays it out. */
+static void put_route6(struct nlout *o, const struct nlhdr *req, const struct route6 *x)
+{
+    struct nlmsg m;
+    struct rtmsg *rt = msg_start(&m, RTM_NEWROUTE, NLM_F_MULTI, req, o->ns->portid, sizeof(*rt));
+    rt->family = AF_INET6;
+    rt->dst_len = x->dst_len;
+    rt->table = x->table;
+    rt->protocol = x->protocol;
+    rt->scope = RT_SCOPE_UNIVERSE;     /* IPv6 routes have no scope */
+    rt->type = x->type;
+    msg_attr_u32(&m, RTA_TABLE, x->table);
+    if (x->dst_len > 0)
+        msg_attr(&m, RTA_DST, x->dst, 16);
+    msg_attr_u32(&m, RTA_PRIORITY, x->prio);
+    if (x->has_gw)
+        msg_attr(&m, RTA_GATEWAY, x->gw, 16);
+    msg_attr_u32(&m, RTA_OIF, (u32)x->oif);
+    u32 ci[8] = { 0 };                 /* struct rta_cacheinfo: only rta_expires (clock_t) */
+    ci[2] = x->expires;
+    msg_attr(&m, RTA_CACHEINFO, ci, sizeof(ci));
+    msg_attr(&m, RTA_PREF, &x->pref, 1);
+    msg_end(o, &m);
+}
+
 static int get_route(struct nlout *o, const struct nlhdr *req, int family, bool dump)
 {
     struct ifdesc d;
@@ -604,6 +828,15 @@ static int get_route(struct nlout *o, const struct nlhdr *req, int family, bool 
     for (int i = 1; family != AF_INET6 && i <= 255; i++)
         if (if_by_index(i, &d))
             put_routes4(o, req, &d);
+    if (family != AF_INET) {
+        struct route6 *r = kmalloc(ROUTE6_MAX * sizeof(*r));
+        if (r == NULL)
+            return -ENOBUFS;
+        int n = collect_routes6(r);
+        for (int i = 0; i < n; i++)
+            put_route6(o, req, &r[i]);
+        kfree(r);
+    }
     put_done(o, req);
     return 0;
 }

@@ -880,6 +880,16 @@ long sys_ftruncate(int fd, s64 len)
 #define FALLOC_FL_KNOWN (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
                          FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
 
+int file_punch_hole(struct file *f, u64 off, u64 len)
+{
+    if (!node_is_ram(f->node))
+        return -EOPNOTSUPP;            /* TFS punches no holes */
+    int r = ramfs_fallocate(f->node.v, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
+    if (r == 0)
+        fsnotify_file(f, IN_MODIFY);
+    return r;
+}
+
 // partial: on the TFS root modes 0 and KEEP_SIZE only (hole punching, collapse, insert, zero and unshare range: EOPNOTSUPP); tmpfs has what Linux's has (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)
 long sys_fallocate(int fd, int mode, s64 off, s64 len)
 {

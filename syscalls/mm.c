@@ -297,8 +297,6 @@ static bool regions_fit(u64 addr, u64 len, int advice)
         bool anon_private = kind != VM_FILE && kind != VM_VDSO && !shared;
         if ((advice == MADV_FREE || advice == MADV_WIPEONFORK) && !anon_private)
             return false;
-        if (advice == MADV_REMOVE && (!shared || (prot & PROT_WRITE) == 0))
-            return false;
         if ((advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED) && kind == VM_VDSO)
             return false;
         at = rend;
@@ -306,22 +304,48 @@ static bool regions_fit(u64 addr, u64 len, int advice)
     return true;
 }
 
-/* Whether a file region (not shm) intersects [addr, addr+len). */
-static bool range_has_file(u64 addr, u64 len)
+/* MADV_REMOVE, region by region as Linux's madvise_remove: memory with no
+ * file behind it (private anonymous, stack, heap, vDSO) is EINVAL; a
+ * mapping that is not shared or may never become writable is EACCES; a
+ * tmpfs or memfd file gets a hole punched in it (fallocate PUNCH_HOLE|
+ * KEEP_SIZE: the pages are freed, the size stays, every mapping then reads
+ * zeroes); a TFS file cannot punch holes (EOPNOTSUPP).  Shared anonymous
+ * memory, Linux's hidden shmem file, has its pages dropped (zero when
+ * touched again).  Regions before a failing one stay done, as on Linux. */
+static long madv_remove(u64 addr, u64 len)
 {
-    u64 at = addr, rstart, rend;
-    int kind;
-    u32 flags, prot;
-    while (at < addr + len && vm_region_next(at, &rstart, &kind, &flags, &prot, &rend) == 0 &&
-           rstart < addr + len) {
-        if (kind == VM_FILE)
-            return true;
+    u64 at = addr, end = addr + len;
+    while (at < end) {
+        int kind;
+        u32 flags, prot;
+        u64 rstart, rend;
+        if (vm_region_next(at, &rstart, &kind, &flags, &prot, &rend) < 0 || rstart >= end)
+            break;
+        u64 lo = MAX(rstart, addr), hi = MIN(rend, end);
+        bool shared = (flags & VMR_SHARED) != 0;
+        if (kind == VM_ANON && shared) {
+            vm_discard(lo, hi - lo);
+        } else if (kind == VM_FILE) {
+            struct file *f;
+            u64 off;
+            if (!shared || (flags & VMR_NOWRITE) != 0)
+                return -EACCES;
+            if (vm_region_file(lo, &f, &off) < 0)
+                return -EINVAL;
+            int e = file_punch_hole(f, off, hi - lo);
+            if (e < 0)
+                return e;
+        } else if (kind == VM_SHM) {
+            return -EOPNOTSUPP;        /* SysV segments and io_uring rings: no punching */
+        } else {
+            return -EINVAL;            /* no file behind the memory */
+        }
         at = rend;
     }
-    return false;
+    return 0;
 }
 
-// partial: only DONTNEED/DONTNEED_LOCKED/FREE/REMOVE (drop pages) and POPULATE_* (prefault) act; REMOVE on a file mapping gives EOPNOTSUPP (no hole punching); other advice is accepted; MADV_COLLAPSE fails (no huge pages), HWPOISON/SOFT_OFFLINE are unknown (no CONFIG_MEMORY_FAILURE)
+// partial: only DONTNEED/DONTNEED_LOCKED/FREE (drop pages), REMOVE (punch a hole) and POPULATE_* (prefault) act; REMOVE on a TFS file or a SysV shared memory segment gives EOPNOTSUPP (no hole punching there); other advice is accepted; MADV_COLLAPSE fails (no huge pages), HWPOISON/SOFT_OFFLINE are unknown (no CONFIG_MEMORY_FAILURE)
 long sys_madvise(u64 addr, u64 len, int advice)
 {
     if (!advice_known(advice) || (addr & PAGE_MASK_LOW) != 0)
@@ -337,10 +361,13 @@ long sys_madvise(u64 addr, u64 len, int advice)
         return -ENOMEM;
     if (advice == MADV_COLLAPSE || !regions_fit(addr, plen, advice))
         return -EINVAL;
-    if (advice == MADV_REMOVE && range_has_file(addr, plen))
-        return -EOPNOTSUPP;            /* fallocate(PUNCH_HOLE) is not supported */
+    if (advice == MADV_REMOVE) {
+        long e = madv_remove(addr, plen);
+        if (e < 0)
+            return e;
+    }
     switch (advice) {
-    case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE: case MADV_REMOVE:
+    case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE:
         vm_discard(addr, plen);
         pagecache_writeback_unmapped();    /* dirty shared file pages left unmapped */
         break;

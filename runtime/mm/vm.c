@@ -644,6 +644,16 @@ int vm_region_object(u64 addr, struct vm_object **obj, u64 *offset)
     return 0;
 }
 
+int vm_region_file(u64 addr, struct file **f, u64 *offset)
+{
+    struct region *r = lookup(addr);
+    if (r == NULL || r->kind != VM_FILE)
+        return -ENOMEM;
+    *f = r->file;
+    *offset = r->offset + (addr - r->start);
+    return 0;
+}
+
 /* The rightmost region in n's subtree that starts at or below hi and has a
  * gap of at least len below it, or NULL. */
 static struct region *gap_search(struct region *n, u64 hi, u64 len)

@@ -123,6 +123,10 @@ int vm_region_next(u64 addr, u64 *start, int *kind, u32 *flags, u32 *prot, u64 *
  * addr: 0, or -ENOMEM when there is no VM_SHM region there. */
 int vm_region_object(u64 addr, struct vm_object **obj, u64 *offset);
 
+/* The file and file offset of the VM_FILE region holding addr: 0, or
+ * -ENOMEM when there is no VM_FILE region there. */
+int vm_region_file(u64 addr, struct file **f, u64 *offset);
+
 /* Page-cache hooks (fs/pagecache.c): make every shared mapping's PTE of
  * pages [first, last] of the file with cache key key read-only (a store
  * faults and dirties the page again); the file shrank to first pages: drop

@@ -5,7 +5,10 @@
  * port ids, dump framing (NLM_F_MULTI, seq/pid echoed, NLMSG_DONE), lo's
  * index, flags and 127.0.0.1/8, indexes agreeing with if_nametoindex and
  * if_indextoname, errors as NLMSG_ERROR, MSG_TRUNC/MSG_PEEK, getifaddrs and
- * if_nameindex (glibc and musl both ask netlink).
+ * if_nameindex (glibc and musl both ask netlink); IPv6: only AF_INET6 messages
+ * in AF_INET6 dumps, Linux's facts about ::1 where the host has it (lo,
+ * /128, scope host, permanent, forever; its local route), AF_UNSPEC dumps
+ * IPv4 before IPv6.
  */
 #include "common.h"
 #include <arpa/inet.h>
@@ -40,6 +43,14 @@
 #define IFLA_MTU 4
 #define IFA_LOCAL 2
 #define IFA_LABEL 3
+#define IFA_ADDRESS 1
+#define IFA_CACHEINFO 6
+#define IFA_FLAGS 8
+#define IFA_F_PERMANENT 0x80
+#define RTA_DST 1
+#define RTA_OIF 4
+#define RTA_TABLE 15
+#define RTN_LOCAL 2
 #define RT_SCOPE_HOST 254
 
 struct sockaddr_nl {
@@ -256,11 +267,100 @@ static void dump_addrs(int s)
                 done = 1;
                 break;
             }
-            if (((struct ifaddrmsg *)NLMSG_DATA(h))->ifa_family != AF_INET6)
+            struct ifaddrmsg *ifa = NLMSG_DATA(h);
+            if (ifa->ifa_family != AF_INET6)
                 wrong_family6++;
+            int alen = ATTRLEN(h, struct ifaddrmsg), is_lo6 = 0, forever = 0;
+            unsigned fl = 0;
+            for (struct rtattr *a = ATTRS(h, struct ifaddrmsg); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+                if (a->rta_type == IFA_ADDRESS && a->rta_len == 20)
+                    is_lo6 = memcmp(RTA_DATA(a), &in6addr_loopback, 16) == 0;
+                if (a->rta_type == IFA_CACHEINFO && a->rta_len == 20) {
+                    unsigned ci[4];
+                    memcpy(ci, RTA_DATA(a), sizeof(ci));
+                    forever = ci[0] == 0xffffffffu && ci[1] == 0xffffffffu;
+                }
+                if (a->rta_type == IFA_FLAGS)
+                    memcpy(&fl, RTA_DATA(a), 4);
+            }
+            /* where the host has ::1 (a container may not), Linux's facts
+             * about it; nothing is printed unless one is wrong */
+            if (is_lo6 && (ifa->ifa_prefixlen != 128 || ifa->ifa_scope != RT_SCOPE_HOST ||
+                           ifa->ifa_index != 1 || !(ifa->ifa_flags & IFA_F_PERMANENT) ||
+                           !(fl & IFA_F_PERMANENT) || !forever))
+                printf("getaddr inet6: ::1 prefix %d scope %d index %u flags %#x/%#x forever %d\n",
+                       ifa->ifa_prefixlen, ifa->ifa_scope, ifa->ifa_index, ifa->ifa_flags, fl, forever);
         }
     }
     printf("getaddr inet6: only AF_INET6 messages %d\n", wrong_family6 == 0);
+}
+
+/* An AF_UNSPEC dump of type: the families come IPv4 first, then IPv6 (Linux
+ * dumps family by family in number order); print what is out of order. */
+static void dump_order(int s, int type, const char *what)
+{
+    int done = 0, seen6 = 0, v4_after_v6 = 0, v4 = 0;
+    request(s, type, NLM_F_REQUEST | NLM_F_DUMP, 9, AF_UNSPEC, sizeof(struct rtgenmsg), 0);
+    while (!done) {
+        long n = recv1(s, 0);
+        if (n < 0) {
+            printf("%s recv: %s\n", what, errname(errno));
+            return;
+        }
+        for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                done = 1;
+                break;
+            }
+            unsigned char fam = *(unsigned char *)NLMSG_DATA(h);
+            if (fam == AF_INET6)
+                seen6 = 1;
+            if (fam == AF_INET) {
+                v4 = 1;
+                v4_after_v6 += seen6;
+            }
+        }
+    }
+    printf("%s AF_UNSPEC: has IPv4 %d, IPv4 after IPv6 %d\n", what, v4, v4_after_v6);
+}
+
+/* AF_INET6 route dump: only IPv6 routes, all with scope universe; where
+ * the host has ::1, its local-table route as Linux has it. */
+static void dump_routes6(int s)
+{
+    int done = 0, wrong = 0;
+    request(s, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 10, AF_INET6, sizeof(struct rtmsg), 0);
+    while (!done) {
+        long n = recv1(s, 0);
+        if (n < 0) {
+            printf("getroute6 recv: %s\n", errname(errno));
+            return;
+        }
+        for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                done = 1;
+                break;
+            }
+            struct rtmsg *rt = NLMSG_DATA(h);
+            if (rt->family != AF_INET6 || rt->scope != 0)
+                wrong++;
+            int alen = ATTRLEN(h, struct rtmsg), is_lo6 = 0;
+            unsigned oif = 0, table = 0;
+            for (struct rtattr *a = ATTRS(h, struct rtmsg); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+                if (a->rta_type == RTA_DST && a->rta_len == 20)
+                    is_lo6 = memcmp(RTA_DATA(a), &in6addr_loopback, 16) == 0;
+                if (a->rta_type == RTA_OIF)
+                    memcpy(&oif, RTA_DATA(a), 4);
+                if (a->rta_type == RTA_TABLE)
+                    memcpy(&table, RTA_DATA(a), 4);
+            }
+            if (is_lo6 && rt->type == RTN_LOCAL &&
+                (rt->dst_len != 128 || rt->table != 255 || table != 255 || oif != 1 || rt->protocol != 2))
+                printf("getroute inet6: local ::1 dst_len %d table %d/%u oif %u proto %d\n", rt->dst_len,
+                       rt->table, table, oif, rt->protocol);
+        }
+    }
+    printf("getroute inet6: only AF_INET6 routes of scope universe %d\n", wrong == 0);
 }
 
 /* The next message should be NLMSG_ERROR: print its error, flags and length facts (the
@@ -332,6 +432,9 @@ static void netlink_tests(void)
     printf("poll idle: %d\n", (int)syscall(SYS_poll, &p, 1, 0));
     dump_links(s, port);
     dump_addrs(s);
+    dump_routes6(s);
+    dump_order(s, RTM_GETADDR, "getaddr");
+    dump_order(s, RTM_GETROUTE, "getroute");
 
     /* a dump of routes ends with NLMSG_DONE */
     request(s, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 9, AF_INET, sizeof(struct rtmsg), 0);

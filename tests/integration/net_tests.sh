@@ -94,13 +94,59 @@ eth0 flags 0x11043 packet index 2 type 1 mac 52:54:00:12:34:56
 lo flags 0x10049 inet 127.0.0.1 mask 255.0.0.0 bcast -
 eth0 flags 0x11043 inet 10.0.2.15 mask 255.255.255.0 bcast 10.0.2.255
 lo flags 0x10049 inet6 ::1 mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff bcast -
-eth0 flags 0x11043 inet6 fe80::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: bcast -
 eth0 flags 0x11043 inet6 fec0::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: bcast -
+eth0 flags 0x11043 inet6 fe80::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: bcast -
 if_nameindex 1 lo, if_nametoindex 1
 if_nameindex 2 eth0, if_nametoindex 2
 route default via 10.0.2.2 dev 2 proto 16 scope 0 table 254
 route 10.0.2.0/24 dev 2 proto 2 scope 253 table 254 src 10.0.2.15
 '
+    pass
+}
+
+t_net_netlink6() {    # IPv6 RTM_GETADDR/RTM_GETROUTE dumps as Linux lays them out; AF_UNSPEC order; AI_ADDRCONFIG
+    local prog
+    prog=$(net_prog nldump6 static) || fail "cannot build nldump6"
+    srun "$prog"
+    expect_rc 0
+    # QEMU's router (fe80::2) advertises fec0::/64: a SLAAC address with
+    # lifetimes (site scope, proto RA), the prefix route and a default route
+    # that expire; ::1 and the link-local address are permanent
+    expect_out 'addr ::1/128 dev 1 scope 254 ifa_flags 0x80 flags 0x80 proto 1 life forever stamps ok attrs 1,6,8,11
+addr fec0::5054:ff:fe12:3456/64 dev 2 scope 200 ifa_flags 0 flags 0 proto 2 life valid>=preferred>0 stamps ok attrs 1,6,8,11
+addr fe80::5054:ff:fe12:3456/64 dev 2 scope 253 ifa_flags 0x80 flags 0x80 proto 3 life forever stamps ok attrs 1,6,8,11
+route fe80::/64 dev 2 table 254/254 proto 2 type 1 scope 0 metric 256 pref 0 expires no attrs 15,1,6,4,12,20
+route fec0::/64 dev 2 table 254/254 proto 2 type 1 scope 0 metric 256 pref 0 expires yes attrs 15,1,6,4,12,20
+route default via fe80::2 dev 2 table 254/254 proto 9 type 1 scope 0 metric 1024 pref 0 expires yes attrs 15,6,5,4,12,20
+route ::1/128 dev 1 table 255/255 proto 2 type 2 scope 0 metric 0 pref 0 expires no attrs 15,1,6,4,12,20
+route fe80::5054:ff:fe12:3456/128 dev 2 table 255/255 proto 2 type 2 scope 0 metric 0 pref 0 expires no attrs 15,1,6,4,12,20
+route fec0::5054:ff:fe12:3456/128 dev 2 table 255/255 proto 2 type 2 scope 0 metric 0 pref 0 expires no attrs 15,1,6,4,12,20
+route ff00::/8 dev 2 table 255/255 proto 2 type 5 scope 0 metric 256 pref 0 expires no attrs 15,1,6,4,12,20
+AF_UNSPEC addresses: inet inet6
+AF_UNSPEC routes: inet inet6
+'
+    if [ -x /usr/bin/python3 ]; then
+        # glibc's AI_ADDRCONFIG dumps RTM_GETADDR (AF_UNSPEC): both families
+        # have a non-loopback address, so neither is filtered out
+        cat > "$W/$T.py" << 'EOF'
+import socket
+def addrs(fam, flags):
+    try:
+        return sorted({a[4][0] for a in socket.getaddrinfo(None, 80, fam, socket.SOCK_STREAM, 0, flags)})
+    except socket.gaierror as e:
+        return "gaierror %d" % e.errno
+for fam in (socket.AF_UNSPEC, socket.AF_INET, socket.AF_INET6):
+    print(fam.name, addrs(fam, socket.AI_ADDRCONFIG), addrs(fam, socket.AI_ADDRCONFIG | socket.AI_PASSIVE))
+print(socket.if_nameindex())
+EOF
+        TMO=120 srun /usr/bin/python3 "$W/$T.py"
+        expect_rc 0
+        expect_out "AF_UNSPEC ['127.0.0.1', '::1'] ['0.0.0.0', '::']
+AF_INET ['127.0.0.1'] ['0.0.0.0']
+AF_INET6 ['::1'] ['::']
+[(1, 'lo'), (2, 'eth0')]
+"
+    fi
     pass
 }
 
