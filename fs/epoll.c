@@ -256,9 +256,9 @@ static long efd_write(struct file *f, const void *buf, size_t n, u64 off)
 static int efd_poll(struct file *f)
 {
     struct eventfd *e = f->priv;
-    int m = e->count > 0 ? POLLIN | POLLRDNORM : 0;
+    int m = e->count > 0 ? POLLIN : 0;      /* no RDNORM/WRNORM twins, as Linux */
     if (e->count < EVENTFD_MAX)
-        m |= POLLOUT | POLLWRNORM;
+        m |= POLLOUT;
     return m;
 }
 

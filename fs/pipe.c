@@ -40,6 +40,7 @@ static u64 pipe_ino = 0x60000000;
 /* Something's readiness changed: wake poll/select sleepers. */
 void vfs_poll_wake(void)
 {
+    vfs_poll_seq++;                    /* the poll worker's "something changed" (fs/pollwork.c) */
     waitq_wake(&vfs_pollq, 1 << 30);
 }
 

@@ -446,6 +446,19 @@ void tfs_root_statfs(u64 *blocks, u64 *bfree);               /* 4 KiB blocks */
 
 extern struct waitq vfs_pollq;         /* poll/select sleep here; woken on any change */
 void vfs_poll_wake(void);
+/* fs/pollwork.c: a kernel thread that completes pending requests (io_uring,
+ * aio) on its own after readiness changes.  fn runs in that thread (it may
+ * block and touch user memory) after every vfs_poll_wake while any fn
+ * returned true (it still has pending work); otherwise only after a kick. */
+struct poll_work {
+    bool (*fn)(void *arg);
+    void *arg;
+    struct poll_work *next;
+    bool added;
+};
+extern u64 vfs_poll_seq;               /* bumped by vfs_poll_wake and poll_work_kick */
+int poll_work_add(struct poll_work *w);      /* register (idempotent); 0 or -ENOMEM */
+void poll_work_kick(void);             /* run the callbacks soon (any context) */
 /* A new pipe: read and write ends (one reference each).  0 or -ENFILE. */
 int pipe_create(int flags, struct file **rd, struct file **wr);
 long pipe_get_size(struct file *f);    /* F_GETPIPE_SZ: bytes, or -EBADF (not a pipe) */

@@ -18,8 +18,11 @@
  * I/O inside io_submit), and their event is in the ring before io_submit
  * returns.  IOCB_CMD_POLL completes at once when the file is ready, as on
  * Linux; otherwise it stays pending (the only kind of request io_cancel can
- * cancel) and is checked again by every call on its context and while
- * io_getevents sleeps on vfs_pollq, which every readiness change wakes.
+ * cancel) and completes on its own: the poll worker (fs/pollwork.c, a
+ * kernel thread woken through vfs_pollq, which every readiness change
+ * wakes) checks pending polls, posts their event into the ring and signals
+ * their IOCB_FLAG_RESFD eventfd; every call on the context and io_getevents
+ * waiting check them too.
  *
  * Invariants: c->tail is the trusted copy of the ring's tail; unconsumed
  * events plus pending polls stay below c->nr (io_submit fails with EAGAIN
@@ -279,6 +282,25 @@ static void ctx_scan_polls(struct aio_ctx *c)
     }
 }
 
+/* The poll worker's callback: complete the pending polls of every live
+ * context whose file became ready (nothing here blocks).  Returns whether
+ * some poll is still pending. */
+static bool aio_work(void *arg)
+{
+    (void)arg;
+    bool more = false;
+    for (u32 i = 0; i < nctxs; i++) {
+        struct aio_ctx *c = ctxs[i];
+        if (c == NULL || c->dead || c->npolls == 0)
+            continue;
+        ctx_scan_polls(c);
+        more = more || c->npolls > 0;
+    }
+    return more;
+}
+
+static struct poll_work aio_poll_work = { aio_work, NULL, NULL, false };
+
 static long submit_poll(struct aio_ctx *c, const struct iocb_k *cb, u64 obj, struct file *f,
                         struct file *efd)
 {
@@ -304,6 +326,8 @@ static long submit_poll(struct aio_ctx *c, const struct iocb_k *cb, u64 obj, str
         pp = &(*pp)->next;
     *pp = p;
     c->npolls++;
+    (void)poll_work_add(&aio_poll_work);   /* without a worker, calls on c still check it */
+    poll_work_kick();
     return 0;
 }
 
@@ -593,7 +617,6 @@ long sys_io_destroy(u64 ctx_id)
     return 0;
 }
 
-// partial: io_submit's IOCB_CMD_POLL on a file that is not ready completes only when a call on its context (io_getevents waiting, io_submit, io_cancel) sees the file ready, not on its own (no eventfd signal or ring update in between)
 long sys_io_submit(u64 ctx_id, long nr, struct iocb_k **uiocbs)
 {
     if (nr < 0)

@@ -16,10 +16,13 @@
  * caller share one address space).  A request that would block becomes
  * pending instead: POLL_ADD on a file not ready, a read/recv/accept on a
  * stream with nothing to read, a write/send on a full one (the FAST_POLL
- * idea), and TIMEOUT.  Pending requests are retried when io_uring_enter
- * waits (woken through vfs_pollq, which every readiness change wakes) and
- * when the ring fd is polled; a TIMEOUT's kernel timer posts its CQE from
- * the timer interrupt.  A linked chain (IOSQE_IO_LINK/HARDLINK) runs one
+ * idea), and TIMEOUT.  Pending requests are retried by the poll worker
+ * (fs/pollwork.c: a kernel thread woken through vfs_pollq, which every
+ * readiness change wakes), so they complete, post their CQE, signal the
+ * registered eventfd and wake io_uring_enter waiters and pollers of the ring
+ * fd without any call on the ring; io_uring_enter waiting and polling the
+ * ring fd retry them too.  A TIMEOUT's kernel timer posts its CQE from the
+ * timer interrupt (the worker then runs what is linked after it).  A linked chain (IOSQE_IO_LINK/HARDLINK) runs one
  * request after another, a pending one holding back the rest; IO_DRAIN
  * defers a chain (and those after it) until nothing is pending.
  *
@@ -28,8 +31,11 @@
  *
  * Invariants: u->sq_head and u->cq_tail are the trusted copies of the
  * indices the kernel owns; u->busy serializes submission, scanning and
- * registration (they may block in a sys_* handler); the timer callback only
- * marks its request done and posts a CQE, never unlinks requests.
+ * registration (they may block in a sys_* handler) and the worker's scans
+ * (it skips a busy ring and is kicked again when it is released); the timer
+ * callback only marks its request done and posts a CQE, never unlinks
+ * requests.  SMP needs nothing more: kernel code runs under the big kernel
+ * lock with interrupts off, timer callbacks included.
  */
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
@@ -229,7 +235,14 @@ struct uring {
     bool busy;                         /* submission/scan/registration in progress */
     struct waitq busyq;
     bool open;                         /* the fd's file is alive */
+    bool missed;                       /* the worker skipped it while busy: kick it again */
+    struct file *file;                 /* the ring's file (not a reference) while open */
+    struct uring *all_next;            /* every open ring, for the worker */
+    u64 wpass;                         /* the worker's last pass over it */
 };
+
+static struct uring *all_rings;        /* open rings, newest first */
+static u64 work_pass;
 
 long sys_read(int fd, u8 *buf, size_t count);
 long sys_write(int fd, const u8 *buf, size_t count);
@@ -284,6 +297,10 @@ static void busy_exit(struct uring *u)
 {
     u->busy = false;
     waitq_wake(&u->busyq, 1);
+    if (u->missed) {
+        u->missed = false;
+        poll_work_kick();
+    }
 }
 
 /* ---------------------------------------------------------------- completions */
@@ -823,6 +840,7 @@ static void pending_add(struct uring *u, struct req *r)
         pp = &(*pp)->next;
     r->next = NULL;
     *pp = r;
+    poll_work_kick();                  /* the worker watches it from now on */
 }
 
 /* The chain after r, once r completed (failed or not). */
@@ -963,6 +981,45 @@ static long submit(struct uring *u, u32 n)
     return done;
 }
 
+/* ---------------------------------------------------------------- the worker */
+
+/* The poll worker's callback (fs/pollwork.c): retry the pending requests of
+ * every open ring that is not busy.  Rings may come and go while a scan
+ * blocks, so each pass restarts from the list head and skips the rings it
+ * has seen (wpass).  Returns whether some ring still has pending work. */
+static bool uring_work(void *arg)
+{
+    (void)arg;
+    u64 pass = ++work_pass;
+    bool more = false;
+    for (;;) {
+        struct uring *u = all_rings;
+        while (u != NULL && u->wpass == pass)
+            u = u->all_next;
+        if (u == NULL)
+            break;
+        u->wpass = pass;
+        if (u->pending == NULL && u->deferred == NULL)
+            continue;
+        if (u->busy) {
+            u->missed = true;          /* busy_exit kicks the worker again */
+            more = true;
+            continue;
+        }
+        struct file *f = u->file;
+        file_get(f);                   /* keeps u open while scan blocks */
+        u->busy = true;
+        scan(u);
+        ovf_flush(u);
+        busy_exit(u);
+        more = more || u->pending != NULL || u->deferred != NULL;
+        file_put(f);                   /* may release u */
+    }
+    return more;
+}
+
+static struct poll_work uring_poll_work = { uring_work, NULL, NULL, false };
+
 /* ---------------------------------------------------------------- the file */
 
 static void uring_free_maybe(struct uring *u)
@@ -1006,6 +1063,12 @@ static void chain_free(struct req *c)
 static void ring_release(struct file *f)
 {
     struct uring *u = f->priv;
+    for (struct uring **pp = &all_rings; *pp != NULL; pp = &(*pp)->all_next) {
+        if (*pp == u) {
+            *pp = u->all_next;
+            break;
+        }
+    }
     while (u->pending != NULL) {
         struct req *r = u->pending;
         u->pending = r->next;
@@ -1030,7 +1093,8 @@ static void ring_release(struct file *f)
 }
 
 /* Readable when CQEs wait, writable while the SQ has room.  Polling the
- * ring also retries its pending requests (unless a call on it is busy). */
+ * ring also retries its pending requests at once (unless a call on it is
+ * busy), besides the worker doing so. */
 static int ring_poll(struct file *f)
 {
     struct uring *u = f->priv;
@@ -1198,6 +1262,10 @@ long sys_io_uring_setup(u32 entries, struct uring_params *up)
         file_put(f);
         return -EFAULT;
     }
+    u->file = f;
+    u->all_next = all_rings;
+    all_rings = u;
+    (void)poll_work_add(&uring_poll_work);   /* without a worker, calls on the ring still scan */
     int fd = fd_install(f, 0, true);
     if (fd < 0)
         file_put(f);
@@ -1232,7 +1300,7 @@ static long cq_wait(struct uring *u, u32 min, s64 timeout)
     return cq_ready(u) > 0 ? 0 : r;
 }
 
-// partial: pending requests (POLL_ADD, reads/receives/accepts/writes on streams not ready) complete only while a call on the ring runs (io_uring_enter waiting, io_uring_register, polling the ring fd), so a registered eventfd or CQ-ring peeking sees them no sooner; CONNECT blocks the caller until it completes; no SQPOLL wakeups (IORING_ENTER_SQ_*), registered ring fds, or EXT_ARG min_wait_usec (EINVAL)
+// partial: CONNECT blocks the caller until it completes; no SQPOLL wakeups (IORING_ENTER_SQ_*), registered ring fds, or EXT_ARG min_wait_usec (EINVAL)
 long sys_io_uring_enter(int fd, u32 to_submit, u32 min_complete, u32 flags, const void *argp,
                         size_t argsz)
 {

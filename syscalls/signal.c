@@ -189,6 +189,8 @@ static bool wake_for(struct thread *t, int sig)
 int signal_send_thread(struct thread *t, const struct ksiginfo *si)
 {
     int sig = si->signo;
+    if (!t->user)
+        return 0;                      /* a kernel thread (acting for the program) takes none */
     if (sig_ignored(sig) && (t->sigmask & SIGBIT(sig)) == 0 && (t->sigwait_set & SIGBIT(sig)) == 0)
         return 0;
     int r = queue_add(&t->sig_pending, &t->sig_queue, si);

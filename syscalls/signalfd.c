@@ -116,7 +116,7 @@ static long sfd_read(struct file *f, void *buf, size_t n, u64 off)
 static int sfd_poll(struct file *f)
 {
     struct sfd *s = f->priv;
-    return sfd_pending(s->mask) != 0 ? POLLIN | POLLRDNORM : 0;
+    return sfd_pending(s->mask) != 0 ? POLLIN : 0;   /* POLLIN alone, as Linux */
 }
 
 static void sfd_release(struct file *f)

@@ -104,7 +104,7 @@ static int tfd_poll(struct file *f)
 {
     struct timerfd *t = f->priv;
     tfd_catch_up(t);
-    return t->count > 0 ? POLLIN | POLLRDNORM : 0;
+    return t->count > 0 ? POLLIN : 0;  /* POLLIN alone, as Linux */
 }
 
 static void tfd_release(struct file *f)

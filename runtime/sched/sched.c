@@ -706,6 +706,29 @@ struct thread *thread_create_user(const struct frame *regs, u64 fs_base)
     return t;
 }
 
+/* A kernel thread's first run (switch_context "returns" here). */
+static void kthread_entry(void)
+{
+    current->kfn(current->karg);
+    panic("kernel thread returned");
+}
+
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg)
+{
+    struct thread *t = thread_alloc(false);
+    if (t == NULL)
+        return NULL;
+    t->kfn = fn;
+    t->karg = arg;
+    t->tid = 1;                        /* acts for the program: the main thread's id */
+    t->sigmask = ~0UL;
+    t->cpu_mask = ~0UL;
+    t->cpu = -1;
+    thread_prime(t, t->kstack_top, kthread_entry);
+    sched_make_runnable(t);
+    return t;
+}
+
 _Noreturn void thread_exit_current(void)
 {
     struct thread *t = current;

@@ -94,6 +94,8 @@ struct thread {
     /* user segment selectors, saved when switched out (LDT segments, modify_ldt) */
     u16 sel_ds, sel_es, sel_fs, sel_gs;
     struct fs_state *fs;               /* cwd, root, umask (fs/vfs.c); NULL: the first thread's */
+    void (*kfn)(void *);               /* kernel thread: what it runs (thread_create_kernel) */
+    void *karg;
 };
 
 /* The thread running on this CPU (set only by the scheduler). */
@@ -146,6 +148,11 @@ void sched_kick(struct thread *t);               /* t runs on another CPU: make 
 /* Create a user thread whose first return to user mode restores *regs.  NULL on ENOMEM. */
 struct thread *thread_create_main(void);         /* tid 1, made current; panics on ENOMEM */
 struct thread *thread_create_user(const struct frame *regs, u64 fs_base);
+/* Create and start a kernel thread running fn(arg) (it must never return).
+ * It has no user context, is not one of the program's threads (not in
+ * thread_list, not counted live, never takes signals) and shares the one
+ * address space, so it may copy to and from user memory.  NULL on ENOMEM. */
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg);
 _Noreturn void thread_exit_current(void);        /* the caller must have done its cleanup */
 int thread_count_live(void);
 /* syscalls/seccomp.c: a new thread takes its creator's seccomp mode, filters
