@@ -1553,7 +1553,7 @@ out:
     return e;
 }
 
-// partial: registers buffers, files (with FILES_UPDATE), eventfds and probes only; personalities, restrictions, ring fds, provided buffer rings and the rest give EINVAL
+// partial: registers buffers, files (with FILES_UPDATE), eventfds and probes only; personalities, restrictions, ring fds, provided buffer rings and the rest give EINVAL; EVENTFD_ASYNC signals for every completion after submission (Linux: only those done by its io-wq workers)
 long sys_io_uring_register(int fd, u32 opcode, void *arg, u32 nr_args)
 {
     struct file *f;
