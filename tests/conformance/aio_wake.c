@@ -195,7 +195,7 @@ static void test_min_nr(aio_context_t ctx)
     submit_one("min_nr submit b", ctx, &b);
     /* one poll completes (a thread), the other never: min 2 ends by timeout */
     pthread_t t = start_writer(p[1], 30);
-    struct timespec ts = { 0, 300000000 };
+    struct timespec ts = { 0, 500000000 };
     long n = getevents(ctx, 2, 4, ev, &ts);
     show("min 2 one ready, timeout", n);
     if (n == 1)

@@ -161,20 +161,19 @@ static void reap(struct ring *R, const char *what)
 }
 
 /* Block in read() on the eventfd until at least want CQEs are in the ring
- * (each completion signals it; several may be counted by one read). */
+ * (each completion signals it; one read may count several, and a count left
+ * from an earlier completion only makes the loop read once more). */
 static void wait_evfd(struct ring *R, int efd, unsigned want, const char *what)
 {
-    int reads = 0;
-    while (cq_ready(R) < want) {
+    do {
         uint64_t v = 0;
         long k = read(efd, &v, 8);
         if (k != 8) {
             printf("%s: eventfd read %ld %s\n", what, k, errname(errno));
             return;
         }
-        reads++;
-    }
-    printf("%s: eventfd woke %s, cq %u\n", what, reads > 0 ? "yes" : "no", cq_ready(R));
+    } while (cq_ready(R) < want);
+    printf("%s: eventfd signalled, cq %u\n", what, cq_ready(R));
 }
 
 /* ---------------------------------------------------------------- wakers */
