@@ -64,6 +64,8 @@ int poll_work_add(struct poll_work *w)
 void poll_work_kick(void)
 {
     vfs_poll_seq++;
-    if (worker != NULL)
-        waitq_wake(&idleq, 1);
+    /* Wake it from either of its sleeps; blocked inside a callback, it sees
+     * the sequence move when the callbacks are done. */
+    if (worker != NULL && (worker->waiting_on == &idleq || worker->waiting_on == &vfs_pollq))
+        thread_wake(worker, 0);
 }
