@@ -31,6 +31,11 @@
  * CPU holds differs from the thread's, so threads that never called ioperm
  * cost one compare.
  *
+ * Kernel threads (thread_create_kernel; the poll worker, fs/pollwork.c) run
+ * a kernel function on their own stack with no user context; they are
+ * scheduled like program threads but are not in all_threads, so the
+ * program, its CPU time and /proc never see them.
+ *
  * Event counts (enum sched_count) are kept per thread and per CPU here:
  * switch-outs and migrations in switch_to, page faults by the trap handler;
  * perf_event_open reads them.
