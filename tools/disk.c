@@ -41,10 +41,6 @@
 #define ESP_MIN_SECTORS (8 * MIB_SECTORS)
 #define MB2_HEADER_MAGIC 0xe85250d6u
 
-struct layout {
-    uint64_t bios_start, bios_count, esp_start, esp_count, tfs_start, tfs_count, total;
-};
-
 /* The grub.cfg embedded in both GRUB images. */
 static const char grub_cfg[] =
     "serial --unit=0 --speed=115200\n"
@@ -199,7 +195,7 @@ static void gpt_entry(uint8_t *e, const uint8_t type[16], uint64_t first, uint64
 }
 
 /* A GPT header at my_lba whose other copy is at alt_lba and entries at elba. */
-static void gpt_header(uint8_t *h, const struct layout *l, const uint8_t disk_guid[16], uint64_t my_lba,
+static void gpt_header(uint8_t *h, const struct disk_layout *l, const uint8_t disk_guid[16], uint64_t my_lba,
                        uint64_t alt_lba, uint64_t elba, uint32_t ecrc)
 {
     memset(h, 0, SECTOR);
@@ -218,8 +214,7 @@ static void gpt_header(uint8_t *h, const struct layout *l, const uint8_t disk_gu
     put32(h + 16, crc32_update(0, h, 92));
 }
 
-/* Protective MBR (boot.img's code first, for BIOS), GPT, both copies. */
-static int write_tables(int fd, const struct layout *l, const uint8_t *bootimg)
+int disk_write_tables(int fd, const struct disk_layout *l, const uint8_t *bootimg)
 {
     uint8_t mbr[SECTOR], hdr[SECTOR], disk_guid[16];
     static uint8_t ents[GPT_ENTRIES * GPT_ESIZE];
@@ -260,7 +255,7 @@ static int write_tables(int fd, const struct layout *l, const uint8_t *bootimg)
 }
 
 /* core.img into the BIOS boot partition, its blocklist pointing at its own tail. */
-static int write_core(int fd, const struct layout *l, const char *core, char *err, size_t errlen)
+static int write_core(int fd, const struct disk_layout *l, const char *core, char *err, size_t errlen)
 {
     char *buf;
     size_t len;
@@ -302,7 +297,7 @@ static int mkimage(const char *format, const char *grubdir, const char *cfg, con
 }
 
 /* The FAT ESP inside the disk file at its partition (mtools' "@@offset"). */
-static int make_esp(const char *out, const struct layout *l, const char *kernel, const char *efi,
+static int make_esp(const char *out, const struct disk_layout *l, const char *kernel, const char *efi,
                     char *err, size_t errlen)
 {
     char *img = xasprintf("%s@@%llu", out, (unsigned long long)(l->esp_start * SECTOR));
@@ -338,7 +333,7 @@ int disk_write(const char *tfs, const char *kernel, int boot, const char *out, c
     const char *tmpdir = getenv("TMPDIR");
     char *dir = xasprintf("%s/solo-disk-XXXXXX", tmpdir != NULL && tmpdir[0] != '\0' ? tmpdir : "/tmp");
     char *cfg = NULL, *core = NULL, *efi = NULL, *bootimg = NULL, *bootpath = NULL;
-    struct layout l;
+    struct disk_layout l;
     size_t blen = 0;
     int fd = -1, r = -1;
     if (grubdir == NULL || grubdir[0] == '\0')
@@ -388,7 +383,7 @@ int disk_write(const char *tfs, const char *kernel, int boot, const char *out, c
         snprintf(err, errlen, "%s: %s", out, strerror(errno));
         goto out;
     }
-    if (write_tables(fd, &l, (const uint8_t *)bootimg) < 0) {
+    if (disk_write_tables(fd, &l, (const uint8_t *)bootimg) < 0) {
         snprintf(err, errlen, "%s: writing the partition tables: %s", out, strerror(errno));
         goto out;
     }

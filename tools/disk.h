@@ -11,11 +11,17 @@
 #define SOLO_TOOLS_DISK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum disk_boot {
     DISK_BIOS = 1,                 /* GRUB i386-pc in the MBR + BIOS boot partition */
     DISK_UEFI = 2,                 /* GRUB x86_64-efi as the ESP's default loader */
     DISK_HYBRID = DISK_BIOS | DISK_UEFI,
+};
+
+/* Where the partitions go (sectors); disk_write picks it, see disk.c. */
+struct disk_layout {
+    uint64_t bios_start, bios_count, esp_start, esp_count, tfs_start, tfs_count, total;
 };
 
 /* "bios", "uefi" or "hybrid" -> enum disk_boot; 0 for anything else. */
@@ -25,5 +31,10 @@ int disk_boot_parse(const char *s);
  * and the kernel ELF.  GRUB's files come from $SOLO_GRUB_DIR (default
  * /usr/lib/grub).  0, or -errno with a message in err; out is removed on failure. */
 int disk_write(const char *tfs, const char *kernel, int boot, const char *out, char *err, size_t errlen);
+
+/* The protective MBR (with GRUB's boot.img code and its core.img LBA when
+ * bootimg is not NULL) and both GPT copies for layout l, written to fd.
+ * 0 or -errno.  (Exported for tests/unit/test_parttab.c.) */
+int disk_write_tables(int fd, const struct disk_layout *l, const uint8_t *bootimg);
 
 #endif
