@@ -15,9 +15,9 @@ need_disk_tools() {   # need_disk_tools bios|uefi|hybrid
     echo "PASS (skipped: missing$miss; tools/setup-deps.sh installs them)" > "$RES/$T.result"
     exit 0
 }
-# dboot KIND IMAGE: boot a disk image with that firmware, capturing out/err/rc
+# dboot KIND IMAGE [OPTIONS...]: boot a disk image with that firmware, capturing out/err/rc
 dboot() {
-    "$SOLO" run --timeout "$DTMO" --firmware "$1" --image "$2" < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
+    "$SOLO" run --timeout "$DTMO" --firmware "$1" --image "$2" "${@:3}" < /dev/null > "$RES/$T.out" 2> "$RES/$T.err"
     echo $? > "$RES/$T.rc"
 }
 # disk_hello KIND: hello and an exit status through a disk of that kind
@@ -40,7 +40,7 @@ t_disk_uefi() {      # GRUB x86_64-efi as EFI/BOOT/BOOTX64.EFI, OVMF, multiboot2
     need_disk_tools uefi
     disk_hello uefi; pass
 }
-t_disk_persist() {   # a hybrid disk: written on a BIOS boot, read back on a UEFI boot and by solo fs
+t_disk_persist() {   # a hybrid disk: written on a BIOS boot, a UEFI boot, a BIOS boot from NVMe; read back by solo fs
     need_disk_tools hybrid
     scmd build --boot hybrid -o "$W/$T.img" ./bootcount
     expect_rc 0
@@ -48,8 +48,10 @@ t_disk_persist() {   # a hybrid disk: written on a BIOS boot, read back on a UEF
     expect_rc 0; expect_out $'boot 1\n'; expect_err ''
     dboot uefi "$W/$T.img"
     expect_rc 0; expect_out $'boot 2\n'; expect_err ''
+    dboot bios "$W/$T.img" --disk nvme
+    expect_rc 0; expect_out $'boot 3\n'; expect_err ''
     scmd fs cat "$W/$T.img" /bootcount.txt
-    expect_rc 0; expect_out $'boot 1\nboot 2\n'
+    expect_rc 0; expect_out $'boot 1\nboot 2\nboot 3\n'
     scmd fs ls "$W/$T.img" /
     expect_rc 0
     grep -q ' bootcount.txt$' "$RES/$T.out" || fail "fs ls: $(cat "$RES/$T.out")"
