@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "lib/tuple.h"
 #include "x86_64/cpu.h"
+#include "x86_64/bootinfo.h"
 #include "mm/mm.h"
 #include "sched/thread.h"
 #include "drivers/blockdev.h"
@@ -23,6 +24,7 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
 #pragma weak fs_sync_all
 #pragma weak drivers_init
 #pragma weak blockdev_get
+#pragma weak partition_root
 #pragma weak tuple_get_str
 #pragma weak tuple_get_tuple
 #pragma weak tuple_iter
@@ -36,46 +38,11 @@ void net_flush(void);
 void procfs_init(void);                /* fs/procfs.c: /proc and /sys files */
 void trace_exit(void);                 /* syscalls/trace.c: summary, missing files */
 
-#define HVM_START_MAGIC 0x336ec578
-#define MAX_RANGES 64
 #define MAX_ARGS 256
-
-struct hvm_start_info {
-    u32 magic, version, flags, nr_modules;
-    u64 modlist_paddr, cmdline_paddr, rsdp_paddr;
-    u64 memmap_paddr;
-    u32 memmap_entries, reserved;
-};
-
-struct hvm_memmap_entry {
-    u64 addr, size;
-    u32 type, reserved;
-};
 
 int vdso_init(void);
 int vdso_map_user(void);
 void time_mark_main(void);
-
-static struct mem_range ram[MAX_RANGES];
-static int nram;
-
-/* Copy the usable RAM ranges out of the PVH start info (still identity-reachable). */
-static void read_memmap(u64 si_pa)
-{
-    const struct hvm_start_info *si = (void *)(si_pa + KERNEL_BASE);
-    if (si->magic != HVM_START_MAGIC)
-        panic("bad PVH start info magic %x", si->magic);
-    if (si->version < 1 || si->memmap_entries == 0)
-        panic("PVH start info without a memory map (version %u)", si->version);
-    const struct hvm_memmap_entry *e = (void *)(si->memmap_paddr + KERNEL_BASE);
-    for (u32 i = 0; i < si->memmap_entries && nram < MAX_RANGES; i++) {
-        if (e[i].type != 1)
-            continue;
-        ram[nram].base = e[i].addr;
-        ram[nram].len = e[i].size;
-        nram++;
-    }
-}
 
 /* Print a fatal start-up error where the user sees it (stderr) and exit. */
 _Noreturn static void fatal(int status, const char *fmt, ...)
@@ -157,14 +124,16 @@ _Noreturn static void start_program(void)
     enter_user(entry, sp);
 }
 
-void kmain(u64 start_info_pa)
+/* boot.S: info_pa is the PVH start info (magic 0) or the multiboot2
+ * information copied into the kernel (magic BOOT_MB2_MAGIC). */
+void kmain(u64 info_pa, u64 magic)
 {
     serial_init();
     klog("solo kernel starting");
     cpu_init();
-    read_memmap(start_info_pa);
-    phys_init(ram, nram);
-    mmu_init(ram, nram);
+    bootinfo_parse(info_pa, (u32)magic);
+    phys_init(boot_info.ram, boot_info.nram);
+    mmu_init(boot_info.ram, boot_info.nram);
     kheap_init();
     time_init();
     apic_init();
@@ -177,6 +146,8 @@ void kmain(u64 start_info_pa)
     struct blockdev *root = blockdev_get != NULL ? blockdev_get(0) : NULL;
     if (root == NULL)
         fatal(125, "solo: no root disk found (expected a virtio-blk device)");
+    if (partition_root != NULL)
+        root = partition_root(root);   /* a GRUB disk image: the solo TFS partition */
     int r = fs_init != NULL ? fs_init(root) : -ENOSYS;
     if (r < 0)
         fatal(125, "solo: cannot mount the root filesystem: error %d", -r);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include "tfszlib.h"
 #include "image.h"
+#include "runtime/lib/parttab.h"
 
 #define COPY_CHUNK (1u << 20)
 #define MAX_SYMLINK_HOPS 16
@@ -257,13 +258,14 @@ void plan_free(struct image_plan *p)
 struct fdio {
     int fd;
     bool durable;
+    u64 base;                      /* byte offset of the volume: its partition on a disk image */
 };
 
 static int fd_read(void *ctx, u64 off, void *buf, u64 len)
 {
     struct fdio *f = ctx;
     while (len > 0) {
-        ssize_t r = pread(f->fd, buf, len, (off_t)off);
+        ssize_t r = pread(f->fd, buf, len, (off_t)(f->base + off));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -279,7 +281,7 @@ static int fd_write(void *ctx, u64 off, const void *buf, u64 len)
 {
     struct fdio *f = ctx;
     while (len > 0) {
-        ssize_t r = pwrite(f->fd, buf, len, (off_t)off);
+        ssize_t r = pwrite(f->fd, buf, len, (off_t)(f->base + off));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -289,6 +291,12 @@ static int fd_write(void *ctx, u64 off, const void *buf, u64 len)
         len -= (u64)r;
     }
     return 0;
+}
+
+/* pt_read_fn over the whole file (f->base still 0). */
+static int sector_read(void *ctx, u64 lba, void *buf, u32 count)
+{
+    return fd_read(ctx, lba * PT_SECTOR, buf, (u64)count * PT_SECTOR);
 }
 
 static int fd_flush(void *ctx)
@@ -574,7 +582,7 @@ int image_write(const struct image_plan *p, const char *path, uint64_t size, boo
                 char *err, size_t errlen)
 {
     struct writer w = { NULL, err, errlen, NULL };
-    struct fdio f = { -1, durable };
+    struct fdio f = { -1, durable, 0 };
     int r;
     err[0] = '\0';
     if (size == 0)
@@ -623,7 +631,19 @@ int image_open(const char *path, bool writable, struct image *img, char *err, si
     f->durable = writable;
     img->fd = f->fd;
     img->writable = writable;
-    img->io = (struct tfs_io){ f, fd_read, fd_write, fd_flush, (u64)st.st_size, tfs_host_inflate, tfs_host_deflate };
+    /* A disk image (solo build --boot): the volume is its solo TFS partition. */
+    u64 vsize = (u64)st.st_size;
+    struct pt_part pp;
+    r = pt_find_solo(sector_read, f, vsize / PT_SECTOR, &pp);
+    if (r < 0) {
+        snprintf(err, errlen, "%s: bad partition table: %s", path, strerror(-r));
+        goto bad;
+    }
+    if (r > 0) {
+        f->base = pp.start * PT_SECTOR;
+        vsize = pp.count * PT_SECTOR;
+    }
+    img->io = (struct tfs_io){ f, fd_read, fd_write, fd_flush, vsize, tfs_host_inflate, tfs_host_deflate };
     char why[200] = "";
     r = tfs_open(host_heap(), &img->io, &img->fs, why, sizeof(why));
     if (r < 0) {

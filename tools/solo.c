@@ -14,20 +14,22 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "build.h"
+#include "disk.h"
 #include "fscmd.h"
 #include "image.h"
 #include "vm.h"
 
 static const char usage_text[] =
 "usage: solo build [-o IMAGE] [-c config.json] [--size SIZE] [--compress] [-e NAME=VALUE]...\n"
-"                  PROGRAM [ARGS...]\n"
+"                  [--boot bios|uefi|hybrid [--kernel KERNEL]] PROGRAM [ARGS...]\n"
 "       solo run [-c config.json] [--accel kvm|tcg] [--mem SIZE] [--cpus N] [-v]\n"
 "                [--timeout SECONDS] [--kernel KERNEL] [--size SIZE] [-e NAME=VALUE]...\n"
 "                [-p HOSTPORT:GUESTPORT[/udp]]... [--net user|tap:IFNAME|none]\n"
 "                [--disk virtio|nvme]\n"
 "                [--trace] [--trace-file FILE] [--syscall-summary] [--missing-files]\n"
 "                PROGRAM [ARGS...]\n"
-"       solo run [options] --image IMAGE\n"
+"       solo run [options] [--firmware bios|uefi] --image IMAGE\n"
+"       solo run [options] --firmware bios|uefi PROGRAM [ARGS...]\n"
 "       solo fs ls IMAGE [PATH] | solo fs cat IMAGE PATH | solo fs manifest IMAGE\n"
 "       solo fs get IMAGE PATH DEST | solo fs check IMAGE\n"
 "\n"
@@ -41,6 +43,12 @@ static const char usage_text[] =
 "--disk picks the controller the image is attached to: virtio-blk (default) or\n"
 "an NVMe controller (QEMU's nvme device, as on AWS Nitro).\n"
 "-v also streams the kernel log (and QEMU's messages) to stderr.\n"
+"--boot writes a GPT disk image that firmware boots through GRUB (multiboot2):\n"
+"bios (SeaBIOS, legacy BIOS clouds), uefi (OVMF, UEFI clouds) or hybrid (both);\n"
+"the kernel goes into the image.  --firmware boots such a disk with QEMU's\n"
+"-drive and no -kernel: SeaBIOS for bios, OVMF ($SOLO_OVMF or\n"
+"/usr/share/ovmf/OVMF.fd) for uefi; with a PROGRAM it builds a temporary disk\n"
+"of that kind first (docs/boot.md).\n"
 "--trace prints each system call of the program (strace-like: decoded arguments,\n"
 "result or -1 ERRNO, time) to stderr or --trace-file; --syscall-summary prints\n"
 "a count/time/errors table at exit; --missing-files lists at exit the paths the\n"
@@ -73,6 +81,7 @@ struct cli {
     bool mem_given, cpus_given;    /* on the command line (beats RunConfig) */
     unsigned trace;                /* manifest "trace": TRACE_* bits of syscalls/trace.h */
     const char *trace_file;        /* --trace-file */
+    int boot;                      /* build --boot: enum disk_boot, 0 = bare TFS image */
 };
 
 /* Option handlers: store v into c; 0, or -1 after printing why v is bad. */
@@ -82,6 +91,24 @@ static int set_out(struct cli *c, const char *v) { c->out = v; return 0; }
 static int set_image(struct cli *c, const char *v) { c->image = v; return 0; }
 static int set_kernel(struct cli *c, const char *v) { c->kernel = v; return 0; }
 static int set_verbose(struct cli *c, const char *v) { (void)v; c->vm.verbose = true; return 0; }
+static int set_boot(struct cli *c, const char *v)
+{
+    c->boot = disk_boot_parse(v);
+    if (c->boot != 0)
+        return 0;
+    errmsg("--boot %s: expected bios, uefi or hybrid", v);
+    return -1;
+}
+
+static int set_firmware(struct cli *c, const char *v)
+{
+    c->vm.firmware = v;
+    if (strcmp(v, "bios") == 0 || strcmp(v, "uefi") == 0)
+        return 0;
+    errmsg("--firmware %s: expected bios or uefi", v);
+    return -1;
+}
+
 static int set_compress(struct cli *c, const char *v) { (void)c; (void)v; image_compress = true; return 0; }
 
 static int set_size(struct cli *c, const char *v)
@@ -206,7 +233,9 @@ static const struct optspec options[] = {
     { "--compress", NULL, FOR_BUILD | FOR_RUN, false, set_compress },
     { "--output", "-o", FOR_BUILD, true, set_out },
     { "--image", NULL, FOR_RUN, true, set_image },
-    { "--kernel", NULL, FOR_RUN, true, set_kernel },
+    { "--kernel", NULL, FOR_BUILD | FOR_RUN, true, set_kernel },
+    { "--boot", NULL, FOR_BUILD, true, set_boot },
+    { "--firmware", NULL, FOR_RUN, true, set_firmware },
     { "--accel", NULL, FOR_RUN, true, set_accel },
     { "--mem", NULL, FOR_RUN, true, set_mem },
     { "--cpus", NULL, FOR_RUN, true, set_cpus },
@@ -294,6 +323,26 @@ static char *default_output(const char *program)
     return xasprintf("%s.img", base != NULL ? base + 1 : program);
 }
 
+static char *find_kernel(const char *opt);
+
+/* The TFS volume written to tfs made into a bootable disk at out (--boot). */
+static int tfs_to_disk(const char *tfs, const char *kernel_opt, int boot, const char *out)
+{
+    char why[600];
+    struct stat st;
+    char *kernel = find_kernel(kernel_opt);
+    int rc = 0;
+    if (stat(kernel, &st) != 0 || !S_ISREG(st.st_mode)) {
+        errmsg("kernel not found at %s (build it with make, or pass --kernel)", kernel);
+        rc = SOLO_EXIT_FAILURE;
+    } else if (disk_write(tfs, kernel, boot, out, why, sizeof(why)) < 0) {
+        errmsg("%s", why);
+        rc = SOLO_EXIT_FAILURE;
+    }
+    free(kernel);
+    return rc;
+}
+
 static int cmd_build(int argc, char **argv)
 {
     struct cli c;
@@ -306,10 +355,15 @@ static int cmd_build(int argc, char **argv)
         rc = build_plan(&c.b, &plan, NULL);
     if (rc == 0) {
         char *out = c.out != NULL ? xstrdup(c.out) : default_output(plan.program);
-        if (image_write(&plan, out, c.size, true, why, sizeof(why)) < 0) {
+        char *vol = c.boot != 0 ? xasprintf("%s.tfs.tmp", out) : xstrdup(out);
+        if (image_write(&plan, vol, c.size, c.boot == 0, why, sizeof(why)) < 0) {
             errmsg("%s", why);
             rc = SOLO_EXIT_FAILURE;
+        } else if (c.boot != 0) {
+            rc = tfs_to_disk(vol, c.kernel, c.boot, out);
+            unlink(vol);
         }
+        free(vol);
         free(out);
     }
     plan_free(&plan);
@@ -414,7 +468,7 @@ static int cmd_run(int argc, char **argv)
 {
     struct cli c;
     struct image_plan plan;
-    char *tmp = NULL, *kernel = NULL;
+    char *tmp = NULL, *tmpdisk = NULL, *kernel = NULL;
     struct stat st;
     memset(&c, 0, sizeof(c));
     memset(&plan, 0, sizeof(plan));
@@ -425,7 +479,7 @@ static int cmd_run(int argc, char **argv)
         errmsg("--image boots an existing image: give no PROGRAM, -c or -e with it");
         rc = SOLO_EXIT_USAGE;
     }
-    if (rc == 0) {
+    if (rc == 0 && !(c.image != NULL && c.vm.firmware != NULL)) {   /* a disk carries its kernel */
         kernel = find_kernel(c.kernel);
         if (stat(kernel, &st) != 0 || !S_ISREG(st.st_mode)) {
             errmsg("kernel not found at %s (build it with make, or pass --kernel)", kernel);
@@ -450,6 +504,16 @@ static int cmd_run(int argc, char **argv)
         plan.tty = tty_mask();
         if (rc == 0 && (tmp = temp_image(&plan, c.size)) == NULL)
             rc = SOLO_EXIT_FAILURE;
+        if (rc == 0 && c.vm.firmware != NULL) {
+            /* the temporary TFS volume becomes a temporary disk of that kind */
+            tmpdisk = xasprintf("%s.disk", tmp);
+            rc = tfs_to_disk(tmp, c.kernel, disk_boot_parse(c.vm.firmware), tmpdisk);
+            unlink(tmp);
+            free(tmp);
+            tmp = tmpdisk;
+            cleanup_path = tmp;
+            tmpdisk = NULL;
+        }
     }
     if (rc == 0)
         rc = setup_trace(&c, c.image != NULL ? c.image : tmp);

@@ -183,12 +183,22 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
     ARG("-m"); ARGF("%llu", (unsigned long long)((o->mem + (1ULL << 20) - 1) >> 20));
     ARG("-smp"); ARGF("%u", o->cpus != 0 ? o->cpus : 1);
     ARG("-nodefaults"); ARG("-no-reboot"); ARG("-display"); ARG("none");
-    ARG("-kernel"); ARG(o->kernel);
-    ARG("-chardev"); ARGF("file,id=solo_out,path=%s", out);
-    ARG("-chardev"); ARGF("file,id=solo_err,path=%s", err);
+    if (o->firmware == NULL) {
+        ARG("-kernel"); ARG(o->kernel);
+        ARG("-chardev"); ARGF("file,id=solo_out,path=%s", out);
+        ARG("-chardev"); ARGF("file,id=solo_err,path=%s", err);
+        ARG("-serial"); ARG("chardev:solo_out");
+        ARG("-serial"); ARG("chardev:solo_err");
+    } else {
+        /* OVMF and GRUB write to COM1: keep that out of the program's stdout */
+        if (strcmp(o->firmware, "uefi") == 0) {
+            const char *ovmf = getenv("SOLO_OVMF");
+            ARG("-bios"); ARG(ovmf != NULL && ovmf[0] != '\0' ? ovmf : "/usr/share/ovmf/OVMF.fd");
+        }
+        ARG("-chardev"); ARGF("file,id=solo_fw,path=%s", log);
+        ARG("-serial"); ARG("chardev:solo_fw");
+    }
     ARG("-chardev"); ARGF("file,id=solo_log,path=%s", log);
-    ARG("-serial"); ARG("chardev:solo_out");
-    ARG("-serial"); ARG("chardev:solo_err");
     ARG("-device"); ARG("isa-debugcon,iobase=0xe9,chardev=solo_log");
     ARG("-device"); ARG("isa-debug-exit,iobase=0xf4,iosize=4");
     /* virtio-console (added by console): the streams' fast path, ports found by name */
@@ -203,10 +213,12 @@ void vm_argv(const struct vm_opts *o, const char *qemu, const char *out, const c
     }
     ARG("-drive"); ARGF("file=%s,if=none,id=solo_disk,format=raw,cache=%s", o->image,
                         o->scratch ? "unsafe" : "writeback");
+    /* a disk boot (--firmware) boots from this disk first */
+    const char *bootidx = o->firmware != NULL ? ",bootindex=0" : "";
     if (o->disk != NULL && strcmp(o->disk, "nvme") == 0) {
-        ARG("-device"); ARG("nvme,drive=solo_disk,serial=solo0");
+        ARG("-device"); ARGF("nvme,drive=solo_disk,serial=solo0%s", bootidx);
     } else {
-        ARG("-device"); ARG("virtio-blk-pci,drive=solo_disk,disable-legacy=on");
+        ARG("-device"); ARGF("virtio-blk-pci,drive=solo_disk,disable-legacy=on%s", bootidx);
     }
     net_argv(o, av);
 #undef ARG

@@ -49,6 +49,11 @@ struct vm_opts {
     /* disk controller (added by nvme): NULL or "virtio" = virtio-blk, "nvme" =
      * QEMU's NVMe controller with the image as namespace 1 */
     const char *disk;
+    /* disk boots (added by diskboot): NULL = PVH with -kernel; "bios" (SeaBIOS) or
+     * "uefi" (OVMF) boot image, a GRUB disk (tools/disk.h), with -drive only.
+     * COM1/COM2 then carry the firmware's and GRUB's console to the kernel
+     * log pipe, not to the program's streams (virtio-console carries those). */
+    const char *firmware;
 };
 
 /* "kvm" when /dev/kvm is real hardware virtualization (kvm_intel/kvm_amd loaded

@@ -26,6 +26,10 @@ int blockdev_write_bytes(struct blockdev *d, u64 off, const void *buf, u64 len);
 void blockdev_register(struct blockdev *d);
 struct blockdev *blockdev_get(int index);     /* registration order; NULL past the end */
 
+/* The device holding the root TFS volume on disk: its solo partition (GPT or
+ * MBR, runtime/lib/parttab.h), or disk itself when it has none (partition.c). */
+struct blockdev *partition_root(struct blockdev *disk);
+
 /* Probe PCI and bring up every supported device (runtime/drivers/pci.c + virtio*.c). */
 void drivers_init(void);
 

@@ -30,6 +30,7 @@
 #include "../mm/mm.h"
 #include "../sched/thread.h"
 #include "../vdso/vvar.h"
+#include "bootinfo.h"
 
 #define TRAMPOLINE_PA 0x8000UL         /* trampoline.S; then its page tables at +0x1000.. */
 #define AP_STACK_SIZE 16384
@@ -211,6 +212,16 @@ static u64 find_rsdp(void)
     return 0;
 }
 
+/* The RSDP's 36 bytes: the boot loader's copy (multiboot2, needed under UEFI),
+ * the address it gave (PVH), or the BIOS area's; NULL when there is none. */
+static const u8 *rsdp_bytes(void)
+{
+    if (boot_info.has_rsdp_copy)
+        return boot_info.rsdp_copy;
+    u64 rsdp = boot_info.rsdp_pa != 0 ? boot_info.rsdp_pa : find_rsdp();
+    return rsdp != 0 ? ioremap(rsdp, 36) : NULL;
+}
+
 /* Map the ACPI table at pa whole, or NULL. */
 static const struct acpi_header *map_table(u64 pa)
 {
@@ -226,10 +237,9 @@ static const struct acpi_header *map_table(u64 pa)
 /* The MADT, through the XSDT (ACPI 2+) or the RSDT; NULL if none. */
 static const struct acpi_header *find_madt(void)
 {
-    u64 rsdp = find_rsdp();
-    if (rsdp == 0)
+    const u8 *r = rsdp_bytes();
+    if (r == NULL || memcmp(r, "RSD PTR ", 8) != 0)
         return NULL;
-    const u8 *r = ioremap(rsdp, 36);
     u8 rev = r[15];
     u64 xsdt = rev >= 2 ? *(const u64 *)(r + 24) : 0;
     u64 rsdt = *(const u32 *)(r + 16);
