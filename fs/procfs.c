@@ -3,7 +3,8 @@
  * themselves: /proc/cpuinfo, /proc/meminfo, /proc/filesystems,
  * /proc/<pid>/{status,stat,statm,comm}, the per-thread directories
  * /proc/<pid>/task/<tid>/ and /proc/<tid>/, /proc/thread-self,
- * /proc/self/{mounts,mountinfo} (the mount table, fs/mount.c),
+ * /proc/self/{mounts,mountinfo} (the mount table, fs/mount.c), the
+ * /proc/<pid>/ns/ directory (its links are fs/nsfs.c's),
  * /sys/devices/system/cpu/{online,possible,present} and one
  * /sys/devices/system/cpu/cpuN/ directory per CPU (glibc counts those for
  * sysconf(_SC_NPROCESSORS_CONF) and reads "online" for _SC_NPROCESSORS_ONLN).
@@ -23,6 +24,7 @@
 #include "runtime/sched/signal.h"
 #include "runtime/mm/vm.h"
 #include "fs/pagecache.h"
+#include "fs/nsfs.h"
 #include "syscalls/misc.h"
 #include "fs/inotify.h"
 #include "syscalls/seccomp.h"
@@ -709,6 +711,7 @@ static void proc_pid_init(void)
         v->nops = &task_file_ops;
         task_files[i].v = v;
     }
+    nsfs_proc_init(pid_dir);           /* ns/ (fs/nsfs.c) */
     task_dir = vnode_add(pid_dir, "task", VN_DIR, S_IFDIR | 0555);
     if (task_dir != NULL) {
         task_dir->arg = PID_SELF;

@@ -17,7 +17,8 @@
  * newest mount attached at the new canonical path (fs/mount.c), and ".."
  * re-resolution crosses the same mounts, so it leaves a mount by its mount
  * point.  /proc/self/fd/N links jump to the open file's node, as Linux's
- * "magic" links do.
+ * "magic" links do, and /proc/<pid>/ns/ links to their namespace's node
+ * (fs/nsfs.c).
  *
  * The cwd, the root and the umask are a thread's fs state (struct
  * fs_state), shared by the threads created with CLONE_FS and copied for the
@@ -28,6 +29,7 @@
  * free slot, VFS_FD_MAX slots in all (EMFILE).
  */
 #include "fs/vfs_impl.h"
+#include "fs/nsfs.h"
 #include "fs/inotify.h"
 #include "syscalls/misc.h"
 
@@ -348,6 +350,24 @@ static int walk_magic(struct walkbuf *w, struct node lnk)
     return 1;
 }
 
+/* Follow a /proc/<pid>/ns/ link named name[len]: jump to the namespace's
+ * nsfs node (another file system, like Linux's nsfs mount).  0 or -errno. */
+static int walk_nsfs(struct walkbuf *w, struct node ns, const char *name, size_t len, bool dir)
+{
+    struct lookup *lk = &w->lk;
+    if ((w->lflags & (LOOKUP_NO_MAGICLINKS | LOOKUP_NO_SYMLINKS)) != 0)
+        return -ELOOP;
+    if ((w->lflags & (LOOKUP_NO_XDEV | LOOKUP_BENEATH | LOOKUP_IN_ROOT)) != 0)
+        return -EXDEV;
+    if (dir)
+        return -ENOTDIR;
+    int r = canon_append(lk->path, name, len);
+    if (r < 0)
+        return r;
+    lk->node = ns;
+    return 0;
+}
+
 /* Replace the walked-to symlink lnk with its target in front of rest (which
  * starts at *pp).  Absolute targets restart at the root. */
 static int walk_splice(struct walkbuf *w, struct node lnk, const char **pp)
@@ -444,6 +464,9 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
             if (r != 0)
                 return r < 0 ? r : 0;
         }
+        struct node nsn;
+        if (nsfs_link_follow(&next, &nsn))
+            return walk_nsfs(w, nsn, name, len, !last || slash);
         return walk_splice(w, next, pp);
     }
     if ((!last || slash) && !S_ISDIR(mode))

@@ -16,6 +16,7 @@
 #include "syscalls.h"
 #include "misc.h"
 #include "fs/vfs.h"
+#include "fs/nsfs.h"
 #include "runtime/lib/tuple.h"
 
 #pragma weak fs_manifest
@@ -55,6 +56,19 @@ long sys_getsid(int pid)
 
 /* The process already leads its own group and session: Linux refuses. */
 long sys_setsid(void) { return -EPERM; }
+
+#define CAP_SYS_TTY_CONFIG 26
+
+/*
+ * vhangup hangs up the caller's controlling terminal.  solo never acquires
+ * one (TIOCSCTTY is not supported; TIOCGSID is ENOTTY), and with none Linux
+ * does nothing and returns 0 once the capability check passes.
+ */
+// partial: a console that is a terminal on the host (it answers TIOCGPGRP as a controlling terminal would) is not hung up: its fds keep reading and writing and no SIGHUP is sent
+long sys_vhangup(void)
+{
+    return cap_has(CAP_SYS_TTY_CONFIG) ? 0 : -EPERM;
+}
 
 /*
  * setpgid: only the process itself could be moved, and a session leader
@@ -274,9 +288,7 @@ struct utsname_k {
     char version[UTS_LEN], machine[UTS_LEN], domainname[UTS_LEN];
 };
 
-static char hostname[UTS_LEN];         /* valid once hostname_set */
-static bool hostname_set;
-static char domainname[UTS_LEN] = "(none)";
+/* The names live in the caller's UTS namespace (fs/nsfs.c). */
 
 /* Copy a NUL-terminated string into a fixed field, truncating at UTS_LEN-1. */
 static void uts_set(char *dst, const char *src)
@@ -289,8 +301,9 @@ static void uts_set(char *dst, const char *src)
 /* The node name: sethostname's, else the manifest's "hostname", else "solo". */
 static const char *node_name(void)
 {
-    if (hostname_set)
-        return hostname;
+    struct uts_names *u = ns_uts_names();
+    if (u->host_set)
+        return u->host;
     struct tuple *m = fs_manifest != NULL ? fs_manifest() : NULL;
     const char *h = (m != NULL && tuple_get_str != NULL) ? tuple_get_str(m, "hostname") : NULL;
     return (h != NULL && h[0] != '\0') ? h : "solo";
@@ -305,7 +318,7 @@ long sys_uname(u64 buf)
     uts_set(u.release, "6.1.0-solo");
     uts_set(u.version, "#1 SMP PREEMPT solo");
     uts_set(u.machine, "x86_64");
-    uts_set(u.domainname, domainname);
+    uts_set(u.domainname, ns_uts_names()->domain);
     return copy_to_user((void *)buf, &u, sizeof(u));
 }
 
@@ -326,13 +339,14 @@ static long set_uts_name(char *dst, u64 name, int len)
 
 long sys_sethostname(u64 name, int len)
 {
-    long r = set_uts_name(hostname, name, len);
+    struct uts_names *u = ns_uts_names();
+    long r = set_uts_name(u->host, name, len);
     if (r == 0)
-        hostname_set = true;
+        u->host_set = true;
     return r;
 }
 
-long sys_setdomainname(u64 name, int len) { return set_uts_name(domainname, name, len); }
+long sys_setdomainname(u64 name, int len) { return set_uts_name(ns_uts_names()->domain, name, len); }
 
 /* ---------------------------------------------------------------- personality */
 

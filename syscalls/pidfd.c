@@ -97,6 +97,13 @@ long sys_pidfd_open(int pid, unsigned flags)
     return fd;
 }
 
+/* The task pidfd file f names (PID_SELF: the process), or -EBADF if f is
+ * not a pidfd (setns takes pidfds, syscalls/sysmisc.c). */
+int pidfd_file_tid(struct file *f)
+{
+    return f != NULL && f->ops == &pidfd_fops ? ((struct pidfd *)f->priv)->tid : -EBADF;
+}
+
 /* The pidfd open at fd: its state, or NULL and *err = -EBADF. */
 static struct pidfd *pidfd_get(int fd, long *err)
 {

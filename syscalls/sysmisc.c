@@ -1,19 +1,21 @@
 /*
  * sysmisc.c - assorted system calls about the kernel itself: syslog (the
  * kernel log ring of runtime/log.c), sysfs (the file system types of
- * /proc/filesystems), ustat and unshare.  set_thread_area and
+ * /proc/filesystems), ustat, unshare and setns.  set_thread_area and
  * get_thread_area are not here on purpose: x86-64 Linux has no 64-bit entry
  * for them (only the 32-bit int $0x80 ABI does), so ENOSYS is Linux's answer.
  *
  * solo is one process in its own VM, so unshare has little to separate:
  * what is private already succeeds, and what solo cannot give a thread of
- * its own returns EINVAL (see the partial note).  syslog behaves as Linux
+ * its own returns EINVAL (see the partial note).  A new UTS namespace is a
+ * real one (fs/nsfs.c): setns returns to a namespace saved as an nsfs fd.  syslog behaves as Linux
  * with kernel.dmesg_restrict = 1 (Debian's default): every action needs
  * CAP_SYSLOG or CAP_SYS_ADMIN.
  */
 #include "syscalls.h"
 #include "misc.h"
 #include "fs/vfs_impl.h"
+#include "fs/nsfs.h"
 #include "runtime/log.h"
 
 /* fs/procfs.c: the file system types, in /proc/filesystems order. */
@@ -217,10 +219,9 @@ long sys_ustat(u32 dev, u64 ubuf)
  * another thread shares them (fs/vfs.c).  With one thread, nothing is shared
  * with anyone: CLONE_FILES, CLONE_VM, CLONE_SIGHAND and CLONE_THREAD leave
  * things as they are (as on Linux for a single-threaded process), and a new
- * UTS namespace is a copy of the host names that no one else sees, which is
- * what solo's one set of names already is.
+ * UTS namespace (fs/nsfs.c) starts as a copy of the current one's names.
  */
-// partial: with more than one thread, CLONE_FILES/CLONE_NEWUTS are EINVAL (solo's fd table and host names are process-wide); CLONE_NEWNS/NEWIPC/NEWNET/NEWPID/NEWCGROUP/NEWTIME/NEWUSER are EINVAL (namespaces not configured); CLONE_SYSVSEM applies no SEM_UNDO adjustments (solo does not record them)
+// partial: with more than one thread, CLONE_FILES/CLONE_NEWUTS are EINVAL (solo's fd table and UTS namespace are process-wide); CLONE_NEWNS/NEWIPC/NEWNET/NEWPID/NEWCGROUP/NEWTIME/NEWUSER are EINVAL (only UTS namespaces have more than one instance); CLONE_SYSVSEM applies no SEM_UNDO adjustments (solo does not record them)
 long sys_unshare(u64 flags)
 {
     if ((flags & CLONE_NEWUSER) != 0)
@@ -245,5 +246,95 @@ long sys_unshare(u64 flags)
     if ((flags & UNSHARE_NS) != 0 && ((flags & (UNSHARE_NS & ~CLONE_NEWUTS)) != 0 || !alone))
         return -EINVAL;
     /* the cwd, root and umask: a copy of its own if another thread shares them */
-    return (flags & CLONE_FS) != 0 ? fs_state_unshare() : 0;
+    int r = (flags & CLONE_FS) != 0 ? fs_state_unshare() : 0;
+    if (r == 0 && (flags & CLONE_NEWUTS) != 0)
+        r = ns_unshare_uts();
+    return r;
+}
+
+/* ---------------------------------------------------------------- setns */
+
+#define CAP_SYS_CHROOT 18
+#define SETNS_KINDS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUSER | \
+                     CLONE_NEWPID | CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+int pidfd_file_tid(struct file *f);    /* syscalls/pidfd.c */
+
+/*
+ * May the caller enter ns (its kind: type)?  Linux's per-kind install
+ * checks, in its order.  The user namespace is the one the caller is in,
+ * which Linux refuses to re-enter (EINVAL); a mount namespace needs the fs
+ * state unshared when it is the only kind asked for (whole: Linux checks
+ * the caller's own, else a private copy).
+ */
+static long setns_check(u32 type, struct ns *ns, bool whole)
+{
+    bool alone = thread_count_live() == 1;
+    if (type == CLONE_NEWUSER)
+        return -EINVAL;
+    if (type == CLONE_NEWTIME && !alone)
+        return -EUSERS;
+    if (!cap_has(CAP_SYS_ADMIN) || (type == CLONE_NEWNS && !cap_has(CAP_SYS_CHROOT)))
+        return -EPERM;
+    if (type == CLONE_NEWNS && whole && fs_state_current()->refs != 1)
+        return -EINVAL;
+    if (type == CLONE_NEWUTS && ns != ns_current(type) && !alone)
+        return -EINVAL;                /* solo's UTS namespace is process-wide */
+    return 0;
+}
+
+/* Enter the checked namespaces of the kinds in mask: a UTS namespace
+ * becomes current; a mount namespace (solo's one) moves the cwd and root to
+ * its root, as Linux does. */
+static long setns_commit(u32 mask, struct ns *uts)
+{
+    if ((mask & CLONE_NEWNS) != 0) {
+        struct node root;
+        struct mount *m;
+        int r = vfs_resolve_canonical("/", &root, &m);
+        if (r < 0)
+            return r;
+        vfs_set_fs_at(fs_state_current(), true, root, "/", m);
+        vfs_set_fs_at(fs_state_current(), false, root, "/", m);
+    }
+    if ((mask & CLONE_NEWUTS) != 0)
+        ns_switch(uts);
+    return 0;
+}
+
+/*
+ * fd is an nsfs file (nstype 0 or its kind) or a pidfd (nstype: the kinds
+ * to take from that process, which can only be the caller's own).  Every
+ * check passes before anything changes.  Linux checks the kinds of a pidfd
+ * mask in this order: user, mnt, uts, ipc, pid, cgroup, net, time.
+ */
+// partial: with more than one thread, entering another UTS namespace is EINVAL (solo's namespaces are process-wide, Linux's per thread)
+long sys_setns(int fd, int nstype)
+{
+    static const u32 order[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC,
+                                 CLONE_NEWPID, CLONE_NEWCGROUP, CLONE_NEWNET, CLONE_NEWTIME };
+    struct file *f = fd_file(fd);
+    u32 flags = (u32)nstype;
+    if (f == NULL || (f->flags & O_PATH) != 0)
+        return -EBADF;
+    struct ns *ns = ns_of_file(f);
+    if (ns != NULL) {
+        if (flags != 0 && flags != ns_type(ns))
+            return -EINVAL;
+        long r = setns_check(ns_type(ns), ns, true);
+        return r < 0 ? r : setns_commit(ns_type(ns), ns);
+    }
+    int tid = pidfd_file_tid(f);
+    if (tid < 0 || nstype == 0 || (flags & ~(u32)SETNS_KINDS) != 0)
+        return -EINVAL;
+    if (thread_by_tid(tid) == NULL)
+        return -ESRCH;
+    for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+        if ((flags & order[i]) == 0)
+            continue;
+        long r = setns_check(order[i], ns_current(order[i]), flags == CLONE_NEWNS);
+        if (r < 0)
+            return r;
+    }
+    return setns_commit(flags, ns_current(CLONE_NEWUTS));
 }
