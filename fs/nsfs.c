@@ -63,16 +63,16 @@ static u64 next_ns_ino = NS_DYNAMIC_FIRST;
 /* The entries of /proc/<pid>/ns/, in Linux's listing order, and the kind
  * each names ("pid_for_children" reads "pid:[...]"). */
 static const struct { const char *name; const char *tag; int kind; } ns_links[] = {
-    { "cgroup", "cgroup", K_CGROUP },
-    { "ipc", "ipc", K_IPC },
-    { "mnt", "mnt", K_MNT },
     { "net", "net", K_NET },
+    { "uts", "uts", K_UTS },
+    { "ipc", "ipc", K_IPC },
     { "pid", "pid", K_PID },
     { "pid_for_children", "pid", K_PID },
+    { "user", "user", K_USER },
+    { "mnt", "mnt", K_MNT },
+    { "cgroup", "cgroup", K_CGROUP },
     { "time", "time", K_TIME },
     { "time_for_children", "time", K_TIME },
-    { "user", "user", K_USER },
-    { "uts", "uts", K_UTS },
 };
 
 static int kind_of(u32 type)
@@ -215,15 +215,14 @@ static const struct file_ops nsfs_fops = {
     .release = nsfs_release,
 };
 
-/* An nsfs file holds its namespace; it has no path (its link text names it). */
+/* An nsfs file holds its namespace; it has no path (node_open leaves it
+ * out: the link text names it). */
 static int nsfs_open(struct node n, struct file *f)
 {
     struct ns *ns = node_ns(n);
     ns_get(ns);
     f->priv = ns;
     f->ops = &nsfs_fops;
-    kfree(f->path);
-    f->path = NULL;
     return 0;
 }
 
@@ -246,6 +245,11 @@ static int open_related(struct ns *ns)
     if (fd < 0)
         file_put(f);
     return fd;
+}
+
+bool nsfs_node_is(const struct node *n)
+{
+    return n->v == &nsfs_vnode;
 }
 
 struct ns *ns_of_file(struct file *f)

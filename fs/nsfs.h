@@ -54,6 +54,8 @@ struct ns *ns_current(u32 type);
 void ns_switch(struct ns *ns);
 /* /proc/<pid>/ns/: add the directory and its links under dir (fs/procfs.c). */
 void nsfs_proc_init(struct vnode *pid_dir);
+/* Is n a namespace's node (files opened on it keep no path)? */
+bool nsfs_node_is(const struct node *n);
 /* Is lnk a /proc/<pid>/ns/ link?  Then *out = the namespace node it jumps
  * to (fs/vfs.c follows it like /proc/self/fd/N). */
 bool nsfs_link_follow(const struct node *lnk, struct node *out);

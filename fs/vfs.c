@@ -350,7 +350,18 @@ static int walk_magic(struct walkbuf *w, struct node lnk)
     return 1;
 }
 
-/* Follow a /proc/<pid>/ns/ link named name[len]: jump to the namespace's
+/* Is fd an nsfs file?  Then *out = its node (a /proc/self/fd link to it
+ * reopens the namespace, as on Linux). */
+static bool nsfs_fd_node(int fd, struct node *out)
+{
+    struct file *f = fd_file(fd);
+    if (f == NULL || ns_of_file(f) == NULL)
+        return false;
+    *out = f->node;
+    return true;
+}
+
+/* Follow a /proc/<pid>/ns/ or /proc/self/fd/ link named name[len]: jump to the namespace's
  * nsfs node (another file system, like Linux's nsfs mount).  0 or -errno. */
 static int walk_nsfs(struct walkbuf *w, struct node ns, const char *name, size_t len, bool dir)
 {
@@ -459,12 +470,14 @@ static int walk_component(struct walkbuf *w, const char *name, size_t len, const
             return -ELOOP;
         if ((lflags & LOOKUP_NO_SYMLINKS) != 0)
             return -ELOOP;
+        struct node nsn;
+        if (magic_link(next) && nsfs_fd_node((int)next.id, &nsn))
+            return walk_nsfs(w, nsn, name, len, !last || slash);
         if (magic_link(next)) {
             r = walk_magic(w, next);
             if (r != 0)
                 return r < 0 ? r : 0;
         }
-        struct node nsn;
         if (nsfs_link_follow(&next, &nsn))
             return walk_nsfs(w, nsn, name, len, !last || slash);
         return walk_splice(w, next, pp);
@@ -737,7 +750,7 @@ int node_open_nn(struct node n, const char *path, int flags, bool nonotify, stru
     f->node = n;
     f->flags = flags & ~O_CLOEXEC;
     f->nonotify = nonotify;
-    if (path != NULL) {
+    if (path != NULL && !nsfs_node_is(&n)) {
         size_t len = strlen(path);
         f->path = kmalloc(len + 1);
         if (f->path == NULL) {

@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <dirent.h>
+#include <pthread.h>
 
 #define NS_GET_USERNS 0xb701
 #define NS_GET_PARENT 0xb702
@@ -132,12 +134,73 @@ static void test_links(void)
     if (br != NULL)
         *br = '\0';
     printf("fd link of an ns fd: %s\n", t);
+    int re = open(p, O_RDONLY);
+    fact("reopened through /proc/self/fd: the same namespace", same_file(re, fds[9]));
+    close(re);
     char c;
     show("read ns fd", read(fds[9], &c, 1));
     show("write ns fd", write(fds[9], "x", 1));
     show("lseek ns fd", lseek(fds[9], 0, SEEK_SET));
     for (int i = 0; i < 10; i++)
         close(fds[i]);
+}
+
+/* The names in /proc/self/ns in readdir order. */
+static void test_listing(void)
+{
+    DIR *d = opendir("/proc/self/ns");
+    if (d == NULL) {
+        printf("opendir ns: %s\n", errname(errno));
+        return;
+    }
+    printf("ns/ lists:");
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        printf(" %s%s", e->d_name, e->d_type == DT_LNK ? "@" : "");
+    printf("\n");
+    closedir(d);
+}
+
+static int gate[2];
+
+static void *sleeper(void *arg)
+{
+    char c;
+    (void)arg;
+    if (read(gate[0], &c, 1) != 1)
+        return NULL;
+    return NULL;
+}
+
+/* With a second thread (sharing the cwd and root): a time namespace needs
+ * a single-threaded caller (EUSERS), a mount namespace an fs state of its
+ * own (EINVAL) unless a pidfd mask asks for more kinds. */
+static void test_threads(void)
+{
+    pthread_t t;
+    if (pipe(gate) != 0 || pthread_create(&t, NULL, sleeper, NULL) != 0) {
+        printf("no thread\n");
+        return;
+    }
+    int uts = open_ns("uts"), tm = open_ns("time"), mnt = open_ns("mnt");
+    int pfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    int here = open(".", O_RDONLY | O_DIRECTORY);
+    char cwd[256];
+    show("thread: setns own uts", syscall(SYS_setns, uts, 0));
+    show("thread: setns own time", syscall(SYS_setns, tm, 0));
+    show("thread: setns own mnt", syscall(SYS_setns, mnt, 0));
+    show("thread: setns pidfd NEWTIME", syscall(SYS_setns, pfd, NEWTIME));
+    show("thread: setns pidfd NEWNS", syscall(SYS_setns, pfd, NEWNS));
+    show("thread: setns pidfd NEWNS|NEWIPC", syscall(SYS_setns, pfd, NEWNS | NEWIPC));
+    printf("cwd after: %s\n", getcwd(cwd, sizeof(cwd)) != NULL ? cwd : errname(errno));
+    show("fchdir back", fchdir(here));
+    if (write(gate[1], "x", 1) != 1)
+        printf("write failed\n");
+    pthread_join(t, NULL);
+    close(uts);
+    close(tm);
+    close(mnt);
+    close(pfd);
+    close(here);
 }
 
 static void test_ioctl(void)
@@ -185,6 +248,11 @@ static void test_setns_errors(void)
     show("setns /dev/null with NEWUTS", syscall(SYS_setns, null, NEWUTS));
     show("setns a directory", syscall(SYS_setns, dir, 0));
     show("setns O_PATH ns fd", syscall(SYS_setns, opath, 0));
+    char p[64], t[64];
+    snprintf(p, sizeof(p), "/proc/self/fd/%d", opath);
+    long n = readlink(p, t, sizeof(t) - 1);
+    t[n > 0 ? n : 0] = '\0';
+    fact("an O_PATH ns fd's link names the namespace", strncmp(t, "uts:[", 5) == 0);
     show("setns uts as net", syscall(SYS_setns, uts, NEWNET));
     show("setns uts unknown bit", syscall(SYS_setns, uts, 1));
     show("setns uts NEWUTS|NEWNET", syscall(SYS_setns, uts, NEWUTS | NEWNET));
@@ -325,10 +393,12 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_links();
+    test_listing();
     test_ioctl();
     test_setns_errors();
     test_setns_own();
     test_pidfd();
+    test_threads();
     test_uts_restore();
     test_unprivileged();
     test_vhangup();
