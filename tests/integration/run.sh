@@ -428,7 +428,7 @@ t_smp_threads() {     # --cpus 2: both vCPUs boot and run the threads; counts re
     expect_rc 0; expect_out $'online 1 affinity 1 used 1\n'
     pass
 }
-t_klog() {           # syslog over the kernel log ring (dmesg's fallback), console level, /proc/filesystems, ustat, NEWUTS, caps after setuid
+t_klog() {           # syslog over the kernel log ring (dmesg's fallback), console level, /proc/filesystems, ustat, NEWUTS and setns back, caps after setuid
     srun -v ./klog
     expect_rc 0
     expect_out $'READ_ALL has the boot lines: yes\nSIZE_BUFFER: 65536\nSIZE_UNREAD is all of it: yes
@@ -442,6 +442,10 @@ ustat /: 0\nustat /tmp: 0
 unshare CLONE_NEWUTS: 0\nsethostname: 0\nnodename: inner
 unshare CLONE_NEWUTS with a thread: -1 Invalid argument
 unshare CLONE_FILES with a thread: -1 Invalid argument
+setns to the outer UTS namespace with a thread: -1 Invalid argument
+setns to the current UTS namespace with a thread: 0 
+setns to the outer UTS namespace alone: 0\nnodename: solo
+setns to the inner one: 0\nnodename: inner
 setuid 1000: 0\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000
 READ_ALL as uid 1000: -1 Operation not permitted
 setuid 0 again: -1 Operation not permitted\n'

@@ -1,12 +1,14 @@
-// covers: syslog ustat unshare
+// covers: syslog ustat unshare setns
 /*
  * klog.c - solo-only behaviour of syslog(2), /proc/filesystems, ustat,
- * unshare(CLONE_NEWUTS) and capabilities after setuid, asserted exactly by
- * t_klog in run.sh.  Natively these would read or change the host's kernel
+ * unshare(CLONE_NEWUTS) and setns between UTS namespaces (solo refuses
+ * another one while a second thread runs), capabilities after setuid,
+ * asserted exactly by t_klog in run.sh.  Natively these would read or change the host's kernel
  * log and names, so they are not conformance tests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +78,9 @@ int main(void)
     printf("ustat /tmp: %ld\n", syscall(SYS_ustat, (unsigned)st.st_dev, &u));
 
     struct utsname un;
+    int outer = open("/proc/self/ns/uts", O_RDONLY);
     printf("unshare CLONE_NEWUTS: %ld\n", syscall(SYS_unshare, 0x4000000UL));
+    int inner = open("/proc/self/ns/uts", O_RDONLY);
     printf("sethostname: %ld\n", syscall(SYS_sethostname, "inner", 5));
     uname(&un);
     printf("nodename: %s\n", un.nodename);
@@ -85,7 +89,17 @@ int main(void)
     printf("unshare CLONE_NEWUTS with a thread: %ld %s\n", r, r < 0 ? strerror(errno) : "");
     r = syscall(SYS_unshare, 0x400UL);
     printf("unshare CLONE_FILES with a thread: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    r = syscall(SYS_setns, outer, 0);
+    printf("setns to the outer UTS namespace with a thread: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    r = syscall(SYS_setns, inner, 0);
+    printf("setns to the current UTS namespace with a thread: %ld %s\n", r, r < 0 ? strerror(errno) : "");
     pthread_join(t, NULL);
+    printf("setns to the outer UTS namespace alone: %ld\n", syscall(SYS_setns, outer, 0));
+    uname(&un);
+    printf("nodename: %s\n", un.nodename);
+    printf("setns to the inner one: %ld\n", syscall(SYS_setns, inner, 0));
+    uname(&un);
+    printf("nodename: %s\n", un.nodename);
 
     printf("setuid 1000: %ld\n", syscall(SYS_setuid, 1000));
     f = fopen("/proc/self/status", "r");
