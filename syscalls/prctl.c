@@ -303,7 +303,7 @@ static bool cap_subset(u64 x, u64 y) { return (x & ~y) == 0; }
  * shrink; effective must lie within the new permitted set.  A version 1
  * header carries only capabilities 0-31: the others become clear.
  */
-// partial: the sets are process-wide (Linux keeps them per thread); solo checks capabilities only where it checks privilege at all (setuid/setgid family, setgroups, sethostname/setdomainname, raising rlimits, reboot, PR_CAPBSET_DROP, syslog, unshare namespaces, seccomp filters without no_new_privs, pivot_root, acct); no file capabilities or ambient set
+// partial: the sets are process-wide (Linux keeps them per thread); solo checks capabilities only where it checks privilege at all (setuid/setgid family, setgroups, sethostname/setdomainname, raising rlimits, reboot, PR_CAPBSET_DROP, syslog, unshare namespaces, setns, vhangup, seccomp filters without no_new_privs, pivot_root, acct); no file capabilities or ambient set
 long sys_capset(u64 uhdr, u64 udata)
 {
     struct cap_header h;

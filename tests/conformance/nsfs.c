@@ -99,6 +99,18 @@ static void test_links(void)
     printf("ns/ permissions: %o\n", (unsigned)(st.st_mode & 07777));
     show("open ns/uts/", open("/proc/self/ns/uts/", O_RDONLY));
     show("open ns/uts O_NOFOLLOW", open("/proc/self/ns/uts", O_RDONLY | O_NOFOLLOW));
+    struct { unsigned long long flags, mode, resolve; } how = { O_RDONLY, 0, 0x02 };
+    show("openat2 ns/uts RESOLVE_NO_MAGICLINKS", syscall(SYS_openat2, AT_FDCWD, "/proc/self/ns/uts", &how, sizeof(how)));
+    int nsdir = open("/proc/self/ns", O_RDONLY | O_DIRECTORY);
+    how.resolve = 0x01;
+    show("openat2 uts RESOLVE_NO_XDEV from ns/", syscall(SYS_openat2, nsdir, "uts", &how, sizeof(how)));
+    how.resolve = 0x08;
+    show("openat2 uts RESOLVE_BENEATH from ns/", syscall(SYS_openat2, nsdir, "uts", &how, sizeof(how)));
+    how.resolve = 0;
+    int viadir = (int)syscall(SYS_openat2, nsdir, "uts", &how, sizeof(how));
+    fact("openat2 uts from ns/ opens it", viadir >= 0);
+    close(viadir);
+    close(nsdir);
 
     int fds[10];
     for (int i = 0; i < 10; i++)
