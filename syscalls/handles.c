@@ -8,7 +8,10 @@
  * kernel creates carry a random generation (fs/tfs.c; image files have 0);
  * tmpfs inode numbers are never reused, so their generation is 0.  /proc,
  * /dev and the other special files have no export operations: encoding
- * fails with EOPNOTSUPP once the path resolved, as on Linux.
+ * fails with EOPNOTSUPP once the path resolved, as on Linux, except for
+ * AT_HANDLE_FID, which gets a handle that identifies the object but never
+ * opens it (FILEID_INO64_GEN: its inode number, generation 0), as Linux
+ * (6.7 on) encodes one for every file system.
  *
  * Decoding searches the filesystem of the mount that open_by_handle_at's
  * mount descriptor is on, from that mount's root, for the object (a
@@ -26,6 +29,7 @@
 #define MAX_HANDLE_SZ 128
 #define ESTALE 116
 #define FILEID_SOLO 1                  /* Linux's FILEID_INO32_GEN number */
+#define FILEID_INO64_GEN 0x81          /* AT_HANDLE_FID of a file system without export ops */
 #define FILEID_INVALID 255
 #define FILEID_IS_CONNECTABLE 0x10000  /* user flags in handle_type's upper half */
 #define FILEID_IS_DIR 0x20000
@@ -63,7 +67,7 @@ static int fh_encode(struct node n, struct fh_body *b)
     return 0;
 }
 
-// partial: AT_HANDLE_CONNECTABLE handles carry no parent (encoded as plain handles); AT_HANDLE_FID on /proc, /dev and other special files is EOPNOTSUPP
+// partial: AT_HANDLE_CONNECTABLE handles carry no parent (encoded as plain handles)
 long sys_name_to_handle_at(int dirfd, const char *upath, u64 uhandle, u64 umnt, int flags)
 {
     const int known = AT_SYMLINK_FOLLOW | AT_EMPTY_PATH | AT_HANDLE_FID |
@@ -79,11 +83,18 @@ long sys_name_to_handle_at(int dirfd, const char *upath, u64 uhandle, u64 umnt, 
         return -ENOMEM;
     struct fh_body body;
     struct file_handle_k h;
+    struct kstat st;
+    int type = FILEID_SOLO;
     long r = strncpy_from_user(lk->upath, upath, VFS_PATH_MAX);
     if (r >= 0)
         r = vfs_lookup(dirfd, lk->upath, lflags, lk);
     if (r >= 0)
         r = fh_encode(lk->node, &body);
+    if (r == -EOPNOTSUPP && (flags & AT_HANDLE_FID) != 0 && node_stat(lk->node, &st) == 0) {
+        body = (struct fh_body){ (u32)st.ino, (u32)(st.ino >> 32), 0 };
+        type = FILEID_INO64_GEN;
+        r = 0;
+    }
     if (r >= 0 && copy_from_user(&h, (void *)uhandle, sizeof(h)) < 0)
         r = -EFAULT;
     if (r >= 0 && h.handle_bytes > MAX_HANDLE_SZ)
@@ -99,7 +110,7 @@ long sys_name_to_handle_at(int dirfd, const char *upath, u64 uhandle, u64 umnt, 
     u64 mid = (u64)m->id;
     lookup_free(lk);
     h.handle_bytes = FH_BYTES;
-    h.handle_type = fits ? FILEID_SOLO : FILEID_INVALID;
+    h.handle_type = fits ? type : FILEID_INVALID;
     r = (flags & AT_HANDLE_MNT_ID_UNIQUE) != 0 ? copy_to_user((void *)umnt, &mid, sizeof(u64))
                                                 : copy_to_user((void *)umnt, &mid, sizeof(int));
     if (r == 0)
@@ -261,6 +272,7 @@ out:
     return r;
 }
 
+// partial: the object is searched from the mount's root only (Linux also opens one outside a bind mount's root), and a tmpfs file unlinked but still open is ESTALE (Linux opens it)
 long sys_open_by_handle_at(int mount_fd, u64 uhandle, int flags)
 {
     struct file_handle_k h;
