@@ -384,6 +384,24 @@ static void overlay_note(u64 id, struct vnode *v)
     overlays = o;
 }
 
+/* A file handle generation for a new object: random and nonzero, so a
+ * handle to a deleted object whose id a later object reuses (ids can come
+ * back after a log compaction) does not open the newcomer.  Objects the
+ * image was built with have none (0). */
+static u32 tfs_new_gen(void)
+{
+    u32 g = 0;
+    while (g == 0)
+        random_bytes(&g, sizeof(g));
+    return g;
+}
+
+u32 tfs_node_gen(u64 id)
+{
+    struct tuple *t = rootfs != NULL ? tfs_get(rootfs, id) : NULL;
+    return t != NULL ? (u32)tuple_get_u64(t, "gen", 0) : 0;
+}
+
 u32 tfs_node_mode(u64 id)
 {
     struct tuple *t = rootfs != NULL ? tfs_get(rootfs, id) : NULL;
@@ -696,6 +714,8 @@ int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const
         r = tuple_set_bytes(t, "target", target, strlen(target));
     if (r == 0 && S_ISREG(mode))
         r = tuple_set_u64(t, "size", 0);
+    if (r == 0)
+        r = tuple_set_u64(t, "gen", tfs_new_gen());
     if (r != 0) {
         tuple_free(t);
         return -ENOMEM;

@@ -391,6 +391,7 @@ struct file *file_alloc(void);         /* one reference, zeroed; NULL on ENOMEM 
 /* ---- providers ---- */
 extern const struct node_ops tfs_node_ops;
 u32 tfs_node_mode(u64 id);             /* mode of a TFS object, 0 if none */
+u32 tfs_node_gen(u64 id);              /* file handle generation of a TFS object (0: none) */
 int tfs_mount(struct blockdev *d);     /* fs/tfs.c */
 struct tuple *tfs_root_manifest(void);
 void tfs_sync_root(void);

@@ -455,6 +455,18 @@ static int inet_bind(struct file *f, const struct ksockaddr *a)
     struct isock *is = isock_of(f);
     ip_addr_t ip;
     u16 port;
+    struct ksockaddr a4;
+    u32 any;
+    /* as Linux, an AF_INET socket accepts AF_UNSPEC with INADDR_ANY (old
+     * programs' zeroed sockaddr_in) as AF_INET */
+    if (is->s.family == AF_INET && a->len >= 16 && a->data[0] == AF_UNSPEC && a->data[1] == 0) {
+        memcpy(&any, a->data + 4, sizeof(any));
+        if (any == 0) {
+            a4 = *a;
+            a4.data[0] = AF_INET;
+            a = &a4;
+        }
+    }
     int r = addr_in(is, a, &ip, &port);
     if (r < 0)
         return r;
@@ -606,6 +618,9 @@ static int inet_connect(struct file *f, const struct ksockaddr *a)
         is->connected = false;
         return 0;
     }
+    if (is->s.type == SOCK_STREAM && fam == AF_UNSPEC && !is->connected && !is->connecting &&
+        !is->s.listening)
+        return 0;                      /* dissolving no association: nothing to do */
     int r = addr_in(is, a, &ip, &port);
     if (r < 0)
         return r;

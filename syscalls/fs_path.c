@@ -350,6 +350,8 @@ out:
     return r;
 }
 
+static long open_found(struct lookup *lk, int flags, bool created);
+
 /* open/openat/openat2 with walk restrictions lrestrict (LOOKUP_NO_XDEV...). */
 static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lrestrict)
 {
@@ -362,7 +364,6 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
     bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
     int lf = (((flags & O_NOFOLLOW) != 0 || excl) ? 0 : LOOKUP_FOLLOW) | lrestrict;
     struct lookup *lk;
-    struct file *f;
     bool created = false;
     int r = user_lookup(dirfd, upath, lf, &lk);
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0 && !ends_with_slash(lk->upath) &&
@@ -376,12 +377,33 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
             inotify_created(lk->path, lk->node);
     } else if (r == 0 && excl)
         r = -EEXIST;
-    if (r < 0)
-        goto out;
+    if (r == 0)
+        r = open_found(lk, flags, created);
+    lookup_free(lk);
+    return r;
+}
+
+/* open_by_handle_at's open of the object lk names (found: node, canonical
+ * path, mount): as openat would open it with flags, without following a
+ * symlink.  fd or -errno. */
+long vfs_open_lookup(struct lookup *lk, int flags)
+{
+    if ((flags & O_PATH) != 0)
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    else
+        flags |= O_LARGEFILE;
+    return open_found(lk, flags & ~(O_CREAT | O_EXCL), false);
+}
+
+/* The rest of an open once lk names the object (created: by this open):
+ * type and permission checks, Landlock, the new fd.  fd or -errno. */
+static long open_found(struct lookup *lk, int flags, bool created)
+{
+    struct file *f;
     struct kstat st;
-    r = node_stat(lk->node, &st);
+    int r = node_stat(lk->node, &st);
     if (r < 0)
-        goto out;
+        return r;
     if ((flags & O_DIRECTORY) != 0 && !S_ISDIR(st.mode))
         r = -ENOTDIR;
     else if (S_ISLNK(st.mode) && (flags & O_PATH) == 0)
@@ -405,18 +427,16 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
     if (r == 0)
         r = landlock_open(lk, flags, st.mode, created, &llnt);
     if (r < 0)
-        goto out;
+        return r;
     r = node_open(lk->node, lk->path, flags, &f);
     if (r < 0)
-        goto out;
+        return r;
     f->ll_notrunc = llnt;
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(st.mode))
         fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: no fanotify event */
     r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
     if (r < 0)
         file_put(f);
-out:
-    lookup_free(lk);
     return r;
 }
 
@@ -576,12 +596,37 @@ static int put_stat(void *ubuf, const struct kstat *k)
 }
 
 /* stat of dirfd/path per AT_* flags (path NULL with AT_EMPTY_PATH: dirfd). */
+static int stat_at_mnt(int dirfd, const char *upath, int flags, struct kstat *st, int *mnt_id);
+
 static int stat_at(int dirfd, const char *upath, int flags, struct kstat *st)
+{
+    return stat_at_mnt(dirfd, upath, flags, st, NULL);
+}
+
+/* The id of mount m (NULL: the top one), as /proc/self/mountinfo shows it. */
+static int mount_id_of(struct mount *m)
+{
+    return (m != NULL ? m : mount_root())->id;
+}
+
+/* The mount a file is on: its path's, or -1 for files with no path in the
+ * tree (pipes, sockets, anonymous inodes). */
+int file_mount_id(struct file *f)
+{
+    if (f->path == NULL || f->path[0] != '/' || (f->node.v != NULL && f->node.v->nops == &anon_inode_nops))
+        return -1;
+    return mount_id_of(mount_at(f->path));
+}
+
+/* stat_at, and *mnt_id (if not NULL) the id of the object's mount (-1: none). */
+static int stat_at_mnt(int dirfd, const char *upath, int flags, struct kstat *st, int *mnt_id)
 {
     if (upath == NULL && (flags & AT_EMPTY_PATH) != 0) {
         if (dirfd == AT_FDCWD)
             return -EFAULT;
         struct file *f = fd_file(dirfd);
+        if (f != NULL && mnt_id != NULL)
+            *mnt_id = file_mount_id(f);
         return f == NULL ? -EBADF : node_stat(f->node, st);
     }
     int lf = (flags & AT_SYMLINK_NOFOLLOW) != 0 ? 0 : LOOKUP_FOLLOW;
@@ -591,6 +636,8 @@ static int stat_at(int dirfd, const char *upath, int flags, struct kstat *st)
     int r = user_lookup(dirfd, upath, lf, &lk);
     if (r == 0)
         r = node_stat(lk->node, st);
+    if (r == 0 && mnt_id != NULL)
+        *mnt_id = mount_id_of(lk->mnt);
     lookup_free(lk);
     return r;
 }
@@ -659,7 +706,8 @@ long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf)
         return -EINVAL;
     if ((mask & STATX__RESERVED) != 0)
         return -EINVAL;
-    int r = stat_at(dirfd, path, flags, &st);
+    int mnt = -1;
+    int r = stat_at_mnt(dirfd, path, flags, &st, &mnt);
     if (r < 0)
         return r;
     memset(&x, 0, sizeof(x));
@@ -679,7 +727,9 @@ long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *buf)
     x.rdev_minor = dev_minor(st.rdev);
     x.dev_major = dev_major(st.dev);
     x.dev_minor = dev_minor(st.dev);
-    x.mnt_id = st.dev == VFS_DEV_ROOT ? 1 : st.dev == VFS_DEV_DEVFS ? 2 : 3;
+    /* the mount's id as in /proc/self/mountinfo (files outside the tree,
+     * pipes and sockets: a guess from the device) */
+    x.mnt_id = mnt >= 0 ? (u64)mnt : st.dev == VFS_DEV_ROOT ? 1 : st.dev == VFS_DEV_DEVFS ? 2 : 3;
     return copy_to_user(buf, &x, sizeof(x));
 }
 

@@ -3,11 +3,11 @@
  * landlock_restrict_self) and the checks the file syscalls make through
  * the landlock_* hooks (declared in syscalls/landlock.h).
  *
- * solo implements Landlock ABI 3: every file system right up to
- * LANDLOCK_ACCESS_FS_TRUNCATE, with REFER semantics for renames and links.
- * Network rights (ABI 4), IOCTL_DEV (ABI 5), scopes (ABI 6) and the
- * restrict_self logging flags (ABI 7) are refused with EINVAL, as a kernel
- * without them does.
+ * solo implements Landlock ABI 4: every file system right up to
+ * LANDLOCK_ACCESS_FS_TRUNCATE, with REFER semantics for renames and links,
+ * and the TCP network rights (BIND_TCP, CONNECT_TCP) with port rules.
+ * IOCTL_DEV (ABI 5), scopes (ABI 6) and the restrict_self logging flags
+ * (ABI 7) are refused with EINVAL, as a kernel without them does.
  *
  * A ruleset is an anonymous file ("anon_inode:[landlock-ruleset]") whose
  * priv is a growable array of rules: a node (inode identity) and the rights
@@ -36,19 +36,39 @@
  * binding a UNIX socket to a path (MAKE_SOCK in its directory, although
  * solo keeps socket names out of the file system).
  * A restricted thread may not mount or unmount (EPERM).
+ *
+ * Network rights are checked by bind(2) and connect(2) on TCP sockets
+ * (AF_INET/AF_INET6 stream): a layer that handles the right must have a
+ * port rule granting it for the address's port, else EACCES.  As Linux
+ * does before that: an address too short for its family is EINVAL, one of
+ * another family than the socket's EINVAL, AF_UNSPEC connect (dissolving
+ * the association) always allowed, AF_UNSPEC bind only on an AF_INET
+ * socket (EINVAL) and to INADDR_ANY (EAFNOSUPPORT), then checked as
+ * AF_INET.  Other sockets and address families pass.
  */
 #include "syscalls/syscalls.h"
 #include "syscalls/landlock.h"
 #include "syscalls/misc.h"
 #include "fs/vfs_impl.h"
 
-#define LL_ABI 3
+#define LL_ABI 4
 #define LL_MAX_LAYERS 16
 
 /* uapi <linux/landlock.h> */
 #define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
 #define LANDLOCK_CREATE_RULESET_ERRATA (1U << 1)
 #define LANDLOCK_RULE_PATH_BENEATH 1
+#define LANDLOCK_RULE_NET_PORT 2
+#define LL_BIND_TCP (1ULL << 0)
+#define LL_CONNECT_TCP (1ULL << 1)
+#define LL_NET_ALL (LL_BIND_TCP | LL_CONNECT_TCP)
+#define LL_PORT_MAX 65535
+/* socket constants (net/net.h is not included here) */
+#define LL_AF_UNSPEC 0
+#define LL_AF_INET 2
+#define LL_AF_INET6 10
+#define LL_SOCK_STREAM 1
+#define LL_IPPROTO_TCP 6
 #define LL_EXECUTE (1ULL << 0)
 #define LL_WRITE_FILE (1ULL << 1)
 #define LL_READ_FILE (1ULL << 2)
@@ -79,22 +99,39 @@ struct path_beneath_k {
     s32 parent_fd;
 } __attribute__((packed));
 
+struct net_port_k {
+    u64 allowed_access;
+    u64 port;
+};
+
 struct ll_rule {
     struct node node;
+    u64 access;
+};
+
+/* A network rule: rights granted on a TCP port. */
+struct ll_port {
+    u16 port;
     u64 access;
 };
 
 /* A ruleset (the priv of its file) and, snapshotted, a domain's layer. */
 struct ll_ruleset {
     u64 handled;                       /* handled_access_fs as given */
+    u64 handled_net;                   /* handled_access_net */
     int n, cap;
     struct ll_rule *rules;
+    int np, pcap;
+    struct ll_port *ports;
 };
 
 struct landlock_domain {
     struct landlock_domain *parent;    /* the layers below, or NULL */
     int depth;                         /* layers in the chain, this one included */
     u64 handled;                       /* this layer's handled rights, REFER always */
+    u64 handled_net;
+    int np;
+    struct ll_port *ports;             /* np port rules (after rules[]) */
     int n;
     struct ll_rule rules[];
 };
@@ -125,8 +162,10 @@ static long ruleset_write(struct file *f, const void *buf, size_t n, u64 off)
 static void ruleset_release(struct file *f)
 {
     struct ll_ruleset *rs = f->priv;
-    if (rs != NULL)
+    if (rs != NULL) {
         kfree(rs->rules);
+        kfree(rs->ports);
+    }
     kfree(rs);
 }
 
@@ -173,6 +212,30 @@ static int ruleset_add(struct ll_ruleset *rs, struct node n, u64 access)
     return 0;
 }
 
+/* Grant access on TCP port (merged with an existing rule on it). */
+static int ruleset_add_port(struct ll_ruleset *rs, u16 port, u64 access)
+{
+    for (int i = 0; i < rs->np; i++) {
+        if (rs->ports[i].port == port) {
+            rs->ports[i].access |= access;
+            return 0;
+        }
+    }
+    if (rs->np == rs->pcap) {
+        int cap = rs->pcap == 0 ? 8 : rs->pcap * 2;
+        struct ll_port *p = kmalloc((size_t)cap * sizeof(*p));
+        if (p == NULL)
+            return -ENOMEM;
+        if (rs->np > 0)
+            memcpy(p, rs->ports, (size_t)rs->np * sizeof(*p));
+        kfree(rs->ports);
+        rs->ports = p;
+        rs->pcap = cap;
+    }
+    rs->ports[rs->np++] = (struct ll_port){ port, access };
+    return 0;
+}
+
 /* ---------------------------------------------------------------- syscalls */
 
 /* Copy an extensible struct (Linux's copy_min_struct_from_user): usize
@@ -188,7 +251,7 @@ static int copy_min_struct(void *k, size_t ksize, size_t kmin, const void *u, si
     return copy_struct_from_user(k, ksize, u, usize);
 }
 
-// partial: Landlock ABI 3 (file system rights up to TRUNCATE); network rights, IOCTL_DEV and scopes are EINVAL; ERRATA reports no fixes (0)
+// partial: Landlock ABI 4 (file system rights up to TRUNCATE, TCP bind/connect); IOCTL_DEV and scopes are EINVAL; ERRATA reports no fixes (0)
 long sys_landlock_create_ruleset(const void *uattr, size_t size, u32 flags)
 {
     struct ruleset_attr_k a;
@@ -202,9 +265,10 @@ long sys_landlock_create_ruleset(const void *uattr, size_t size, u32 flags)
     int r = copy_min_struct(&a, sizeof(a), sizeof(a.handled_access_fs), uattr, size);
     if (r < 0)
         return r;
-    if ((a.handled_access_fs & ~LL_FS_ALL) != 0 || a.handled_access_net != 0 || a.scoped != 0)
+    if ((a.handled_access_fs & ~LL_FS_ALL) != 0 || (a.handled_access_net & ~LL_NET_ALL) != 0 ||
+        a.scoped != 0)
         return -EINVAL;
-    if (a.handled_access_fs == 0)
+    if (a.handled_access_fs == 0 && a.handled_access_net == 0)
         return -ENOMSG;
     struct file *f = file_alloc();
     struct ll_ruleset *rs = kzalloc(sizeof(*rs));
@@ -214,6 +278,7 @@ long sys_landlock_create_ruleset(const void *uattr, size_t size, u32 flags)
         return -ENOMEM;
     }
     rs->handled = a.handled_access_fs;
+    rs->handled_net = a.handled_access_net;
     f->ops = &ruleset_fops;
     f->priv = rs;
     f->flags = O_RDWR;
@@ -241,7 +306,21 @@ static int rule_parent(int fd, struct node *out)
     return 0;
 }
 
-// partial: only LANDLOCK_RULE_PATH_BENEATH (LANDLOCK_RULE_NET_PORT is EINVAL: no network rights)
+/* LANDLOCK_RULE_NET_PORT: rights on a TCP port. */
+static long add_net_port(struct ll_ruleset *rs, const void *uattr)
+{
+    struct net_port_k np;
+    if (copy_from_user(&np, uattr, sizeof(np)) < 0)
+        return -EFAULT;
+    if (np.allowed_access == 0)
+        return -ENOMSG;
+    if ((np.allowed_access & ~rs->handled_net) != 0)
+        return -EINVAL;
+    if (np.port > LL_PORT_MAX)
+        return -EINVAL;
+    return ruleset_add_port(rs, (u16)np.port, np.allowed_access);
+}
+
 long sys_landlock_add_rule(int ruleset_fd, int rule_type, const void *uattr, u32 flags)
 {
     struct path_beneath_k pb;
@@ -252,6 +331,8 @@ long sys_landlock_add_rule(int ruleset_fd, int rule_type, const void *uattr, u32
     struct ll_ruleset *rs = ruleset_of(ruleset_fd, &r);
     if (rs == NULL)
         return r;
+    if (rule_type == LANDLOCK_RULE_NET_PORT)
+        return add_net_port(rs, uattr);
     if (rule_type != LANDLOCK_RULE_PATH_BENEATH)
         return -EINVAL;
     if (copy_from_user(&pb, uattr, sizeof(pb)) < 0)
@@ -288,15 +369,21 @@ long sys_landlock_restrict_self(int ruleset_fd, u32 flags)
     struct landlock_domain *parent = current->landlock;
     if (parent != NULL && parent->depth >= LL_MAX_LAYERS)
         return -E2BIG;
-    struct landlock_domain *d = kmalloc(sizeof(*d) + (size_t)rs->n * sizeof(struct ll_rule));
+    size_t rsz = (size_t)rs->n * sizeof(struct ll_rule);
+    struct landlock_domain *d = kmalloc(sizeof(*d) + rsz + (size_t)rs->np * sizeof(struct ll_port));
     if (d == NULL)
         return -ENOMEM;
     d->parent = parent;
     d->depth = parent != NULL ? parent->depth + 1 : 1;
     d->handled = rs->handled | LL_REFER;
+    d->handled_net = rs->handled_net;
     d->n = rs->n;
     if (rs->n > 0)
-        memcpy(d->rules, rs->rules, (size_t)rs->n * sizeof(struct ll_rule));
+        memcpy(d->rules, rs->rules, rsz);
+    d->np = rs->np;
+    d->ports = (struct ll_port *)((u8 *)d->rules + rsz);
+    if (rs->np > 0)
+        memcpy(d->ports, rs->ports, (size_t)rs->np * sizeof(struct ll_port));
     current->landlock = d;
     return 0;
 }
@@ -550,4 +637,63 @@ int landlock_link(const struct lookup *ok, const struct lookup *nk)
     if (current->landlock == NULL)
         return 0;
     return refer(ok, nk, true, false);
+}
+
+/* ---------------------------------------------------------------- network */
+
+/* Does any layer of dom handle a network right? */
+static bool handles_net(const struct landlock_domain *dom)
+{
+    for (; dom != NULL; dom = dom->parent)
+        if (dom->handled_net != 0)
+            return true;
+    return false;
+}
+
+/* The rights layer d grants on TCP port. */
+static u64 port_granted(const struct landlock_domain *d, u16 port)
+{
+    for (int i = 0; i < d->np; i++)
+        if (d->ports[i].port == port)
+            return d->ports[i].access;
+    return 0;
+}
+
+int landlock_net(int family, int type, int protocol, const u8 *addr, u32 len, bool connect)
+{
+    const struct landlock_domain *dom = current->landlock;
+    u16 fam;
+    if (dom == NULL || !handles_net(dom))
+        return 0;
+    if ((family != LL_AF_INET && family != LL_AF_INET6) || (type & 0xf) != LL_SOCK_STREAM ||
+        (protocol != 0 && protocol != LL_IPPROTO_TCP))
+        return 0;                      /* not TCP */
+    if (len < sizeof(fam))
+        return -EINVAL;
+    memcpy(&fam, addr, sizeof(fam));
+    if (fam == LL_AF_UNSPEC || fam == LL_AF_INET) {
+        if (len < 16)                  /* sizeof(struct sockaddr_in) */
+            return -EINVAL;
+    } else if (fam == LL_AF_INET6) {
+        if (len < 24)                  /* SIN6_LEN_RFC2133 */
+            return -EINVAL;
+    } else {
+        return 0;
+    }
+    if (fam == LL_AF_UNSPEC) {
+        if (connect)
+            return 0;                  /* dissolving a connection: always allowed */
+        if (family != LL_AF_INET)
+            return -EINVAL;
+        if (addr[4] != 0 || addr[5] != 0 || addr[6] != 0 || addr[7] != 0)
+            return -EAFNOSUPPORT;      /* only INADDR_ANY, as inet bind */
+    } else if (fam != family) {
+        return -EINVAL;
+    }
+    u16 port = (u16)(addr[2] << 8 | addr[3]);
+    u64 req = connect ? LL_CONNECT_TCP : LL_BIND_TCP;
+    for (const struct landlock_domain *d = dom; d != NULL; d = d->parent)
+        if ((d->handled_net & req) != 0 && (port_granted(d, port) & req) == 0)
+            return -EACCES;
+    return 0;
 }

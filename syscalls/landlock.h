@@ -24,6 +24,11 @@ int landlock_open(const struct lookup *lk, int flags, u32 mode, bool created, bo
 /* bind(2) of a UNIX socket to path (absolute; abstract names start with
  * NUL and pass): MAKE_SOCK in the directory that would hold it. */
 int landlock_bind_unix(const char *path);
+/* bind(2) (connect false) or connect(2) of a socket (family, type,
+ * protocol as created) to the address addr[0..len) (kernel copy): BIND_TCP
+ * or CONNECT_TCP on its port for TCP sockets; -EINVAL and -EAFNOSUPPORT
+ * for malformed addresses, as Linux's Landlock hook. */
+int landlock_net(int family, int type, int protocol, const u8 *addr, u32 len, bool connect);
 /* truncate(2) of lk's object: TRUNCATE. */
 int landlock_truncate(const struct lookup *lk);
 /* unlink (REMOVE_FILE) or rmdir (REMOVE_DIR) of lk's object. */

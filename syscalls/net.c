@@ -14,6 +14,7 @@
 #include "net/net.h"
 #include "fs/vfs_impl.h"          /* the fd table (fd_install, fd_close) */
 #include "runtime/sched/signal.h"
+#include "syscalls/landlock.h"
 
 #define NET_CHUNK (64 * 1024)
 #define DGRAM_MAX (256 * 1024)
@@ -103,6 +104,13 @@ static int addr_to_user(const struct ksockaddr *a, void *uaddr, int *ulen)
     return copy_to_user(ulen, &len, sizeof(len));
 }
 
+/* Landlock's check of a bind (connect false) or connect of f to a. */
+static int landlock_sock(struct file *f, const struct ksockaddr *a, bool connect)
+{
+    struct sock *s = file_sock(f);
+    return landlock_net(s->family, s->type, s->protocol, a->data, a->len, connect);
+}
+
 /* ---------------------------------------------------------------- setup calls */
 
 long sys_socket(int family, int type, int protocol)
@@ -145,6 +153,8 @@ long sys_bind(int fd, const void *uaddr, int len)
     int r = sock_fd(fd, &f);
     if (r == 0)
         r = addr_from_user(uaddr, len, &a);
+    if (r == 0)
+        r = landlock_sock(f, &a, false);
     return r < 0 ? r : ops_of(f)->bind(f, &a);
 }
 
@@ -202,6 +212,8 @@ long sys_connect(int fd, const void *uaddr, int len)
     int r = sock_fd(fd, &f);
     if (r == 0)
         r = addr_from_user(uaddr, len, &a);
+    if (r == 0)
+        r = landlock_sock(f, &a, true);
     if (r < 0)
         return r;
     file_get(f);
