@@ -31,6 +31,7 @@
 #include "fs/vfs_impl.h"
 #include "fs/nsfs.h"
 #include "fs/inotify.h"
+#include "fs/locks.h"
 #include "syscalls/misc.h"
 
 static struct vnode vroot = { .name = "/", .kind = VN_ROOT, .mode = S_IFDIR | 0755 };
@@ -723,6 +724,7 @@ void file_put(struct file *f)
     kassert(f->refs > 0);
     if (--f->refs > 0)
         return;
+    locks_file_released(f);
     if (f->notify)
         fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (f->ops != NULL && f->ops->release != NULL)
@@ -874,6 +876,7 @@ int fd_close(int fd)
         return -EBADF;
     fdt[fd].f = NULL;
     fdt[fd].cloexec = false;
+    locks_fd_closed(f);
     file_put(f);
     return 0;
 }
@@ -888,6 +891,8 @@ int fd_dup2(int oldfd, int newfd, bool cloexec)
     struct file *old = fdt[newfd].f;
     fdt[newfd].f = f;
     fdt[newfd].cloexec = cloexec;
+    if (old != NULL)
+        locks_fd_closed(old);          /* closing newfd drops the process's record locks */
     file_put(old);
     return newfd;
 }

@@ -14,6 +14,7 @@
 #include "syscalls.h"
 #include "fs/vfs_impl.h"
 #include "fs/inotify.h"
+#include "fs/locks.h"
 
 #define BOUNCE (64 * 1024)
 #define MAX_RW 0x7ffff000UL
@@ -529,26 +530,97 @@ struct flock_k {
     s32 l_pid;
 };
 
-/* Record locks: with one process every lock is granted at once and no lock
- * ever conflicts, so only the arguments are checked. */
+#define OFFSET_MAX 0x7fffffffffffffffLL
+
+/* A struct flock's range as inclusive [*start, *end], as Linux computes it:
+ * relative to 0, the file offset or the file's size; a negative length
+ * reaches back from l_start; 0 means to the end of any file. */
+static long flock_range(struct file *f, const struct flock_k *fl, u64 *start, u64 *end)
+{
+    s64 base, s, e;
+    struct kstat st;
+    switch (fl->l_whence) {
+    case 0: base = 0; break;
+    case 1: base = (s64)f->off; break;
+    case 2:
+        if (node_stat(f->node, &st) < 0)
+            return -EINVAL;
+        base = (s64)st.size;
+        break;
+    default: return -EINVAL;
+    }
+    if (fl->l_start > OFFSET_MAX - base)
+        return -EOVERFLOW;
+    s = base + fl->l_start;
+    if (s < 0)
+        return -EINVAL;
+    if (fl->l_len > 0) {
+        if (fl->l_len - 1 > OFFSET_MAX - s)
+            return -EOVERFLOW;
+        e = s + (fl->l_len - 1);
+    } else if (fl->l_len < 0) {
+        if (s + fl->l_len < 0)
+            return -EINVAL;
+        e = s - 1;
+        s += fl->l_len;
+    } else {
+        e = OFFSET_MAX;
+    }
+    *start = (u64)s;
+    *end = (u64)e;
+    return 0;
+}
+
+/* F_GETLK / F_OFD_GETLK: the first lock that would block the one
+ * described, or l_type F_UNLCK (the rest unchanged) when none would. */
+static long fcntl_getlk(struct file *f, int cmd, struct flock_k *fl, u64 arg)
+{
+    u64 start, end;
+    int type, pid;
+    if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK)
+        return -EINVAL;
+    long r = flock_range(f, fl, &start, &end);
+    if (r < 0)
+        return r;
+    if (cmd == F_OFD_GETLK && fl->l_pid != 0)
+        return -EINVAL;
+    type = fl->l_type == F_RDLCK ? LK_RD : LK_WR;
+    if (lock_range_test(f, cmd == F_OFD_GETLK, &type, &start, &end, &pid) == 0) {
+        fl->l_type = F_UNLCK;
+    } else {
+        fl->l_type = type == LK_RD ? F_RDLCK : F_WRLCK;
+        fl->l_whence = 0;
+        fl->l_start = (s64)start;
+        fl->l_len = end == (u64)OFFSET_MAX ? 0 : (s64)(end - start + 1);
+        fl->l_pid = pid;
+    }
+    return copy_to_user((void *)arg, fl, sizeof(*fl));
+}
+
+/* Record locks (fs/locks.c): F_GETLK/F_SETLK/F_SETLKW take the process's
+ * locks, F_OFD_* the open file description's; Linux's order of checks. */
 static long fcntl_lock(struct file *f, int cmd, u64 arg)
 {
     struct flock_k fl;
-    if (copy_from_user(&fl, (const void *)arg, sizeof(fl)) < 0)
-        return -EFAULT;
-    if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-        return -EINVAL;
-    if (fl.l_whence < 0 || fl.l_whence > 2)
-        return -EINVAL;
-    if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-        fl.l_type = F_UNLCK;
-        return copy_to_user((void *)arg, &fl, sizeof(fl));
-    }
+    u64 start, end;
     if ((f->flags & O_PATH) != 0)
         return -EBADF;
+    if (copy_from_user(&fl, (const void *)arg, sizeof(fl)) < 0)
+        return -EFAULT;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+        return fcntl_getlk(f, cmd, &fl, arg);
+    long r = flock_range(f, &fl, &start, &end);
+    if (r < 0)
+        return r;
+    if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
+        return -EINVAL;
     if ((fl.l_type == F_RDLCK && !readable(f)) || (fl.l_type == F_WRLCK && !writable(f)))
         return -EBADF;
-    return 0;
+    if ((cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) && fl.l_pid != 0)
+        return -EINVAL;
+    int type = fl.l_type == F_RDLCK ? LK_RD : fl.l_type == F_WRLCK ? LK_WR : LK_UN;
+    return lock_range_set(f, cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW, type, start, end,
+                          cmd == F_SETLKW || cmd == F_OFD_SETLKW);
 }
 
 long sys_fcntl(int fd, int cmd, u64 arg)
@@ -603,8 +675,8 @@ long sys_fcntl(int fd, int cmd, u64 arg)
 #define LOCK_UN 8
 #define LOCK_MAND 32
 
-/* flock: one process holds every lock it asks for. */
-// partial: locks never conflict (Linux: two open files of one process do)
+/* flock: the lock belongs to the open file description (fs/locks.c): dup'd
+ * fds share it, a second open() of the file conflicts with it. */
 long sys_flock(int fd, int op)
 {
     struct file *f = fd_file(fd);
@@ -615,7 +687,7 @@ long sys_flock(int fd, int op)
     int kind = op & ~LOCK_NB;
     if (kind != LOCK_SH && kind != LOCK_EX && kind != LOCK_UN)
         return -EINVAL;
-    return 0;
+    return lock_flock(f, kind == LOCK_SH ? LK_RD : kind == LOCK_EX ? LK_WR : LK_UN, (op & LOCK_NB) != 0);
 }
 
 /* ---------------------------------------------------------------- fd calls */

@@ -14,7 +14,10 @@
  * keep a target on their CPU clock (runtime/sched/sched.c accounting):
  * ITIMER_PROF and CLOCK_PROCESS_CPUTIME_ID timers the program's CPU time,
  * ITIMER_VIRTUAL its user part (CPU time outside syscalls), and a
- * CLOCK_THREAD_CPUTIME_ID timer the CPU time of the thread that created it.
+ * CLOCK_THREAD_CPUTIME_ID timer the CPU time of the thread that created it;
+ * the CPU clock ids of clock_getcpuclockid/pthread_getcpuclockid name the
+ * process or one of its threads (their VIRT kind counts user time only).
+ * A clock fd id (low bits 3) has no timers: EOPNOTSUPP, as Linux.
  * Their kernel timer fires when the CPU time still missing could first have
  * been used (the wall time it takes, divided among the online CPUs for the
  * process clocks) and re-arms itself until the target is reached.
@@ -65,15 +68,23 @@ struct stimer {
     u64 cpu_target;                    /* cpu: the reading of that clock at expiry */
 };
 
-enum { CPU_NONE, CPU_PROF, CPU_VIRT, CPU_THREAD };
+enum { CPU_NONE, CPU_PROF, CPU_VIRT, CPU_THREAD, CPU_THREAD_VIRT };
+
+static bool cpu_of_thread(const struct stimer *t)
+{
+    return t->cpu == CPU_THREAD || t->cpu == CPU_THREAD_VIRT;
+}
 
 /* The current reading of t's CPU clock.  A thread clock whose thread has
  * exited stops (its timer then never fires, as on Linux). */
 static u64 cpu_used(const struct stimer *t)
 {
-    if (t->cpu == CPU_THREAD) {
+    if (cpu_of_thread(t)) {
         struct thread *th = thread_by_tid(t->cpu_tid);
-        return th != NULL ? sched_thread_cpu_ns(th) : 0;
+        u64 all = th != NULL ? sched_thread_cpu_ns(th) : 0;
+        if (th != NULL && t->cpu == CPU_THREAD_VIRT)
+            return all - MIN(sched_thread_sys_ns(th), all);
+        return all;
     }
     u64 all = sched_process_cpu_ns();
     if (t->cpu == CPU_VIRT)
@@ -84,7 +95,7 @@ static u64 cpu_used(const struct stimer *t)
 /* Wall time before `missing` ns of t's CPU clock can have passed. */
 static u64 cpu_wait(const struct stimer *t, u64 missing)
 {
-    if (t->cpu == CPU_THREAD)
+    if (cpu_of_thread(t))
         return missing;
     return missing / (u64)MAX(cpu_online_count(), 1) + 1;
 }
@@ -97,7 +108,7 @@ static struct stimer *ptimers[MAX_TIMERS];
 static bool cpu_timer_due(struct stimer *t, u64 now)
 {
     u64 used = cpu_used(t);
-    if (t->cpu == CPU_THREAD && thread_by_tid(t->cpu_tid) == NULL)
+    if (cpu_of_thread(t) && thread_by_tid(t->cpu_tid) == NULL)
         return false;                  /* its thread is gone: the clock stopped */
     if (used < t->cpu_target) {
         ktimer_arm(&t->kt, now + cpu_wait(t, t->cpu_target - used));
@@ -265,6 +276,40 @@ static bool clock_ok(int clk)
            clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID;
 }
 
+/*
+ * The CPU clock a timer counts, for clk: *cpu (CPU_*) and, for a thread
+ * clock, *tid.  Besides the two named CPU clocks these are the ids
+ * clock_getcpuclockid and pthread_getcpuclockid make (~pid << 3, bit 2 for a
+ * thread, the low bits PROF, VIRT or SCHED); pid 0 is the caller's.  A
+ * process clock must name the process, a thread clock one of its threads;
+ * anything else is EINVAL, a clock fd (solo has none) EOPNOTSUPP, as in
+ * Linux, where dynamic clocks have no timers.
+ */
+static int timer_cpu_clock(int clk, int *cpu, int *tid)
+{
+    *tid = current->tid;
+    *cpu = clk == CLOCK_PROCESS_CPUTIME_ID ? CPU_PROF : clk == CLOCK_THREAD_CPUTIME_ID ? CPU_THREAD : CPU_NONE;
+    if (clk >= 0)
+        return 0;
+    int pid = ~(clk >> 3), which = clk & 3;
+    if ((clk & 7) == 3)
+        return -EOPNOTSUPP;
+    if (which == 3)
+        return -EINVAL;
+    if ((clk & 4) != 0) {
+        struct thread *th = pid == 0 ? current : thread_by_tid(pid);
+        if (th == NULL)
+            return -EINVAL;
+        *tid = th->tid;
+        *cpu = which == 1 ? CPU_THREAD_VIRT : CPU_THREAD;
+        return 0;
+    }
+    if (pid != 0 && pid != PID_SELF)
+        return -EINVAL;
+    *cpu = which == 1 ? CPU_VIRT : CPU_PROF;
+    return 0;
+}
+
 /* Validate a sigevent; *signo 0 for SIGEV_NONE, *tid the target thread or 0. */
 static long sigevent_check(const struct sigevent_k *ev, int *signo, int *tid)
 {
@@ -289,13 +334,16 @@ static long sigevent_check(const struct sigevent_k *ev, int *signo, int *tid)
     }
 }
 
-// partial: no CLOCK_*_ALARM, TAI or CPU clocks by id (clock_getcpuclockid values): EINVAL
+// partial: no CLOCK_*_ALARM or TAI timers: EINVAL
 long sys_timer_create(int clk, u64 uev, u64 uid)
 {
     struct sigevent_k ev;
-    int signo, tid, id;
-    if (!clock_ok(clk))
+    int signo, tid, id, cpu, cpu_tid;
+    if (!clock_ok(clk) && clk >= 0)
         return -EINVAL;
+    long r = timer_cpu_clock(clk, &cpu, &cpu_tid);
+    if (r < 0)
+        return r;
     for (id = 0; id < MAX_TIMERS && ptimers[id] != NULL; id++)
         ;
     if (id == MAX_TIMERS)
@@ -306,7 +354,7 @@ long sys_timer_create(int clk, u64 uev, u64 uid)
     ev.value = (u64)id;
     if (uev != 0 && copy_from_user(&ev, (void *)uev, sizeof(ev)) < 0)
         return -EFAULT;
-    long r = sigevent_check(&ev, &signo, &tid);
+    r = sigevent_check(&ev, &signo, &tid);
     if (r < 0)
         return r;
     struct stimer *t = kmalloc(sizeof(*t));
@@ -315,8 +363,8 @@ long sys_timer_create(int clk, u64 uev, u64 uid)
     stimer_init(t, signo, id);
     t->tid = tid;
     t->clock = clk;
-    t->cpu = clk == CLOCK_PROCESS_CPUTIME_ID ? CPU_PROF : clk == CLOCK_THREAD_CPUTIME_ID ? CPU_THREAD : CPU_NONE;
-    t->cpu_tid = current->tid;
+    t->cpu = cpu;
+    t->cpu_tid = cpu_tid;
     t->value = ev.value;
     s32 kid = id;
     if (copy_to_user((void *)uid, &kid, sizeof(kid)) < 0) {
@@ -363,7 +411,7 @@ long sys_timer_gettime(int id, u64 uval)
 static u64 abs_to_rel(const struct stimer *t, int clk, u64 abs)
 {
     u64 now = clk == CLOCK_REALTIME ? realtime_ns() : now_ns();
-    if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID)
+    if (t->cpu != CPU_NONE)
         now = cpu_used(t);
     return abs > now ? abs - now : 1;
 }

@@ -231,10 +231,26 @@ static bool restartable(long nr, const struct frame *f)
     }
 }
 
+/* Syscalls Linux restarts even after a handler without SA_RESTART
+ * (ERESTARTNOINTR): futex LOCK_PI, LOCK_PI2 and WAIT_REQUEUE_PI (before
+ * its requeue; afterwards it returns EAGAIN itself). */
+static bool restart_always(long nr, const struct frame *f)
+{
+    long op = (long)(f->rsi & 0x7f);
+    return nr == 202 && (op == 6 || op == 13 || op == 11);
+}
+
 /* A syscall that returned -EINTR: rewind it when it restarts. */
 static void maybe_restart(struct frame *f, long nr, bool handler, u64 flags)
 {
-    if (nr < 0 || f->rax != (u64)-EINTR || !restartable(nr, f))
+    if (nr < 0 || f->rax != (u64)-EINTR)
+        return;
+    if (restart_always(nr, f)) {
+        f->rax = (u64)nr;
+        f->rip -= 2;
+        return;
+    }
+    if (!restartable(nr, f))
         return;
     if (handler && (flags & SA_RESTART) == 0)
         return;

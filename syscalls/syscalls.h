@@ -36,6 +36,7 @@ int copy_to_user(void *udst, const void *src, size_t n);            /* 0 or -EFA
 /* Copy a NUL-terminated string of at most max-1 chars: length, -EFAULT or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 bool user_range_ok(const void *uaddr, size_t n);
+int cmpxchg_user_u32(u64 uaddr, u32 old, u32 nv, u32 *cur);          /* 0 or -EFAULT */
 /* Copy an extensible (size-versioned) struct of usize user bytes into k
  * (ksize bytes), as Linux's copy_struct_from_user: a shorter one is
  * zero-extended, a longer one must be zero past ksize.  0, -E2BIG or -EFAULT. */

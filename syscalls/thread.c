@@ -80,6 +80,7 @@ long sys_sched_yield(void)
 }
 
 void futex_wake_addr(u64 uaddr, int n);
+void futex_pi_exit(struct thread *t);
 
 #define FUTEX_WAITERS 0x80000000U
 #define FUTEX_OWNER_DIED 0x40000000U
@@ -92,19 +93,27 @@ struct robust_list_head {
     u64 list_op_pending;               /* entry being locked or unlocked, or 0 */
 };
 
-/* The dying owner of the futex at entry+offset: mark it OWNER_DIED, wake a waiter. */
+/* The dying owner of the futex at entry+offset: mark it OWNER_DIED, wake a
+ * waiter.  A PI futex (entry's low bit) with waiters has already passed to
+ * its top waiter (futex_pi_exit); one without keeps no waiter to wake. */
 static void robust_release(u64 entry, s64 offset)
 {
     u64 uaddr = (entry & ~1UL) + (u64)offset;
-    u32 v, nv;
-    if ((uaddr & 3) != 0 || copy_from_user(&v, (void *)uaddr, sizeof(v)) < 0)
+    u32 v, nv, cur;
+    if ((uaddr & 3) != 0)
         return;
-    if ((v & FUTEX_TID_MASK) != (u32)current->tid)
-        return;
-    nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if (copy_to_user((void *)uaddr, &nv, sizeof(nv)) < 0)
-        return;
-    if ((v & FUTEX_WAITERS) != 0)
+    for (;;) {
+        if (copy_from_user(&v, (void *)uaddr, sizeof(v)) < 0)
+            return;
+        if ((v & FUTEX_TID_MASK) != (u32)current->tid)
+            return;
+        nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if (cmpxchg_user_u32(uaddr, v, nv, &cur) < 0)
+            return;
+        if (cur == v)
+            break;                     /* else a waiter set FUTEX_WAITERS meanwhile */
+    }
+    if ((v & FUTEX_WAITERS) != 0 && (entry & 1) == 0)
         futex_wake_addr(uaddr, 1);
 }
 
@@ -132,6 +141,7 @@ static void thread_exit_cleanup(void)
 {
     u32 zero = 0;
     u64 a = current->clear_child_tid;
+    futex_pi_exit(current);
     robust_list_exit();
     if (a != 0 && copy_to_user((void *)a, &zero, sizeof(zero)) == 0)
         futex_wake_addr(a, 1);

@@ -47,12 +47,13 @@ struct timeval_k {
 /*
  * Decode a dynamic CPU clock id (negative: ~pid << 3 | perthread << 2 | which),
  * as made by clock_getcpuclockid and pthread_getcpuclockid.  pid 0 is the
- * caller; a process clock needs the process's pid, a thread clock one of its
- * threads.  Linux answers EINVAL (not ESRCH) for anything else.  The
- * sampling kinds (which: PROF, VIRT, SCHED) all read the same total here, as
- * Linux's clock_gettime does for them.
+ * caller; a process clock needs the process's pid (for clock_gettime also
+ * the caller's own TID, as Linux allows), a thread clock one of its threads.
+ * Linux answers EINVAL (not ESRCH) for anything else.  The sampling kinds
+ * (which: PROF, VIRT, SCHED) all read the same total here, as Linux's
+ * clock_gettime does for them.
  */
-static enum clock_kind cpu_clock_kind(int clk)
+static enum clock_kind cpu_clock_kind(int clk, bool gettime)
 {
     int pid = ~(clk >> 3);
     bool thread = (clk & 4) != 0;
@@ -60,7 +61,9 @@ static enum clock_kind cpu_clock_kind(int clk)
         return CK_INVALID;             /* no such sampling kind (or a clock fd) */
     if (thread)
         return (pid == 0 || thread_by_tid(pid) != NULL) ? CK_THREAD_CPU : CK_INVALID;
-    return (pid == 0 || pid == 1) ? CK_PROC_CPU : CK_INVALID;
+    if (pid == 0 || pid == 1 || (gettime && pid == current->tid))
+        return CK_PROC_CPU;
+    return CK_INVALID;
 }
 
 /* The thread a thread CPU clock id names (the caller for CLOCK_THREAD_CPUTIME_ID). */
@@ -71,7 +74,7 @@ static struct thread *clock_thread(int clk)
     return t != NULL ? t : current;
 }
 
-static enum clock_kind clock_kind(int clk)
+static enum clock_kind clock_kind_of(int clk, bool gettime)
 {
     switch (clk) {
     case CLOCK_REALTIME: case CLOCK_REALTIME_ALARM: case CLOCK_TAI:
@@ -87,9 +90,11 @@ static enum clock_kind clock_kind(int clk)
     case CLOCK_THREAD_CPUTIME_ID:
         return CK_THREAD_CPU;
     default:
-        return clk < 0 ? cpu_clock_kind(clk) : CK_INVALID;
+        return clk < 0 ? cpu_clock_kind(clk, gettime) : CK_INVALID;
     }
 }
+
+static enum clock_kind clock_kind(int clk) { return clock_kind_of(clk, false); }
 
 static u64 clock_now(enum clock_kind k, int clk)
 {
@@ -113,7 +118,7 @@ static struct timespec_k ns_to_ts(u64 ns)
 
 long sys_clock_gettime(int clk, u64 uts)
 {
-    enum clock_kind k = clock_kind(clk);
+    enum clock_kind k = clock_kind_of(clk, true);
     if (k == CK_INVALID)
         return -EINVAL;
     struct timespec_k ts = ns_to_ts(clock_now(k, clk));
@@ -200,22 +205,34 @@ long sys_nanosleep(u64 ureq, u64 urem)
     return sleep_for(ns, urem);        /* *rem is only written when interrupted */
 }
 
+/* The CPU clock a sleep waits on: the process's (tid 0) or another thread's
+ * (0 once that thread has exited: its clock stopped). */
+static u64 cpu_clock_read(int tid)
+{
+    if (tid == 0)
+        return sched_process_cpu_ns();
+    struct thread *t = thread_by_tid(tid);
+    return t != NULL ? sched_thread_cpu_ns(t) : 0;
+}
+
 /*
- * Sleep until the program's CPU time reaches target (consumed by its other
- * threads: this one sleeps).  The CPU time grows at most N times as
- * fast as the wall clock (one per online CPU), so the thread wakes when the target could first
- * have been reached and looks again.  With nothing else running it sleeps
- * until a signal, as on Linux.  On -EINTR the CPU time left goes to urem.
+ * Sleep until the program's CPU time (tid 0) or another thread's reaches
+ * target (consumed by other threads: this one sleeps).  The process's CPU
+ * time grows at most N times as fast as the wall clock (one per online CPU),
+ * a thread's at most as fast, so the thread wakes when the target could
+ * first have been reached and looks again.  With nothing else running it
+ * sleeps until a signal, as on Linux.  On -EINTR the CPU time left goes to
+ * urem.
  */
-static long sleep_cpu_until(u64 target, u64 urem)
+static long sleep_cpu_until(int tid, u64 target, u64 urem)
 {
     for (;;) {
-        u64 used = sched_process_cpu_ns();
+        u64 used = cpu_clock_read(tid);
         if (used >= target)
             return 0;
-        u64 wait = (target - used) / (u64)MAX(cpu_online_count(), 1) + 1;
+        u64 wait = (target - used) / (u64)(tid == 0 ? MAX(cpu_online_count(), 1) : 1) + 1;
         if (waitq_wait_intr(NULL, now_ns() + MIN(wait, 1UL << 62)) == -EINTR) {
-            used = sched_process_cpu_ns();
+            used = cpu_clock_read(tid);
             struct timespec_k left = ns_to_ts(target > used ? target - used : 0);
             if (urem != 0 && copy_to_user((void *)urem, &left, sizeof(left)) < 0)
                 return -EFAULT;
@@ -228,26 +245,31 @@ static long sleep_cpu_until(u64 target, u64 urem)
  * clock_nanosleep: relative, or until the clock reads the absolute time
  * (TIMER_ABSTIME); other flag bits are ignored as Linux does.  Clocks that
  * cannot be slept on (coarse, raw, the calling thread's CPU clock) give
- * EOPNOTSUPP; a thread CPU clock by id is EINVAL, as in Linux.  The process
- * CPU clock waits for CPU time used by the program's other threads.
+ * EOPNOTSUPP; the caller's own thread CPU clock by id is EINVAL, as in
+ * Linux; a clock fd id is EOPNOTSUPP (dynamic clocks cannot be slept on).
+ * The process CPU clock waits for CPU time used by the program's other
+ * threads, another thread's clock for that thread's CPU time.
  */
 long sys_clock_nanosleep(int clk, int flags, u64 ureq, u64 urem)
 {
     enum clock_kind k = clock_kind(clk);
     u64 ns;
+    if (clk < 0 && (clk & 7) == 3)
+        return -EOPNOTSUPP;
     if (k == CK_INVALID)
         return -EINVAL;
     if (k == CK_MONO_NOSLEEP || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_THREAD_CPUTIME_ID)
         return -EOPNOTSUPP;
-    if (k == CK_THREAD_CPU)
+    int tid = k == CK_THREAD_CPU ? ~(clk >> 3) : 0;
+    if (k == CK_THREAD_CPU && (tid == 0 || tid == current->tid))
         return -EINVAL;
     long r = get_timespec(ureq, &ns);
     if (r < 0)
         return r;
-    if (k == CK_PROC_CPU) {
-        u64 used = sched_process_cpu_ns();
-        return (flags & TIMER_ABSTIME) != 0 ? sleep_cpu_until(ns, 0)
-                                            : sleep_cpu_until(used + MIN(ns, 1UL << 62), urem);
+    if (k == CK_PROC_CPU || k == CK_THREAD_CPU) {
+        u64 used = cpu_clock_read(tid);
+        return (flags & TIMER_ABSTIME) != 0 ? sleep_cpu_until(tid, ns, 0)
+                                            : sleep_cpu_until(tid, used + MIN(ns, 1UL << 62), urem);
     }
     if ((flags & TIMER_ABSTIME) == 0)
         return sleep_for(ns, urem);

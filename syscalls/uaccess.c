@@ -8,6 +8,7 @@
 
 long uaccess_copy(void *dst, const void *src, size_t n);
 long uaccess_strncpy(char *dst, const char *src, size_t max);
+long uaccess_cmpxchg32(u32 *uaddr, u32 old, u32 nv, u32 *cur);
 
 bool user_range_ok(const void *uaddr, size_t n)
 {
@@ -27,6 +28,15 @@ int copy_to_user(void *udst, const void *src, size_t n)
     if (!user_range_ok(udst, n))
         return -EFAULT;
     return n == 0 ? 0 : (int)uaccess_copy(udst, src, n);
+}
+
+/* Atomically replace the aligned user word at uaddr with nv if it holds old
+ * (other CPUs may run user code on it meanwhile); the value found in *cur. */
+int cmpxchg_user_u32(u64 uaddr, u32 old, u32 nv, u32 *cur)
+{
+    if ((uaddr & 3) != 0 || !user_range_ok((void *)uaddr, sizeof(u32)))
+        return -EFAULT;
+    return (int)uaccess_cmpxchg32((u32 *)uaddr, old, nv, cur);
 }
 
 long strncpy_from_user(char *dst, const char *usrc, size_t max)

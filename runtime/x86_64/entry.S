@@ -179,6 +179,15 @@ uaccess_strncpy:
 2:  ret
 3:  movq $-1, %rax
     ret
+/* uaccess_cmpxchg32(uaddr, old, new, u32 *cur) -> 0 with the value found in
+ * *cur (the swap happened when it equals old), or -EFAULT. */
+    .globl uaccess_cmpxchg32
+uaccess_cmpxchg32:
+    movl %esi, %eax
+    lock cmpxchgl %edx, (%rdi)
+    movl %eax, (%rcx)
+    xorl %eax, %eax
+    ret
 uaccess_end:
 uaccess_fixup:
     movq $-14, %rax
