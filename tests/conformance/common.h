@@ -50,6 +50,8 @@ static inline const char *errname(int e)
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ESTALE: return "ESTALE";
+    case EUSERS: return "EUSERS";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EOVERFLOW: return "EOVERFLOW";
     case ENXIO: return "ENXIO";
