@@ -2679,6 +2679,18 @@ static int punch_edge(struct tfs *fs, const struct obj *o, u64 zs, u64 ze, u64 s
     return r;
 }
 
+/* Make the extent holding file block fb plain when it is compressed and
+ * not wholly inside the blocks [p0, p1) a punch unmaps.  0 or -errno. */
+static int cut_unpack(struct tfs *fs, struct obj *o, u64 fb, u64 p0, u64 p1)
+{
+    size_t i = ext_search(o, fb);
+    const struct ext *e = i < o->next ? &o->ext[i] : NULL;
+
+    if (e == NULL || e->fblk > fb || e->flags == 0 || (e->fblk >= p0 && e->fblk + e->nblk <= p1))
+        return 0;
+    return unpack_one(fs, o, i);
+}
+
 int tfs_punch(struct tfs *fs, u64 id, u64 off, u64 len)
 {
     struct obj *o;
@@ -2701,10 +2713,11 @@ int tfs_punch(struct tfs *fs, u64 id, u64 off, u64 len)
     p0 = (off + BS - 1) / BS;                  /* whole blocks [p0, p1) are unmapped */
     p1 = end / BS;
     /* compressed extents cut partly are made plain first (those holding
-     * the first and last block touched are the only ones that can be) */
-    r = unpack_range(fs, o, b0, b0 + 1);
+     * the first and last block touched are the only ones that can be);
+     * ones wholly inside the punched blocks are just dropped */
+    r = cut_unpack(fs, o, b0, p0, MAX(p0, p1));
     if (r == 0 && bl != b0)
-        r = unpack_range(fs, o, bl, bl + 1);
+        r = cut_unpack(fs, o, bl, p0, MAX(p0, p1));
     if (r == 0 && off % BS != 0)
         r = punch_edge(fs, o, off, MIN(end, (b0 + 1) * BS), size, &pieces);
     if (r == 0 && end % BS != 0 && (bl != b0 || off % BS == 0))

@@ -821,6 +821,46 @@ static void test_hole_random(void **state)
     tfs_close(fs);
 }
 
+/* Punching and zeroing compressed extents: one wholly inside the range is
+ * dropped without inflating, ones cut partly are made plain first. */
+static void test_punch_compressed(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    size_t n = 300000;
+    unsigned char *data = malloc(n), *got = malloc(n + 10);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char)("compressible text "[i % 18] + (i / 50000));
+    u64 f = mkfile(fs, TFS_ID_ROOT, "z", NULL), blocks0;
+    assert_int_equal(tfs_write_compressed(fs, f, data, n, 0), (long)n);
+    assert_int_equal(tfs_sync(fs), 0);
+    blocks0 = tfs_file_blocks(fs, f);
+    /* extents of 64 KiB: [65536, 131072) goes whole, 131072 + 1000.. cut */
+    long w0 = md.writes;
+    assert_int_equal(tfs_punch(fs, f, 65536, 65536), 0);
+    assert_int_equal(md.writes, w0);                  /* dropped, not inflated and rewritten */
+    memset(data + 65536, 0, 65536);
+    assert_true(tfs_file_blocks(fs, f) < blocks0);
+    assert_int_equal(tfs_seek_data(fs, f, 65536, true), 131072);
+    assert_int_equal(tfs_punch(fs, f, 131072 + 1000, 9000), 0);
+    memset(data + 131072 + 1000, 0, 9000);
+    assert_int_equal(tfs_zero_range(fs, f, 200000, 5, true), 0);
+    memset(data + 200000, 0, 5);
+    assert_int_equal(tfs_read(fs, f, got, n + 10, 0), (long)n);
+    assert_memory_equal(got, data, n);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, n + 10, 0), (long)n);
+    assert_memory_equal(got, data, n);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+    free(data);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -839,6 +879,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cow_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_punch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hole_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_punch_compressed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
