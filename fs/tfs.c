@@ -833,7 +833,9 @@ int tfs_node_truncate(u64 id, u64 len)
 
 #define FALLOC_FL_KEEP_SIZE 1
 #define FALLOC_FL_PUNCH_HOLE 2
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
 #define FALLOC_FL_ZERO_RANGE 0x10
+#define FALLOC_FL_INSERT_RANGE 0x20
 
 static const u8 zeros[PAGE_SIZE];
 
@@ -861,12 +863,48 @@ static int do_allocate(u64 id, int mode, u64 off, u64 len)
 
 /* fallocate on a TFS file: mode 0 and KEEP_SIZE allocate, PUNCH_HOLE|KEEP_SIZE
  * (checked by the caller) punches, ZERO_RANGE (+KEEP_SIZE) zeroes into
- * allocated blocks.  A full volume first gets the blocks freed since the
+ * allocated blocks, COLLAPSE_RANGE and INSERT_RANGE move blocks.  A full volume first gets the blocks freed since the
  * last sync back (root_sync), then tries again. */
+/* A page of the file's bytes for pagecache_reload. */
+static int reload_fill(u64 id, u64 idx, void *page)
+{
+    long r = tfs_read(rootfs, id, page, PAGE_SIZE, idx * PAGE_SIZE);
+    if (r >= 0)
+        memset((u8 *)page + r, 0, PAGE_SIZE - (size_t)r);
+    return r < 0 ? (int)r : 0;
+}
+
+/* COLLAPSE_RANGE / INSERT_RANGE: Linux's alignment and range rules (ext4's
+ * order: EINVAL unaligned, then EFBIG, then EINVAL for the range against
+ * the size), the blocks moved in one record, the page cache refilled. */
+static int shift_range(u64 id, bool collapse, u64 off, u64 len)
+{
+    if ((off | len) % TFS_BLOCK_SIZE != 0)
+        return -EINVAL;
+    int r = pagecache_writeback(id, 0, ~0UL);   /* stores through mappings first */
+    if (r < 0)
+        return r;
+    u64 old = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+    tfs_set_write_time(rootfs, realtime_ns());
+    r = collapse ? tfs_collapse(rootfs, id, off, len) : tfs_insert(rootfs, id, off, len);
+    if (r == -ENOSPC && root_sync() == 0)
+        r = collapse ? tfs_collapse(rootfs, id, off, len) : tfs_insert(rootfs, id, off, len);
+    tfs_set_write_time(rootfs, 0);
+    if (r == 0) {
+        u64 size = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+        pagecache_resize(id, old, size);
+        pagecache_reload(id, off / PAGE_SIZE, reload_fill);
+    }
+    data_changed(id);
+    return r;
+}
+
 int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
 {
     if (rootfs == NULL)
         return -EROFS;
+    if (mode == FALLOC_FL_COLLAPSE_RANGE || mode == FALLOC_FL_INSERT_RANGE)
+        return shift_range(id, mode == FALLOC_FL_COLLAPSE_RANGE, off, len);
     if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0)
         return -EOPNOTSUPP;
     u64 old = tuple_get_u64(tfs_get(rootfs, id), "size", 0);

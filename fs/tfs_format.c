@@ -2761,6 +2761,104 @@ int tfs_zero_range(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size)
     return r < 0 ? (int)r : 0;
 }
 
+/* Log the switch of o's extents to fin with "size" set to size; the
+ * blocks in freed become free after the next sync.  0 or -errno. */
+static int commit_shift(struct tfs *fs, struct obj *o, struct extv *fin, struct extv *freed, u64 size)
+{
+    struct extv chg = { 0 }, rm = { 0 };
+    struct tc_buf b = { 0 };
+    size_t k;
+    int r = ext_diff(fs->h, o, fin, &chg, &rm);
+
+    if (r == 0) {
+        enc_file_delta(fs, &b, true, size, chg.e, chg.n, rm.e, rm.n);
+        r = commit_file(fs, o, &b, chg.n + rm.n > 0 ? fin : NULL);
+        tc_release(fs->h, &b);
+    }
+    for (k = 0; r == 0 && k < freed->n; k++) {
+        range_add(&fs->freeing, freed->e[k].dblk, freed->e[k].nblk);
+        zc_forget(fs, freed->e[k].dblk);
+    }
+    extv_release(fs->h, &chg);
+    extv_release(fs->h, &rm);
+    return r;
+}
+
+int tfs_collapse(struct tfs *fs, u64 id, u64 off, u64 len)
+{
+    struct obj *o;
+    struct extv mid = { 0 }, freed = { 0 };
+    u64 size, a, n;
+    size_t k;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    size = tuple_get_u64(o->t, "size", 0);
+    if (len == 0 || off % BS != 0 || len % BS != 0 || off + len < off || off + len >= size)
+        return -EINVAL;
+    a = off / BS;
+    n = len / BS;
+    r = cut_unpack(fs, o, a, a, a + n);
+    if (r == 0)
+        r = cut_unpack(fs, o, a + n - 1, a, a + n);
+    if (r == 0)
+        r = ext_cut(fs, o->ext, o->next, a, a + n, &mid, &freed);
+    for (k = 0; r == 0 && k < mid.n; k++) {
+        if (mid.e[k].fblk >= a + n)
+            mid.e[k].fblk -= n;                /* the blocks after the range move down */
+    }
+    if (r == 0)
+        r = commit_shift(fs, o, &mid, &freed, size - len);
+    extv_release(fs->h, &mid);
+    extv_release(fs->h, &freed);
+    return r;
+}
+
+int tfs_insert(struct tfs *fs, u64 id, u64 off, u64 len)
+{
+    struct obj *o;
+    struct extv fin = { 0 }, freed = { 0 };
+    u64 size, a, n;
+    size_t k;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    size = tuple_get_u64(o->t, "size", 0);
+    if (len == 0 || off % BS != 0 || len % BS != 0)
+        return -EINVAL;
+    if (len > TFS_MAX_FILE_BLOCKS * BS || size + len > TFS_MAX_FILE_BLOCKS * BS ||
+        (o->next > 0 && o->ext[o->next - 1].fblk + o->ext[o->next - 1].nblk + len / BS > TFS_MAX_FILE_BLOCKS))
+        return -EFBIG;
+    if (off >= size)
+        return -EINVAL;
+    a = off / BS;
+    n = len / BS;
+    k = ext_search(o, a);
+    if (k < o->next && o->ext[k].fblk < a && o->ext[k].flags != 0)
+        r = unpack_one(fs, o, k);              /* a compressed extent split at a */
+    for (k = 0; r == 0 && k < o->next; k++) {
+        struct ext e = o->ext[k];
+        if (e.fblk + e.nblk <= a) {
+            r = extv_push(fs->h, &fin, &e);
+        } else if (e.fblk >= a) {
+            e.fblk += n;                       /* the blocks from off on move up */
+            r = extv_push(fs->h, &fin, &e);
+        } else {
+            struct ext t = { a + n, e.dblk + (a - e.fblk), e.fblk + e.nblk - a, 0, 0 };
+            e.nblk = a - e.fblk;
+            r = extv_push(fs->h, &fin, &e);
+            if (r == 0)
+                r = extv_push(fs->h, &fin, &t);
+        }
+    }
+    if (r == 0)
+        r = commit_shift(fs, o, &fin, &freed, size + len);
+    extv_release(fs->h, &fin);
+    return r;
+}
+
 long tfs_seek_data(struct tfs *fs, u64 id, u64 off, bool data)
 {
     struct obj *o;

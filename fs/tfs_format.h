@@ -169,6 +169,15 @@ int tfs_punch(struct tfs *fs, u64 id, u64 off, u64 len);
  * (copy-on-write like tfs_write, one record); "size" grows to off+len
  * unless keep_size.  0, -EINVAL, -EFBIG, -ENOSPC, -EIO, -ENOMEM. */
 int tfs_zero_range(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size);
+/* fallocate COLLAPSE_RANGE: remove the blocks [off, off+len) (freed after
+ * the next sync), moving the rest of the file down; "size" shrinks by len.
+ * INSERT_RANGE: move the blocks from off on up by len, leaving a hole;
+ * "size" grows by len.  off and len are multiples of TFS_BLOCK_SIZE.  One
+ * record each, no data written.  0, -EINVAL (unaligned, len 0, collapse
+ * reaching the end, insert at or past it), -EFBIG (insert), -ENOMEM,
+ * -ENOSPC/-EIO (a compressed extent split by the range is rewritten). */
+int tfs_collapse(struct tfs *fs, u64 id, u64 off, u64 len);
+int tfs_insert(struct tfs *fs, u64 id, u64 off, u64 len);
 /* lseek SEEK_DATA (data true) / SEEK_HOLE from off at block granularity:
  * the offset, or -ENXIO (off at or past the end; no data after off). */
 long tfs_seek_data(struct tfs *fs, u64 id, u64 off, bool data);

