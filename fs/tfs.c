@@ -452,7 +452,6 @@ static int tfs_node_stat(struct node n, struct kstat *st)
         const struct value *v = tuple_get(t, "target");
         st->size = (v != NULL && v->kind == VALUE_BYTES) ? v->len : 0;
     }
-    st->blocks = 0;
     if (S_ISREG(st->mode))             /* blocks held: holes take none */
         st->blocks = tfs_file_blocks(rootfs, n.id) * (TFS_BLOCK_SIZE / 512);
     else
@@ -861,10 +860,6 @@ static int do_allocate(u64 id, int mode, u64 off, u64 len)
     return r;
 }
 
-/* fallocate on a TFS file: mode 0 and KEEP_SIZE allocate, PUNCH_HOLE|KEEP_SIZE
- * (checked by the caller) punches, ZERO_RANGE (+KEEP_SIZE) zeroes into
- * allocated blocks, COLLAPSE_RANGE and INSERT_RANGE move blocks.  A full volume first gets the blocks freed since the
- * last sync back (root_sync), then tries again. */
 /* A page of the file's bytes for pagecache_reload. */
 static int reload_fill(u64 id, u64 idx, void *page)
 {
@@ -899,6 +894,11 @@ static int shift_range(u64 id, bool collapse, u64 off, u64 len)
     return r;
 }
 
+/* fallocate on a TFS file: mode 0 and KEEP_SIZE allocate, PUNCH_HOLE|KEEP_SIZE
+ * (checked by the caller) punches, ZERO_RANGE (+KEEP_SIZE) zeroes into
+ * allocated blocks, COLLAPSE_RANGE and INSERT_RANGE move blocks.  A full
+ * volume first gets the blocks freed since the last sync back (root_sync),
+ * then tries again. */
 int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
 {
     if (rootfs == NULL)
