@@ -510,6 +510,26 @@ void pagecache_forget(u64 id)
     for_pages(id, 0, ~0UL / PAGE_SIZE, drop_page, NULL);
 }
 
+struct reload_ctx { u64 id; int (*fill)(u64 id, u64 idx, void *page); };
+
+static void reload_page(struct pc_entry *e, void *ctx)
+{
+    const struct reload_ctx *c = ctx;
+    void *p = phys_to_virt(e->pa);
+    if (c->fill(c->id, e->idx, p) < 0)
+        memset(p, 0, PAGE_SIZE);
+    clean(e);
+}
+
+void pagecache_reload(u64 id, u64 first, int (*fill)(u64 id, u64 idx, void *page))
+{
+    if (nentries == 0)
+        return;
+    struct reload_ctx c = { id, fill };
+    gen++;
+    for_pages(id, first, ~0UL / PAGE_SIZE, reload_page, &c);
+}
+
 static void punch_page(struct pc_entry *e, void *ctx)
 {
     (void)ctx;

@@ -79,5 +79,10 @@ void pagecache_forget(u64 id);
  * their cached frames read zero, no longer need writing back, and are
  * write-protected again (a later store dirties them anew). */
 void pagecache_punch(u64 id, u64 first, u64 last);
+/* The bytes of TFS file id from page first on moved (fallocate collapse or
+ * insert range; its dirty pages were written back before): every cached
+ * page from there is refilled by fill (page idx's new bytes, zeros past the
+ * end; a failure leaves zeros), so every mapping sees the new contents. */
+void pagecache_reload(u64 id, u64 first, int (*fill)(u64 id, u64 idx, void *page));
 
 #endif

@@ -452,7 +452,10 @@ static int tfs_node_stat(struct node n, struct kstat *st)
         const struct value *v = tuple_get(t, "target");
         st->size = (v != NULL && v->kind == VALUE_BYTES) ? v->len : 0;
     }
-    st->blocks = ALIGN_UP(st->size, (u64)TFS_BLOCK_SIZE) / 512;
+    if (S_ISREG(st->mode))             /* blocks held: holes take none */
+        st->blocks = tfs_file_blocks(rootfs, n.id) * (TFS_BLOCK_SIZE / 512);
+    else
+        st->blocks = ALIGN_UP(st->size, (u64)TFS_BLOCK_SIZE) / 512;
     st->mtime = tuple_get_u64(t, "mtime", 0);
     st->atime = tuple_get_u64(t, "atime", st->mtime);
     st->ctime = tuple_get_u64(t, "ctime", st->mtime);
@@ -828,15 +831,101 @@ int tfs_node_truncate(u64 id, u64 len)
 }
 
 #define FALLOC_FL_KEEP_SIZE 1
+#define FALLOC_FL_PUNCH_HOLE 2
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FALLOC_FL_ZERO_RANGE 0x10
+#define FALLOC_FL_INSERT_RANGE 0x20
 
+static const u8 zeros[PAGE_SIZE];
+
+/* Cached pages of [off, end) read zeros: partial pages as if written,
+ * whole ones zeroed and cleaned (nothing to write back there). */
+static void pagecache_zero(u64 id, u64 off, u64 end)
+{
+    u64 first = ALIGN_UP(off, (u64)PAGE_SIZE) / PAGE_SIZE, stop = end / PAGE_SIZE;
+    u64 head = MIN(first * PAGE_SIZE, end), tail = MAX(stop * PAGE_SIZE, head);
+    pagecache_write(id, off, zeros, (size_t)(head - off));
+    pagecache_write(id, tail, zeros, (size_t)(end - tail));
+    if (first < stop)
+        pagecache_punch(id, first, stop - 1);
+}
+
+static int do_allocate(u64 id, int mode, u64 off, u64 len)
+{
+    bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+    tfs_set_write_time(rootfs, realtime_ns());       /* the record sets mtime and ctime */
+    int r = (mode & FALLOC_FL_PUNCH_HOLE) != 0 ? tfs_punch(rootfs, id, off, len)
+                                                : tfs_zero_range(rootfs, id, off, len, keep);
+    tfs_set_write_time(rootfs, 0);
+    return r;
+}
+
+/* A page of the file's bytes for pagecache_reload. */
+static int reload_fill(u64 id, u64 idx, void *page)
+{
+    long r = tfs_read(rootfs, id, page, PAGE_SIZE, idx * PAGE_SIZE);
+    if (r >= 0)
+        memset((u8 *)page + r, 0, PAGE_SIZE - (size_t)r);
+    return r < 0 ? (int)r : 0;
+}
+
+/* COLLAPSE_RANGE / INSERT_RANGE: Linux's alignment and range rules (ext4's
+ * order: EINVAL unaligned, then EFBIG, then EINVAL for the range against
+ * the size), the blocks moved in one record, the page cache refilled. */
+static int shift_range(u64 id, bool collapse, u64 off, u64 len)
+{
+    if ((off | len) % TFS_BLOCK_SIZE != 0)
+        return -EINVAL;
+    int r = pagecache_writeback(id, 0, ~0UL);   /* stores through mappings first */
+    if (r < 0)
+        return r;
+    u64 old = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+    tfs_set_write_time(rootfs, realtime_ns());
+    r = collapse ? tfs_collapse(rootfs, id, off, len) : tfs_insert(rootfs, id, off, len);
+    if (r == -ENOSPC && root_sync() == 0)
+        r = collapse ? tfs_collapse(rootfs, id, off, len) : tfs_insert(rootfs, id, off, len);
+    tfs_set_write_time(rootfs, 0);
+    if (r == 0) {
+        u64 size = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+        pagecache_resize(id, old, size);
+        pagecache_reload(id, off / PAGE_SIZE, reload_fill);
+    }
+    data_changed(id);
+    return r;
+}
+
+/* fallocate on a TFS file: mode 0 and KEEP_SIZE allocate, PUNCH_HOLE|KEEP_SIZE
+ * (checked by the caller) punches, ZERO_RANGE (+KEEP_SIZE) zeroes into
+ * allocated blocks, COLLAPSE_RANGE and INSERT_RANGE move blocks.  A full
+ * volume first gets the blocks freed since the last sync back (root_sync),
+ * then tries again. */
 int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
 {
     if (rootfs == NULL)
         return -EROFS;
-    if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0)
+    if (mode == FALLOC_FL_COLLAPSE_RANGE || mode == FALLOC_FL_INSERT_RANGE)
+        return shift_range(id, mode == FALLOC_FL_COLLAPSE_RANGE, off, len);
+    if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0)
         return -EOPNOTSUPP;
-    bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
     u64 old = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+    if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+        /* cached pages of the range read zeros afterwards (stores through
+         * shared mappings there, not yet written back, are dropped as on
+         * Linux) */
+        u64 end = off + len < off ? ~0UL : off + len;
+        int r = do_allocate(id, mode, off, len);
+        if (r == -ENOSPC && root_sync() == 0)
+            r = do_allocate(id, mode, off, len);
+        if (r == 0) {
+            u64 size = tuple_get_u64(tfs_get(rootfs, id), "size", 0);
+            pagecache_zero(id, off, MIN(end, MAX(size, old)));
+            if (size > old)
+                pagecache_resize(id, old, size);
+        }
+        data_changed(id);
+        return r;
+    }
+    bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
     int r = tfs_allocate(rootfs, id, off, len, keep);
     if (r == -ENOSPC && root_sync() == 0)
         r = tfs_allocate(rootfs, id, off, len, keep);
@@ -845,6 +934,18 @@ int tfs_node_allocate(u64 id, int mode, u64 off, u64 len)
         pagecache_resize(id, old, size);   /* bytes stored past the old end read as zero */
     data_changed(id);
     return r;
+}
+
+/* lseek SEEK_DATA/SEEK_HOLE on a TFS file: holes at block granularity.
+ * Pages stored into through shared mappings are written back first, so
+ * their bytes count as data as on Linux.  The offset or -ENXIO. */
+long tfs_node_seek_data(u64 id, u64 off, bool data)
+{
+    if (rootfs == NULL)
+        return -ENXIO;
+    if (pagecache_active(id))
+        (void)pagecache_writeback(id, 0, ~0UL);
+    return tfs_seek_data(rootfs, id, off, data);
 }
 
 int tfs_node_chmod(u64 id, u32 perm)

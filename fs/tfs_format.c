@@ -1896,7 +1896,8 @@ static u64 ext_disk(const struct ext *e, size_t n, u64 fb)
     return 0;
 }
 
-/* Write buf = file bytes [off, end) to the blocks fin maps.  A block that
+/* Write buf = file bytes [off, end) (buf NULL: zeros, for tfs_zero_range)
+ * to the blocks fin maps.  A block that
  * keeps its disk block (unlogged) gets just the new bytes; a partly written
  * new block gets the old block's bytes around them (zeros for a hole), so no
  * stale bytes show.  Whole blocks go out in runs contiguous on disk. */
@@ -1910,7 +1911,7 @@ static int cow_write(struct tfs *fs, const struct obj *o, const struct extv *fin
     while (pos < end && r == 0) {
         u64 fb = pos / BS, stop = MIN(end, (fb + 1) * BS);
         u64 nd = ext_disk(fin->e, fin->n, fb), od = ext_disk(o->ext, o->next, fb);
-        const u8 *src = buf + (pos - off);
+        const u8 *src = buf != NULL ? buf + (pos - off) : fs->zero;   /* NULL: zeros */
         if (nd == 0)
             return -EIO;                               /* cannot happen: fin maps [off, end) */
         if (pos % BS == 0 && stop - pos == BS) {
@@ -1958,7 +1959,8 @@ static void mark_unlogged(struct tfs *fs, const struct extv *pc)
         (void)range_add(&fs->unlogged, pc->e[k].dblk, pc->e[k].nblk);
 }
 
-long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
+/* tfs_write (buf NULL: zeros); grow: extend "size" to off+len. */
+static long write_range(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off, bool grow)
 {
     struct obj *o;
     struct extv pieces = { 0 }, fin = { 0 }, chg = { 0 }, rm = { 0 }, freed = { 0 };
@@ -1985,8 +1987,8 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
         r = cow_write(fs, o, &fin, buf, off, end);
     if (r == 0)
         r = ext_diff(fs->h, o, &fin, &chg, &rm);
-    if (r == 0 && (chg.n + rm.n > 0 || end > size || fs->wtime != 0)) {
-        enc_file_delta(fs, &b, end > size, end, chg.e, chg.n, rm.e, rm.n);
+    if (r == 0 && (chg.n + rm.n > 0 || (grow == true && end > size) || fs->wtime != 0)) {
+        enc_file_delta(fs, &b, grow == true && end > size, end, chg.e, chg.n, rm.e, rm.n);
         r = commit_file(fs, o, &b, chg.n + rm.n > 0 ? &fin : NULL);
         tc_release(fs->h, &b);
     }
@@ -2003,6 +2005,11 @@ long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
     extv_release(fs->h, &rm);
     extv_release(fs->h, &freed);
     return r != 0 ? r : (long)len;
+}
+
+long tfs_write(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off)
+{
+    return write_range(fs, id, buf, len, off, true);
 }
 
 /* Shrink o to size: trims the extent cache (into kept), lists the removed
@@ -2584,6 +2591,313 @@ int tfs_allocate(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size)
     extv_release(fs->h, &merged);
     extv_release(fs->h, &dirty);
     return r;
+}
+
+/* ---------------------------------------------------------------- holes
+ * A hole is a run of file blocks no extent maps (reads give zeros).
+ * tfs_punch unmaps the whole blocks of a range and zeroes the bytes of the
+ * partial blocks at its ends; tfs_zero_range writes zeros over a range into
+ * allocated blocks.  Both log one UPDATE record (extent keys removed,
+ * trimmed or remapped, the same kinds of deltas truncate and overwrites
+ * log), so images with holes mount on any TFS kernel.  Freed blocks wait in
+ * fs->freeing until that record is durable (tfs_sync), as truncate's do.
+ * A partial block that a durable record maps is zeroed in a copy (a fresh
+ * block the record switches to), so a crash before the record leaves the
+ * old bytes and after it the zeros; when no block is free it is zeroed in
+ * place (only bytes being zeroed change, as zero_tail does). */
+
+/* Cut file blocks [p0, p1) out of extent list in[0..n): entries wholly
+ * inside go (their disk blocks to freed), others are trimmed or split.
+ * 0, -EOPNOTSUPP (a compressed extent cut partly: unpack it first), -ENOMEM. */
+static int ext_cut(struct tfs *fs, const struct ext *in, size_t n, u64 p0, u64 p1, struct extv *out,
+                   struct extv *freed)
+{
+    size_t i;
+    int r = 0;
+
+    for (i = 0; i < n && r == 0; i++) {
+        const struct ext *e = &in[i];
+        u64 s = e->fblk, t = e->fblk + e->nblk;
+        if (t <= p0 || s >= p1) {
+            r = extv_push(fs->h, out, e);
+            continue;
+        }
+        if (s >= p0 && t <= p1) {
+            struct ext f = { 0, e->dblk, ext_dblocks(e), 0, 0 };
+            r = extv_push(fs->h, freed, &f);
+            continue;
+        }
+        if (e->flags != 0)
+            return -EOPNOTSUPP;
+        u64 cs = MAX(s, p0), ct = MIN(t, p1);
+        if (s < p0) {
+            struct ext k = { s, e->dblk, p0 - s, 0, 0 };
+            r = extv_push(fs->h, out, &k);
+        }
+        struct ext f = { 0, e->dblk + (cs - s), ct - cs, 0, 0 };
+        if (r == 0)
+            r = extv_push(fs->h, freed, &f);
+        if (r == 0 && t > p1) {
+            struct ext k = { p1, e->dblk + (p1 - s), t - p1, 0, 0 };
+            r = extv_push(fs->h, out, &k);
+        }
+    }
+    return r;
+}
+
+/* Zero file bytes [zs, ze) (within one block) for a punch.  A hole, or bytes
+ * at or past size (already zero), need nothing; an unlogged block (or, on a
+ * full volume, any block) is zeroed in place; a logged one is copied into a
+ * fresh block pushed onto pieces.  0 or -errno. */
+static int punch_edge(struct tfs *fs, const struct obj *o, u64 zs, u64 ze, u64 size, struct extv *pieces)
+{
+    u64 fb = zs / BS, od, nd;
+    u8 *blk;
+    int r;
+
+    ze = MIN(ze, size);
+    if (zs >= ze)
+        return 0;
+    od = ext_disk(o->ext, o->next, fb);
+    if (od == 0)
+        return 0;
+    if (range_contains(&fs->unlogged, od, 1) == true || range_alloc(&fs->free, 1, &nd) == 0)
+        return io_write(fs, od * BS + zs % BS, fs->zero, ze - zs);
+    blk = heap_alloc(fs->h, BS);
+    r = blk == NULL ? -ENOMEM : fs->io.read(fs->io.ctx, od * BS, blk, BS) != 0 ? -EIO : 0;
+    if (r == 0) {
+        memset(blk + zs % BS, 0, ze - zs);
+        r = io_write(fs, nd * BS, blk, BS);
+    }
+    if (blk != NULL)
+        heap_free(fs->h, blk, BS);
+    struct ext p = { fb, nd, 1, 0, 0 };
+    if (r == 0)
+        r = extv_push(fs->h, pieces, &p);
+    if (r != 0)
+        range_add(&fs->free, nd, 1);
+    return r;
+}
+
+/* Make the extent holding file block fb plain when it is compressed and
+ * not wholly inside the blocks [p0, p1) a punch unmaps.  0 or -errno. */
+static int cut_unpack(struct tfs *fs, struct obj *o, u64 fb, u64 p0, u64 p1)
+{
+    size_t i = ext_search(o, fb);
+    const struct ext *e = i < o->next ? &o->ext[i] : NULL;
+
+    if (e == NULL || e->fblk > fb || e->flags == 0 || (e->fblk >= p0 && e->fblk + e->nblk <= p1))
+        return 0;
+    return unpack_one(fs, o, i);
+}
+
+int tfs_punch(struct tfs *fs, u64 id, u64 off, u64 len)
+{
+    struct obj *o;
+    struct extv pieces = { 0 }, mid = { 0 }, fin = { 0 }, chg = { 0 }, rm = { 0 }, freed = { 0 };
+    struct tc_buf b = { 0 };
+    u64 end = off + len, size, p0, p1, b0, bl;
+    size_t k;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    if (len == 0 || end < off)
+        return -EINVAL;
+    end = MIN(end, TFS_MAX_FILE_BLOCKS * BS);  /* nothing is mapped past it */
+    if (off >= end)
+        return 0;
+    size = tuple_get_u64(o->t, "size", 0);
+    b0 = off / BS;
+    bl = (end - 1) / BS;
+    p0 = (off + BS - 1) / BS;                  /* whole blocks [p0, p1) are unmapped */
+    p1 = end / BS;
+    /* compressed extents cut partly are made plain first (those holding
+     * the first and last block touched are the only ones that can be);
+     * ones wholly inside the punched blocks are just dropped */
+    r = cut_unpack(fs, o, b0, p0, MAX(p0, p1));
+    if (r == 0 && bl != b0)
+        r = cut_unpack(fs, o, bl, p0, MAX(p0, p1));
+    if (r == 0 && off % BS != 0)
+        r = punch_edge(fs, o, off, MIN(end, (b0 + 1) * BS), size, &pieces);
+    if (r == 0 && end % BS != 0 && (bl != b0 || off % BS == 0))
+        r = punch_edge(fs, o, MAX(off, bl * BS), end, size, &pieces);
+    if (r == 0)
+        r = cow_merge(fs, o, &pieces, &mid, &freed);
+    if (r == 0)
+        r = ext_cut(fs, mid.e, mid.n, p0, MAX(p0, p1), &fin, &freed);
+    if (r == 0)
+        r = ext_diff(fs->h, o, &fin, &chg, &rm);
+    if (r == 0 && (chg.n + rm.n > 0 || fs->wtime != 0)) {
+        enc_file_delta(fs, &b, false, 0, chg.e, chg.n, rm.e, rm.n);
+        r = commit_file(fs, o, &b, chg.n + rm.n > 0 ? &fin : NULL);
+        tc_release(fs->h, &b);
+    }
+    if (r == 0) {
+        for (k = 0; k < freed.n; k++) {
+            range_add(&fs->freeing, freed.e[k].dblk, freed.e[k].nblk);
+            zc_forget(fs, freed.e[k].dblk);
+        }
+        mark_unlogged(fs, &pieces);
+    } else {
+        free_pieces(fs, &pieces);
+    }
+    extv_release(fs->h, &pieces);
+    extv_release(fs->h, &mid);
+    extv_release(fs->h, &fin);
+    extv_release(fs->h, &chg);
+    extv_release(fs->h, &rm);
+    extv_release(fs->h, &freed);
+    return r;
+}
+
+int tfs_zero_range(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size)
+{
+    long r;
+
+    if (len == 0 || off + len < off)
+        return -EINVAL;
+    r = write_range(fs, id, NULL, len, off, keep_size == false);
+    return r < 0 ? (int)r : 0;
+}
+
+/* Log the switch of o's extents to fin with "size" set to size; the
+ * blocks in freed become free after the next sync.  0 or -errno. */
+static int commit_shift(struct tfs *fs, struct obj *o, struct extv *fin, struct extv *freed, u64 size)
+{
+    struct extv chg = { 0 }, rm = { 0 };
+    struct tc_buf b = { 0 };
+    size_t k;
+    int r = ext_diff(fs->h, o, fin, &chg, &rm);
+
+    if (r == 0) {
+        enc_file_delta(fs, &b, true, size, chg.e, chg.n, rm.e, rm.n);
+        r = commit_file(fs, o, &b, chg.n + rm.n > 0 ? fin : NULL);
+        tc_release(fs->h, &b);
+    }
+    for (k = 0; r == 0 && k < freed->n; k++) {
+        range_add(&fs->freeing, freed->e[k].dblk, freed->e[k].nblk);
+        zc_forget(fs, freed->e[k].dblk);
+    }
+    extv_release(fs->h, &chg);
+    extv_release(fs->h, &rm);
+    return r;
+}
+
+int tfs_collapse(struct tfs *fs, u64 id, u64 off, u64 len)
+{
+    struct obj *o;
+    struct extv mid = { 0 }, freed = { 0 };
+    u64 size, a, n;
+    size_t k;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    size = tuple_get_u64(o->t, "size", 0);
+    if (len == 0 || off % BS != 0 || len % BS != 0 || off + len < off || off + len >= size)
+        return -EINVAL;
+    a = off / BS;
+    n = len / BS;
+    r = cut_unpack(fs, o, a, a, a + n);
+    if (r == 0)
+        r = cut_unpack(fs, o, a + n - 1, a, a + n);
+    if (r == 0)
+        r = ext_cut(fs, o->ext, o->next, a, a + n, &mid, &freed);
+    for (k = 0; r == 0 && k < mid.n; k++) {
+        if (mid.e[k].fblk >= a + n)
+            mid.e[k].fblk -= n;                /* the blocks after the range move down */
+    }
+    if (r == 0)
+        r = commit_shift(fs, o, &mid, &freed, size - len);
+    extv_release(fs->h, &mid);
+    extv_release(fs->h, &freed);
+    return r;
+}
+
+int tfs_insert(struct tfs *fs, u64 id, u64 off, u64 len)
+{
+    struct obj *o;
+    struct extv fin = { 0 }, freed = { 0 };
+    u64 size, a, n;
+    size_t k;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    size = tuple_get_u64(o->t, "size", 0);
+    if (len == 0 || off % BS != 0 || len % BS != 0)
+        return -EINVAL;
+    if (len > TFS_MAX_FILE_BLOCKS * BS || size + len > TFS_MAX_FILE_BLOCKS * BS ||
+        (o->next > 0 && o->ext[o->next - 1].fblk + o->ext[o->next - 1].nblk + len / BS > TFS_MAX_FILE_BLOCKS))
+        return -EFBIG;
+    if (off >= size)
+        return -EINVAL;
+    a = off / BS;
+    n = len / BS;
+    k = ext_search(o, a);
+    if (k < o->next && o->ext[k].fblk < a && o->ext[k].flags != 0)
+        r = unpack_one(fs, o, k);              /* a compressed extent split at a */
+    for (k = 0; r == 0 && k < o->next; k++) {
+        struct ext e = o->ext[k];
+        if (e.fblk + e.nblk <= a) {
+            r = extv_push(fs->h, &fin, &e);
+        } else if (e.fblk >= a) {
+            e.fblk += n;                       /* the blocks from off on move up */
+            r = extv_push(fs->h, &fin, &e);
+        } else {
+            struct ext t = { a + n, e.dblk + (a - e.fblk), e.fblk + e.nblk - a, 0, 0 };
+            e.nblk = a - e.fblk;
+            r = extv_push(fs->h, &fin, &e);
+            if (r == 0)
+                r = extv_push(fs->h, &fin, &t);
+        }
+    }
+    if (r == 0)
+        r = commit_shift(fs, o, &fin, &freed, size + len);
+    extv_release(fs->h, &fin);
+    return r;
+}
+
+long tfs_seek_data(struct tfs *fs, u64 id, u64 off, bool data)
+{
+    struct obj *o;
+    u64 size, fb;
+    size_t i;
+    int r = file_obj(fs, id, &o);
+
+    if (r != 0)
+        return r;
+    size = tuple_get_u64(o->t, "size", 0);
+    if (off >= size)
+        return -ENXIO;
+    fb = off / BS;
+    i = ext_search(o, fb);
+    if (data == true) {
+        if (i >= o->next)
+            return -ENXIO;
+        if (o->ext[i].fblk <= fb)
+            return (long)off;
+        return o->ext[i].fblk * BS < size ? (long)(o->ext[i].fblk * BS) : -ENXIO;
+    }
+    while (i < o->next && o->ext[i].fblk <= fb) {
+        fb = o->ext[i].fblk + o->ext[i].nblk;
+        i++;
+    }
+    return (long)MIN(MAX(off, fb * BS), size);
+}
+
+u64 tfs_file_blocks(struct tfs *fs, u64 id)
+{
+    struct obj *o;
+    u64 n = 0;
+    size_t i;
+
+    if (file_obj(fs, id, &o) != 0)
+        return 0;
+    for (i = 0; i < o->next; i++)
+        n += ext_dblocks(&o->ext[i]);
+    return n;
 }
 
 long tfs_reclaim(struct tfs *fs, bool (*busy)(void *ctx, u64 id), void *ctx)

@@ -159,6 +159,30 @@ long tfs_reclaim(struct tfs *fs, bool (*busy)(void *ctx, u64 id), void *ctx);
  * not save a block is stored plain).  For mkfs (io.deflate set).  Bytes or
  * -errno. */
 long tfs_write_compressed(struct tfs *fs, u64 id, const void *buf, u64 len, u64 off);
+/* ---- additions (engineer "tfspunch"): holes ---- */
+/* fallocate PUNCH_HOLE|KEEP_SIZE: unmap the whole blocks of [off, off+len)
+ * (freed after the next tfs_sync) and zero the rest of the range; "size"
+ * stays.  One record; a crash leaves the old or the new extents.  0,
+ * -EINVAL, -EIO, -ENOMEM, -ENOSPC (a compressed extent to rewrite). */
+int tfs_punch(struct tfs *fs, u64 id, u64 off, u64 len);
+/* fallocate ZERO_RANGE: [off, off+len) reads zeros and is allocated
+ * (copy-on-write like tfs_write, one record); "size" grows to off+len
+ * unless keep_size.  0, -EINVAL, -EFBIG, -ENOSPC, -EIO, -ENOMEM. */
+int tfs_zero_range(struct tfs *fs, u64 id, u64 off, u64 len, bool keep_size);
+/* fallocate COLLAPSE_RANGE: remove the blocks [off, off+len) (freed after
+ * the next sync), moving the rest of the file down; "size" shrinks by len.
+ * INSERT_RANGE: move the blocks from off on up by len, leaving a hole;
+ * "size" grows by len.  off and len are multiples of TFS_BLOCK_SIZE.  One
+ * record each, no data written.  0, -EINVAL (unaligned, len 0, collapse
+ * reaching the end, insert at or past it), -EFBIG (insert), -ENOMEM,
+ * -ENOSPC/-EIO (a compressed extent split by the range is rewritten). */
+int tfs_collapse(struct tfs *fs, u64 id, u64 off, u64 len);
+int tfs_insert(struct tfs *fs, u64 id, u64 off, u64 len);
+/* lseek SEEK_DATA (data true) / SEEK_HOLE from off at block granularity:
+ * the offset, or -ENXIO (off at or past the end; no data after off). */
+long tfs_seek_data(struct tfs *fs, u64 id, u64 off, bool data);
+/* Disk blocks (TFS_BLOCK_SIZE) holding a file's data (st_blocks). */
+u64 tfs_file_blocks(struct tfs *fs, u64 id);
 /* Treat tuples returned by tfs_get/tfs_manifest as read-only: changes made
  * through the tuple API are not logged.  Use the tfs_set_* calls. */
 

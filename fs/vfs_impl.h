@@ -425,7 +425,11 @@ int tfs_node_link(u64 id, u64 dir, const char *name);        /* -EEXIST, -EPERM 
  * directory below itself (EINVAL). */
 int tfs_node_rename(u64 odir, const char *oname, u64 ndir, const char *nname, unsigned flags);
 int tfs_node_truncate(u64 id, u64 len);
-int tfs_node_allocate(u64 id, int mode, u64 off, u64 len);  /* mode 0 or KEEP_SIZE */
+/* fallocate: mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE(|KEEP_SIZE),
+ * COLLAPSE_RANGE, INSERT_RANGE. */
+int tfs_node_allocate(u64 id, int mode, u64 off, u64 len);
+/* lseek SEEK_DATA (data true) / SEEK_HOLE from off: the offset or -ENXIO. */
+long tfs_node_seek_data(u64 id, u64 off, bool data);
 int tfs_node_chmod(u64 id, u32 perm);
 int tfs_node_set_owner(u64 id, u32 uid, u32 gid, u32 mode);  /* ctime becomes now */
 int tfs_node_set_times(u64 id, u64 atime, u64 mtime);       /* ns; ctime becomes now */

@@ -346,7 +346,6 @@ long sys_pwritev2(int fd, const struct iovec_k *iov, int cnt, s64 off, long off_
     return do_pvec(fd, iov, cnt, off, flags, true);
 }
 
-// partial: SEEK_DATA/SEEK_HOLE on the TFS root treat the whole file as data (holes are not reported; tmpfs reports them)
 long sys_lseek(int fd, s64 off, int whence)
 {
     struct file *f = fd_file(fd);
@@ -371,6 +370,15 @@ long sys_lseek(int fd, s64 off, int whence)
                 return at;
             f->off = (u64)at;
             return at;
+        }
+        if (f->node.v == NULL) {       /* a TFS file: holes at block granularity */
+            long at = tfs_node_seek_data(f->node.id, (u64)off, whence == SEEK_DATA);
+            if (at == -ENXIO)
+                return at;
+            if (at >= 0) {
+                f->off = (u64)at;
+                return at;
+            }                          /* not a regular file: all data, as before */
         }
         f->off = whence == SEEK_DATA ? (u64)off : (u64)size;
         return (long)f->off;
@@ -954,15 +962,17 @@ long sys_ftruncate(int fd, s64 len)
 
 int file_punch_hole(struct file *f, u64 off, u64 len)
 {
-    if (!node_is_ram(f->node))
-        return -EOPNOTSUPP;            /* TFS punches no holes */
-    int r = ramfs_fallocate(f->node.v, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
+    int r = -EOPNOTSUPP;
+    if (node_is_ram(f->node))
+        r = ramfs_fallocate(f->node.v, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
+    else if (f->node.v == NULL)
+        r = tfs_node_allocate(f->node.id, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
     if (r == 0)
         fsnotify_file(f, IN_MODIFY);
     return r;
 }
 
-// partial: on the TFS root modes 0 and KEEP_SIZE only (hole punching, collapse, insert, zero and unshare range: EOPNOTSUPP); tmpfs has what Linux's has (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)
+// partial: UNSHARE_RANGE is EOPNOTSUPP on the TFS root (as on ext4: no shared extents); tmpfs has what Linux's has (0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE)
 long sys_fallocate(int fd, int mode, s64 off, s64 len)
 {
     struct file *f = fd_file(fd);

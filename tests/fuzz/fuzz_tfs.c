@@ -81,6 +81,10 @@ static int walk_entry(void *ctx, const u8 *key, size_t klen, const struct value 
     for (u64 off = 0; off < 65536; off += sizeof(buf))
         if (tfs_read(w->fs, v->u.n, buf, sizeof(buf), off) <= 0)
             break;
+    (void)tfs_file_blocks(w->fs, v->u.n);           /* st_blocks and SEEK_DATA/SEEK_HOLE */
+    for (u64 off = 0; off < 65536; off += 4096)
+        if (tfs_seek_data(w->fs, v->u.n, off, (off / 4096) % 2 == 0) < 0)
+            break;
     struct tuple *ch = tuple_get_tuple(t, "children");
     if (ch != NULL) {
         struct walk sub = { w->fs, w->depth + 1 };

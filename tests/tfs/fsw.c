@@ -13,9 +13,13 @@
  *                      slot N % 8 of DIR/slots in place (5000 bytes each, so
  *                      slots straddle blocks) and fdatasync it; fsync; then
  *                      print "ack N" (the host kills the VM at random).
+ *                      The same slot of DIR/pslots is punched (fallocate
+ *                      PUNCH_HOLE), fdatasync'ed, then rewritten.
  *   fsw slots FILE N   (on the host) check a slots file copied out after a
  *                      crash: every slot holds one whole version, at least
  *                      the one record N (the last acknowledged) wrote.
+ *   fsw pslots FILE N  the same for pslots, where the slot record N+1 was
+ *                      rewriting may also be all zeros (punched).
  *   fsw fill [DIR]     write until ENOSPC, check the filesystem still works
  *                      (stat, read back, unlink frees space, write again).
  *   fsw bench [DIR]    sequential write and read MB/s, fsync latency.
@@ -131,6 +135,91 @@ static void phase1_files(void)
     CHECK(close(fd) == 0);
 }
 
+#define PG 4096
+/* The "holes" file: 16 pages, page i all 'a' + i, then pages 2-5 punched,
+ * bytes 100..299 of page 9 punched, page 12 zeroed from byte 10 (ZERO_RANGE,
+ * allocated).  "sparse": 1 MiB made by ftruncate with "tail" at its end. */
+static void holes_check(int fd, int sfd)
+{
+    char buf[PG];
+    struct stat st;
+    for (int i = 0; i < 16; i++) {
+        CHECK(pread(fd, buf, PG, (off_t)i * PG) == PG);
+        for (int k = 0; k < PG; k++) {
+            char want = (char)('a' + i);
+            if ((i >= 2 && i <= 5) || (i == 9 && k >= 100 && k < 300) || (i == 12 && k >= 10))
+                want = 0;
+            if (buf[k] != want) {
+                printf("FAIL: holes page %d byte %d is %d, want %d\n", i, k, buf[k], want);
+                failures++;
+                break;
+            }
+        }
+    }
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 16 * PG && st.st_blocks == 12 * PG / 512);
+    CHECK(lseek(fd, 0, SEEK_HOLE) == 2 * PG && lseek(fd, 2 * PG, SEEK_DATA) == 6 * PG);
+    CHECK(lseek(fd, 6 * PG, SEEK_HOLE) == 16 * PG);
+    CHECK(lseek(fd, 16 * PG, SEEK_DATA) < 0 && errno == ENXIO);
+    CHECK(fstat(sfd, &st) == 0 && st.st_size == 1 << 20 && st.st_blocks == PG / 512);
+    CHECK(lseek(sfd, 0, SEEK_DATA) == (1 << 20) - PG && lseek(sfd, 0, SEEK_HOLE) == 0);
+    CHECK(pread(sfd, buf, 8, (1 << 20) - 8) == 8 && memcmp(buf, "\0\0\0\0tail", 8) == 0);
+}
+
+static void phase1_punch(void);
+
+/* "shift": 8 pages, page i all 'A' + i, pages 2-3 collapsed, then 2
+ * pages inserted at page 1: A 0 0 B E F G H. */
+static void shift_check(int fd)
+{
+    static const char want[] = "A00BEFGH";
+    char buf[PG];
+    struct stat st;
+    for (int i = 0; i < 8; i++) {
+        char w = want[i] == '0' ? 0 : want[i];
+        CHECK(pread(fd, buf, PG, (off_t)i * PG) == PG && buf[0] == w && buf[PG - 1] == w);
+    }
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 8 * PG && st.st_blocks == 6 * PG / 512);
+    CHECK(lseek(fd, 0, SEEK_HOLE) == PG && lseek(fd, PG, SEEK_DATA) == 3 * PG);
+}
+
+static void phase1_holes(void)
+{
+    char page[PG];
+    int xfd = open(P("shift"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(xfd >= 0);
+    for (int i = 0; i < 8; i++) {
+        memset(page, 'A' + i, PG);
+        CHECK(pwrite(xfd, page, PG, (off_t)i * PG) == PG);
+    }
+    CHECK(fsync(xfd) == 0);
+    CHECK(fallocate(xfd, FALLOC_FL_COLLAPSE_RANGE, 2 * PG, 2 * PG) == 0);
+    CHECK(fallocate(xfd, FALLOC_FL_INSERT_RANGE, PG, 2 * PG) == 0);
+    CHECK(fsync(xfd) == 0);
+    shift_check(xfd);
+    CHECK(close(xfd) == 0);
+    phase1_punch();
+}
+
+static void phase1_punch(void)
+{
+    char page[PG];
+    int fd = open(P("holes"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int sfd = open(P("sparse"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && sfd >= 0);
+    for (int i = 0; i < 16; i++) {
+        memset(page, 'a' + i, PG);
+        CHECK(pwrite(fd, page, PG, (off_t)i * PG) == PG);
+    }
+    CHECK(fsync(fd) == 0);                            /* punch logged blocks, not fresh ones */
+    CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * PG, 4 * PG) == 0);
+    CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 9 * PG + 100, 200) == 0);
+    CHECK(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 12 * PG + 10, PG - 10) == 0);
+    CHECK(ftruncate(sfd, 1 << 20) == 0 && pwrite(sfd, "tail", 4, (1 << 20) - 4) == 4);
+    CHECK(fsync(fd) == 0);
+    holes_check(fd, sfd);
+    CHECK(close(fd) == 0 && close(sfd) == 0);
+}
+
 static void phase1_names(void)
 {
     struct stat st;
@@ -217,6 +306,15 @@ static void phase2(void)
             }
     }
     close(fd);
+    int hfd = open(P("holes"), O_RDONLY), sfd = open(P("sparse"), O_RDONLY);
+    CHECK(hfd >= 0 && sfd >= 0);
+    holes_check(hfd, sfd);                            /* the holes survived the reboot */
+    close(hfd);
+    close(sfd);
+    hfd = open(P("shift"), O_RDONLY);
+    CHECK(hfd >= 0);
+    shift_check(hfd);
+    close(hfd);
     CHECK(is("state", "1"));
     /* and writing still works on the second boot: the state moves on */
     put("state.new", "2", O_TRUNC);
@@ -237,8 +335,10 @@ static void slot_fill(char *p, int s, int v)
 }
 
 /* Host side: the slots file after a crash whose last acknowledged record
- * was last.  0 when every slot is one whole version >= the acknowledged one. */
-static int slots_check(const char *path, int last)
+ * was last.  0 when every slot is one whole version >= the acknowledged one.
+ * punched (the pslots file): the slot the next record was rewriting may also
+ * be all zeros (punched, not yet rewritten), never anything else. */
+static int slots_check(const char *path, int last, int punched)
 {
     static char got[NSLOT * SLOT + 1], want[SLOT];
     FILE *f = fopen(path, "rb");
@@ -253,6 +353,13 @@ static int slots_check(const char *path, int last)
     for (int s = 0; s < NSLOT; s++) {
         int gs = -1, v = -1, acked = s <= last ? (last - s) / NSLOT + 1 : 0;
         sscanf(got + s * SLOT, "slot %d version %d", &gs, &v);
+        if (punched && s == (last + 1) % NSLOT) {
+            int zero = 1;
+            for (int k = 0; k < SLOT && zero; k++)
+                zero = got[s * SLOT + k] == 0;
+            if (zero)
+                continue;
+        }
         if (gs == s && v >= 0)
             slot_fill(want, s, v);
         if (gs != s || v < acked || memcmp(want, got + s * SLOT, SLOT) != 0) {
@@ -262,7 +369,7 @@ static int slots_check(const char *path, int last)
         }
     }
     if (bad == 0)
-        printf("slots ok\n");
+        printf("%s ok\n", punched ? "punched slots" : "slots");
     return bad;
 }
 
@@ -273,12 +380,14 @@ static void crash_loop(void)
     CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
     int fd = open(P("log"), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int sfd = open(P("slots"), O_RDWR | O_CREAT | O_TRUNC, 0644);
-    CHECK(fd >= 0 && sfd >= 0);
+    int pfd = open(P("pslots"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && sfd >= 0 && pfd >= 0);
     for (int s = 0; s < NSLOT; s++) {
         slot_fill(slot, s, 0);
         CHECK(pwrite(sfd, slot, SLOT, (off_t)s * SLOT) == SLOT);
+        CHECK(pwrite(pfd, slot, SLOT, (off_t)s * SLOT) == SLOT);
     }
-    CHECK(fsync(sfd) == 0);
+    CHECK(fsync(sfd) == 0 && fsync(pfd) == 0);
     for (int i = 0; failures == 0; i++) {
         int n = snprintf(rec, sizeof(rec), "record %08d %0*d\n", i, 40 + i % 50, i);
         CHECK(write(fd, rec, (size_t)n) == n);
@@ -299,6 +408,13 @@ static void crash_loop(void)
         /* overwrite one slot in place: a crash must leave its old or new version */
         slot_fill(slot, i % NSLOT, i / NSLOT + 1);
         CHECK(pwrite(sfd, slot, SLOT, (off_t)(i % NSLOT) * SLOT) == SLOT && fdatasync(sfd) == 0);
+        /* punch the same slot of pslots (partial blocks at both ends, shared
+         * with the neighbours), make that durable, then write it again: a
+         * crash leaves the old version, zeros or the new one, never a mix
+         * or bytes of another file */
+        CHECK(fallocate(pfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(i % NSLOT) * SLOT, SLOT) == 0);
+        CHECK(fdatasync(pfd) == 0);
+        CHECK(pwrite(pfd, slot, SLOT, (off_t)(i % NSLOT) * SLOT) == SLOT && fdatasync(pfd) == 0);
         CHECK(fsync(fd) == 0);
         printf("ack %d\n", i);
         fflush(stdout);
@@ -376,7 +492,9 @@ int main(int argc, char **argv)
     if (strcmp(mode, "crash") == 0) {
         crash_loop();
     } else if (strcmp(mode, "slots") == 0 && argc > 3) {
-        return slots_check(argv[2], atoi(argv[3]));
+        return slots_check(argv[2], atoi(argv[3]), 0);
+    } else if (strcmp(mode, "pslots") == 0 && argc > 3) {
+        return slots_check(argv[2], atoi(argv[3]), 1);
     } else if (strcmp(mode, "bench") == 0) {
         bench();
     } else if (strcmp(mode, "fill") == 0) {
@@ -384,6 +502,7 @@ int main(int argc, char **argv)
         printf("fill %s\n", failures == 0 ? "ok" : "FAILED");
     } else if (access(P("state"), F_OK) != 0) {
         phase1_files();
+        phase1_holes();
         phase1_names();
         put("state", "1", O_TRUNC);
         printf("phase 1 %s\n", failures == 0 ? "ok" : "FAILED");

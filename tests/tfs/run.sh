@@ -5,14 +5,18 @@
 #
 #   durable   fsw's first boot runs every writing call and checks it, the
 #             second boot of the same image reads everything back; rename
-#             atomicity; `solo fs check` and `solo fs get` agree.
+#             atomicity; holes (punch, ZERO_RANGE, ftruncate: bytes, st_blocks,
+#             SEEK_DATA/SEEK_HOLE on both boots, zeros from `solo fs get`);
+#             `solo fs check` and `solo fs get` agree.
 #   crash     SEEDS (default 20) boots of `fsw crash`, each killed with
 #             SIGKILL at a random moment (seeded: reproducible) while it
 #             appends + fsyncs; then `solo fs check` passes and every
 #             record whose fsync was acknowledged on stdout is in the file;
 #             fixed-size slots the workload overwrites in place each hold
 #             one whole version (old or new, never a mix), at least the
-#             acknowledged one.
+#             acknowledged one; slots punched (fallocate PUNCH_HOLE) and
+#             rewritten hold one whole version or, for the one being
+#             rewritten, zeros (`fsw pslots`).
 #   enospc    fill a small image: ENOSPC, the file system stays usable,
 #             the image checks clean.
 #   sqlite    Debian's sqlite3 CLI (dynamic) creates a database, inserts
@@ -60,6 +64,12 @@ t_durable() {
     rm -f d.big && "$SOLO" fs get d.img /data/big d.big && [ "$(stat -c %s d.big)" = 1048576 ] ||
         { result durable 1 "fs get /data/big failed"; return; }
     [ "$("$SOLO" fs cat d.img /data/state)" = 2 ] || { result durable 1 "state after two boots"; return; }
+    # holes: solo fs get/cat give zeros there
+    rm -f d.holes && "$SOLO" fs get d.img /data/holes d.holes &&
+        cmp -s <(dd if=d.holes bs=4096 skip=2 count=4 2>/dev/null) <(head -c 16384 /dev/zero) &&
+        cmp -s <(dd if=d.holes bs=4096 skip=6 count=1 2>/dev/null) <(head -c 4096 /dev/zero | tr '\0' g) &&
+        cmp -s <("$SOLO" fs cat d.img /data/sparse) <(head -c 1048572 /dev/zero; printf tail) ||
+        { result durable 1 "fs get/cat of the files with holes"; return; }
     result durable 0 "(two boots, $(head -1 dc.out))"
 }
 
@@ -93,7 +103,9 @@ crash_one() {   # crash_one SEED
     [ -n "$cur" ] && [ "$cur" -ge "$want" ] || { echo "seed $s: /data/cur is '$cur', acknowledged $want"; return 1; }
     rm -f "c$s.slots" && "$SOLO" fs get "$img" /data/slots "c$s.slots" || { echo "seed $s: no /data/slots"; return 1; }
     ./fsw slots "c$s.slots" "$last" > "c$s.why" || { echo "seed $s: $(cat "c$s.why")"; return 1; }
-    echo "seed $s: $((last + 1)) acknowledged, $(wc -l < "c$s.log") present, slots whole"
+    rm -f "c$s.pslots" && "$SOLO" fs get "$img" /data/pslots "c$s.pslots" || { echo "seed $s: no /data/pslots"; return 1; }
+    ./fsw pslots "c$s.pslots" "$last" > "c$s.why" || { echo "seed $s: punched $(cat "c$s.why")"; return 1; }
+    echo "seed $s: $((last + 1)) acknowledged, $(wc -l < "c$s.log") present, slots whole, punched slots whole or zero"
     rm -f "$img"
     return 0
 }

@@ -6,7 +6,9 @@
  * between create and link, and log growth + compaction under churn (the
  * kernel's pattern: many small appends, fsync after each), and zlib
  * compressed extents (written, read, unpacked by writes/truncates, corrupt),
- * copy-on-write overwrites (a crash before the sync shows the old bytes).
+ * copy-on-write overwrites (a crash before the sync shows the old bytes),
+ * holes (punch, zero range, SEEK_DATA/SEEK_HOLE; crashes before the sync
+ * show the old bytes; random operations against a model).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -598,7 +600,7 @@ static void test_cow_random(void **state)
             assert_int_equal(tfs_sync(fs), 0);
             memcpy(synced, model, len);
             slen = len;
-        } else {
+        } else if (op < 20) {
             tfs_close(fs);
             fs = mount();
             expect_bytes(fs, f, synced, slen);
@@ -612,6 +614,313 @@ static void test_cow_random(void **state)
     tfs_close(fs);
     fs = mount();
     expect_bytes(fs, f, model, len);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
+/* Every stretch SEEK_HOLE/SEEK_DATA call a hole reads as zeros in the model,
+ * and the walk ends at the file's end. */
+static void expect_holes_zero(struct tfs *fs, u64 f, const unsigned char *model, size_t len)
+{
+    u64 pos = 0;
+    while (pos < len) {
+        long d = tfs_seek_data(fs, f, pos, true);
+        u64 stop = d == -ENXIO ? len : (u64)d;
+        assert_true(d == -ENXIO || d >= (long)pos);
+        for (u64 k = pos; k < stop; k++)
+            assert_int_equal(model[k], 0);
+        if (d == -ENXIO)
+            break;
+        long h = tfs_seek_data(fs, f, (u64)d, false);
+        assert_true(h > d && (u64)h <= len);
+        pos = (u64)h;
+    }
+    assert_int_equal(tfs_seek_data(fs, f, len, true), -ENXIO);
+    assert_int_equal(tfs_seek_data(fs, f, len, false), -ENXIO);
+}
+
+/* Holes: a file grown by truncate or a write past its end holds no blocks
+ * there; punching frees whole blocks (after the sync) and zeroes partial
+ * ones in copies, so a crash before the sync shows every old byte;
+ * ZERO_RANGE allocates zeroed blocks; SEEK_DATA/SEEK_HOLE see the holes. */
+static void test_punch(void **state)
+{
+    (void)state;
+    enum { BS = 4096, N = 5 * BS };
+    static unsigned char old[N], cur[N];
+    struct tfs *fs = fresh();
+    struct tfs_stats st;
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL), g, total, free0, free1;
+    memset(old, 'A', N);
+    assert_int_equal(tfs_write(fs, f, old, N, 0), N);
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(tfs_file_blocks(fs, f), 5);
+    assert_int_equal(tfs_seek_data(fs, f, 0, false), N);
+    tfs_statfs(fs, &total, &free0);
+    /* blocks 0 and 3 partly, 1 and 2 wholly */
+    assert_int_equal(tfs_punch(fs, f, 2000, 2 * BS + 2096 + 1000), 0);
+    memcpy(cur, old, N);
+    memset(cur + 2000, 0, 2 * BS + 2096 + 1000);
+    expect_bytes(fs, f, cur, N);
+    assert_int_equal(tfs_file_blocks(fs, f), 3);
+    assert_int_equal(tfs_seek_data(fs, f, 0, false), BS);
+    assert_int_equal(tfs_seek_data(fs, f, BS, true), 3 * BS);
+    assert_int_equal(tfs_seek_data(fs, f, BS + 7, true), 3 * BS);
+    assert_int_equal(tfs_seek_data(fs, f, 3 * BS, false), N);
+    assert_int_equal(tfs_seek_data(fs, f, N, true), -ENXIO);
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free1, free0 + 2);               /* copies of blocks 0 and 3; 4 freed at the sync */
+    /* the freed blocks are not reused before the sync: fill the volume */
+    g = mkfile(fs, TFS_ID_ROOT, "g", NULL);
+    unsigned char *fill = malloc((free1 - 4) * BS);
+    assert_non_null(fill);
+    memset(fill, 'Z', (free1 - 4) * BS);
+    assert_int_equal(tfs_write(fs, g, fill, (free1 - 4) * BS, 0), (long)((free1 - 4) * BS));
+    assert_int_equal(tfs_write(fs, g, fill, BS, (free1 - 4) * BS), -ENOSPC);
+    free(fill);
+    tfs_close(fs);                                    /* crash: nothing of the punch shows */
+    fs = mount();
+    expect_bytes(fs, f, old, N);
+    memcpy(cur, old, N);
+    memset(cur + 2000, 0, 2 * BS + 2096 + 1000);
+    assert_int_equal(tfs_file_blocks(fs, f), 5);
+    assert_int_equal(tfs_punch(fs, f, 2000, 2 * BS + 2096 + 1000), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_statfs(fs, &total, &free1);
+    assert_int_equal(free1, free0 + 2);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, cur, N);
+    assert_int_equal(tfs_seek_data(fs, f, 0, false), BS);
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    /* punching a hole, or past the end, changes nothing; size stays */
+    assert_int_equal(tfs_punch(fs, f, BS, BS), 0);
+    assert_int_equal(tfs_punch(fs, f, N, 100 * BS), 0);
+    assert_int_equal(tfs_punch(fs, f, 0, 0), -EINVAL);
+    assert_int_equal(tfs_read(fs, f, cur, N + 1, 0), N);
+    /* within one block, unlogged: zeroed in place */
+    assert_int_equal(tfs_write(fs, f, old, BS, 4 * BS), BS);
+    assert_int_equal(tfs_punch(fs, f, 4 * BS + 10, 20), 0);
+    memset(cur + 4 * BS, 'A', BS);
+    memset(cur + 4 * BS + 10, 0, 20);
+    expect_bytes(fs, f, cur, N);
+    /* the whole file: no blocks, all hole */
+    assert_int_equal(tfs_punch(fs, f, 0, ~0ULL >> 1), 0);
+    assert_int_equal(tfs_file_blocks(fs, f), 0);
+    assert_int_equal(tfs_seek_data(fs, f, 0, true), -ENXIO);
+    assert_int_equal(tfs_seek_data(fs, f, 0, false), 0);
+    memset(cur, 0, N);
+    expect_bytes(fs, f, cur, N);
+
+    /* sparse by truncate and by a write past the end */
+    g = mkfile(fs, TFS_ID_ROOT, "g", NULL);
+    assert_int_equal(tfs_truncate(fs, g, 10 * BS), 0);
+    assert_int_equal(tfs_file_blocks(fs, g), 0);
+    assert_int_equal(tfs_write(fs, g, "x", 1, 20 * BS + 5), 1);
+    assert_int_equal(tfs_file_blocks(fs, g), 1);
+    assert_int_equal(tfs_seek_data(fs, g, 0, true), 20 * BS);
+    assert_int_equal(tfs_seek_data(fs, g, 20 * BS, false), 20 * BS + 6);
+    assert_int_equal(tfs_seek_data(fs, g, 3, false), 3);
+    /* ZERO_RANGE: allocated zeros, size grows without KEEP_SIZE */
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(tfs_zero_range(fs, g, BS, 2 * BS, true), 0);
+    assert_int_equal(tfs_file_blocks(fs, g), 3);
+    assert_int_equal(tfs_zero_range(fs, g, 20 * BS + 2, 2 * BS, false), 0);
+    assert_int_equal(tfs_read(fs, g, cur, N, 20 * BS), 2 * BS + 2);
+    assert_int_equal(cur[0] | cur[1] | cur[2] | cur[3], 0);
+    assert_int_equal(tfs_file_blocks(fs, g), 5);
+    assert_int_equal(tfs_zero_range(fs, g, 0, 0, false), -EINVAL);
+    tfs_close(fs);                                    /* crash: the last synced state */
+    fs = mount();
+    assert_int_equal(tfs_file_blocks(fs, g), 1);
+    assert_int_equal(tfs_read(fs, g, cur, 10, 20 * BS + 5), 1);
+    assert_int_equal(cur[0], 'x');
+    assert_int_equal(tfs_zero_range(fs, g, 20 * BS + 2, 2 * BS, false), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, g, cur, N, 20 * BS), 2 * BS + 2);
+    for (int k = 0; k < 2 * BS + 2; k++)
+        assert_int_equal(cur[k], 0);
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
+/* Writes, truncates, punches, zero ranges, collapses and inserts at random against a model,
+ * with syncs and "crashes": a crash shows exactly the model as of the last
+ * sync; holes reported by SEEK_HOLE read as zeros. */
+static void test_hole_random(void **state)
+{
+    (void)state;
+    enum { MAXF = 64 * 1024 };
+    static unsigned char model[MAXF], synced[MAXF], buf[20000];
+    size_t len = 0, slen = 0;
+    unsigned seed = 777;
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    assert_int_equal(tfs_sync(fs), 0);
+    for (int step = 0; step < 800; step++) {
+        seed = seed * 1103515245 + 12345;
+        unsigned op = (seed >> 16) % 22;
+        size_t off = (seed * 7 >> 8) % (MAXF - sizeof(buf)), n = 1 + (seed >> 4) % sizeof(buf);
+        size_t aoff = off / 4096 * 4096, alen = (n + 4095) / 4096 * 4096;
+        if (op == 20) {
+            long r = tfs_collapse(fs, f, aoff, alen);
+            if (aoff + alen >= len) {
+                assert_int_equal(r, -EINVAL);
+            } else {
+                assert_int_equal(r, 0);
+                memmove(model + aoff, model + aoff + alen, len - aoff - alen);
+                len -= alen;
+            }
+        } else if (op == 21) {
+            long r = len + alen > MAXF ? 0 : tfs_insert(fs, f, aoff, alen);
+            if (len + alen > MAXF) {
+                ;                                     /* keep the model within MAXF */
+            } else if (aoff >= len) {
+                assert_int_equal(r, -EINVAL);
+            } else {
+                assert_int_equal(r, 0);
+                memmove(model + aoff + alen, model + aoff, len - aoff);
+                memset(model + aoff, 0, alen);
+                len += alen;
+            }
+        } else if (op < 8) {
+            memset(buf, 'a' + step % 26, n);
+            assert_int_equal(tfs_write(fs, f, buf, n, off), (long)n);
+            if (off > len)
+                memset(model + len, 0, off - len);
+            memcpy(model + off, buf, n);
+            if (off + n > len)
+                len = off + n;
+        } else if (op < 12) {
+            assert_int_equal(tfs_punch(fs, f, off, n), 0);
+            if (off < len)
+                memset(model + off, 0, MIN(len, off + n) - off);
+        } else if (op < 14) {
+            bool keep = (seed & 1) != 0;
+            assert_int_equal(tfs_zero_range(fs, f, off, n, keep), 0);
+            if (off > len && keep == false)
+                memset(model + len, 0, off - len);
+            if (off < len || keep == false)
+                memset(model + off, 0, (keep ? MIN(len, off + n) : off + n) - off);
+            if (keep == false && off + n > len)
+                len = off + n;
+        } else if (op < 15) {
+            size_t nl = (seed >> 3) % MAXF;
+            assert_int_equal(tfs_truncate(fs, f, nl), 0);
+            if (nl > len)
+                memset(model + len, 0, nl - len);
+            len = nl;
+        } else if (op < 18) {
+            assert_int_equal(tfs_sync(fs), 0);
+            memcpy(synced, model, len);
+            slen = len;
+        } else if (op < 20) {
+            tfs_close(fs);
+            fs = mount();
+            expect_bytes(fs, f, synced, slen);
+            memcpy(model, synced, slen);
+            len = slen;
+        }
+        if (step % 10 == 0) {
+            expect_bytes(fs, f, model, len);
+            expect_holes_zero(fs, f, model, len);
+        }
+    }
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, model, len);
+    expect_holes_zero(fs, f, model, len);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
+/* Punching and zeroing compressed extents: one wholly inside the range is
+ * dropped without inflating, ones cut partly are made plain first. */
+static void test_punch_compressed(void **state)
+{
+    (void)state;
+    struct tfs *fs = fresh();
+    size_t n = 300000;
+    unsigned char *data = malloc(n), *got = malloc(n + 10);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char)("compressible text "[i % 18] + (i / 50000));
+    u64 f = mkfile(fs, TFS_ID_ROOT, "z", NULL), blocks0;
+    assert_int_equal(tfs_write_compressed(fs, f, data, n, 0), (long)n);
+    assert_int_equal(tfs_sync(fs), 0);
+    blocks0 = tfs_file_blocks(fs, f);
+    /* extents of 64 KiB: [65536, 131072) goes whole, 131072 + 1000.. cut */
+    long w0 = md.writes;
+    assert_int_equal(tfs_punch(fs, f, 65536, 65536), 0);
+    assert_int_equal(md.writes, w0);                  /* dropped, not inflated and rewritten */
+    memset(data + 65536, 0, 65536);
+    assert_true(tfs_file_blocks(fs, f) < blocks0);
+    assert_int_equal(tfs_seek_data(fs, f, 65536, true), 131072);
+    assert_int_equal(tfs_punch(fs, f, 131072 + 1000, 9000), 0);
+    memset(data + 131072 + 1000, 0, 9000);
+    assert_int_equal(tfs_zero_range(fs, f, 200000, 5, true), 0);
+    memset(data + 200000, 0, 5);
+    assert_int_equal(tfs_read(fs, f, got, n + 10, 0), (long)n);
+    assert_memory_equal(got, data, n);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, n + 10, 0), (long)n);
+    assert_memory_equal(got, data, n);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+    free(data);
+    free(got);
+}
+
+/* COLLAPSE_RANGE and INSERT_RANGE: block-aligned, one record, no data
+ * written; a crash before the sync shows the old file. */
+static void test_collapse_insert(void **state)
+{
+    (void)state;
+    enum { BS = 4096, N = 8 * BS };
+    static unsigned char old[N], cur[N + 2 * BS];
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    for (int i = 0; i < N; i++)
+        old[i] = (unsigned char)('a' + i / BS);
+    assert_int_equal(tfs_write(fs, f, old, N - 100, 0), N - 100);
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(tfs_collapse(fs, f, 100, BS), -EINVAL);
+    assert_int_equal(tfs_collapse(fs, f, BS, 100), -EINVAL);
+    assert_int_equal(tfs_collapse(fs, f, 4 * BS, 4 * BS), -EINVAL);   /* reaches the end */
+    assert_int_equal(tfs_insert(fs, f, N, BS), -EINVAL);              /* at or past the end */
+    long w0 = md.writes;
+    assert_int_equal(tfs_collapse(fs, f, 2 * BS, 2 * BS), 0);
+    assert_int_equal(md.writes, w0);
+    memcpy(cur, old, 2 * BS);
+    memcpy(cur + 2 * BS, old + 4 * BS, 4 * BS - 100);
+    expect_bytes(fs, f, cur, 6 * BS - 100);
+    assert_int_equal(tfs_file_blocks(fs, f), 6);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, old, N - 100);
+    assert_int_equal(tfs_collapse(fs, f, 2 * BS, 2 * BS), 0);
+    assert_int_equal(tfs_insert(fs, f, BS, 2 * BS), 0);              /* a hole of two blocks */
+    memmove(cur + 3 * BS, cur + BS, 5 * BS - 100);
+    memset(cur + BS, 0, 2 * BS);
+    expect_bytes(fs, f, cur, 8 * BS - 100);
+    assert_int_equal(tfs_seek_data(fs, f, 0, false), BS);
+    assert_int_equal(tfs_seek_data(fs, f, BS, true), 3 * BS);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_bytes(fs, f, cur, 8 * BS - 100);
     struct tfs_stats st;
     assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
     assert_int_equal(st.problems, 0);
@@ -634,6 +943,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damage_vs_torn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cow_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cow_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_punch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hole_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_punch_compressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_collapse_insert, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
