@@ -101,13 +101,24 @@
 #define EVENT_FLAGS (FAN_EVENT_ON_CHILD | FAN_ONDIR)
 #define DIRONLY_BITS (DIRENT_EVENTS | EVENT_FLAGS)
 #define VALID_MASK (PATH_EVENTS | INODE_EVENTS | FAN_FS_ERROR | EVENT_FLAGS | PERM_EVENTS)
-#define EV_BITS 0x0007ffff             /* event bits, without the event flags */
+#define EV_BITS (0x0007ffff | FAN_RENAME) /* event bits, without the event flags */
 
 /* responses */
 #define FAN_ALLOW 0x1
 #define FAN_DENY 0x2
 #define FAN_AUDIT 0x10
 #define FAN_INFO 0x20
+
+/* info records of groups reporting file handles (struct
+ * fanotify_event_info_fid: header, fsid, struct file_handle, name) */
+#define INFO_FID 1
+#define INFO_DFID_NAME 2
+#define INFO_DFID 3
+#define INFO_OLD_DFID_NAME 10
+#define INFO_NEW_DFID_NAME 12
+#define FID_HDR 20                     /* header 4, fsid 8, handle_bytes and handle_type 8 */
+#define FH_ROOM 16                     /* f_handle bytes solo encodes (12), with room */
+#define INFO_MAX (3 * (FID_HDR + FH_ROOM + VFS_NAME_MAX + 4))
 
 #define FAN_NOFD (-1)
 #define METADATA_VERSION 3
@@ -122,7 +133,13 @@
 #define MAX_MARKS 8192
 
 enum { MARK_INODE, MARK_MOUNT, MARK_SB };
-enum { IT_INODE, IT_PARENT, IT_MOUNT, IT_SB };     /* how a mark matched an event */
+/* How a mark matched an event (Linux's fsnotify_iter_type order); INODE2
+ * is the new directory of a FAN_RENAME. */
+enum { IT_INODE, IT_PARENT, IT_MOUNT, IT_SB, IT_INODE2, IT_COUNT };
+/* What an event is: through an open file (path events), an attribute
+ * change of an object, an event on an object only (not its directory's),
+ * a directory entry event (on the directory, about an entry). */
+enum { EV_FILE, EV_NODE, EV_SELF, EV_DIRENT };
 
 #define MF_IGNORE_FLAGS 1              /* FAN_MARK_IGNORE used: ignore mask has own flags */
 #define MF_SURV_MODIFY 2               /* ignore mask survives FAN_MODIFY */
@@ -137,6 +154,9 @@ struct fmark {
     struct mount *mnt;                 /* MARK_MOUNT */
     u64 dev;                           /* MARK_SB: the file system's st_dev */
     u32 mask, ignore, flags;
+    int fhlen;                         /* MARK_INODE: the object's handle (0: none), */
+    s32 fhtype;                        /* kept for events after it is deleted */
+    u8 fh[FH_ROOM];
 };
 
 struct fevent {
@@ -151,6 +171,10 @@ struct fevent {
     u32 answer;                        /* 0 while pending, FAN_ALLOW or FAN_DENY */
     int fd;                            /* once read: the reader's fd */
     struct waitq wq;                   /* the waiter */
+    bool named;                        /* FAN_REPORT_*FID: a name event (else a fid event) */
+    bool nomerge;                      /* a name event without a directory record */
+    u32 info_len;                      /* its info records (after the metadata) */
+    u8 *info;
 };
 
 struct fgroup {
@@ -230,33 +254,56 @@ void fanotify_node_gone(struct node n)
 /* What an event is about, with the parent directory and mount found once,
  * when a mark needs them. */
 struct fctx {
-    struct node n;
-    const char *path;
-    bool isdir;
+    int kind;                          /* EV_* */
+    struct node n;                     /* the inode it is on (EV_DIRENT: the directory) */
+    const char *path;                  /* n's canonical path, or NULL */
+    struct node obj;                   /* the object (EV_DIRENT: the entry's; else n) */
+    bool isdir;                        /* the object is a directory (FAN_ONDIR) */
+    bool regdir;                       /* a regular file or directory: fds can be reported */
+    u64 dev;                           /* st_dev of the object's file system */
+    const char *name;                  /* EV_DIRENT: the entry */
+    bool has2;                         /* FAN_RENAME: the new directory and name */
+    struct node n2;
+    const char *name2;
     int parent_known;                  /* 0 not looked up, 1 found, -1 none */
     struct node parent;
+    const char *pname;                 /* the object's name in parent */
     struct lookup *lk;
     bool mnt_known;
     struct mount *mnt;
 };
 
-static bool ctx_init(struct fctx *c, struct node n, const char *path)
+/* dirhint: what n is when it cannot say (deleted), or -1: no event then. */
+static bool ctx_init(struct fctx *c, int kind, struct node n, const char *path, int dirhint)
 {
     struct kstat st;
     memset(c, 0, sizeof(*c));
-    /* only regular files and directories report fds */
-    if (node_stat(n, &st) < 0 || !(S_ISREG(st.mode) || S_ISDIR(st.mode)))
-        return false;
-    c->n = n;
+    c->kind = kind;
+    c->n = c->obj = n;
     c->path = path;
-    c->isdir = S_ISDIR(st.mode);
+    if (node_stat(n, &st) == 0) {
+        c->isdir = S_ISDIR(st.mode);
+        c->regdir = S_ISREG(st.mode) || c->isdir;
+        c->dev = st.dev;
+        return true;
+    }
+    struct mount *m = path != NULL ? mount_at(path) : NULL;
+    if (dirhint < 0 || m == NULL)
+        return false;
+    c->isdir = dirhint > 0;
+    c->dev = m->dev;
     return true;
 }
 
+/* The directory naming the object (events through files and attribute
+ * changes only: Linux's fsnotify_parent). */
 static bool ctx_parent(struct fctx *c, struct node *out)
 {
-    if (c->parent_known == 0)
-        c->parent_known = fsnotify_parent_of(c->n, c->path, &c->parent, &c->lk) ? 1 : -1;
+    if (c->parent_known == 0) {
+        bool ok = (c->kind == EV_FILE || c->kind == EV_NODE) &&
+                  fsnotify_parent_of(c->n, c->path, &c->parent, &c->pname, &c->lk);
+        c->parent_known = ok ? 1 : -1;
+    }
     *out = c->parent;
     return c->parent_known > 0;
 }
@@ -269,26 +316,26 @@ static struct mount *ctx_mount(struct fctx *c)
     return c->mnt;
 }
 
-/* Does m apply to the event, and how (*it)? */
-static bool mark_matches(struct fmark *m, struct fctx *c, int *it)
+/* Does m apply to the event as iterator type it?  Mount marks see only
+ * events through files (the others carry no path on Linux either). */
+static bool mark_matches(struct fmark *m, struct fctx *c, int it)
 {
     struct node p;
     struct mount *mnt;
-    switch (m->type) {
-    case MARK_INODE:
-        if (node_eq(m->node, c->n)) {
-            *it = IT_INODE;
-            return true;
-        }
-        *it = IT_PARENT;
-        return (m->mask & FAN_EVENT_ON_CHILD) != 0 || m->ignore != 0 ?
-               ctx_parent(c, &p) && node_eq(m->node, p) : false;
-    case MARK_MOUNT:
-        *it = IT_MOUNT;
-        return (mnt = ctx_mount(c)) != NULL && mnt == m->mnt;
+    switch (it) {
+    case IT_INODE:
+        return m->type == MARK_INODE && node_eq(m->node, c->n);
+    case IT_INODE2:
+        return m->type == MARK_INODE && c->has2 && node_eq(m->node, c->n2);
+    case IT_PARENT:
+        return m->type == MARK_INODE && !node_eq(m->node, c->n) &&
+               ((m->mask & FAN_EVENT_ON_CHILD) != 0 || m->ignore != 0) &&
+               ctx_parent(c, &p) && node_eq(m->node, p);
+    case IT_MOUNT:
+        return m->type == MARK_MOUNT && c->kind == EV_FILE && (mnt = ctx_mount(c)) != NULL &&
+               mnt == m->mnt;
     default:
-        *it = IT_SB;
-        return (mnt = ctx_mount(c)) != NULL && mnt->dev == m->dev;
+        return m->type == MARK_SB && c->dev == m->dev;
     }
 }
 
@@ -319,21 +366,162 @@ static u32 effective_ignore(struct fmark *m, bool isdir, int it)
     return applicable(ig, isdir, it) ? ig & EV_BITS : 0;
 }
 
-/* The events of mask group g reports for the event c. */
-static u32 group_mask(struct fgroup *g, struct fctx *c, u32 mask)
+static u32 fid_mode(struct fgroup *g)
+{
+    return g->flags & FID_BITS;
+}
+
+/* The events of mask group g reports for the event c, with FAN_ONDIR for
+ * a directory in groups reporting file handles; *match: the iterator
+ * types whose marks asked for it. */
+static u32 group_mask(struct fgroup *g, struct fctx *c, u32 mask, u32 *match)
 {
     u32 marks = 0, ignore = 0;
-    int it;
+    *match = 0;
+    if (fid_mode(g) == 0 && (c->kind != EV_FILE || !c->regdir))
+        return 0;                      /* an fd group needs a path to a file or directory */
     for (struct fmark *m = g->marks; m != NULL; m = m->next) {
-        if (!mark_matches(m, c, &it))
-            continue;
-        if ((mask & FAN_MODIFY) != 0 && (m->flags & MF_SURV_MODIFY) == 0)
-            m->ignore = 0;
-        ignore |= effective_ignore(m, c->isdir, it);
-        if (applicable(m->mask, c->isdir, it))
-            marks |= m->mask;
+        bool cleared = false;
+        for (int it = 0; it < IT_COUNT; it++) {
+            if (!mark_matches(m, c, it))
+                continue;
+            if (!cleared && (mask & FAN_MODIFY) != 0 && (m->flags & MF_SURV_MODIFY) == 0)
+                m->ignore = 0;
+            cleared = true;
+            ignore |= effective_ignore(m, c->isdir, it);
+            if (applicable(m->mask, c->isdir, it)) {
+                marks |= m->mask;
+                *match |= 1U << it;
+            }
+        }
     }
-    return mask & marks & ~ignore & EV_BITS;
+    u32 r = mask & marks & ~ignore & EV_BITS;
+    return r != 0 && fid_mode(g) != 0 && c->isdir ? r | FAN_ONDIR : r;
+}
+
+/* ---------------------------------------------------------------- info records */
+
+/* The handle of n: a mark's copy (so a deleted object still has it), or
+ * a new encoding.  Its length, or -errno. */
+static int handle_of(struct node n, u8 *fh, s32 *type)
+{
+    for (struct fgroup *g = groups; g != NULL; g = g->next) {
+        for (struct fmark *m = g->marks; m != NULL; m = m->next) {
+            if (m->type == MARK_INODE && m->fhlen > 0 && node_eq(m->node, n)) {
+                memcpy(fh, m->fh, (size_t)m->fhlen);
+                *type = m->fhtype;
+                return m->fhlen;
+            }
+        }
+    }
+    return fh_encode_fid(n, fh, type);
+}
+
+/* Write at b a fanotify_event_info_fid record of type t for object n with
+ * name (or NULL); its length, or 0 when n has no handle (no record, as
+ * Linux leaves out a handle it cannot encode). */
+static u32 put_fid(u8 *b, u8 t, u64 dev, struct node n, const char *name)
+{
+    u8 fh[FH_ROOM];
+    s32 type, fsid[2] = { (s32)dev, 0 };
+    int fl = handle_of(n, fh, &type);
+    if (fl <= 0)
+        return 0;
+    size_t nl = name != NULL ? strlen(name) : 0;
+    u32 hb = (u32)fl;
+    u16 len = (u16)ALIGN_UP(FID_HDR + (size_t)fl + (nl > 0 ? nl + 1 : 0), (size_t)4);
+    memset(b, 0, len);
+    b[0] = t;
+    memcpy(b + 2, &len, 2);
+    memcpy(b + 4, fsid, 8);
+    memcpy(b + 12, &hb, 4);
+    memcpy(b + 16, &type, 4);
+    memcpy(b + FID_HDR, fh, (size_t)fl);
+    memcpy(b + FID_HDR + fl, name, nl);
+    return len;
+}
+
+/* The info records g reports for event c of mask (match: see group_mask)
+ * into e, chosen as Linux's fanotify_alloc_event and
+ * copy_info_records_to_user do.  false: g does not report it (a group
+ * with FAN_REPORT_DIR_FID but not FAN_REPORT_FID, and no directory). */
+static bool event_records(struct fgroup *g, struct fctx *c, u32 mask, u32 match, struct fevent *e,
+                          u8 *b)
+{
+    u32 fm = fid_mode(g);
+    bool dirent = c->kind == EV_DIRENT, ondir = c->isdir;
+    bool has_dir = false, has_child = false, name_ev = false, has_old = true, moved = false;
+    struct node dir = { 0 }, id, dirid, child = { 0 };
+    const char *fname = NULL;
+    if (dirent) {
+        dir = c->n;
+        has_dir = true;
+        fname = c->name;
+    } else if (ctx_parent(c, &dir)) {
+        has_dir = true;
+        fname = c->pname;
+    }
+    if ((fm & FAN_REPORT_FID) == 0 && !has_dir && !ondir)
+        return false;
+    /* fanotify_fid_inode and fanotify_dfid_inode */
+    id = dirent && (fm & FAN_REPORT_TARGET_FID) == 0 ? dir : c->obj;
+    dirid = dirent || !ondir ? dir : c->obj;
+    if ((fm & FAN_REPORT_DIR_FID) != 0 && (dirent || ondir || has_dir)) {
+        bool want_child = dirent ? (fm & FAN_REPORT_TARGET_FID) != 0
+                                 : (fm & FAN_REPORT_FID) != 0 && !ondir;
+        if (want_child && !node_eq(id, dirid)) {
+            child = id;
+            has_child = true;
+        }
+        id = dirid;
+        if ((fm & FAN_REPORT_NAME) == 0) {
+            name_ev = has_child;
+            fname = NULL;
+        } else if (dirent || !ondir) {
+            name_ev = true;
+        }
+        if ((mask & FAN_RENAME) != 0) {
+            /* old and new parent+name as the marks that matched ask */
+            u32 sb = 1U << IT_SB;
+            if ((match & (sb | 1U << IT_INODE)) == 0) {
+                has_old = false;
+                fname = NULL;
+            }
+            moved = (match & (sb | 1U << IT_INODE2)) != 0;
+        }
+    }
+    u32 len = 0;
+    if (moved || (name_ev && (fname != NULL || has_child))) {
+        e->named = true;
+        e->nomerge = !has_old;
+        if (has_old) {
+            u8 t = (mask & FAN_RENAME) != 0 ? INFO_OLD_DFID_NAME : fname != NULL ? INFO_DFID_NAME : INFO_DFID;
+            len += put_fid(b + len, t, c->dev, dirid, fname);
+        }
+        if (moved)
+            len += put_fid(b + len, INFO_NEW_DFID_NAME, c->dev, c->n2, c->name2);
+        if (has_child)                 /* a second record is always FID */
+            len += put_fid(b + len, INFO_FID, c->dev, child, NULL);
+    } else {
+        /* a fid event: one record, its type from the group's flags */
+        u8 t = INFO_FID;
+        const char *dot = NULL;
+        if (fm != FAN_REPORT_FID && (fm & FAN_REPORT_NAME) != 0 && ondir) {
+            t = INFO_DFID_NAME;
+            dot = ".";
+        } else if (fm != FAN_REPORT_FID && (dirent || ondir)) {
+            t = INFO_DFID;
+        }
+        len += put_fid(b + len, t, c->dev, id, dot);
+    }
+    e->info_len = len;
+    if (len > 0) {
+        e->info = kmalloc(len);
+        if (e->info == NULL)
+            return false;
+        memcpy(e->info, b, len);
+    }
+    return true;
 }
 
 /* ---------------------------------------------------------------- the queue */
@@ -347,6 +535,7 @@ static void event_free(struct fevent *e)
 {
     file_put(e->file);
     kfree(e->path);
+    kfree(e->info);
     kfree(e);
 }
 
@@ -370,7 +559,7 @@ static struct fevent *dequeue(struct fgroup *g)
     if (g->head == NULL)
         g->tail = NULL;
     g->queued--;
-    if (e->mask == FAN_Q_OVERFLOW && e->file == NULL && !e->perm && e->err == 0)
+    if (e->mask == FAN_Q_OVERFLOW && e->file == NULL && !e->perm && e->err == 0 && e->info_len == 0)
         g->overflow = false;
     return e;
 }
@@ -395,16 +584,28 @@ static bool same_path(const char *a, const char *b)
     return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
-/* A new event (not yet queued) of mask on c for g, its fd opened. */
-static struct fevent *event_new(struct fgroup *g, struct fctx *c, u32 mask)
+/* A new event (not yet queued) of mask on c for g, its fd opened (groups
+ * reporting fds) or its info records made (match: see group_mask). */
+static struct fevent *event_new(struct fgroup *g, struct fctx *c, u32 mask, u32 match)
 {
     struct fevent *e = kzalloc(sizeof(*e));
     if (e == NULL)
         return NULL;
     e->mask = mask | (c->isdir ? FAN_ONDIR : 0);
     e->pid = event_pid(g);
-    e->node = c->n;
+    e->node = c->obj;
     e->fd = -1;
+    waitq_init(&e->wq);
+    if (fid_mode(g) != 0) {
+        u8 *b = kmalloc(INFO_MAX);
+        bool ok = b != NULL && event_records(g, c, mask, match, e, b);
+        kfree(b);
+        if (!ok) {
+            event_free(e);
+            return NULL;
+        }
+        return e;
+    }
     if (c->path != NULL) {
         size_t len = strlen(c->path);
         e->path = kmalloc(len + 1);
@@ -419,40 +620,115 @@ static struct fevent *event_new(struct fgroup *g, struct fctx *c, u32 mask)
         e->file = NULL;
         e->err = r;
     }
-    waitq_init(&e->wq);
     return e;
 }
 
+/* Would Linux's fanotify_should_merge merge new event n into queued e? */
+static bool mergeable(struct fgroup *g, struct fevent *e, struct fevent *n)
+{
+    if (e->perm || e->mask == FAN_Q_OVERFLOW || e->pid != n->pid ||
+        (e->mask & FAN_ONDIR) != (n->mask & FAN_ONDIR))
+        return false;
+    if (fid_mode(g) == 0)
+        return node_eq(e->node, n->node) && same_path(e->path, n->path);
+    return (e->mask & FAN_RENAME) == (n->mask & FAN_RENAME) && e->named == n->named &&
+           !e->nomerge && !n->nomerge && e->info_len == n->info_len &&
+           memcmp(e->info, n->info, e->info_len) == 0;
+}
+
 /* Queue a notification event, merged as fanotify_merge does. */
-static void notify(struct fgroup *g, struct fctx *c, u32 mask)
+static void notify(struct fgroup *g, struct fctx *c, u32 mask, u32 match)
 {
     if (queue_full(g))
         return;
-    s32 pid = event_pid(g);
-    u32 dir = c->isdir ? FAN_ONDIR : 0;
-    for (struct fevent *e = g->head; e != NULL; e = e->next) {
-        if (e->perm || e->mask == FAN_Q_OVERFLOW || e->pid != pid || !node_eq(e->node, c->n) ||
-            (e->mask & FAN_ONDIR) != dir || !same_path(e->path, c->path))
-            continue;
-        e->mask |= mask;
-        return;
+    struct fevent *n;
+    if (fid_mode(g) == 0) {
+        /* merge before opening the fd: compare the key without it */
+        s32 pid = event_pid(g);
+        u32 dir = c->isdir ? FAN_ONDIR : 0;
+        for (struct fevent *e = g->head; e != NULL; e = e->next) {
+            if (e->perm || e->mask == FAN_Q_OVERFLOW || e->pid != pid || !node_eq(e->node, c->n) ||
+                (e->mask & FAN_ONDIR) != dir || !same_path(e->path, c->path))
+                continue;
+            e->mask |= mask;
+            return;
+        }
+        n = event_new(g, c, mask, match);
+    } else {
+        n = event_new(g, c, mask, match);
+        for (struct fevent *e = g->head; n != NULL && e != NULL; e = e->next) {
+            if (!mergeable(g, e, n))
+                continue;
+            e->mask |= n->mask;
+            event_free(n);
+            return;
+        }
     }
-    struct fevent *e = event_new(g, c, mask);
-    if (e != NULL)                     /* Linux too drops an event it cannot allocate */
-        append(g, e);
+    if (n != NULL)                     /* Linux too drops an event it cannot allocate */
+        append(g, n);
+}
+
+/* Every group's part of event c (the lookups c made are freed). */
+static void dispatch(struct fctx *c, u32 mask)
+{
+    u32 match;
+    for (struct fgroup *g = groups; g != NULL; g = g->next) {
+        u32 m = group_mask(g, c, mask, &match);
+        if (m != 0)
+            notify(g, c, m, match);
+    }
+    lookup_free(c->lk);
 }
 
 void fanotify_file_event(struct file *f, u32 mask)
 {
     struct fctx c;
-    if ((f->flags & O_PATH) != 0 || (mask & PATH_EVENTS) == 0 || !ctx_init(&c, f->node, f->path))
+    if ((f->flags & O_PATH) != 0 || (mask & PATH_EVENTS) == 0 ||
+        !ctx_init(&c, EV_FILE, f->node, f->path, -1))
         return;
-    for (struct fgroup *g = groups; g != NULL; g = g->next) {
-        u32 m = group_mask(g, &c, mask);
-        if (m != 0)
-            notify(g, &c, m);
-    }
-    lookup_free(c.lk);
+    dispatch(&c, mask);
+}
+
+void fanotify_node_event(struct node n, const char *path, u32 mask)
+{
+    struct fctx c;
+    if (ctx_init(&c, EV_NODE, n, path, -1))
+        dispatch(&c, mask & (IN_ATTRIB | IN_MODIFY | IN_ACCESS));
+}
+
+void fanotify_self_event(struct node n, const char *path, u32 mask, bool isdir)
+{
+    struct fctx c;
+    if (ctx_init(&c, EV_SELF, n, path, isdir))
+        dispatch(&c, mask);
+}
+
+void fanotify_dirent_event(struct node dir, const char *dpath, const char *name, struct node child,
+                           u32 mask)
+{
+    struct fctx c;
+    struct kstat st;
+    if (!ctx_init(&c, EV_DIRENT, dir, dpath, 1))
+        return;
+    c.obj = child;
+    c.name = name;
+    c.isdir = (mask & IN_ISDIR) != 0 || (node_stat(child, &st) == 0 && S_ISDIR(st.mode));
+    dispatch(&c, mask & ~(u32)IN_ISDIR);
+}
+
+void fanotify_rename_event(struct node odir, const char *opath, const char *oname, struct node ndir,
+                           const char *nname, struct node child)
+{
+    struct fctx c;
+    if (!ctx_init(&c, EV_DIRENT, odir, opath, 1))
+        return;
+    c.obj = child;
+    c.name = oname;
+    c.isdir = node_is_dir(child);
+    c.has2 = true;
+    c.n2 = ndir;
+    c.name2 = nname;
+    dispatch(&c, FAN_RENAME);
 }
 
 /* ---------------------------------------------------------------- permission events */
@@ -462,7 +738,7 @@ static int ask(struct fgroup *g, struct fctx *c, u32 mask)
 {
     if (queue_full(g))
         return 0;                      /* Linux drops it: the access is allowed */
-    struct fevent *e = event_new(g, c, mask);
+    struct fevent *e = event_new(g, c, mask, 0);
     if (e == NULL)
         return 0;
     e->perm = true;
@@ -481,7 +757,8 @@ static int perm_event(struct node n, const char *path, u32 mask)
     struct fctx c;
     u64 seen[MAX_GROUPS];
     int nseen = 0, r = 0;
-    if (!ctx_init(&c, n, path))
+    u32 match;
+    if (!ctx_init(&c, EV_FILE, n, path, -1) || !c.regdir)
         return 0;
     for (int prio = 2; prio >= 1 && r == 0; prio--) {
 again:
@@ -492,7 +769,7 @@ again:
             if (done || nseen == MAX_GROUPS)
                 continue;
             seen[nseen++] = g->id;
-            u32 m = group_mask(g, &c, mask);
+            u32 m = group_mask(g, &c, mask, &match);
             if (m == 0)
                 continue;
             r = ask(g, &c, m);
@@ -517,11 +794,12 @@ int fanotify_access_perm(struct file *f)
 
 /* ---------------------------------------------------------------- file methods */
 
-static void put_meta(u8 *p, u32 mask, s32 fd, s32 pid)
+/* The metadata of an event of len bytes; FAN_ONDIR is reported only by
+ * groups reporting file handles (fid). */
+static void put_meta(u8 *p, u32 len, u32 mask, s32 fd, s32 pid, bool fid)
 {
-    u32 len = META_LEN;
     u16 mlen = META_LEN;
-    u64 m = mask & ~FAN_ONDIR;         /* not reported without FAN_REPORT_FID */
+    u64 m = fid ? mask : mask & ~FAN_ONDIR;
     memcpy(p, &len, 4);
     p[4] = METADATA_VERSION;
     p[5] = 0;
@@ -546,20 +824,22 @@ static long fan_read(struct file *f, void *buf, size_t n, u64 off)
                 return -EINTR;
             continue;
         }
-        if (n - done < META_LEN) {
+        u32 elen = META_LEN + g->head->info_len;
+        if (n - done < elen) {
             if (done == 0)
                 return -EINVAL;        /* the next event does not fit */
             break;
         }
         struct fevent *e = dequeue(g);
         long fd = FAN_NOFD;
+        bool fid = fid_mode(g) != 0;
         bool overflow = e->mask == FAN_Q_OVERFLOW && e->file == NULL && e->err == 0;
-        if (!overflow) {
+        if (!overflow && !fid) {
             fd = e->file != NULL ? fd_install(e->file, 0, (g->fflags & O_CLOEXEC) != 0) : e->err;
             if (fd >= 0)
                 e->file = NULL;        /* the fd table holds it now */
         }
-        if (fd < 0 && !overflow) {
+        if (fd < 0 && !overflow && !fid) {
             if (e->perm) {
                 e->answer = FAN_DENY;
                 waitq_wake(&e->wq, 1);
@@ -568,8 +848,9 @@ static long fan_read(struct file *f, void *buf, size_t n, u64 off)
             }
             return done > 0 ? (long)done : fd;
         }
-        put_meta((u8 *)buf + done, e->mask, (s32)fd, overflow ? 0 : e->pid);
-        done += META_LEN;
+        put_meta((u8 *)buf + done, elen, e->mask, (s32)fd, overflow ? 0 : e->pid, fid);
+        memcpy((u8 *)buf + done + META_LEN, e->info, e->info_len);
+        done += elen;
         if (e->perm) {
             e->fd = (int)fd;
             e->next = g->access;
@@ -673,7 +954,7 @@ static const struct file_ops fan_fops = {
 
 /* ---------------------------------------------------------------- syscalls */
 
-// partial: FAN_REPORT_FID/DIR_FID/NAME/TARGET_FID (info records with file handles), FAN_REPORT_PIDFD, FAN_ENABLE_AUDIT, FAN_REPORT_FD_ERROR and FAN_REPORT_MNT: EINVAL
+// partial: FAN_REPORT_PIDFD, FAN_ENABLE_AUDIT, FAN_REPORT_FD_ERROR and FAN_REPORT_MNT: EINVAL
 long sys_fanotify_init(unsigned flags, unsigned event_f_flags)
 {
     u32 fid = flags & FID_BITS, class = flags & FAN_CLASS_BITS;
@@ -692,8 +973,8 @@ long sys_fanotify_init(unsigned flags, unsigned event_f_flags)
     if ((fid & FAN_REPORT_TARGET_FID) != 0 &&
         ((fid & FAN_REPORT_NAME) == 0 || (fid & FAN_REPORT_FID) == 0))
         return -EINVAL;
-    if (fid != 0 || (flags & FAN_REPORT_PIDFD) != 0)
-        return -EINVAL;                /* no file handles or pidfd records (see partial) */
+    if ((flags & FAN_REPORT_PIDFD) != 0)
+        return -EINVAL;                /* no pidfd records (see partial) */
     if (ngroups >= MAX_GROUPS)
         return -EMFILE;
     if (class == FAN_CLASS_BITS)
@@ -784,6 +1065,8 @@ static int mark_add(struct fgroup *g, int type, struct lookup *lk, u32 mask, u32
         m->mnt = lk->mnt;
         m->dev = dev;
         m->flags = (flags & FAN_MARK_EVICTABLE) != 0 ? MF_EVICTABLE : 0;
+        if (type == MARK_INODE)
+            m->fhlen = MAX(fh_encode_fid(lk->node, m->fh, &m->fhtype), 0);
         m->next = g->marks;
         g->marks = m;
         live_add(g, m, 1);
@@ -822,7 +1105,7 @@ static int mark_remove(struct fgroup *g, int type, struct lookup *lk, u32 mask, 
     return 0;
 }
 
-// partial: FAN_MARK_MNTNS (mount namespace events), FAN_FS_ERROR and the events that need FAN_REPORT_FID: EINVAL; FAN_OPEN_EXEC(_PERM) never happen (no execve)
+// partial: FAN_MARK_MNTNS (mount namespace events) and FAN_FS_ERROR: EINVAL; FAN_OPEN_EXEC(_PERM) never happen (no execve)
 long sys_fanotify_mark(int fanfd, unsigned flags, u64 mask64, int dirfd, const char *upath)
 {
     u32 type = flags & MARK_TYPE_BITS, cmd = flags & MARK_CMD_BITS;
@@ -862,8 +1145,13 @@ long sys_fanotify_mark(int fanfd, unsigned flags, u64 mask64, int dirfd, const c
         return -EINVAL;
     if ((flags & FAN_MARK_EVICTABLE) != 0 && mt != MARK_INODE)
         return -EINVAL;
-    if ((mask & ~(u32)(FD_EVENTS | EVENT_FLAGS)) != 0)
-        return -EINVAL;                /* they need FAN_REPORT_FID (any mark type) */
+    /* events without a path need a group reporting file handles, and
+     * never reach mount marks */
+    u32 fid = fid_mode(g);
+    if ((mask & ~(u32)(FD_EVENTS | EVENT_FLAGS)) != 0 && (fid == 0 || mt == MARK_MOUNT))
+        return -EINVAL;
+    if ((mask & FAN_RENAME) != 0 && (fid & FAN_REPORT_NAME) == 0)
+        return -EINVAL;                /* its records are old and new parent+name */
     if (cmd == FAN_MARK_FLUSH) {
         struct fmark *next;
         for (struct fmark *m = g->marks; m != NULL; m = next) {
@@ -882,9 +1170,17 @@ long sys_fanotify_mark(int fanfd, unsigned flags, u64 mask64, int dirfd, const c
         /* fanotify_events_supported */
         if ((mask & PERM_EVENTS) != 0 && lk->mnt != NULL && strcmp(lk->mnt->fstype, "proc") == 0)
             r = -EINVAL;
-        else if ((flags & FAN_MARK_IGNORE) != 0 && mt == MARK_INODE && !isdir &&
+        else if (((g->flags & FAN_REPORT_TARGET_FID) != 0 || (mask & FAN_RENAME) != 0 ||
+                  (flags & FAN_MARK_IGNORE) != 0) && mt == MARK_INODE && !isdir &&
                  (mask & DIRONLY_BITS) != 0)
-            r = -ENOTDIR;
+            r = -ENOTDIR;              /* strict checks of the v5.17+ flags */
+    }
+    if (r == 0 && fid != 0) {
+        /* fanotify_test_fsid and fanotify_test_fid: every solo file system
+         * has an fsid and encodes handles; mount and file system marks
+         * need handles that decode too */
+        if (mt != MARK_INODE && !fh_decodable(lk->node))
+            r = -EOPNOTSUPP;
     }
     if (r == 0 && cmd == FAN_MARK_ADD && ignore != 0 && (flags & FAN_MARK_IGNORED_SURV_MODIFY) == 0) {
         /* an ignore mask that a write would clear at once */
@@ -898,6 +1194,10 @@ long sys_fanotify_mark(int fanfd, unsigned flags, u64 mask64, int dirfd, const c
     if (mt != MARK_INODE || !isdir) {
         mask &= ~(u32)FAN_EVENT_ON_CHILD;
         umask = FAN_EVENT_ON_CHILD;
+        /* a group reporting the parent gets events with it (as Linux
+         * records it in the mask) */
+        if ((fid & FAN_REPORT_DIR_FID) != 0 && cmd == FAN_MARK_ADD && ignore == 0)
+            mask |= FAN_EVENT_ON_CHILD;
     }
     if (mt != MARK_INODE && lk->mnt == NULL)
         r = -EINVAL;

@@ -318,10 +318,16 @@ void fsnotify_file_event(struct file *f, u32 mask)
         fanotify_file_event(f, mask);
 }
 
-bool fsnotify_parent_of(struct node n, const char *path, struct node *dir, struct lookup **lk)
+bool fsnotify_parent_of(struct node n, const char *path, struct node *dir, const char **name,
+                        struct lookup **lk)
 {
-    const char *name;
-    return parent_of(n, path, unlinked(n), dir, &name, lk);
+    return parent_of(n, path, unlinked(n), dir, name, lk);
+}
+
+/* The canonical path of the directory dir_of found (NULL: none). */
+static const char *dir_path(struct lookup *lk)
+{
+    return lk != NULL ? lk->upath : NULL;
 }
 
 /* n may have been deleted: fanotify forgets it (inotify: see self_deleted). */
@@ -347,34 +353,58 @@ void inotify_created(const char *path, struct node n)
     struct lookup *lk = NULL;
     struct node dir;
     const char *name;
-    if (inotify_live > 0 && dir_of(path, &dir, &name, &lk))
+    if ((inotify_live | fanotify_live) == 0 || !dir_of(path, &dir, &name, &lk)) {
+        lookup_free(lk);
+        return;
+    }
+    if (inotify_live > 0)
         notify(dir, IN_CREATE | isdir(n), 0, name, false);
+    if (fanotify_live > 0)
+        fanotify_dirent_event(dir, dir_path(lk), name, n, IN_CREATE);
     lookup_free(lk);
 }
 
 void inotify_linked(struct node dir, const char *name, struct node n)
 {
-    if (inotify_live == 0)
-        return;
-    notify(n, IN_ATTRIB | isdir(n), 0, NULL, false);       /* the link count */
-    notify(dir, IN_CREATE | isdir(n), 0, name, false);
+    if (inotify_live > 0) {
+        notify(n, IN_ATTRIB | isdir(n), 0, NULL, false);   /* the link count */
+        notify(dir, IN_CREATE | isdir(n), 0, name, false);
+    }
+    if (fanotify_live > 0) {
+        fanotify_self_event(n, NULL, IN_ATTRIB, node_is_dir(n));
+        fanotify_dirent_event(dir, NULL, name, n, IN_CREATE);
+    }
 }
 
+/* Events in the order Linux sends them: the link count (not for a
+ * directory), the object's deletion when it is gone, the entry's removal;
+ * then fanotify forgets the object's marks. */
 void inotify_removed(const char *path, struct node n, bool dir)
 {
     struct lookup *lk = NULL;
     struct node d;
     const char *name;
-    fan_gone(n);
-    if (inotify_live == 0)
+    bool del = gone(n);
+    if ((inotify_live | fanotify_live) == 0)
         return;
-    if (!dir)
-        notify(n, IN_ATTRIB, 0, NULL, false);              /* the link count */
-    if (gone(n))
+    if (!dir) {
+        if (inotify_live > 0)
+            notify(n, IN_ATTRIB, 0, NULL, false);          /* the link count */
+        if (fanotify_live > 0)
+            fanotify_self_event(n, path, IN_ATTRIB, false);
+    }
+    if (del && fanotify_live > 0)
+        fanotify_self_event(n, path, IN_DELETE_SELF, dir);
+    if (del && inotify_live > 0)
         self_deleted(n);
-    if (dir_of(path, &d, &name, &lk))
-        notify(d, IN_DELETE | (dir ? IN_ISDIR : 0), 0, name, false);
+    if (dir_of(path, &d, &name, &lk)) {
+        if (inotify_live > 0)
+            notify(d, IN_DELETE | (dir ? IN_ISDIR : 0), 0, name, false);
+        if (fanotify_live > 0)
+            fanotify_dirent_event(d, dir_path(lk), name, n, IN_DELETE | (dir ? IN_ISDIR : 0));
+    }
     lookup_free(lk);
+    fan_gone(n);
 }
 
 void inotify_renamed(struct lookup *ok, struct lookup *nk, int rn)
@@ -383,32 +413,54 @@ void inotify_renamed(struct lookup *ok, struct lookup *nk, int rn)
     struct node src = ok->node, od, nd;
     const char *oname, *nname = nk->last;
     bool victim = !(rn == -ENOENT && nk->missing_last);
-    if (victim && !node_eq(nk->node, src))
-        fan_gone(nk->node);
-    if (inotify_live == 0 || (victim && node_eq(nk->node, src)))
+    if ((inotify_live | fanotify_live) == 0 || (victim && node_eq(nk->node, src)))
         return;
     u32 d = isdir(src);
+    bool vdel = victim && gone(nk->node), vdir = victim && node_is_dir(nk->node);
     u32 cookie = ++cookie_seq != 0 ? cookie_seq : ++cookie_seq;
-    if (dir_of(ok->path, &od, &oname, &lo))
-        notify(od, IN_MOVED_FROM | d, cookie, oname, false);
+    bool ho = dir_of(ok->path, &od, &oname, &lo);
     nd = nk->node;
-    if (!victim || dir_of(nk->path, &nd, &nname, &ln))
+    bool hn = !victim || dir_of(nk->path, &nd, &nname, &ln);
+    const char *npath = victim ? dir_path(ln) : nk->path;
+    if (fanotify_live > 0 && ho && hn)
+        fanotify_rename_event(od, dir_path(lo), oname, nd, nname, src);
+    if (ho && inotify_live > 0)
+        notify(od, IN_MOVED_FROM | d, cookie, oname, false);
+    if (ho && fanotify_live > 0)
+        fanotify_dirent_event(od, dir_path(lo), oname, src, IN_MOVED_FROM);
+    if (hn && inotify_live > 0)
         notify(nd, IN_MOVED_TO | d, cookie, nname, false);
-    if (victim)
-        notify(nk->node, IN_ATTRIB | isdir(nk->node), 0, NULL, false);
-    notify(src, IN_MOVE_SELF, 0, NULL, false);
-    if (victim && gone(nk->node))
-        self_deleted(nk->node);
+    if (hn && fanotify_live > 0)
+        fanotify_dirent_event(nd, npath, nname, src, IN_MOVED_TO);
+    if (victim) {
+        if (inotify_live > 0)
+            notify(nk->node, IN_ATTRIB | isdir(nk->node), 0, NULL, false);
+        if (fanotify_live > 0)
+            fanotify_self_event(nk->node, nk->path, IN_ATTRIB, vdir);
+    }
+    if (inotify_live > 0)
+        notify(src, IN_MOVE_SELF, 0, NULL, false);
+    if (fanotify_live > 0)
+        fanotify_self_event(src, nk->path, IN_MOVE_SELF, d != 0);
+    if (vdel) {
+        if (fanotify_live > 0)
+            fanotify_self_event(nk->node, nk->path, IN_DELETE_SELF, vdir);
+        if (inotify_live > 0)
+            self_deleted(nk->node);
+        fan_gone(nk->node);
+    }
     lookup_free(ln);
     lookup_free(lo);
 }
 
 void inotify_released(struct file *f)
 {
-    if ((f->flags & O_PATH) != 0)
+    if ((f->flags & O_PATH) != 0 || !gone(f->node))
         return;
+    if (fanotify_live > 0)
+        fanotify_self_event(f->node, f->path, IN_DELETE_SELF, node_is_dir(f->node));
     fan_gone(f->node);
-    if (inotify_live > 0 && gone(f->node))
+    if (inotify_live > 0)
         self_deleted(f->node);
 }
 

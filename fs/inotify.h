@@ -59,9 +59,25 @@ int fanotify_access_perm(struct file *f);
 void fanotify_node_gone(struct node n);
 /* Register /proc/sys/fs/fanotify (called by inotify_proc_init). */
 void fanotify_proc_init(void);
-/* The directory naming object n (canonical path: path), as inotify finds
- * it: 0 when there is none.  *lk (freed by the caller) may be allocated. */
-bool fsnotify_parent_of(struct node n, const char *path, struct node *dir, struct lookup **lk);
+/* fanotify's events that need FAN_REPORT_FID groups (fs/fanotify.c):
+ * a directory entry event (mask FAN_CREATE, FAN_DELETE, FAN_MOVED_FROM or
+ * FAN_MOVED_TO) on entry name of directory dir (canonical path dpath, may
+ * be NULL) naming child; FAN_RENAME of child from odir/oname to
+ * ndir/nname; an event on n itself that its directory does not see
+ * (FAN_DELETE_SELF, FAN_MOVE_SELF, the link count's FAN_ATTRIB; isdir
+ * says what n was, as a deleted object may not say); an attribute change
+ * of n (ATTRIB, MODIFY, ACCESS), which its directory sees too. */
+void fanotify_dirent_event(struct node dir, const char *dpath, const char *name, struct node child,
+                           u32 mask);
+void fanotify_rename_event(struct node odir, const char *opath, const char *oname, struct node ndir,
+                           const char *nname, struct node child);
+void fanotify_self_event(struct node n, const char *path, u32 mask, bool isdir);
+void fanotify_node_event(struct node n, const char *path, u32 mask);
+/* The directory naming object n (canonical path: path) and the name, as
+ * inotify finds them: 0 when there is none.  *lk (freed by the caller) may
+ * be allocated, and *name may point into it. */
+bool fsnotify_parent_of(struct node n, const char *path, struct node *dir, const char **name,
+                        struct lookup **lk);
 
 /* Event mask on the object an open file names (and on its directory's
  * watches, with its name).  Nothing for O_PATH files. */
@@ -101,10 +117,14 @@ static inline int fsnotify_access_perm(struct file *f)
     return fanotify_perm_live > 0 && !f->nonotify ? fanotify_access_perm(f) : 0;
 }
 
+/* An attribute change (fsnotify_change): inotify, and fanotify's groups
+ * that report file handles. */
 static inline void fsnotify_node(struct node n, const char *path, u32 mask)
 {
     if (inotify_live > 0 && mask != 0)
         inotify_node_event(n, path, mask);
+    if (fanotify_live > 0 && mask != 0)
+        fanotify_node_event(n, path, mask);
 }
 
 /* A read or write of f that returned r: ACCESS/MODIFY when bytes moved.

@@ -67,6 +67,34 @@ static int fh_encode(struct node n, struct fh_body *b)
     return 0;
 }
 
+/* The handle of n that AT_HANDLE_FID gives (and fanotify reports, as
+ * Linux's exportfs_encode_fid): its FILEID_SOLO handle, or on a file system
+ * without export operations a FILEID_INO64_GEN one.  Returns the bytes
+ * written to f_handle (FH_BYTES: at least that much room), or -errno. */
+int fh_encode_fid(struct node n, void *f_handle, s32 *type)
+{
+    struct fh_body b;
+    struct kstat st;
+    int r = fh_encode(n, &b);
+    *type = FILEID_SOLO;
+    if (r == -EOPNOTSUPP && node_stat(n, &st) == 0) {
+        b = (struct fh_body){ (u32)st.ino, (u32)(st.ino >> 32), 0 };
+        *type = FILEID_INO64_GEN;
+        r = 0;
+    }
+    if (r < 0)
+        return r;
+    memcpy(f_handle, &b, sizeof(b));
+    return FH_BYTES;
+}
+
+/* Can n's handles be decoded (its file system has export operations)? */
+bool fh_decodable(struct node n)
+{
+    struct fh_body b;
+    return fh_encode(n, &b) == 0;
+}
+
 // partial: AT_HANDLE_CONNECTABLE handles carry no parent (encoded as plain handles)
 long sys_name_to_handle_at(int dirfd, const char *upath, u64 uhandle, u64 umnt, int flags)
 {
@@ -83,18 +111,13 @@ long sys_name_to_handle_at(int dirfd, const char *upath, u64 uhandle, u64 umnt, 
         return -ENOMEM;
     struct fh_body body;
     struct file_handle_k h;
-    struct kstat st;
-    int type = FILEID_SOLO;
+    s32 type = FILEID_SOLO;
     long r = strncpy_from_user(lk->upath, upath, VFS_PATH_MAX);
     if (r >= 0)
         r = vfs_lookup(dirfd, lk->upath, lflags, lk);
     if (r >= 0)
-        r = fh_encode(lk->node, &body);
-    if (r == -EOPNOTSUPP && (flags & AT_HANDLE_FID) != 0 && node_stat(lk->node, &st) == 0) {
-        body = (struct fh_body){ (u32)st.ino, (u32)(st.ino >> 32), 0 };
-        type = FILEID_INO64_GEN;
-        r = 0;
-    }
+        r = (flags & AT_HANDLE_FID) != 0 ? fh_encode_fid(lk->node, &body, &type)
+                                         : fh_encode(lk->node, &body);
     if (r >= 0 && copy_from_user(&h, (void *)uhandle, sizeof(h)) < 0)
         r = -EFAULT;
     if (r >= 0 && h.handle_bytes > MAX_HANDLE_SZ)

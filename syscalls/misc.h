@@ -88,4 +88,11 @@ void cap_setfsuid_fixup(u32 old_fs, u32 new_fs);
  * append its record when accounting is on.  Call before kernel_exit. */
 void acct_process_exit(u32 exitcode, bool signaled);
 
+/* File handles (syscalls/handles.c): the handle of n as AT_HANDLE_FID
+ * encodes it into f_handle (at least 12 bytes of room), returning its
+ * length and type; whether n's file system can decode handles. */
+struct node;
+int fh_encode_fid(struct node n, void *f_handle, s32 *type);
+bool fh_decodable(struct node n);
+
 #endif
