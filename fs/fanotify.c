@@ -6,10 +6,16 @@
  * events (FAN_OPEN_PERM, FAN_ACCESS_PERM), on which the thread that opens or
  * reads blocks until every listening group answered.
  *
- * Events come from the file hooks of fs/inotify.h: only events of open
- * files (open, close, read, write) on regular files and directories, which
- * is all a group reporting fds gets on Linux (attribute and directory entry
- * events need FAN_REPORT_FID, which solo lacks: see sys_fanotify_init).
+ * Events come from the hooks of fs/inotify.h.  A group reporting fds gets
+ * only events of open files (open, close, read, write) on regular files
+ * and directories, as on Linux.  A group reporting file handles
+ * (FAN_REPORT_FID and the other FID modes) also gets attribute changes,
+ * directory entry events (on the directory, about a named entry: create,
+ * delete, moves, FAN_RENAME) and events on an object only (DELETE_SELF,
+ * MOVE_SELF, the link count's ATTRIB); its events carry FAN_NOFD and info
+ * records (struct fanotify_event_info_fid: type, fsid as statfs's f_fsid,
+ * the handle AT_HANDLE_FID encodes, a name), chosen per group flags as
+ * Linux's fanotify_alloc_event does, and made when the event is queued.
  * For each group the marks that match the event (on the object, on the
  * directory naming it, on its mount, on its file system) are combined as
  * Linux's fanotify_group_event_mask does: a mark on the directory counts
@@ -19,8 +25,9 @@
  * ignore masks that do not survive modification.
  *
  * Queue rules follow Linux: an event merges into a queued event of the same
- * object (node and path), pid and kind (directory or not), except
- * permission events; at 16384 queued events (without FAN_UNLIMITED_QUEUE)
+ * object (node and path; in FID modes: the same records, kind of event and
+ * FAN_RENAME or not), pid and kind (directory or not), except permission
+ * events; at 16384 queued events (without FAN_UNLIMITED_QUEUE)
  * new events are dropped and one FAN_Q_OVERFLOW event is queued.  The fd an
  * event reports is opened (without fsnotify events, as FMODE_NONOTIFY) when
  * the event is queued, so the object stays alive as Linux's event keeps its
@@ -401,10 +408,36 @@ static u32 group_mask(struct fgroup *g, struct fctx *c, u32 mask, u32 *match)
 
 /* ---------------------------------------------------------------- info records */
 
-/* The handle of n: a mark's copy (so a deleted object still has it), or
- * a new encoding.  Its length, or -errno. */
+/* Handles of objects about to be removed (fanotify_removing), for the
+ * events after a TFS object is gone: its generation goes with it. */
+#define DOOMED 4
+static struct {
+    struct node n;
+    int len;
+    s32 type;
+    u8 fh[FH_ROOM];
+} doomed[DOOMED];
+static int doomed_next;
+
+void fanotify_removing(struct node n)
+{
+    int i = doomed_next++ % DOOMED;
+    doomed[i].n = n;
+    doomed[i].len = MAX(fh_encode_fid(n, doomed[i].fh, &doomed[i].type), 0);
+}
+
+/* The handle of n: a mark's copy or one kept by fanotify_removing (so a
+ * deleted object still has it), or a new encoding.  Its length, or
+ * -errno. */
 static int handle_of(struct node n, u8 *fh, s32 *type)
 {
+    for (int i = 0; i < DOOMED; i++) {
+        if (doomed[i].len > 0 && node_eq(doomed[i].n, n)) {
+            memcpy(fh, doomed[i].fh, (size_t)doomed[i].len);
+            *type = doomed[i].type;
+            return doomed[i].len;
+        }
+    }
     for (struct fgroup *g = groups; g != NULL; g = g->next) {
         for (struct fmark *m = g->marks; m != NULL; m = m->next) {
             if (m->type == MARK_INODE && m->fhlen > 0 && node_eq(m->node, n)) {

@@ -73,6 +73,9 @@ void fanotify_rename_event(struct node odir, const char *opath, const char *onam
                            const char *nname, struct node child);
 void fanotify_self_event(struct node n, const char *path, u32 mask, bool isdir);
 void fanotify_node_event(struct node n, const char *path, u32 mask);
+/* n's last name may go now (unlink, rmdir, rename over it): fanotify
+ * keeps its handle for the events that follow. */
+void fanotify_removing(struct node n);
 /* The directory naming object n (canonical path: path) and the name, as
  * inotify finds them: 0 when there is none.  *lk (freed by the caller) may
  * be allocated, and *name may point into it. */
@@ -125,6 +128,12 @@ static inline void fsnotify_node(struct node n, const char *path, u32 mask)
         inotify_node_event(n, path, mask);
     if (fanotify_live > 0 && mask != 0)
         fanotify_node_event(n, path, mask);
+}
+
+static inline void fsnotify_removing(struct node n)
+{
+    if (fanotify_live > 0)
+        fanotify_removing(n);
 }
 
 /* A read or write of f that returned r: ACCESS/MODIFY when bytes moved.

@@ -947,7 +947,7 @@ long sys_ftruncate(int fd, s64 len)
              : f->node.v == NULL ? tfs_node_truncate(f->node.id, (u64)len)
              : file_is_secretmem(f) ? secretmem_truncate(f, (u64)len) : -EPERM;
     if (r == 0)
-        fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: no fanotify event */
+        fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: FID groups only */
     return r;
 }
 

@@ -433,7 +433,7 @@ static long open_found(struct lookup *lk, int flags, bool created)
         return r;
     f->ll_notrunc = llnt;
     if ((flags & O_TRUNC) != 0 && !created && S_ISREG(st.mode))
-        fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: no fanotify event */
+        fsnotify_node(f->node, f->path, IN_MODIFY);    /* an attribute change: FID groups only */
     r = fd_install(f, 0, (flags & O_CLOEXEC) != 0);
     if (r < 0)
         file_put(f);
@@ -1017,6 +1017,8 @@ static long remove_at(int dirfd, const char *path, bool dir)
     /* may_delete, unless Linux answers first: unlink's trailing slash (EISDIR) */
     if (r == 0 && (dir || !ends_with_slash(lk->upath)))
         r = may_delete_entry(lk, dir);
+    if (r == 0)
+        fsnotify_removing(lk->node);
     if (r == 0 && is_mount_point(lk))
         r = dir && !node_is_dir(lk->node) ? -ENOTDIR : !dir && node_is_dir(lk->node) ? -EISDIR : -EBUSY;
     else if (r == 0 && lk->node.v == NULL)
@@ -1302,6 +1304,8 @@ long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *
     struct lookup *ok, *nk = NULL;
     int ro = user_lookup(olddirfd, oldpath, 0, &ok);
     int rn = ok != NULL ? user_lookup(newdirfd, newpath, 0, &nk) : -ENOMEM;
+    if (rn == 0)
+        fsnotify_removing(nk->node);
     int r = (ok == NULL || nk == NULL) ? -ENOMEM : do_rename(ok, ro, nk, rn, flags);
     if (r == 0)
         inotify_renamed(ok, nk, rn);
