@@ -1210,10 +1210,11 @@ long sys_fanotify_mark(int fanfd, unsigned flags, u64 mask64, int dirfd, const c
     }
     if (r == 0 && fid != 0) {
         /* fanotify_test_fsid and fanotify_test_fid: every solo file system
-         * has an fsid and encodes handles; mount and file system marks
-         * need handles that decode too */
+         * encodes handles; mount and file system marks need an fsid (proc
+         * has none on Linux) and handles that decode too */
+        bool proc = lk->mnt != NULL && strcmp(lk->mnt->fstype, "proc") == 0;
         if (mt != MARK_INODE && !fh_decodable(lk->node))
-            r = -EOPNOTSUPP;
+            r = proc ? -ENODEV : -EOPNOTSUPP;
     }
     if (r == 0 && cmd == FAN_MARK_ADD && ignore != 0 && (flags & FAN_MARK_IGNORED_SURV_MODIFY) == 0) {
         /* an ignore mask that a write would clear at once */

@@ -5,8 +5,10 @@
  * system marks on a tmpfs mounted in the guest, a bind mount of it (the
  * mount mark does not see it, the file system mark does), FAN_Q_OVERFLOW
  * after 16384 queued events, the 128-group limit (EMFILE), a group closed
- * while a thread waits on its permission event (the open is allowed), and
- * /proc/sys/fs/fanotify.  Prints one line per check; run.sh compares it
+ * while a thread waits on its permission event (the open is allowed),
+ * /proc/sys/fs/fanotify, and a file system mark of a FAN_REPORT_DFID_NAME
+ * group (entry events of the whole tmpfs, FAN_RENAME with both
+ * parent+name records, nothing from another file system).  Prints one line per check; run.sh compares it
  * exactly with fanotify.expected.
  */
 #define _GNU_SOURCE
@@ -121,6 +123,88 @@ static void marks(void)
     umount("/tmp/fa");
     rmdir("/tmp/fa");
     rmdir("/tmp/fb");
+    unlink("/tmp/other");
+}
+
+/* Handles of the paths fid_marks names, to say which a record has. */
+struct fh {
+    unsigned int handle_bytes;
+    int handle_type;
+    unsigned char f_handle[64];
+};
+static const char *fh_paths[] = { "/tmp/fc", "/tmp/fc/d", "/tmp/fc/d/x" };
+static struct fh fh_known[3];
+
+static const char *fh_name(const unsigned char *h)
+{
+    for (int i = 0; i < 3; i++)
+        if (memcmp(&fh_known[i], h, 8 + fh_known[i].handle_bytes) == 0)
+            return fh_paths[i];
+    return "?";
+}
+
+/* Print the queued events of a group reporting file handles. */
+static void drain_fid(const char *tag, int fd)
+{
+    static const char *types[] = { [1] = "FID", [2] = "DFID_NAME", [3] = "DFID",
+                                   [10] = "OLD_DFID_NAME", [12] = "NEW_DFID_NAME" };
+    printf("%s:", tag);
+    int any = 0;
+    long n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            struct fanotify_event_metadata *e = (struct fanotify_event_metadata *)p;
+            printf(" [0x%llx%s", (unsigned long long)e->mask, e->fd == FAN_NOFD ? " nofd" : " fd");
+            for (char *r = p + e->metadata_len; r < p + e->event_len;) {
+                unsigned short len;
+                unsigned int hb;
+                memcpy(&len, r + 2, 2);
+                memcpy(&hb, r + 12, 4);
+                const char *t = (unsigned char)r[0] < 13 ? types[(unsigned char)r[0]] : NULL;
+                printf(" %s %s", t != NULL ? t : "?", fh_name((unsigned char *)r + 12));
+                if (len > 20 + hb && r[20 + hb] != '\0')
+                    printf(" \"%s\"", r + 20 + hb);
+                r += len > 0 ? len : p + e->event_len - r;
+            }
+            printf("]");
+            p += e->event_len;
+            any = 1;
+        }
+    }
+    printf("%s\n", any ? "" : " (none)");
+}
+
+static void fid_marks(void)
+{
+    int mnt;
+    mkdir("/tmp/fc", 0755);
+    show("mount tmpfs fc", mount("none", "/tmp/fc", "tmpfs", 0, NULL));
+    mkdir("/tmp/fc/d", 0755);
+    touch("/tmp/fc/d/x");
+    touch("/tmp/other");
+    for (int i = 0; i < 3; i++) {
+        fh_known[i].handle_bytes = sizeof(fh_known[i].f_handle);
+        syscall(SYS_name_to_handle_at, AT_FDCWD, fh_paths[i], &fh_known[i], &mnt, 0);
+    }
+    int fd = (int)finit(FAN_CLASS_NOTIF | FAN_NONBLOCK | FAN_REPORT_DFID_NAME, 0);
+    show("fid mount mark, create", fmark(fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_CREATE, "/tmp/fc"));
+    show("fid filesystem mark on /proc", fmark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_CREATE, "/proc"));
+    show("fid filesystem mark", fmark(fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_CREATE | FAN_DELETE |
+                                      FAN_ATTRIB | FAN_RENAME | FAN_ONDIR, "/tmp/fc/d"));
+    mkdir("/tmp/fc/e", 0755);
+    drain_fid("fid mkdir", fd);
+    chmod("/tmp/fc/d/x", 0600);
+    chmod("/tmp/other", 0600);
+    drain_fid("fid chmod", fd);
+    rename("/tmp/fc/d/x", "/tmp/fc/y");
+    drain_fid("fid rename", fd);
+    unlink("/tmp/fc/y");
+    rmdir("/tmp/fc/e");
+    drain_fid("fid unlink, rmdir", fd);
+    close(fd);
+    rmdir("/tmp/fc/d");
+    umount("/tmp/fc");
+    rmdir("/tmp/fc");
     unlink("/tmp/other");
 }
 
@@ -255,5 +339,6 @@ int main(void)
     groups();
     release_pending();
     proc_files();
+    fid_marks();
     return 0;
 }
