@@ -31,7 +31,15 @@ struct pipe {
     struct waitq rq, wq;               /* readers wait for data, writers for room */
     u64 ino;
     bool busy;                         /* held by a splice (pipe_lock_data/room) */
+    /* a named FIFO's pipe (fifo_open): its key, and the opens of each end
+     * so far (a blocked open waits for the other end's count to move) */
+    bool fifo;
+    u64 key;
+    u64 rcount, wcount;
+    struct pipe *fifo_next;            /* list of open FIFOs */
 };
+
+static struct pipe *fifos;             /* FIFOs open now */
 
 struct waitq vfs_pollq;
 static struct vnode pipe_vnode = { .name = "pipe", .kind = VN_PIPE, .mode = S_IFIFO | 0600 };
@@ -106,14 +114,22 @@ static long pipe_write(struct file *f, const void *buf, size_t n, u64 off)
     return (long)done;
 }
 
+/* A FIFO's read end hangs up only once a writer came after it opened
+ * (priv_len keeps the writer count seen at open), as Linux. */
 static int pipe_poll(struct file *f)
 {
     struct pipe *p = f->priv;
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
-        return (p->len > 0 ? POLLIN | POLLRDNORM : 0) | (p->writers == 0 ? POLLHUP : 0);
-    if (p->readers == 0)
-        return POLLERR;
-    return p->size - p->len > 0 ? POLLOUT | POLLWRNORM : 0;
+    int acc = f->flags & O_ACCMODE, m = 0;
+    if (acc != O_WRONLY) {
+        m |= p->len > 0 ? POLLIN | POLLRDNORM : 0;
+        if (p->writers == 0 && (!p->fifo || f->priv_len != p->wcount))
+            m |= POLLHUP;
+    }
+    if (acc != O_RDONLY) {
+        m |= p->size - p->len > 0 ? POLLOUT | POLLWRNORM : 0;
+        m |= p->readers == 0 ? POLLERR : 0;
+    }
+    return m;
 }
 
 static long pipe_ioctl(struct file *f, unsigned cmd, u64 arg)
@@ -125,18 +141,33 @@ static long pipe_ioctl(struct file *f, unsigned cmd, u64 arg)
     return copy_to_user((void *)arg, &n, sizeof(n));
 }
 
+/* Free p once neither end is open (a FIFO also leaves the list: its data
+ * goes, as Linux's). */
+static void pipe_free_unused(struct pipe *p)
+{
+    if (p->readers != 0 || p->writers != 0)
+        return;
+    if (p->fifo) {
+        struct pipe **pp = &fifos;
+        while (*pp != NULL && *pp != p)
+            pp = &(*pp)->fifo_next;
+        if (*pp == p)
+            *pp = p->fifo_next;
+    }
+    kfree(p->buf);
+    kfree(p);
+}
+
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    int acc = f->flags & O_ACCMODE;
+    if (acc != O_WRONLY)
         p->readers--;
-    else
+    if (acc != O_RDONLY)
         p->writers--;
     pipe_changed(p);
-    if (p->readers == 0 && p->writers == 0) {
-        kfree(p->buf);
-        kfree(p);
-    }
+    pipe_free_unused(p);
 }
 
 static const struct file_ops pipe_fops;
@@ -250,6 +281,86 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
     *rd = r;
     *wr = w;
     return 0;
+}
+
+/* ---------------------------------------------------------------- named FIFOs */
+
+/* The pipe of the FIFO key, made when no one has it open. */
+static struct pipe *fifo_get(u64 key)
+{
+    for (struct pipe *p = fifos; p != NULL; p = p->fifo_next)
+        if (p->key == key)
+            return p;
+    struct pipe *p = kzalloc(sizeof(*p));
+    u8 *buf = kmalloc(PIPE_DEFAULT);
+    if (p == NULL || buf == NULL) {
+        kfree(p);
+        kfree(buf);
+        return NULL;
+    }
+    p->buf = buf;
+    p->size = PIPE_DEFAULT;
+    p->ino = pipe_ino++;
+    p->fifo = true;
+    p->key = key;
+    waitq_init(&p->rq);
+    waitq_init(&p->wq);
+    p->fifo_next = fifos;
+    fifos = p;
+    return p;
+}
+
+/* Wait on q until *count moves from seen or *open becomes nonzero: 0 or -EINTR. */
+static int fifo_wait(struct waitq *q, const u64 *count, u64 seen, const int *open)
+{
+    while (*open == 0 && *count == seen)
+        if (waitq_wait_intr(q, 0) == -EINTR)
+            return -EINTR;
+    return 0;
+}
+
+int fifo_open(u64 key, struct file *f)
+{
+    int acc = f->flags & O_ACCMODE, r = 0;
+    bool nb = (f->flags & O_NONBLOCK) != 0;
+    if (acc == 3)
+        return -EINVAL;
+    struct pipe *p = fifo_get(key);
+    if (p == NULL)
+        return -ENOMEM;
+    if (acc == O_WRONLY && nb && p->readers == 0) {
+        pipe_free_unused(p);
+        return -ENXIO;
+    }
+    if (acc != O_WRONLY) {
+        p->readers++;
+        p->rcount++;
+    }
+    if (acc != O_RDONLY) {
+        p->writers++;
+        p->wcount++;
+    }
+    f->ops = &pipe_fops;
+    f->priv = p;
+    f->priv_len = (size_t)p->wcount;
+    pipe_changed(p);
+    /* O_RDWR never blocks; a blocking reader waits for a writer, a writer
+     * for a reader (a peer that came and went also ends the wait) */
+    if (acc == O_RDONLY && !nb)
+        r = fifo_wait(&p->rq, &p->wcount, p->wcount, &p->writers);
+    else if (acc == O_WRONLY)
+        r = fifo_wait(&p->wq, &p->rcount, p->rcount, &p->readers);
+    if (r < 0) {
+        if (acc == O_RDONLY)
+            p->readers--;
+        else
+            p->writers--;
+        pipe_changed(p);
+        pipe_free_unused(p);
+        f->ops = NULL;
+        f->priv = NULL;
+    }
+    return r;
 }
 
 /* ---------------------------------------------------------------- splice support */

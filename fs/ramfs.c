@@ -19,8 +19,14 @@
  *
  * Lifetime: a removed file's vnode is marked unlinked and taken out of its
  * directory; its data is freed when the last open file on it closes (the
- * small vnode record itself is kept, so stale nodes stay valid).  Hard
- * links are not supported (one directory entry per vnode).
+ * small vnode record itself is kept, so stale nodes stay valid).
+ *
+ * Hard links: a file's vnode is in the directory of its first name; each
+ * further name is a small VN_ALIAS entry pointing at it (lookups and
+ * readdir see the file through it).  Removing the file's own name while
+ * aliases remain moves the vnode into the place of one alias, so the vnode
+ * stays in a directory until its last name goes.  mknod's FIFOs, sockets
+ * and devices are VN_NODE vnodes (no data).
  */
 #include "fs/vfs_impl.h"
 #include "fs/pagecache.h"
@@ -239,7 +245,8 @@ int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const c
         return dir->unlinked ? -ENOENT : -EROFS;
     if (vnode_find(dir, name, strlen(name)) != NULL)
         return -EEXIST;
-    u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : S_IFREG;
+    u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK
+             : kind == VN_NODE ? (mode & S_IFMT) : S_IFREG;
     u32 perm = kind == VN_LINK ? 0777 : (mode & 07777 & ~process_umask());
     char *t = NULL;
     if (kind == VN_LINK) {
@@ -279,6 +286,79 @@ static void detach(struct vnode *v)
     touch(v->parent);
 }
 
+struct vnode *ramfs_target(struct vnode *e)
+{
+    return e->kind == VN_ALIAS ? e->alias : e;
+}
+
+/* Put v where directory entry a was (same directory, same position). */
+static void take_place(struct vnode *v, struct vnode *a)
+{
+    struct vnode **pp = &a->parent->child;
+    while (*pp != NULL && *pp != a)
+        pp = &(*pp)->sibling;
+    if (*pp == a)
+        *pp = v;
+    v->sibling = a->sibling;
+    v->parent = a->parent;
+    a->sibling = NULL;
+}
+
+/* Unchain alias entry a from its file's list. */
+static void alias_unchain(struct vnode *a)
+{
+    struct vnode **pp = &a->alias->alias_next;
+    while (*pp != NULL && *pp != a)
+        pp = &(*pp)->alias_next;
+    if (*pp == a)
+        *pp = a->alias_next;
+    a->alias->links--;
+    a->alias->ctime = realtime_ns();
+}
+
+/* Drop one name of file v that has aliases: alias entry a goes, or (a is v
+ * itself) v moves into its first alias's place.  0 or -ENOMEM. */
+static int unname(struct vnode *a)
+{
+    if (a->kind == VN_ALIAS) {
+        detach(a);
+        alias_unchain(a);
+        kfree(a);
+        return 0;
+    }
+    struct vnode *first = a->alias_next;
+    size_t len = strlen(first->name);
+    char *nm = kmalloc(len + 1);
+    if (nm == NULL)
+        return -ENOMEM;
+    memcpy(nm, first->name, len + 1);
+    detach(a);
+    alias_unchain(first);
+    take_place(a, first);
+    a->name = nm;                      /* the old name may be inline: not freed */
+    kfree(first);
+    return 0;
+}
+
+int ramfs_link(struct vnode *v, struct vnode *dir, const char *name)
+{
+    if (v->unlinked)
+        return -ENOENT;
+    if (vnode_find(dir, name, strlen(name)) != NULL)
+        return -EEXIST;
+    struct vnode *a = vnode_add(dir, name, VN_ALIAS, v->mode & S_IFMT);
+    if (a == NULL)
+        return -ENOMEM;
+    a->ram = true;
+    a->alias = v;
+    a->alias_next = v->alias_next;
+    v->alias_next = a;
+    v->links++;
+    v->ctime = realtime_ns();
+    touch(dir);
+    return 0;
+}
+
 static void drop_data(struct vnode *v)
 {
     if (v->unlinked && v->opens == 0) {
@@ -292,6 +372,8 @@ int ramfs_remove(struct vnode *v, bool dir)
 {
     if (!v->ram || v->parent == NULL || !v->parent->ram)
         return -EBUSY;                 /* a mount point */
+    if (!dir && ramfs_target(v)->links > 0)
+        return unname(v);              /* the file keeps another name */
     if (dir && v->kind != VN_DIR)
         return -ENOTDIR;
     if (!dir && v->kind == VN_DIR)
@@ -331,8 +413,8 @@ int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct
 {
     if (!newdir->ram || !v->ram || v->parent == NULL || !v->parent->ram)
         return -EXDEV;
-    if (victim == v)
-        return 0;
+    if (victim != NULL && ramfs_target(victim) == ramfs_target(v))
+        return 0;                      /* two names of one file: nothing to do */
     if ((flags & RENAME_EXCHANGE) != 0)
         return -EINVAL;
     if (v->kind == VN_DIR && within(newdir, v))
@@ -340,7 +422,7 @@ int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct
     if (victim != NULL) {
         if ((flags & RENAME_NOREPLACE) != 0)
             return -EEXIST;
-        if (v->kind == VN_DIR && victim->kind != VN_DIR)
+        if (v->kind == VN_DIR && ramfs_target(victim)->kind != VN_DIR)
             return -ENOTDIR;
         if (v->kind != VN_DIR && victim->kind == VN_DIR)
             return -EISDIR;
@@ -358,7 +440,7 @@ int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct
     while (*pp != NULL)
         pp = &(*pp)->sibling;
     *pp = v;
-    v->ctime = realtime_ns();
+    ramfs_target(v)->ctime = realtime_ns();
     touch(newdir);
     return 0;
 }
@@ -559,6 +641,8 @@ void ramfs_stat(struct vnode *v, struct kstat *st)
     st->ctime = v->ctime;
     st->uid = v->uid;
     st->gid = v->gid;
+    if (v->kind != VN_DIR)
+        st->nlink = 1 + v->links;
     st->nlink = v->unlinked ? 0 : st->nlink;
 }
 

@@ -84,6 +84,7 @@ static int vn_lookup(struct node dir, const char *name, size_t len, struct node 
     struct vnode *c = vnode_find(d, name, len);
     if (c == NULL)
         return -ENOENT;
+    c = ramfs_target(c);               /* a tmpfs hard link names its file */
     *out = (struct node){ c, c->arg };
     return 0;
 }
@@ -224,8 +225,31 @@ static int vn_open(struct node n, struct file *f)
         return wr ? -EACCES : gen_open(v, f);
     case VN_RAMFILE:
         return ramfs_open(v, f);
+    case VN_NODE:
+        return mknod_node_open(v->mode, v->rdev, (u64)v, f);
     }
     return -ELOOP;
+}
+
+/* Open a node made by mknod (tmpfs or TFS; key names it for FIFOs).  A
+ * device number solo has a driver for opens that driver (the console's
+ * streams excepted: they are told apart by their /dev node); others, block
+ * devices and sockets answer ENXIO, as Linux without the driver. */
+int mknod_node_open(u32 mode, u64 rdev, u64 key, struct file *f)
+{
+    switch (mode & S_IFMT) {
+    case S_IFIFO:
+        return fifo_open(key, f);
+    case S_IFCHR:
+        for (struct vnode *c = dev_dir != NULL ? dev_dir->child : NULL; c != NULL; c = c->sibling) {
+            if (c->kind == VN_CHR && c->rdev == rdev && c->fops != NULL && c->fops != &console_fops) {
+                f->ops = c->fops;
+                return 0;
+            }
+        }
+        return -ENXIO;
+    }
+    return -ENXIO;
 }
 
 static int vn_readdir(struct node dir, u64 pos, dir_emit_fn emit, void *ctx)
@@ -243,9 +267,11 @@ static int vn_readdir(struct node dir, u64 pos, dir_emit_fn emit, void *ctx)
     if (d->kind != VN_DIR && d->kind != VN_ROOT)
         return -ENOTDIR;
     u64 i = 0;
-    for (struct vnode *c = d->child; c != NULL; c = c->sibling, i++)
-        if (i >= pos && emit(ctx, c->name, strlen(c->name), c->ino, node_dtype(c->mode), i + 1))
+    for (struct vnode *c = d->child; c != NULL; c = c->sibling, i++) {
+        struct vnode *t = ramfs_target(c);
+        if (i >= pos && emit(ctx, c->name, strlen(c->name), t->ino, node_dtype(t->mode), i + 1))
             break;
+    }
     return 0;
 }
 

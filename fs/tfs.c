@@ -332,8 +332,10 @@ static int drop_link(u64 id)
 {
     struct tuple *t = tfs_get(rootfs, id);
     u64 n = t != NULL ? tuple_get_u64(t, "nlink", 1) : 1;
-    if (t != NULL && !S_ISDIR(tuple_get_u64(t, "mode", 0)) && n > 1)
-        return tfs_set_u64(rootfs, id, "nlink", n - 1);
+    if (t != NULL && !S_ISDIR(tuple_get_u64(t, "mode", 0)) && n > 1) {
+        int r = tfs_set_u64(rootfs, id, "nlink", n - 1);
+        return r == 0 ? tfs_set_u64(rootfs, id, "ctime", realtime_ns()) : r;
+    }
     struct opened *o = opened_find(id);
     if (o != NULL) {
         o->unlinked = true;
@@ -440,6 +442,7 @@ static int tfs_node_stat(struct node n, struct kstat *st)
     st->gid = (u32)tuple_get_u64(t, "gid", 0);
     st->ino = n.id;
     st->dev = VFS_DEV_ROOT;
+    st->rdev = tuple_get_u64(t, "rdev", 0);
     st->nlink = tuple_get_u64(t, "nlink", 1);
     struct opened *op = opened_find(n.id);
     if (op != NULL && op->unlinked)
@@ -616,8 +619,8 @@ static int tfs_node_open(struct node n, struct file *f)
     }
     if (S_ISLNK(mode))
         return -ELOOP;
-    if (!S_ISREG(mode))
-        return -ENXIO;
+    if (!S_ISREG(mode))                /* FIFOs (keyed apart from tmpfs vnodes), devices, sockets */
+        return mknod_node_open(mode, tuple_get_u64(t, "rdev", 0), n.id | (1UL << 63), f);
     if ((f->flags & O_TRUNC) != 0 && tuple_get_u64(t, "size", 0) != 0) {
         int r = tfs_node_truncate(n.id, 0);
         if (r < 0)
@@ -694,7 +697,7 @@ static bool dir_empty(u64 id)
 /* A NUL-terminated copy of name is what tfs_format.c wants: names reach
  * here from lookups, already NUL-terminated and at most VFS_NAME_MAX. */
 int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
-                    u64 *out)
+                    u64 rdev, u64 *out)
 {
     if (rootfs == NULL)
         return -EROFS;
@@ -717,6 +720,8 @@ int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const
         r = tuple_set_bytes(t, "target", target, strlen(target));
     if (r == 0 && S_ISREG(mode))
         r = tuple_set_u64(t, "size", 0);
+    if (r == 0 && rdev != 0)           /* devices only; absent means 0 */
+        r = tuple_set_u64(t, "rdev", rdev);
     if (r == 0)
         r = tuple_set_u64(t, "gen", tfs_new_gen());
     if (r != 0) {
@@ -776,9 +781,14 @@ int tfs_node_link(u64 id, u64 dir, const char *name)
     int r = tfs_set_u64(rootfs, id, "nlink", n + 1);
     if (r == 0)
         r = tfs_link(rootfs, dir, name, id);
-    if (r < 0)
+    if (r < 0) {
         tfs_set_u64(rootfs, id, "nlink", n);
-    return r;
+        return r;
+    }
+    u64 now = realtime_ns();           /* as Linux: the file's ctime, the directory's mtime */
+    tfs_set_u64(rootfs, id, "ctime", now);
+    tfs_set_u64(rootfs, dir, "mtime", now);
+    return 0;
 }
 
 #define RENAME_NOREPLACE 1

@@ -134,7 +134,7 @@ struct node_ops {
 
 /* An in-memory node: /dev, /proc and generated files.  Never freed. */
 enum vnode_kind { VN_DIR = 1, VN_CHR, VN_GEN, VN_LINK, VN_ROOT, VN_FDDIR, VN_FDLINK, VN_RAMFILE,
-                  VN_PIPE, VN_SOCK };
+                  VN_PIPE, VN_SOCK, VN_NODE, VN_ALIAS };
 struct vnode {
     const char *name;
     u8 kind;                           /* enum vnode_kind */
@@ -157,6 +157,14 @@ struct vnode {
     u64 atime, mtime, ctime;           /* tmpfs times (ns) */
     u32 uid, gid;                      /* tmpfs owner (other vnodes: root) */
     struct tmpfs_sb *sb;               /* tmpfs instance with a size limit, or NULL */
+    /* tmpfs hard links: a further name of a file is a VN_ALIAS entry whose
+     * alias is the file's vnode (which keeps its own first name); the file
+     * chains its alias entries through alias_next and counts them in links
+     * (st_nlink = 1 + links).  A VN_NODE (mknod: FIFO, socket, device) has
+     * its type in mode and its device number in rdev. */
+    struct vnode *alias;               /* VN_ALIAS: the file it names */
+    struct vnode *alias_next;          /* file: first alias entry; alias entry: the next */
+    u32 links;                         /* file: its alias entries */
 };
 
 /* Open-file methods.  Buffers are kernel memory; the syscall layer bounces
@@ -413,10 +421,11 @@ int procfs_pid_dir(struct file *f);
  * Names are single components (NUL-terminated, no '/'); dir is a TFS
  * directory id.  Each returns 0 or -errno (ENOSPC, EIO, ENOMEM besides the
  * ones named); changes are durable after tfs_node_fsync or fs_sync_all. */
-/* Create name in dir with mode (S_IFREG, S_IFDIR or S_IFLNK with target):
- * *out = the new id.  -EEXIST. */
+/* Create name in dir with mode (S_IFREG, S_IFDIR, S_IFLNK with target, or
+ * S_IFIFO/S_IFSOCK/S_IFCHR/S_IFBLK with device number rdev): *out = the
+ * new id.  -EEXIST. */
 int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
-                    u64 *out);
+                    u64 rdev, u64 *out);
 /* unlink (isdir false) or rmdir: -ENOENT, -EISDIR, -ENOTDIR, -ENOTEMPTY. */
 int tfs_node_remove(u64 dir, const char *name, bool isdir);
 int tfs_node_link(u64 id, u64 dir, const char *name);        /* -EEXIST, -EPERM (directory) */
@@ -490,6 +499,21 @@ int eventfd_create_file(u64 initval, int flags, struct file **out);
 bool file_is_eventfd(struct file *f);
 void eventfd_signal_file(struct file *f);                    /* in-kernel signal (aio) */
 
+/* ---- FIFOs, sockets and devices made by mknod (fs/pipe.c, fs/special.c) ----
+ * fifo_open sets f up as one end of the FIFO known by key (one pipe shared
+ * by every open of that node while any is open), blocking as fifo(7)
+ * describes: 0, -ENXIO (O_WRONLY|O_NONBLOCK, no reader), -EINTR, -EINVAL,
+ * -ENOMEM.  mknod_node_open opens a node of type mode (S_IFIFO, S_IFSOCK,
+ * S_IFCHR, S_IFBLK) and device number rdev: a FIFO, solo's character device
+ * of that number, else -ENXIO. */
+int fifo_open(u64 key, struct file *f);
+/* AF_UNIX pathnames (syscalls/fs_path.c): bind makes the socket's node
+ * (-EADDRINUSE if the path exists); find looks one up (-ECONNREFUSED when
+ * it is not a socket).  Paths are kernel strings relative to the cwd. */
+int vfs_sock_bind(const char *path, struct node *out);
+int vfs_sock_find(const char *path, struct node *out);
+int mknod_node_open(u32 mode, u64 rdev, u64 key, struct file *f);
+
 /* ---- tmpfs (fs/ramfs.c) ---- */
 #define VFS_DEV_TMPFS VFS_MKDEV(0, 30)
 struct vnode *ramfs_mount(struct vnode *parent, const char *name);
@@ -499,12 +523,19 @@ struct tmpfs_sb {
 };
 /* A fresh tmpfs root directory (in no directory), st_dev dev.  NULL on ENOMEM. */
 struct vnode *ramfs_new_root(u64 dev, u32 mode, struct tmpfs_sb *sb);
-/* Create name in ram directory dir: kind VN_RAMFILE, VN_DIR or VN_LINK (target). */
+/* Create name in ram directory dir: kind VN_RAMFILE, VN_DIR, VN_LINK (target)
+ * or VN_NODE (mode holds the S_IF type too). */
 int ramfs_create(struct vnode *dir, const char *name, u8 kind, u32 mode, const char *target,
                  struct vnode **out);
+/* Directory entries (v, victim) may be VN_ALIAS entries of hard links. */
 int ramfs_remove(struct vnode *v, bool dir);         /* unlink / rmdir semantics */
 int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct vnode *victim,
                  unsigned flags);
+/* A further name (hard link) for tmpfs file v in ram directory dir: 0 or
+ * -ENOENT (v was removed), -EEXIST, -ENOMEM. */
+int ramfs_link(struct vnode *v, struct vnode *dir, const char *name);
+/* The object a directory entry names (an alias entry's file, else e). */
+struct vnode *ramfs_target(struct vnode *e);
 int ramfs_truncate(struct vnode *v, u64 len);
 /* fallocate(2) on a tmpfs file (mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE): 0 or -errno. */
 int ramfs_fallocate(struct vnode *v, int mode, u64 off, u64 len);

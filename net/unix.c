@@ -3,10 +3,13 @@
  * accept/connect by name, within the one program solo runs.
  *
  * A stream socket has a byte ring its peer writes into; a datagram socket a
- * queue of messages (each with the sender's name).  Names live in a kernel
- * table rather than in the filesystem (pathnames are made absolute against
- * the cwd; abstract names start with a NUL byte), since the only process
- * that could look a socket up is the program itself.
+ * queue of messages (each with the sender's name).  Bound sockets are in a
+ * kernel table with their names (pathnames made absolute against the cwd;
+ * abstract names start with a NUL byte).  A pathname bind also makes an
+ * S_IFSOCK node in the file system (EADDRINUSE where the path exists) that
+ * stays after the socket closes, as Linux's; a pathname is then looked up
+ * in the file system and the socket found by that node, so an unlinked or
+ * replaced name no longer reaches the socket.
  *
  * Invariants: a->peer == b exactly when b->peer == a for connected stream
  * sockets (release clears both sides and marks the survivor at EOF); a
@@ -46,6 +49,8 @@ struct usock {
     struct sock s;
     struct usock *peer;
     struct ksockaddr name;             /* bound name (len 0: unbound) */
+    struct node fsnode;                /* bound to a pathname: its socket node */
+    bool fsbound;
     struct usock *name_next;           /* the name table */
     /* stream */
     u8 *ring;
@@ -221,6 +226,39 @@ static struct usock *name_find(const struct ksockaddr *a)
     return NULL;
 }
 
+/* The raw path of sockaddr a (not abstract) into buf (UNIX_PATH_MAX + 1). */
+static void raw_path(const struct ksockaddr *a, char *buf)
+{
+    size_t plen = MIN((size_t)a->len - 2, (size_t)UNIX_PATH_MAX);
+    plen = strnlen((const char *)a->data + 2, plen);
+    memcpy(buf, a->data + 2, plen);
+    buf[plen] = '\0';
+}
+
+/* The socket peer address a (canonical form n) names: abstract names by
+ * the table, pathnames by the node in the file system (its lookup's
+ * -errno; -ECONNREFUSED for a node no socket is bound to, or no socket). */
+static int unix_find(const struct ksockaddr *a, const struct ksockaddr *n, struct usock **out)
+{
+    if (n->data[2] == '\0') {
+        *out = name_find(n);
+        return *out != NULL ? 0 : -ECONNREFUSED;
+    }
+    char path[UNIX_PATH_MAX + 1];
+    struct node fn;
+    raw_path(a, path);
+    int r = vfs_sock_find(path, &fn);
+    if (r < 0)
+        return r;
+    for (struct usock *u = names; u != NULL; u = u->name_next) {
+        if (u->fsbound && u->fsnode.v == fn.v && u->fsnode.id == fn.id) {
+            *out = u;
+            return 0;
+        }
+    }
+    return -ECONNREFUSED;
+}
+
 /* Take u out of the name table. */
 static void name_remove(struct usock *u)
 {
@@ -282,8 +320,16 @@ static int unix_bind(struct file *f, const struct ksockaddr *a)
         return r;
     if (u->name.len != 0)
         return -EINVAL;
-    if (name_find(&n) != NULL)
+    if (n.data[2] != '\0') {           /* a pathname: its node in the file system */
+        char path[UNIX_PATH_MAX + 1];
+        raw_path(a, path);
+        r = vfs_sock_bind(path, &u->fsnode);
+        if (r < 0)
+            return r;
+        u->fsbound = true;
+    } else if (name_find(&n) != NULL) {
         return -EADDRINUSE;
+    }
     u->name = n;
     name_insert(u);
     return 0;
@@ -501,11 +547,10 @@ static int dgram_target(struct usock *u, struct sock_msg *m, struct usock **out)
     if (m->addr != NULL && m->addr->len > 0) {
         struct ksockaddr n;
         int r = name_canon(m->addr, &n);
+        if (r == 0)
+            r = unix_find(m->addr, &n, &t);
         if (r < 0)
             return r;
-        t = name_find(&n);
-        if (t == NULL)
-            return -ECONNREFUSED;
     } else if (t == NULL) {
         return u->connected ? -ECONNREFUSED : -ENOTCONN;
     }
@@ -616,9 +661,9 @@ static int unix_connect(struct file *f, const struct ksockaddr *a)
         return r;
     if (u->s.passcred && (r = unix_autobind(u)) < 0)
         return r;                      /* SO_PASSCRED: the peer must see a name */
-    struct usock *t = name_find(&n);
-    if (t == NULL)
-        return -ECONNREFUSED;
+    struct usock *t;
+    if ((r = unix_find(a, &n, &t)) < 0)
+        return r;
     if (u->s.type == SOCK_DGRAM) {
         if (t->s.type != SOCK_DGRAM)
             return -EPROTOTYPE;

@@ -224,22 +224,25 @@ static void init_owner(struct node dir, bool isdir, u32 *perm, u32 *uid, u32 *gi
         *perm &= ~(u32)S_ISGID;
 }
 
-/* Create lk->last (kind VN_RAMFILE/VN_DIR/VN_LINK) in the TFS directory lk->node. */
+/* Create lk->last (kind VN_RAMFILE/VN_DIR/VN_LINK, or VN_NODE: mode's type,
+ * device number rdev) in the TFS directory lk->node. */
 static int create_tfs(struct lookup *lk, u8 kind, int mode, u32 uid, u32 gid, const char *target,
-                      struct node *out)
+                      u64 rdev, struct node *out)
 {
-    u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : S_IFREG;
+    u32 type = kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK
+             : kind == VN_NODE ? ((u32)mode & S_IFMT) : S_IFREG;
     u32 perm = kind == VN_LINK ? 0777 : ((u32)mode & 07777 & ~process_umask());
     u64 id;
-    int r = tfs_node_create(lk->node.id, lk->last, type | perm, uid, gid, target, &id);
+    int r = tfs_node_create(lk->node.id, lk->last, type | perm, uid, gid, target, rdev, &id);
     if (r == 0)
         *out = (struct node){ NULL, id };
     return r;
 }
 
-/* Create lk->last (kind, mode, symlink target) in the directory lk->node
- * (TFS or tmpfs); on success lk names the new node. */
-static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
+/* Create lk->last (kind, mode, symlink target; VN_NODE: mode's S_IF type
+ * and device number rdev) in the directory lk->node (TFS or tmpfs); on
+ * success lk names the new node.  Devices need CAP_MKNOD (EPERM). */
+static int create_in(struct lookup *lk, u8 kind, int mode, const char *target, u64 rdev)
 {
     struct vnode *v;
     struct node n;
@@ -249,20 +252,26 @@ static int create_in(struct lookup *lk, u8 kind, int mode, const char *target)
     int pr = may_create(lk->node);
     if (pr < 0)
         return pr;
+    u32 type = kind == VN_NODE ? (u32)mode & S_IFMT : 0;
+    if ((type == S_IFCHR || type == S_IFBLK) && !cap_has(CAP_MKNOD))
+        return -EPERM;
+    if (type != S_IFCHR && type != S_IFBLK)
+        rdev = 0;                      /* FIFOs and sockets have none */
     u32 perm = (u32)mode & (kind == VN_DIR ? 01777 : 07777) & ~process_umask(), uid, gid;
     init_owner(lk->node, kind == VN_DIR, &perm, &uid, &gid);
     if (lk->node.v == NULL) {
-        int r = create_tfs(lk, kind, (int)perm, uid, gid, target, &n);
+        int r = create_tfs(lk, kind, (int)(perm | type), uid, gid, target, rdev, &n);
         if (r < 0)
             return r;
     } else {
         if (!node_is_ram(lk->node))
             return create_denied(lk);
-        int r = ramfs_create(lk->node.v, lk->last, kind, perm, target, &v);
+        int r = ramfs_create(lk->node.v, lk->last, kind, perm | type, target, &v);
         if (r < 0)
             return r;
         v->uid = uid;
         v->gid = gid;
+        v->rdev = rdev;
         n = (struct node){ v, v->arg };
     }
     if (pl > 1)
@@ -299,6 +308,29 @@ static int tfs_parent(const struct lookup *lk, u64 *dir, char *name)
     return r;
 }
 
+/* The tmpfs directory entry by which lk (found, canonical path) names its
+ * vnode: the vnode itself, or an alias entry of a hard-linked file. */
+static struct vnode *ram_entry(const struct lookup *lk)
+{
+    struct vnode *v = lk->node.v;
+    if (v->links == 0)
+        return v;
+    const char *slash = strrchr(lk->path, '/');
+    struct lookup *pk = slash != NULL ? lookup_alloc() : NULL;
+    if (pk == NULL)
+        return v;
+    size_t dl = (size_t)(slash - lk->path);
+    memcpy(pk->upath, lk->path, dl);
+    pk->upath[dl] = '\0';
+    if (dl == 0)
+        ksnprintf(pk->upath, VFS_PATH_MAX, "/");
+    struct vnode *e = NULL;
+    if (vfs_resolve_canonical(pk->upath, &pk->node, NULL) == 0 && node_is_ram(pk->node))
+        e = vnode_find(pk->node.v, slash + 1, strlen(slash + 1));
+    lookup_free(pk);
+    return e != NULL && ramfs_target(e) == v ? e : v;
+}
+
 /* The last component of a user path: 1 for ".", 2 for "..", else 0. */
 static int last_dots(const char *upath)
 {
@@ -333,7 +365,7 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int 
     if (r < 0)
         goto out;
     ksnprintf(lk->last, sizeof(lk->last), "#tmpfile%lu", seq++);
-    r = create_in(lk, VN_RAMFILE, mode, NULL);
+    r = create_in(lk, VN_RAMFILE, mode, NULL, 0);
     if (r < 0)
         goto out;
     ramfs_remove(lk->node.v, false);
@@ -372,7 +404,7 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0 && !ends_with_slash(lk->upath))
         r = landlock_make(lk, VN_RAMFILE) < 0 ? -EACCES : r;
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0) {
-        r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL);
+        r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL, 0);
         if ((created = r == 0))
             inotify_created(lk->path, lk->node);
     } else if (r == 0 && excl)
@@ -969,7 +1001,7 @@ long sys_fchdir(int fd)
 
 /* Creating dirfd/path (kind VN_RAMFILE, VN_DIR or VN_LINK): EEXIST if it
  * exists; created in a TFS or tmpfs directory; else EACCES/ENOENT. */
-static long create_at(int dirfd, const char *path, u8 kind, int mode, const char *target)
+static long create_at(int dirfd, const char *path, u8 kind, int mode, const char *target, u64 rdev)
 {
     struct lookup *lk;
     int r = user_lookup(dirfd, path, 0, &lk);
@@ -981,9 +1013,55 @@ static long create_at(int dirfd, const char *path, u8 kind, int mode, const char
     if (r == -ENOENT && lk->missing_last && (kind == VN_DIR || !ends_with_slash(lk->upath)))
         r = landlock_make(lk, kind) < 0 ? -EACCES : r;
     if (r == -ENOENT && lk->missing_last)
-        r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target);
+        r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target, rdev);
     if (r == 0)
         inotify_created(lk->path, lk->node);
+    lookup_free(lk);
+    return r;
+}
+
+/* AF_UNIX bind of a pathname (net/unix.c): an S_IFSOCK node at path (a
+ * kernel string, relative to the cwd), mode 0777 less the umask.  0 and
+ * *out, -EADDRINUSE when path exists, or what creating it answers. */
+int vfs_sock_bind(const char *path, struct node *out)
+{
+    struct lookup *lk = lookup_alloc();
+    if (lk == NULL)
+        return -ENOMEM;
+    ksnprintf(lk->upath, VFS_PATH_MAX, "%s", path);
+    int r = vfs_lookup(AT_FDCWD, lk->upath, 0, lk);
+    if (r == 0)
+        r = -EADDRINUSE;
+    else if (r == -ENOENT && lk->missing_last && entry_rofs(lk) < 0)
+        r = -EROFS;
+    else if (r == -ENOENT && lk->missing_last && !ends_with_slash(lk->upath))
+        r = create_in(lk, VN_NODE, S_IFSOCK | 0777, NULL, 0);
+    if (r == 0) {
+        inotify_created(lk->path, lk->node);
+        *out = lk->node;
+    }
+    lookup_free(lk);
+    return r;
+}
+
+/* AF_UNIX connect/sendto to a pathname: the node at path (symlinks
+ * followed).  0 and *out, -ECONNREFUSED when it is no socket, or the
+ * lookup's -errno. */
+int vfs_sock_find(const char *path, struct node *out)
+{
+    struct lookup *lk = lookup_alloc();
+    if (lk == NULL)
+        return -ENOMEM;
+    ksnprintf(lk->upath, VFS_PATH_MAX, "%s", path);
+    int r = vfs_lookup(AT_FDCWD, lk->upath, LOOKUP_FOLLOW, lk);
+    struct kstat st;
+    memset(&st, 0, sizeof(st));
+    if (r == 0)
+        r = node_stat(lk->node, &st);
+    if (r == 0 && (st.mode & S_IFMT) != S_IFSOCK)
+        r = -ECONNREFUSED;
+    if (r == 0)
+        *out = lk->node;
     lookup_free(lk);
     return r;
 }
@@ -1024,7 +1102,7 @@ static long remove_at(int dirfd, const char *path, bool dir)
     else if (r == 0 && lk->node.v == NULL)
         r = remove_tfs(lk, dir);
     else if (r == 0 && node_is_ram(lk->node))
-        r = ramfs_remove(lk->node.v, dir);
+        r = ramfs_remove(ram_entry(lk), dir);
     else if (r == 0 && dir && !node_is_dir(lk->node))
         r = -ENOTDIR;
     else if (r == 0 && !dir && node_is_dir(lk->node) && lk->node.v != NULL)
@@ -1039,15 +1117,16 @@ static long remove_at(int dirfd, const char *path, bool dir)
 
 long sys_mkdirat(int dirfd, const char *path, int mode)
 {
-    return create_at(dirfd, path, VN_DIR, mode, NULL);
+    return create_at(dirfd, path, VN_DIR, mode, NULL, 0);
 }
 
 long sys_mkdir(const char *path, int mode)
 {
-    return create_at(AT_FDCWD, path, VN_DIR, mode, NULL);
+    return create_at(AT_FDCWD, path, VN_DIR, mode, NULL, 0);
 }
 
-// partial: only regular files can be made (FIFOs, sockets and devices: EPERM)
+/* Regular files, FIFOs, sockets and device nodes (on TFS and tmpfs); a
+ * device node opens the solo device of that number (fs/special.c). */
 long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
 {
     int type = mode & S_IFMT;
@@ -1056,12 +1135,11 @@ long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
     if (type != 0 && type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
         type != S_IFIFO && type != S_IFSOCK)
         return -EINVAL;
-    if (type != 0 && type != S_IFREG)
-        return -EPERM;
-    return create_at(dirfd, path, VN_RAMFILE, mode, NULL);
+    if (type == 0 || type == S_IFREG)
+        return create_at(dirfd, path, VN_RAMFILE, mode, NULL, 0);
+    return create_at(dirfd, path, VN_NODE, mode, NULL, dev);
 }
 
-// partial: only regular files can be made (FIFOs, sockets and devices: EPERM)
 long sys_mknod(const char *path, int mode, unsigned dev)
 {
     return sys_mknodat(AT_FDCWD, path, mode, dev);
@@ -1076,7 +1154,7 @@ long sys_symlinkat(const char *target, int dirfd, const char *path)
     if (r == 0)
         r = -ENOENT;
     if (r > 0)
-        r = create_at(dirfd, path, VN_LINK, 0777, t);
+        r = create_at(dirfd, path, VN_LINK, 0777, t, 0);
     kfree(t);
     return r;
 }
@@ -1101,10 +1179,9 @@ static int link_in(struct node old, bool ram, struct lookup *lk)
         return -EPERM;
     if (tfs)
         return tfs_node_link(old.id, lk->node.id, lk->last);
-    return ram ? -EPERM : create_denied(lk);
+    return ram ? ramfs_link(old.v, lk->node.v, lk->last) : create_denied(lk);
 }
 
-// partial: hard links only on the TFS root (EPERM on tmpfs)
 long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
     if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
@@ -1139,7 +1216,6 @@ long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *new
     return r;
 }
 
-// partial: hard links only on the TFS root (EPERM on tmpfs)
 long sys_link(const char *oldpath, const char *newpath)
 {
     return sys_linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
@@ -1284,14 +1360,15 @@ static int do_rename(struct lookup *ok, int ro, struct lookup *nk, int rn, unsig
         return rename_tfs(ok, nk, nmiss, flags);
     if (ok->node.v == NULL || nk->node.v == NULL)
         return -EXDEV;
-    struct vnode *dir = nmiss ? nk->node.v : (nk->node.v != NULL ? nk->node.v->parent : NULL);
+    struct vnode *ve = !nmiss && node_is_ram(nk->node) ? ram_entry(nk) : nk->node.v;
+    struct vnode *dir = nmiss ? nk->node.v : (ve != NULL ? ve->parent : NULL);
     bool oram = node_is_ram(ok->node), nram = nmiss ? node_is_ram(nk->node) : node_is_ram(nk->node);
     if (!oram && !nram)
         return -EACCES;
     if (oram != nram || dir == NULL)
         return -EXDEV;
-    const char *name = nmiss ? nk->last : nk->node.v->name;
-    return ramfs_rename(ok->node.v, dir, name, nmiss ? NULL : nk->node.v, flags);
+    const char *name = nmiss ? nk->last : ve->name;
+    return ramfs_rename(ram_entry(ok), dir, name, nmiss ? NULL : ve, flags);
 }
 
 // partial: RENAME_EXCHANGE and RENAME_WHITEOUT are not supported (EINVAL)

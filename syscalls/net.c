@@ -145,7 +145,7 @@ long sys_socketpair(int family, int type, int protocol, int *usv)
     return 0;
 }
 
-// partial: AF_UNIX pathnames live in a kernel table, not in the filesystem (no socket inode to stat or unlink); AF_NETLINK multicast groups are recorded but no notification is ever sent (interfaces do not change)
+// partial: AF_NETLINK multicast groups are recorded but no notification is ever sent (interfaces do not change)
 long sys_bind(int fd, const void *uaddr, int len)
 {
     struct file *f;

@@ -72,7 +72,8 @@ void tuple_print(FILE *f, const struct tuple *t, int indent)
 static void mode_string(u64 mode, char buf[11])
 {
     static const char rwx[] = "rwxrwxrwx";
-    buf[0] = S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : S_ISREG(mode) ? '-' : '?';
+    buf[0] = S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : S_ISREG(mode) ? '-' : S_ISFIFO(mode) ? 'p'
+           : S_ISSOCK(mode) ? 's' : S_ISCHR(mode) ? 'c' : S_ISBLK(mode) ? 'b' : '?';
     for (int i = 0; i < 9; i++)
         buf[1 + i] = (mode & (0400u >> i)) != 0 ? rwx[i] : '-';
     buf[10] = '\0';
@@ -85,8 +86,14 @@ static void ls_line(struct image *img, u64 id, const char *name, size_t nlen)
     char ms[11];
     u64 mode = t != NULL ? tuple_get_u64(t, "mode", 0) : 0;
     mode_string(mode, ms);
-    printf("%s %12llu %.*s", ms, (unsigned long long)(t != NULL ? tuple_get_u64(t, "size", 0) : 0),
-           (int)nlen, name);
+    if (S_ISCHR(mode) || S_ISBLK(mode)) {   /* devices: "major, minor" where ls puts the size */
+        u64 rdev = tuple_get_u64(t, "rdev", 0);
+        printf("%s %5llu, %5llu %.*s", ms, (unsigned long long)((rdev >> 8) & 0xfff),
+               (unsigned long long)((rdev & 0xff) | ((rdev >> 12) & 0xfff00)), (int)nlen, name);
+    } else {
+        printf("%s %12llu %.*s", ms, (unsigned long long)(t != NULL ? tuple_get_u64(t, "size", 0) : 0),
+               (int)nlen, name);
+    }
     if (S_ISLNK(mode) && tuple_get_str(t, "target") != NULL)
         printf(" -> %s", tuple_get_str(t, "target"));
     putchar('\n');
@@ -234,7 +241,7 @@ static void check_obj(struct checkctx *cx, u64 id, const char *path)
         }
         cx->depth--;
         free(saved);
-    } else {
+    } else if (!S_ISFIFO(mode) && !S_ISSOCK(mode) && !S_ISCHR(mode) && !S_ISBLK(mode)) {
         check_fail(cx, path, "unknown object type in \"mode\"");
     }
 }
