@@ -664,6 +664,8 @@ static int unix_connect(struct file *f, const struct ksockaddr *a)
     struct usock *t;
     if ((r = unix_find(a, &n, &t)) < 0)
         return r;
+    if (t->s.type != u->s.type)
+        return -EPROTOTYPE;            /* as Linux's lookup of the peer */
     if (u->s.type == SOCK_DGRAM) {
         if (t->s.type != SOCK_DGRAM)
             return -EPROTOTYPE;

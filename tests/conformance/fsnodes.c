@@ -246,6 +246,49 @@ static void test_socket_nodes(void)
     show("bind onto the socket node", bind(c, (struct sockaddr *)&a, sizeof(a)));
     close(c);
     show("unlink socket node", syscall(SYS_unlink, s));
+
+    /* bind makes the node; it outlives the socket; connect finds it by node */
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("bind", bind(l, (struct sockaddr *)&a, sizeof(a)));
+    show_stat("bound socket stat", s);
+    show("listen", listen(l, 4));
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("connect", connect(c, (struct sockaddr *)&a, sizeof(a)));
+    close(c);
+    show("link the socket node", syscall(SYS_link, s, at(1, "sock.ln")));
+    struct sockaddr_un b = a;
+    memcpy(b.sun_path, at(1, "sock.ln"), strlen(at(1, "sock.ln")) + 1);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("connect through a hard link", connect(c, (struct sockaddr *)&b, sizeof(b)));
+    close(c);
+    show("unlink the link", syscall(SYS_unlink, at(1, "sock.ln")));
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    show("bind another socket to the name", bind(d, (struct sockaddr *)&a, sizeof(a)));
+    show("unlink bound name", syscall(SYS_unlink, s));
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("connect after unlink", connect(c, (struct sockaddr *)&a, sizeof(a)));
+    show("bind the name again", bind(d, (struct sockaddr *)&a, sizeof(a)));
+    show("connect to the new socket (a datagram one)", connect(c, (struct sockaddr *)&a, sizeof(a)));
+    close(c);
+    close(l);
+    close(d);
+    show_stat("socket node after close", s);
+    show("unlink", syscall(SYS_unlink, s));
+
+    /* a regular file at the path */
+    int fd = open(s, O_CREAT | O_WRONLY, 0600);
+    close(fd);
+    c = socket(AF_UNIX, SOCK_DGRAM, 0);
+    show("bind onto a regular file", bind(c, (struct sockaddr *)&a, sizeof(a)));
+    show("connect to a regular file", connect(c, (struct sockaddr *)&a, sizeof(a)));
+    show("sendto a regular file", sendto(c, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
+    close(c);
+    show("unlink", syscall(SYS_unlink, s));
+    memcpy(b.sun_path, at(1, "nx/sock"), strlen(at(1, "nx/sock")) + 1);
+    c = socket(AF_UNIX, SOCK_STREAM, 0);
+    show("bind in a missing dir", bind(c, (struct sockaddr *)&b, sizeof(b)));
+    show("connect to a missing path", connect(c, (struct sockaddr *)&b, sizeof(b)));
+    close(c);
 }
 
 /* ---------------------------------------------------------------- devices */
