@@ -241,6 +241,21 @@ t_acct() {           # acct (solo only: natively it would turn on the host's acc
         fail "output differs from progs/acct.expected: $(diff "$ROOT/tests/integration/progs/acct.expected" "$RES/$T.all" | head -c 600)"
     pass
 }
+t_fsnodes_persist() {   # FIFO, device and socket nodes and a hard link kept on TFS across boots; solo fs ls shows them
+    scmd build -o "$W/$T.img" ./fsnodes
+    expect_rc 0
+    srun --image "$W/$T.img"
+    expect_rc 0; expect_out $'boot 1: made\n'
+    srun --image "$W/$T.img"
+    expect_rc 0
+    expect_out $'p: fifo 640 nlink 1 rdev 0,0\nn: chr 666 nlink 1 rdev 1,3\ns: sock 755 nlink 1 rdev 0,0\nf2: reg 644 nlink 2 rdev 0,0\nfifo: wrote 3 read 3 via\nnull node: write 1 read 0\nf2: 4 kept\n'
+    "$SOLO" fs ls "$W/$T.img" / > "$RES/$T.ls" || fail "fs ls failed"
+    grep -q '^prw-r----- .* p$' "$RES/$T.ls" || fail "fs ls: no FIFO p: $(cat "$RES/$T.ls")"
+    grep -q '^crw-rw-rw- *1, *3 n$' "$RES/$T.ls" || fail "fs ls: no device n: $(cat "$RES/$T.ls")"
+    grep -q '^srwxr-xr-x .* s$' "$RES/$T.ls" || fail "fs ls: no socket s: $(cat "$RES/$T.ls")"
+    "$SOLO" fs check "$W/$T.img" | grep -q '^ok: ' || fail "fs check: $("$SOLO" fs check "$W/$T.img" 2>&1)"
+    pass
+}
 t_args_env() {       # argv (argv[0] as typed), env from -e, cwd /; same as native
     srun -e FOO=bar -e 'SPACED=a b  c' ./args one 'two words' '' 'ünïcode'
     expect_rc 0
