@@ -340,12 +340,34 @@ static int unname(struct vnode *a)
     return 0;
 }
 
+static int rename_name(struct vnode *v, const char *name);
+
+/* Give the unnamed O_TMPFILE file v its name in dir (as Linux, only once). */
+static int relink(struct vnode *v, struct vnode *dir, const char *name)
+{
+    int r = rename_name(v, name);
+    if (r < 0)
+        return r;
+    v->parent = dir;
+    struct vnode **pp = &dir->child;
+    while (*pp != NULL)
+        pp = &(*pp)->sibling;
+    *pp = v;
+    v->unlinked = false;
+    v->linkable = false;
+    v->ctime = realtime_ns();
+    touch(dir);
+    return 0;
+}
+
 int ramfs_link(struct vnode *v, struct vnode *dir, const char *name)
 {
-    if (v->unlinked)
+    if (v->unlinked && !v->linkable)
         return -ENOENT;
     if (vnode_find(dir, name, strlen(name)) != NULL)
         return -EEXIST;
+    if (v->unlinked)
+        return relink(v, dir, name);
     struct vnode *a = vnode_add(dir, name, VN_ALIAS, v->mode & S_IFMT);
     if (a == NULL)
         return -ENOMEM;
@@ -737,8 +759,10 @@ static int seed_one(struct vnode *dir, const char *name, struct node src, const 
         r = ramfs_create(dir, name, VN_RAMFILE, 0600, NULL, &v);
         if (r == 0)
             r = seed_data(v, src, st->size);
-    } else {
-        return 0;                      /* devices, fifos: nothing to copy */
+    } else {                           /* FIFOs, sockets, devices: the node */
+        r = ramfs_create(dir, name, VN_NODE, st->mode, NULL, &v);
+        if (r == 0)
+            v->rdev = (st->mode & S_IFMT) == S_IFCHR || (st->mode & S_IFMT) == S_IFBLK ? st->rdev : 0;
     }
     if (v != NULL) {
         v->mode = (v->mode & S_IFMT) | (st->mode & 07777);
@@ -753,7 +777,8 @@ static int seed_one(struct vnode *dir, const char *name, struct node src, const 
 
 /* Copy what image directory src holds into the tmpfs directory dir (a tmpfs
  * mounted over it hides it): files with their contents, directories
- * (recursively), symlinks, with modes and times.  Other kinds are skipped.
+ * (recursively), symlinks, FIFOs, sockets and device nodes, with modes and
+ * times (hard links become separate copies).
  * Called at mount, before the program runs.  0, or the first -errno (what
  * was copied until then stays). */
 int ramfs_seed(struct vnode *dir, struct node src, int depth)

@@ -150,6 +150,7 @@ struct vnode {
     /* tmpfs (/tmp, /dev/shm): writable in-memory files, directories, links */
     bool ram;                          /* lives in a tmpfs */
     bool unlinked;                     /* removed from its directory */
+    bool linkable;                     /* an O_TMPFILE file (no O_EXCL) linkat may name */
     int opens;                         /* open files of a VN_RAMFILE */
     void *pages;                       /* VN_RAMFILE contents: radix tree root (fs/ramfs.c) */
     u64 size, npages;                  /* bytes; pages held */
@@ -532,7 +533,8 @@ int ramfs_remove(struct vnode *v, bool dir);         /* unlink / rmdir semantics
 int ramfs_rename(struct vnode *v, struct vnode *newdir, const char *name, struct vnode *victim,
                  unsigned flags);
 /* A further name (hard link) for tmpfs file v in ram directory dir: 0 or
- * -ENOENT (v was removed), -EEXIST, -ENOMEM. */
+ * -ENOENT (v was removed; an O_TMPFILE file gets its first name), -EEXIST,
+ * -ENOMEM. */
 int ramfs_link(struct vnode *v, struct vnode *dir, const char *name);
 /* The object a directory entry names (an alias entry's file, else e). */
 struct vnode *ramfs_target(struct vnode *e);

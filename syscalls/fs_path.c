@@ -369,6 +369,7 @@ static long open_tmpfile(int dirfd, const char *upath, int flags, int mode, int 
     if (r < 0)
         goto out;
     ramfs_remove(lk->node.v, false);
+    lk->node.v->linkable = (flags & O_EXCL) == 0;   /* linkat may name it (once) */
     r = node_open(lk->node, lk->path, (flags & ~O_TMPFILE) | O_LARGEFILE, &f);
     if (r == 0)
         f->ll_notrunc = llnt;
@@ -402,7 +403,7 @@ static long do_openat2(int dirfd, const char *upath, int flags, int mode, int lr
         entry_rofs(lk) < 0)
         r = -EROFS;
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0 && !ends_with_slash(lk->upath))
-        r = landlock_make(lk, VN_RAMFILE) < 0 ? -EACCES : r;
+        r = landlock_make(lk, VN_RAMFILE, 0) < 0 ? -EACCES : r;
     if (r == -ENOENT && lk->missing_last && (flags & O_CREAT) != 0) {
         r = ends_with_slash(lk->upath) ? -EISDIR : create_in(lk, VN_RAMFILE, mode, NULL, 0);
         if ((created = r == 0))
@@ -1011,7 +1012,7 @@ static long create_at(int dirfd, const char *path, u8 kind, int mode, const char
              entry_rofs(lk) < 0)
         r = -EROFS;
     if (r == -ENOENT && lk->missing_last && (kind == VN_DIR || !ends_with_slash(lk->upath)))
-        r = landlock_make(lk, kind) < 0 ? -EACCES : r;
+        r = landlock_make(lk, kind, (u32)mode) < 0 ? -EACCES : r;
     if (r == -ENOENT && lk->missing_last)
         r = (kind != VN_DIR && ends_with_slash(lk->upath)) ? -ENOENT : create_in(lk, kind, mode, target, rdev);
     if (r == 0)

@@ -482,16 +482,17 @@ static u64 make_right(u32 mode)
     return LL_MAKE_REG;
 }
 
-static u32 kind_mode(u8 kind)
+/* The file type a create of kind makes (VN_NODE: mknod's, in mode). */
+static u32 kind_mode(u8 kind, u32 mode)
 {
-    return kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : S_IFREG;
+    return kind == VN_DIR ? S_IFDIR : kind == VN_LINK ? S_IFLNK : kind == VN_NODE ? (mode & S_IFMT) : S_IFREG;
 }
 
-int landlock_make(const struct lookup *lk, u8 kind)
+int landlock_make(const struct lookup *lk, u8 kind, u32 mode)
 {
     if (current->landlock == NULL)
         return 0;
-    return check(lk->path, lk->node, true, make_right(kind_mode(kind)), NULL);
+    return check(lk->path, lk->node, true, make_right(kind_mode(kind, mode)), NULL);
 }
 
 int landlock_open(const struct lookup *lk, int flags, u32 mode, bool created, bool *notrunc)

@@ -14,8 +14,9 @@ struct landlock_domain;
 
 /* Is the calling thread restricted (it may not mount or unmount: EPERM)? */
 bool landlock_restricted(void);
-/* Creating lk->last (vnode kind VN_RAMFILE, VN_DIR, VN_LINK) in lk->path: MAKE_*. */
-int landlock_make(const struct lookup *lk, u8 kind);
+/* Creating lk->last (vnode kind VN_RAMFILE, VN_DIR, VN_LINK, or VN_NODE of
+ * type mode) in lk->path: MAKE_*. */
+int landlock_make(const struct lookup *lk, u8 kind, u32 mode);
 /* Opening lk's object (file type mode) with open flags: READ_FILE or
  * READ_DIR, WRITE_FILE, TRUNCATE for O_TRUNC of an existing regular file.
  * *notrunc: ftruncate must be refused on the file (TRUNCATE not granted).

@@ -6,10 +6,10 @@
  * sendfile/copy_file_range, memfd, close_range, and the xattr calls' error
  * paths.  Every call has at least one error case.  Only facts that are the
  * same on any Linux file system are printed (no sizes of directories, no
- * file system types, no inode numbers).  Documented tmpfs limits of solo
- * are not exercised: hard links (EPERM), FIFOs/sockets from mknod (EPERM),
- * RENAME_EXCHANGE, fallocate modes other than 0, and flock conflicts between
- * two open files of the one process.
+ * file system types, no inode numbers).  Hard links, FIFOs, socket and
+ * device nodes are tested by fsnodes.c.  Documented tmpfs limits of solo
+ * are not exercised: RENAME_EXCHANGE, fallocate modes other than 0, and
+ * flock conflicts between two open files of the one process.
  */
 // covers: mkdir mkdirat rmdir creat link linkat unlink unlinkat symlink symlinkat rename renameat renameat2
 // covers: truncate ftruncate fallocate fsync fdatasync sync syncfs chmod fchmod fchmodat chown fchown lchown fchownat
