@@ -548,6 +548,11 @@ static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
     return (long)done;
 }
 
+void tfs_node_unpin(u64 id)
+{
+    opened_put(id);
+}
+
 static void tfs_file_release(struct file *f)
 {
     kfree(f->priv);
@@ -619,8 +624,17 @@ static int tfs_node_open(struct node n, struct file *f)
     }
     if (S_ISLNK(mode))
         return -ELOOP;
-    if (!S_ISREG(mode))                /* FIFOs (keyed apart from tmpfs vnodes), devices, sockets */
-        return mknod_node_open(mode, tuple_get_u64(t, "rdev", 0), n.id | (1UL << 63), f);
+    if (!S_ISREG(mode)) {              /* FIFOs (keyed apart from tmpfs vnodes), devices, sockets */
+        int r = opened_get(n.id);      /* kept while open, as a file (fstat after unlink) */
+        if (r < 0)
+            return r;
+        r = mknod_node_open(mode, tuple_get_u64(t, "rdev", 0), n.id | (1UL << 63), f);
+        if (r < 0)
+            opened_put(n.id);
+        else
+            f->tfs_pinned = true;
+        return r;
+    }
     if ((f->flags & O_TRUNC) != 0 && tuple_get_u64(t, "size", 0) != 0) {
         int r = tfs_node_truncate(n.id, 0);
         if (r < 0)

@@ -729,6 +729,8 @@ void file_put(struct file *f)
         fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (f->ops != NULL && f->ops->release != NULL)
         f->ops->release(f);
+    if (f->tfs_pinned)
+        tfs_node_unpin(f->node.id);
     if (f->notify && (inotify_live | fanotify_live) != 0)
         inotify_released(f);
     kfree(f->path);

@@ -199,6 +199,7 @@ struct file {
     bool ll_notrunc;                   /* Landlock: opened without TRUNCATE (ftruncate: EACCES) */
     bool notify;                       /* opened by node_open: inotify open/close events */
     bool nonotify;                     /* a fanotify event's fd: no fsnotify events at all */
+    bool tfs_pinned;                   /* holds a TFS FIFO/device open (tfs_node_unpin at the end) */
 };
 
 const struct node_ops *node_ops_of(struct node n);
@@ -425,6 +426,9 @@ int procfs_pid_dir(struct file *f);
 /* Create name in dir with mode (S_IFREG, S_IFDIR, S_IFLNK with target, or
  * S_IFIFO/S_IFSOCK/S_IFCHR/S_IFBLK with device number rdev): *out = the
  * new id.  -EEXIST. */
+/* The last reference of a file opened on a TFS FIFO or device node is gone
+ * (an unlinked node is deleted once nothing has it open). */
+void tfs_node_unpin(u64 id);
 int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
                     u64 rdev, u64 *out);
 /* unlink (isdir false) or rmdir: -ENOENT, -EISDIR, -ENOTDIR, -ENOTEMPTY. */

@@ -225,8 +225,15 @@ static void test_fifo(void)
     close(w);
     close(r);
     show("unlink fifo.ln", syscall(SYS_unlink, at(1, "fifo.ln")));
+    rw = open(f, O_RDWR);
     show("unlink fifo", syscall(SYS_unlink, f));
     show_stat("fifo after unlink", f);
+    show("write to the unlinked fifo", write(rw, "q", 1));
+    show("read it back", read(rw, buf, sizeof(buf)));
+    memset(&st, 0, sizeof(st));
+    show("fstat the unlinked fifo", fstat(rw, &st));
+    printf("  %s nlink %lu\n", type_name(st.st_mode), (unsigned long)st.st_nlink);
+    close(rw);
     show("unlink fifo2", syscall(SYS_unlink, at(1, "fifo2")));
     close(dfd);
 }
