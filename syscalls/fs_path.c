@@ -1128,6 +1128,7 @@ long sys_mkdir(const char *path, int mode)
 
 /* Regular files, FIFOs, sockets and device nodes (on TFS and tmpfs); a
  * device node opens the solo device of that number (fs/special.c). */
+// partial: a device node with the console's numbers (5,1, 4,64, 4,65) opens as ENXIO (no driver) instead of the console
 long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
 {
     int type = mode & S_IFMT;
@@ -1141,6 +1142,7 @@ long sys_mknodat(int dirfd, const char *path, int mode, unsigned dev)
     return create_at(dirfd, path, VN_NODE, mode, NULL, dev);
 }
 
+// partial: a device node with the console's numbers (5,1, 4,64, 4,65) opens as ENXIO (no driver) instead of the console
 long sys_mknod(const char *path, int mode, unsigned dev)
 {
     return sys_mknodat(AT_FDCWD, path, mode, dev);
