@@ -68,6 +68,9 @@ struct isock {
     bool shut_rd, shut_wr;
     bool v6only, nodelay;
     bool bound;
+    bool bind_lock;                    /* bind() named a port or address: kept by disconnect */
+    ip_addr_t bind_ip;                 /* what bind() asked for, when bind_lock */
+    u16 bind_port;
     struct isock *acq, *acq_tail;      /* listener: connections waiting for accept */
     struct isock *acq_next;
     int acq_len;
@@ -492,6 +495,9 @@ static int inet_bind(struct file *f, const struct ksockaddr *a)
     if (e != ERR_OK)
         return -err_to_errno(e);
     is->bound = true;
+    is->bind_lock = port != 0 || !ip_addr_isany(&ip);
+    ip_addr_copy(is->bind_ip, ip);
+    is->bind_port = port;
     return 0;
 }
 
@@ -603,24 +609,71 @@ static int tcp_do_connect(struct file *f, struct isock *is, ip_addr_t *ip, u16 p
     return 0;
 }
 
-/* connect(2): TCP connects; UDP sets (AF_UNSPEC: clears) the default peer. */
+/* Reset every connection a listener holds for accept(). */
+static void acq_reset_all(struct isock *is)
+{
+    while (is->acq != NULL) {
+        struct isock *c = is->acq;
+        is->acq = c->acq_next;
+        if (c->tcp != NULL) {
+            tcp_backlog_accepted(c->tcp);
+            tcp_detach(c->tcp, true);
+        }
+        rx_free_all(c);
+        kfree(c);
+    }
+    is->acq_tail = NULL;
+    is->acq_len = 0;
+}
+
+/* connect(AF_UNSPEC) on TCP, as Linux's disconnect: a connection (or attempt) is reset with
+ * its unread data dropped and ECONNRESET left pending; a listener stops listening and resets
+ * the connections queued for accept().  The socket is then unconnected and may connect or
+ * listen again; a port bind() named is kept, an automatic one is given up. */
+static int tcp_unspec(struct isock *is)
+{
+    bool reset = is->connected || is->connecting;
+    if (!reset && !is->s.listening)
+        return 0;                      /* dissolving no association: nothing to do */
+    acq_reset_all(is);
+    if (is->tcp != NULL)
+        tcp_detach(is->tcp, true);
+    is->tcp = NULL;
+    rx_free_all(is);
+    is->connected = is->connecting = is->eof = false;
+    is->shut_rd = is->shut_wr = false;
+    is->s.listening = false;
+    is->s.err = reset ? ECONNRESET : 0;
+    is->bound = false;
+    if (is->bind_lock && ensure_pcb(is) == 0 &&
+        tcp_bind(is->tcp, &is->bind_ip, is->bind_port) == ERR_OK)
+        is->bound = true;
+    sock_wake(&is->s);
+    return 0;
+}
+
+/* connect(AF_UNSPEC) on UDP: the default peer goes, the local address stays (Linux may move
+ * an automatic port; programs cannot rely on either). */
+static int udp_unspec(struct isock *is)
+{
+    if (is->udp != NULL)
+        udp_disconnect(is->udp);
+    is->connected = false;
+    return 0;
+}
+
+/* connect(2): TCP connects; UDP sets the default peer; AF_UNSPEC dissolves either. */
 static int inet_connect(struct file *f, const struct ksockaddr *a)
 {
     struct isock *is = isock_of(f);
     ip_addr_t ip;
     u16 port;
     u16 fam = 0;
-    if (a->len >= sizeof(u16))
-        memcpy(&fam, a->data, sizeof(fam));
-    if (is->s.type == SOCK_DGRAM && fam == AF_UNSPEC) {
-        if (is->udp != NULL)
-            udp_disconnect(is->udp);
-        is->connected = false;
-        return 0;
-    }
-    if (is->s.type == SOCK_STREAM && fam == AF_UNSPEC && !is->connected && !is->connecting &&
-        !is->s.listening)
-        return 0;                      /* dissolving no association: nothing to do */
+    if (a->len < sizeof(u16))
+        return -EINVAL;
+    memcpy(&fam, a->data, sizeof(fam));
+    if (fam == AF_UNSPEC)
+        return is->s.type == SOCK_DGRAM ? udp_unspec(is) : tcp_unspec(is);
     int r = addr_in(is, a, &ip, &port);
     if (r < 0)
         return r;
@@ -711,8 +764,11 @@ static long tcp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
     bool peek = (m->flags & MSG_PEEK) != 0;
     if (m->flags & MSG_OOB)
         return -EINVAL;
-    if (!is->connected && !is->eof)
-        return -ENOTCONN;
+    if (!is->connected && !is->eof) {
+        int e = is->s.err;             /* an error left by a disconnect, else none */
+        is->s.err = 0;
+        return -(e != 0 ? e : ENOTCONN);
+    }
     for (;;) {
         if (is->rx_bytes > 0 && m->len > got) {
             got += tcp_take(is, (u8 *)m->buf + got, m->len - got, peek);
@@ -742,6 +798,11 @@ static long tcp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
     size_t sent = 0;
     if (is->shut_wr)
         return -EPIPE;
+    if (!is->connected && is->s.err != 0) {
+        int e = is->s.err;             /* a pending error first, as Linux */
+        is->s.err = 0;
+        return -e;
+    }
     if (!is->connected)
         return -EPIPE;                 /* never connected: EPIPE, as Linux */
     while (sent < m->len) {
@@ -1103,16 +1164,7 @@ static int inet_getopt(struct file *f, int level, int name, void *val, u32 *len)
 static void inet_release(struct sock *s)
 {
     struct isock *is = (struct isock *)s;
-    while (is->acq != NULL) {          /* connections nobody accepted: reset */
-        struct isock *c = is->acq;
-        is->acq = c->acq_next;
-        if (c->tcp != NULL) {
-            tcp_backlog_accepted(c->tcp);
-            tcp_detach(c->tcp, true);
-        }
-        rx_free_all(c);
-        kfree(c);
-    }
+    acq_reset_all(is);                 /* connections nobody accepted: reset */
     if (is->tcp != NULL)
         tcp_detach(is->tcp, is->s.linger_on && is->s.linger_s == 0);
     if (is->udp != NULL) {
