@@ -89,6 +89,17 @@ struct sock_msg {
     struct file **files;
     int nfiles;
     bool want_files;
+    /* Received ancillary data the family adds (IP_TTL, IPV6_HOPLIMIT...),
+     * in the order Linux writes it; recvmsg copies it out. */
+    struct sock_cmsg {
+        int level, type;
+        u32 len;                       /* bytes of data */
+        u8 data[20];
+    } anc[6];
+    int nanc;
+    /* On send: the datagram's own IPv6 hop limit / traffic class from
+     * sendmsg's control data (-1: the socket's). */
+    int hoplimit, tclass;
 };
 
 /* ---- sockets (socket.c: the file type and what every family shares) ---- */

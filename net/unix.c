@@ -486,33 +486,34 @@ static long stream_send(struct file *f, struct usock *u, struct sock_msg *m)
     return (long)sent;
 }
 
-/* Stream receive from our ring; a read never goes past the bytes sent with passed files, nor
- * joins two such sends. */
+/* Stream receive from our ring; a read never goes past the bytes sent with passed files (it
+ * may begin before them), nor joins two such sends. */
 static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
 {
     u64 deadline = 0;
     size_t got = 0;
     bool peek = (m->flags & MSG_PEEK) != 0;
+    bool files = false;                /* files came (kept or dropped): the read ends */
     if (!u->connected)
         return u->s.type == SOCK_STREAM ? -EINVAL : -ENOTCONN;
     for (;;) {
         if (u->len > 0 && got < m->len) {
             size_t k = MIN(u->len, m->len - got);
             struct urights *r = u->rights;
-            if (r != NULL && r->pos == u->rd_total + got && !peek) {
-                if (got > 0 || m->nfiles > 0)
+            u64 at = u->rd_total;      /* stream offset of the next unread byte */
+            if (r != NULL && r->pos == at && !peek) {
+                if (files)
                     return (long)got;  /* a read never spans two senders' files */
                 u->rights = r->next;
                 if (u->rights == NULL)
                     u->rights_tail = NULL;
                 k = MIN(k, (size_t)(r->end - r->pos));   /* only the bytes sent with them */
                 rights_deliver(r, m);
+                files = true;
                 r = u->rights;
-                if (m->nfiles > 0)
-                    m->flags &= ~MSG_WAITALL;
             }
-            if (r != NULL && r->pos > u->rd_total + got)
-                k = MIN(k, (size_t)(r->pos - u->rd_total - got));
+            if (r != NULL && r->pos > at)
+                k = MIN(k, (size_t)(r->pos - at));
             for (size_t i = 0; i < k;) {
                 size_t at = (u->head + i) % UNIX_RING;
                 size_t c = MIN(k - i, UNIX_RING - at);
@@ -527,8 +528,13 @@ static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
                 if (u->peer != NULL)
                     sock_wake(&u->peer->s);
             }
-            if (peek || (m->flags & MSG_WAITALL) == 0 || got == m->len)
+            /* as Linux, a read goes on through bytes already there (without waiting unless
+             * MSG_WAITALL) and stops after bytes that came with files */
+            if (peek || got == m->len || files)
                 return (long)got;
+            if ((m->flags & MSG_WAITALL) == 0 && u->len == 0)
+                return (long)got;
+            continue;
         }
         if (m->len == 0 || u->eof || u->shut_rd || u->peer == NULL)
             return (long)got;

@@ -15,6 +15,8 @@
 #include "fs/vfs_impl.h"          /* the fd table (fd_install, fd_close) */
 #include "runtime/sched/signal.h"
 #include "syscalls/landlock.h"
+#include "syscalls/misc.h"           /* process_ruid/rgid: SCM_CREDENTIALS */
+#include "syscalls/signal_impl.h"    /* PID_SELF */
 
 #define NET_CHUNK (64 * 1024)
 #define DGRAM_MAX (256 * 1024)
@@ -23,6 +25,10 @@
 #define SCM_RIGHTS 1
 #define SCM_CREDENTIALS 2
 #define SCM_MAX_FD 253
+#define IPV6_HOPLIMIT 52
+#define IPV6_TCLASS 67
+#define IPV6_PKTINFO 50
+#define SOL_IPV6 41
 #define MSG_CTRUNC 0x8
 #define CMSG_ALIGN(n) (((n) + 7) & ~7UL)
 
@@ -361,9 +367,19 @@ static bool is_stream(struct file *f)
     return file_sock(f)->type == SOCK_STREAM;
 }
 
+/* sendmsg's control data, parsed: files to pass (SCM_RIGHTS) and a datagram's own IPv6 hop
+ * limit and traffic class (-1: the socket's). */
+struct sendctl {
+    struct file *files[SCM_MAX_FD];
+    int nfiles;
+    int hoplimit, tclass;
+};
+
 static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr *addr,
-                    struct file **files, int nfiles)
+                    struct sendctl *ctl)
 {
+    struct file **files = ctl != NULL ? ctl->files : NULL;
+    int nfiles = ctl != NULL ? ctl->nfiles : 0;
     size_t cap = is_stream(f) ? MIN(x->total, (size_t)NET_CHUNK) : x->total;
     long ret = 0;
     if (!is_stream(f) && x->total > DGRAM_MAX)
@@ -377,7 +393,11 @@ static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr 
         long r = xfer_copy(x, pos, kbuf, k, true);
         if (r == 0) {
             struct sock_msg m = { .buf = kbuf, .len = k, .addr = addr, .files = files,
-                                  .nfiles = nfiles };
+                                  .nfiles = nfiles, .hoplimit = -1, .tclass = -1 };
+            if (ctl != NULL) {
+                m.hoplimit = ctl->hoplimit;
+                m.tclass = ctl->tclass;
+            }
             m.flags = flags | (pos + k < x->total ? MSG_MORE : 0);
             r = ops_of(f)->send(f, &m);
             if (m.nfiles == 0)
@@ -403,7 +423,7 @@ static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr 
 /* Receive into the iovecs.  files/nfiles (may be NULL): SCM_RIGHTS files
  * that came with the data (the caller owns them). */
 static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr *addr,
-                    struct file ***files, int *nfiles)
+                    struct file ***files, int *nfiles, struct sock_msg *anc)
 {
     bool stream = is_stream(f);
     bool unix_sock = file_sock(f)->family == AF_UNIX;
@@ -424,6 +444,10 @@ static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr
         if (m.nfiles > 0) {
             *files = m.files;
             *nfiles = m.nfiles;
+        }
+        if (anc != NULL && pos == 0) {
+            anc->nanc = m.nanc;
+            memcpy(anc->anc, m.anc, sizeof(m.anc));
         }
         if (r < 0) {
             ret = pos > 0 ? (long)pos : r;
@@ -460,7 +484,7 @@ long sys_sendto(int fd, const void *ubuf, size_t len, int flags, const void *uad
     if (r < 0)
         return r;
     file_get(f);
-    long n = do_send(f, &x, flags, uaddr != NULL ? &a : NULL, NULL, 0);
+    long n = do_send(f, &x, flags, uaddr != NULL ? &a : NULL, NULL);
     file_put(f);
     return n;
 }
@@ -477,7 +501,7 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, int *u
         return r;
     memset(&a, 0, sizeof(a));
     file_get(f);
-    long n = do_recv(f, &x, &flags, &a, NULL, NULL);
+    long n = do_recv(f, &x, &flags, &a, NULL, NULL, NULL);
     file_put(f);
     if (n >= 0 && a.len > 0 && addr_to_user(&a, uaddr, ulen) < 0)
         return -EFAULT;
@@ -489,43 +513,88 @@ long sys_recvfrom(int fd, void *ubuf, size_t len, int flags, void *uaddr, int *u
     return n;
 }
 
-/* Parse sendmsg's control messages: SCM_RIGHTS descriptors become file
- * references in files (at most SCM_MAX_FD); SCM_CREDENTIALS is accepted
- * (there is one process: the credentials can only be its own).  0 or
- * -EINVAL/-EBADF/-EFAULT (no references left behind). */
-static int control_in(struct file *sock, const struct kmsghdr *h, struct file **files, int *nfiles)
+/* A SOL_IPV6 control message for a datagram: IPV6_HOPLIMIT (-1 or 0..255) and IPV6_TCLASS
+ * (-1 or 0..255) set ctl's values; IPV6_PKTINFO naming neither source nor interface changes
+ * nothing; other types EINVAL, as Linux.  0 or -errno. */
+static int control_ipv6(const struct kcmsghdr *c, u64 at, struct sendctl *ctl)
+{
+    int v;
+    if (c->type == IPV6_PKTINFO) {
+        u32 pi[5];                     /* struct in6_pktinfo: address, ifindex */
+        if (c->len < sizeof(*c) + sizeof(pi))
+            return -EINVAL;
+        if (copy_from_user(pi, (void *)at, sizeof(pi)) < 0)
+            return -EFAULT;
+        return (pi[0] | pi[1] | pi[2] | pi[3] | pi[4]) == 0 ? 0 : -EINVAL;
+    }
+    if (c->type != IPV6_HOPLIMIT && c->type != IPV6_TCLASS)
+        return -EINVAL;
+    if (c->len != sizeof(*c) + sizeof(int))
+        return -EINVAL;
+    if (copy_from_user(&v, (void *)at, sizeof(v)) < 0)
+        return -EFAULT;
+    if (v < -1 || v > 255)
+        return -EINVAL;
+    if (c->type == IPV6_HOPLIMIT)
+        ctl->hoplimit = v;
+    else
+        ctl->tclass = v;
+    return 0;
+}
+
+/* The descriptors of an SCM_RIGHTS message (n of them, at user address at) as file
+ * references appended to ctl (at most SCM_MAX_FD in all).  0 or -errno. */
+static int control_rights(u64 at, size_t n, struct sendctl *ctl)
+{
+    int fds[SCM_MAX_FD];
+    if (n == 0)
+        return 0;                      /* an empty (or partial-int) array: nothing, as Linux */
+    if (ctl->nfiles + n > SCM_MAX_FD)
+        return -EINVAL;
+    if (copy_from_user(fds, (void *)at, n * sizeof(int)) < 0)
+        return -EFAULT;
+    for (size_t i = 0; i < n; i++) {
+        struct file *t = fd_file(fds[i]);
+        if (t == NULL)
+            return -EBADF;
+        file_get(t);
+        ctl->files[ctl->nfiles++] = t;
+    }
+    return 0;
+}
+
+/* Parse sendmsg's control messages as Linux does per family: SOL_SOCKET SCM_RIGHTS
+ * descriptors (AF_UNIX) become file references in ctl (at most SCM_MAX_FD); SCM_CREDENTIALS
+ * (AF_UNIX) is checked for size (there is one process, root: any values pass) and not
+ * passed on; SOL_IPV6 hop limit and traffic class (AF_INET6 datagrams) go to ctl; other
+ * SOL_SOCKET types are EINVAL, other levels are ignored.  0 or -EINVAL/-EBADF/-EFAULT (no
+ * references left behind). */
+static int control_in(struct file *sock, const struct kmsghdr *h, struct sendctl *ctl)
 {
     u64 off = 0;
-    *nfiles = 0;
+    int fam = file_sock(sock)->family;
+    bool dgram6 = fam == AF_INET6 && file_sock(sock)->type == SOCK_DGRAM;
+    ctl->nfiles = 0;
+    ctl->hoplimit = ctl->tclass = -1;
     while (h->control != 0 && off + sizeof(struct kcmsghdr) <= h->controllen) {
         struct kcmsghdr c;
+        u64 at = h->control + off + sizeof(c);
         int r = 0;
         if (copy_from_user(&c, (void *)(h->control + off), sizeof(c)) < 0)
             r = -EFAULT;
         else if (c.len < sizeof(c) || c.len > h->controllen - off)
             r = -EINVAL;
-        else if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS) {
-            size_t n = (c.len - sizeof(c)) / sizeof(int);
-            int fds[SCM_MAX_FD];
-            if (file_sock(sock)->family != AF_UNIX || n == 0 || *nfiles + n > SCM_MAX_FD)
-                r = -EINVAL;
-            else if (copy_from_user(fds, (void *)(h->control + off + sizeof(c)), n * sizeof(int)) < 0)
-                r = -EFAULT;
-            for (size_t i = 0; r == 0 && i < n; i++) {
-                struct file *t = fd_file(fds[i]);
-                if (t == NULL) {
-                    r = -EBADF;
-                    break;
-                }
-                file_get(t);
-                files[(*nfiles)++] = t;
-            }
-        } else if (c.level != SOL_SOCKET || c.type != SCM_CREDENTIALS) {
+        else if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS && fam == AF_UNIX)
+            r = control_rights(at, (c.len - sizeof(c)) / sizeof(int), ctl);
+        else if (c.level == SOL_SOCKET && c.type == SCM_CREDENTIALS && fam == AF_UNIX)
+            r = c.len == sizeof(c) + 12 ? 0 : -EINVAL;
+        else if (c.level == SOL_SOCKET)
             r = -EINVAL;
-        }
+        else if (c.level == SOL_IPV6 && dgram6)
+            r = control_ipv6(&c, at, ctl);
         if (r < 0) {
-            while (*nfiles > 0)
-                file_put(files[--*nfiles]);
+            while (ctl->nfiles > 0)
+                file_put(ctl->files[--ctl->nfiles]);
             return r;
         }
         off += CMSG_ALIGN(c.len);
@@ -533,12 +602,41 @@ static int control_in(struct file *sock, const struct kmsghdr *h, struct file **
     return 0;
 }
 
+/* recvmsg's control buffer as it is filled: the next free byte and the room left. */
+struct ctlbuf {
+    u64 at, room;
+};
+
+/* Append one control message (Linux's put_cmsg): with no room for a header nothing is
+ * written; a message that does not fit is cut to the room left; both set MSG_CTRUNC. */
+static int put_cmsg(struct ctlbuf *cb, int level, int type, const void *data, u32 len, int *flags)
+{
+    u64 cmlen = sizeof(struct kcmsghdr) + len;
+    if (cb->at == 0 || cb->room < sizeof(struct kcmsghdr)) {
+        *flags |= MSG_CTRUNC;
+        return 0;
+    }
+    if (cb->room < cmlen) {
+        *flags |= MSG_CTRUNC;
+        cmlen = cb->room;
+    }
+    struct kcmsghdr c = { cmlen, level, type };
+    if (copy_to_user((void *)cb->at, &c, sizeof(c)) < 0 ||
+        copy_to_user((void *)(cb->at + sizeof(c)), data, cmlen - sizeof(c)) < 0)
+        return -EFAULT;
+    u64 used = MIN(CMSG_ALIGN(sizeof(c) + len), cb->room);
+    cb->at += used;
+    cb->room -= used;
+    return 0;
+}
+
 /* Install received files as descriptors and describe them in the caller's
  * control buffer (SCM_RIGHTS); what does not fit is closed and MSG_CTRUNC
  * set, as Linux does.  Takes over the file references. */
-static int control_out(struct kmsghdr *h, struct file **files, int n, int uflags, int *flags)
+static int control_rights_out(struct ctlbuf *cb, struct file **files, int n, int uflags,
+                              int *flags)
 {
-    u64 room = h->control != 0 ? h->controllen : 0;
+    u64 room = cb->at != 0 ? cb->room : 0;
     int fit = room < sizeof(struct kcmsghdr) ? 0 : (int)MIN((u64)n, (room - sizeof(struct kcmsghdr)) / sizeof(int));
     int fds[SCM_MAX_FD], k = 0, r = 0;
     for (int i = 0; i < n; i++) {
@@ -550,14 +648,40 @@ static int control_out(struct kmsghdr *h, struct file **files, int n, int uflags
         }
         fds[k++] = fd;
     }
-    h->controllen = 0;
     if (k == 0)
         return 0;
     struct kcmsghdr c = { sizeof(c) + (u64)k * sizeof(int), SOL_SOCKET, SCM_RIGHTS };
-    if (copy_to_user((void *)h->control, &c, sizeof(c)) < 0 ||
-        copy_to_user((void *)(h->control + sizeof(c)), fds, (size_t)k * sizeof(int)) < 0)
+    if (copy_to_user((void *)cb->at, &c, sizeof(c)) < 0 ||
+        copy_to_user((void *)(cb->at + sizeof(c)), fds, (size_t)k * sizeof(int)) < 0)
         r = -EFAULT;
-    h->controllen = MIN(room, CMSG_ALIGN(c.len));
+    u64 used = MIN(room, CMSG_ALIGN(c.len));
+    cb->at += used;
+    cb->room -= used;
+    return r;
+}
+
+/* Fill recvmsg's control buffer: SCM_CREDENTIALS (AF_UNIX with SO_PASSCRED: always this
+ * process's, the only possible sender), the family's ancillary data, then SCM_RIGHTS.
+ * Takes over the file references. */
+static int control_out(struct file *f, struct kmsghdr *h, const struct sock_msg *anc,
+                       struct file **files, int n, int uflags, int *flags)
+{
+    struct ctlbuf cb = { h->control, h->control != 0 ? h->controllen : 0 };
+    struct sock *s = file_sock(f);
+    int r = 0;
+    if (s->family == AF_UNIX && s->passcred) {
+        u32 cred[3] = { PID_SELF, process_ruid(), process_rgid() };
+        r = put_cmsg(&cb, SOL_SOCKET, SCM_CREDENTIALS, cred, sizeof(cred), flags);
+    }
+    for (int i = 0; r == 0 && i < anc->nanc; i++)
+        r = put_cmsg(&cb, anc->anc[i].level, anc->anc[i].type, anc->anc[i].data, anc->anc[i].len, flags);
+    if (r < 0) {
+        for (int i = 0; i < n; i++)
+            file_put(files[i]);
+        return r;
+    }
+    r = control_rights_out(&cb, files, n, uflags, flags);
+    h->controllen = h->control != 0 ? h->controllen - cb.room : 0;
     return r;
 }
 
@@ -565,8 +689,7 @@ static long sendmsg_one(struct file *f, struct kmsghdr *h, int flags)
 {
     struct ksockaddr a;
     struct xfer x;
-    struct file *files[SCM_MAX_FD];
-    int nfiles = 0;
+    struct sendctl ctl;
     int r = 0;
     if (h->name != 0)
         r = addr_from_user((void *)h->name, (int)h->namelen, &a);
@@ -574,12 +697,12 @@ static long sendmsg_one(struct file *f, struct kmsghdr *h, int flags)
         r = xfer_load(&x, (struct kiovec *)h->iov, h->iovlen);
     if (r < 0)
         return r;
-    r = control_in(f, h, files, &nfiles);
+    r = control_in(f, h, &ctl);
     if (r < 0) {
         kfree(x.iov);
         return r;
     }
-    long n = do_send(f, &x, flags, h->name != 0 ? &a : NULL, files, nfiles);
+    long n = do_send(f, &x, flags, h->name != 0 ? &a : NULL, &ctl);
     kfree(x.iov);
     return n;
 }
@@ -594,7 +717,8 @@ static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
     memset(&a, 0, sizeof(a));
     struct file **files = NULL;
     int nfiles = 0, uflags = flags;
-    long n = do_recv(f, &x, &flags, &a, &files, &nfiles);
+    struct sock_msg anc = { .nanc = 0 };
+    long n = do_recv(f, &x, &flags, &a, &files, &nfiles, &anc);
     kfree(x.iov);
     if (n < 0) {
         for (int i = 0; i < nfiles; i++)
@@ -602,7 +726,7 @@ static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
         kfree(files);
         return n;
     }
-    r = control_out(h, files, nfiles, uflags, &flags);
+    r = control_out(f, h, &anc, files, nfiles, uflags, &flags);
     kfree(files);
     if (r < 0)
         return r;
@@ -616,7 +740,7 @@ static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
     return n;
 }
 
-// partial: SCM_CREDENTIALS is accepted but never delivered; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
+// partial: SCM_CREDENTIALS a sender names is checked for size only, the receiver sees the process's own; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -632,7 +756,7 @@ long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: of the ancillary data only SCM_RIGHTS is delivered
+// partial: of the ancillary data SCM_RIGHTS and SCM_CREDENTIALS are delivered; AF_UNIX MSG_PEEK does not pass files
 long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -650,7 +774,7 @@ long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: SCM_CREDENTIALS is accepted but never delivered; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
+// partial: SCM_CREDENTIALS a sender names is checked for size only, the receiver sees the process's own; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
 {
     struct file *f;
@@ -683,7 +807,7 @@ long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
     return i > 0 ? (long)i : err;
 }
 
-// partial: the timeout is ignored; of the ancillary data only SCM_RIGHTS is delivered
+// partial: the timeout is ignored; of the ancillary data SCM_RIGHTS and SCM_CREDENTIALS are delivered; AF_UNIX MSG_PEEK does not pass files
 long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void *utimeout)
 {
     struct file *f;
