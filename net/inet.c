@@ -24,9 +24,21 @@
 #include "lwip/udp.h"
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
+#include "lwip/ip.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
 
 #define IP_TOS 1
 #define IP_TTL 2
+#define IP_PKTINFO 8
+#define IP_RECVTTL 12
+#define IP_RECVTOS 13
+#define IPV6_RECVPKTINFO 49
+#define IPV6_PKTINFO 50
+#define IPV6_RECVHOPLIMIT 51
+#define IPV6_HOPLIMIT 52
+#define IPV6_RECVTCLASS 66
+#define IPV6_TCLASS 67
 #define IP_RECVERR 11
 #define IP_MTU_DISCOVER 10
 #define IPV6_V6ONLY 26
@@ -54,6 +66,10 @@ struct rxent {
     struct pbuf *p;
     ip_addr_t from;
     u16 port;
+    /* UDP: what the IP header said, for the ancillary data recvmsg may ask for */
+    ip_addr_t dst;
+    u8 ttl, tos;                       /* IPv6: hop limit, traffic class */
+    u8 ifindex;
 };
 
 struct isock {
@@ -74,7 +90,12 @@ struct isock {
     struct isock *acq, *acq_tail;      /* listener: connections waiting for accept */
     struct isock *acq_next;
     int acq_len;
-    u8 ttl, tos;
+    u8 ttl, tos;                       /* IP_TTL, IP_TOS: IPv4 packets */
+    s16 hops;                          /* IPV6_UNICAST_HOPS (-1: the default, 64) */
+    u8 tclass;                         /* IPV6_TCLASS */
+    /* ancillary data recvmsg delivers with each datagram */
+    bool recv_ttl, recv_tos, recv_pktinfo;             /* IPv4 packets */
+    bool recv_hoplimit, recv_tclass, recv_pktinfo6;    /* IPv6 (and IPV6_PKTINFO for IPv4) */
 };
 
 static const struct sock_ops inet_ops;
@@ -314,6 +335,7 @@ static struct isock *isock_new(int family, int type, int protocol)
         return NULL;
     sock_init(&is->s, &inet_ops, family, type, protocol);
     is->ttl = IP_DEFAULT_TTL;
+    is->hops = -1;
     return is;
 }
 
@@ -423,7 +445,32 @@ static void cb_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
         return;
     }
     is->rx_bytes += p->tot_len;
+    struct rxent *e = is->rxtail;
+    if (ip_current_is_v6()) {
+        e->ttl = IP6H_HOPLIM(ip6_current_header());
+        e->tos = IP6H_TC(ip6_current_header());
+    } else {
+        e->ttl = IPH_TTL(ip4_current_header());
+        e->tos = IPH_TOS(ip4_current_header());
+    }
+    ip_addr_copy(e->dst, *ip_current_dest_addr());
+    e->ifindex = ip_current_input_netif() != NULL ? netif_get_index(ip_current_input_netif()) : 0;
     sock_wake(&is->s);
+}
+
+/* The hop limit/TTL and traffic class/TOS of a packet to dst: the socket's IPv6 or IPv4
+ * options by dst's family, or a datagram's own (sendmsg's IPV6_HOPLIMIT/IPV6_TCLASS on an
+ * AF_INET6 socket to an IPv6 peer, IP_TTL/IP_TOS on an AF_INET one; -1: none). */
+static void out_marks(const struct isock *is, const ip_addr_t *dst, int hl, int tc, u8 *ttl, u8 *tos)
+{
+    if (dst != NULL && IP_IS_V6(dst)) {
+        *ttl = hl >= 0 ? (u8)hl : is->hops >= 0 ? (u8)is->hops : IP_DEFAULT_TTL;
+        *tos = tc >= 0 ? (u8)tc : is->tclass;
+    } else {
+        bool own = is->s.family == AF_INET;
+        *ttl = own && hl >= 0 ? (u8)hl : is->ttl;
+        *tos = own && tc >= 0 ? (u8)tc : is->tos;
+    }
 }
 
 /* The socket's UDP pcb, created on first use.  0 or -ENOMEM. */
@@ -589,6 +636,7 @@ static int tcp_do_connect(struct file *f, struct isock *is, ip_addr_t *ip, u16 p
     int r = ensure_pcb(is);
     if (r < 0)
         return r;
+    out_marks(is, ip, -1, -1, &is->tcp->ttl, &is->tcp->tos);
     err_t e = tcp_connect(is->tcp, ip, port, cb_connected);
     if (e != ERR_OK)
         return e == ERR_RTE ? -ENETUNREACH : -err_to_errno(e);
@@ -840,6 +888,52 @@ static long tcp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
     return (long)sent;
 }
 
+/* Add one ancillary item to m. */
+static void anc_put(struct sock_msg *m, int level, int type, const void *data, u32 len)
+{
+    if (m->nanc >= (int)(sizeof(m->anc) / sizeof(m->anc[0])))
+        return;
+    struct sock_cmsg *c = &m->anc[m->nanc++];
+    c->level = level;
+    c->type = type;
+    c->len = len;
+    memcpy(c->data, data, len);
+}
+
+/* The ancillary data the socket's options ask for about datagram e, in Linux's order:
+ * IPV6_PKTINFO, then for an IPv4 packet IP_PKTINFO, IP_TTL, IP_TOS, for an IPv6 one
+ * IPV6_HOPLIMIT, IPV6_TCLASS. */
+static void udp_anc(struct isock *is, const struct rxent *e, struct sock_msg *m)
+{
+    if (is->recv_pktinfo6 && is->s.family == AF_INET6) {
+        struct ksockaddr a;            /* in6_pktinfo: address (IPv4 ones mapped), ifindex */
+        u32 pi[5];
+        addr_out(is, &e->dst, 0, &a);
+        memcpy(pi, ((struct ksin6 *)a.data)->addr, 16);
+        pi[4] = e->ifindex;
+        anc_put(m, IPPROTO_IPV6, IPV6_PKTINFO, pi, sizeof(pi));
+    }
+    if (IP_IS_V4(&e->dst)) {
+        if (is->recv_pktinfo) {
+            u32 pi[3];                 /* in_pktinfo: ifindex, local address, header destination */
+            pi[0] = e->ifindex;
+            pi[1] = pi[2] = ip4_addr_get_u32(ip_2_ip4(&e->dst));
+            anc_put(m, IPPROTO_IP, IP_PKTINFO, pi, sizeof(pi));
+        }
+        int ttl = e->ttl;
+        if (is->recv_ttl)
+            anc_put(m, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+        if (is->recv_tos)
+            anc_put(m, IPPROTO_IP, IP_TOS, &e->tos, 1);
+        return;
+    }
+    int hl = e->ttl, tc = e->tos;
+    if (is->recv_hoplimit)
+        anc_put(m, IPPROTO_IPV6, IPV6_HOPLIMIT, &hl, sizeof(hl));
+    if (is->recv_tclass)
+        anc_put(m, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof(tc));
+}
+
 /* One datagram (truncated to the buffer: MSG_TRUNC) and its source. */
 static long udp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
 {
@@ -863,6 +957,7 @@ static long udp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
     pbuf_copy_partial(e->p, m->buf, (u16)k, 0);
     if (m->addr != NULL)
         addr_out(is, &e->from, e->port, m->addr);
+    udp_anc(is, e, m);
     if (k < len)
         m->out_flags |= MSG_TRUNC;
     if ((m->flags & MSG_PEEK) == 0) {
@@ -901,7 +996,9 @@ static long udp_send_msg(struct file *f, struct isock *is, struct sock_msg *m)
         return -ENOBUFS;
     if (m->len > 0)
         pbuf_take(p, m->buf, (u16)m->len);
-    if (m->addr != NULL && m->addr->len > 0)
+    bool to = m->addr != NULL && m->addr->len > 0;
+    out_marks(is, to ? &ip : &is->udp->remote_ip, m->hoplimit, m->tclass, &is->udp->ttl, &is->udp->tos);
+    if (to)
         e = udp_sendto(is->udp, p, &ip, port);
     else
         e = udp_send(is->udp, p);
@@ -1085,6 +1182,15 @@ static int tcp_setopt(struct isock *is, int name, int v)
     }
 }
 
+/* A changed TTL/TOS or hop limit/traffic class reaches a connection's pcb (UDP sets them per
+ * datagram). */
+static void marks_apply(struct isock *is)
+{
+    if (is->tcp != NULL && !is->s.listening)
+        out_marks(is, is->connected || is->connecting ? &is->tcp->remote_ip : NULL, -1, -1,
+                  &is->tcp->ttl, &is->tcp->tos);
+}
+
 /* setsockopt for SOL_SOCKET (after socket.c), IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP. */
 static int inet_setopt(struct file *f, int level, int name, const void *val, u32 len)
 {
@@ -1105,29 +1211,43 @@ static int inet_setopt(struct file *f, int level, int name, const void *val, u32
             is->ttl = v == -1 ? IP_DEFAULT_TTL : (u8)v;
         } else if (name == IP_TOS) {
             is->tos = (u8)v;
+        } else if (name == IP_RECVTTL) {
+            is->recv_ttl = v != 0;
+        } else if (name == IP_RECVTOS) {
+            is->recv_tos = v != 0;
+        } else if (name == IP_PKTINFO) {
+            is->recv_pktinfo = v != 0;
         } else if (name != IP_RECVERR && name != IP_MTU_DISCOVER) {
             return -ENOPROTOOPT;
         }
-        if (is->tcp != NULL) {
-            is->tcp->ttl = is->ttl;
-            is->tcp->tos = is->tos;
-        }
-        if (is->udp != NULL) {
-            is->udp->ttl = is->ttl;
-            is->udp->tos = is->tos;
-        }
+        marks_apply(is);
         return 0;
     }
     if (level == IPPROTO_IPV6 && is->s.family == AF_INET6) {
-        if (name == IPV6_V6ONLY) {
+        switch (name) {
+        case IPV6_V6ONLY:
             if (is->bound || is->tcp != NULL || is->udp != NULL)
                 return -EINVAL;
             is->v6only = v != 0;
             return 0;
+        case IPV6_UNICAST_HOPS:
+            if (v < -1 || v > 255)
+                return -EINVAL;
+            is->hops = (s16)v;
+            break;
+        case IPV6_TCLASS:
+            if (v < -1 || v > 255)
+                return -EINVAL;
+            is->tclass = v == -1 ? 0 : (u8)v;
+            break;
+        case IPV6_RECVHOPLIMIT: is->recv_hoplimit = v != 0; return 0;
+        case IPV6_RECVTCLASS: is->recv_tclass = v != 0; return 0;
+        case IPV6_RECVPKTINFO: is->recv_pktinfo6 = v != 0; return 0;
+        case IPV6_RECVERR: return 0;
+        default: return -ENOPROTOOPT;
         }
-        if (name == IPV6_UNICAST_HOPS || name == IPV6_RECVERR)
-            return 0;
-        return -ENOPROTOOPT;
+        marks_apply(is);
+        return 0;
     }
     return -ENOPROTOOPT;
 }
@@ -1148,14 +1268,26 @@ static int inet_getopt(struct file *f, int level, int name, void *val, u32 *len)
         }
     }
     if (level == IPPROTO_IP) {
-        if (name == IP_TTL)
-            return opt_put(val, len, is->ttl);
-        if (name == IP_TOS)
-            return opt_put(val, len, is->tos);
-        return -ENOPROTOOPT;
+        switch (name) {
+        case IP_TTL: return opt_put(val, len, is->ttl);
+        case IP_TOS: return opt_put(val, len, is->tos);
+        case IP_RECVTTL: return opt_put(val, len, is->recv_ttl);
+        case IP_RECVTOS: return opt_put(val, len, is->recv_tos);
+        case IP_PKTINFO: return opt_put(val, len, is->recv_pktinfo);
+        default: return -ENOPROTOOPT;
+        }
     }
-    if (level == IPPROTO_IPV6 && is->s.family == AF_INET6 && name == IPV6_V6ONLY)
-        return opt_put(val, len, is->v6only);
+    if (level == IPPROTO_IPV6 && is->s.family == AF_INET6) {
+        switch (name) {
+        case IPV6_V6ONLY: return opt_put(val, len, is->v6only);
+        case IPV6_UNICAST_HOPS: return opt_put(val, len, is->hops >= 0 ? is->hops : IP_DEFAULT_TTL);
+        case IPV6_TCLASS: return opt_put(val, len, is->tclass);
+        case IPV6_RECVHOPLIMIT: return opt_put(val, len, is->recv_hoplimit);
+        case IPV6_RECVTCLASS: return opt_put(val, len, is->recv_tclass);
+        case IPV6_RECVPKTINFO: return opt_put(val, len, is->recv_pktinfo6);
+        default: return -ENOPROTOOPT;
+        }
+    }
     return -ENOPROTOOPT;
 }
 

@@ -97,8 +97,9 @@ struct sock_msg {
         u8 data[20];
     } anc[6];
     int nanc;
-    /* On send: the datagram's own IPv6 hop limit / traffic class from
-     * sendmsg's control data (-1: the socket's). */
+    /* On send: the datagram's own hop limit (TTL) / traffic class (TOS)
+     * from sendmsg's control data, IPv6's on AF_INET6 sockets, IPv4's on
+     * AF_INET ones (-1: the socket's). */
     int hoplimit, tclass;
 };
 

@@ -29,6 +29,10 @@
 #define IPV6_TCLASS 67
 #define IPV6_PKTINFO 50
 #define SOL_IPV6 41
+#define SOL_IP 0
+#define IP_TOS 1
+#define IP_TTL 2
+#define IP_PKTINFO 8
 #define MSG_CTRUNC 0x8
 #define CMSG_ALIGN(n) (((n) + 7) & ~7UL)
 
@@ -367,8 +371,9 @@ static bool is_stream(struct file *f)
     return file_sock(f)->type == SOCK_STREAM;
 }
 
-/* sendmsg's control data, parsed: files to pass (SCM_RIGHTS) and a datagram's own IPv6 hop
- * limit and traffic class (-1: the socket's). */
+/* sendmsg's control data, parsed: files to pass (SCM_RIGHTS) and a datagram's own hop limit
+ * (TTL) and traffic class (TOS), IPv6's on AF_INET6 sockets, IPv4's on AF_INET (-1: the
+ * socket's). */
 struct sendctl {
     struct file *files[SCM_MAX_FD];
     int nfiles;
@@ -542,6 +547,41 @@ static int control_ipv6(const struct kcmsghdr *c, u64 at, struct sendctl *ctl)
     return 0;
 }
 
+/* A SOL_IP control message for an AF_INET datagram: IP_TTL (1..255) and IP_TOS (an int or a
+ * byte, 0..255) set ctl's values; IP_PKTINFO naming neither interface nor source changes
+ * nothing; other types EINVAL.  0 or -errno. */
+static int control_ip(const struct kcmsghdr *c, u64 at, struct sendctl *ctl)
+{
+    int v = 0;
+    if (c->type == IP_PKTINFO) {
+        u32 pi[3];                     /* struct in_pktinfo: ifindex, spec_dst, addr */
+        if (c->len != sizeof(*c) + sizeof(pi))
+            return -EINVAL;
+        if (copy_from_user(pi, (void *)at, sizeof(pi)) < 0)
+            return -EFAULT;
+        return (pi[0] | pi[1]) == 0 ? 0 : -EINVAL;
+    }
+    if (c->type != IP_TTL && c->type != IP_TOS)
+        return -EINVAL;
+    if (c->type == IP_TOS && c->len == sizeof(*c) + 1) {
+        u8 b;
+        if (copy_from_user(&b, (void *)at, 1) < 0)
+            return -EFAULT;
+        v = b;
+    } else if (c->len != sizeof(*c) + sizeof(int)) {
+        return -EINVAL;
+    } else if (copy_from_user(&v, (void *)at, sizeof(v)) < 0) {
+        return -EFAULT;
+    }
+    if (v < (c->type == IP_TTL ? 1 : 0) || v > 255)
+        return -EINVAL;
+    if (c->type == IP_TTL)
+        ctl->hoplimit = v;
+    else
+        ctl->tclass = v;
+    return 0;
+}
+
 /* The descriptors of an SCM_RIGHTS message (n of them, at user address at) as file
  * references appended to ctl (at most SCM_MAX_FD in all).  0 or -errno. */
 static int control_rights(u64 at, size_t n, struct sendctl *ctl)
@@ -566,7 +606,8 @@ static int control_rights(u64 at, size_t n, struct sendctl *ctl)
 /* Parse sendmsg's control messages as Linux does per family: SOL_SOCKET SCM_RIGHTS
  * descriptors (AF_UNIX) become file references in ctl (at most SCM_MAX_FD); SCM_CREDENTIALS
  * (AF_UNIX) is checked for size (there is one process, root: any values pass) and not
- * passed on; SOL_IPV6 hop limit and traffic class (AF_INET6 datagrams) go to ctl; other
+ * passed on (other families ignore both); SOL_IPV6 hop limit and traffic class (AF_INET6
+ * datagrams) and SOL_IP TTL and TOS (AF_INET datagrams) go to ctl; other
  * SOL_SOCKET types are EINVAL, other levels are ignored.  0 or -EINVAL/-EBADF/-EFAULT (no
  * references left behind). */
 static int control_in(struct file *sock, const struct kmsghdr *h, struct sendctl *ctl)
@@ -574,6 +615,7 @@ static int control_in(struct file *sock, const struct kmsghdr *h, struct sendctl
     u64 off = 0;
     int fam = file_sock(sock)->family;
     bool dgram6 = fam == AF_INET6 && file_sock(sock)->type == SOCK_DGRAM;
+    bool dgram4 = fam == AF_INET && file_sock(sock)->type == SOCK_DGRAM;
     ctl->nfiles = 0;
     ctl->hoplimit = ctl->tclass = -1;
     while (h->control != 0 && off + sizeof(struct kcmsghdr) <= h->controllen) {
@@ -588,10 +630,15 @@ static int control_in(struct file *sock, const struct kmsghdr *h, struct sendctl
             r = control_rights(at, (c.len - sizeof(c)) / sizeof(int), ctl);
         else if (c.level == SOL_SOCKET && c.type == SCM_CREDENTIALS && fam == AF_UNIX)
             r = c.len == sizeof(c) + 12 ? 0 : -EINVAL;
+        else if (c.level == SOL_SOCKET && fam != AF_UNIX &&
+                 (c.type == SCM_RIGHTS || c.type == SCM_CREDENTIALS))
+            r = 0;                     /* other families ignore these, as Linux */
         else if (c.level == SOL_SOCKET)
             r = -EINVAL;
         else if (c.level == SOL_IPV6 && dgram6)
             r = control_ipv6(&c, at, ctl);
+        else if (c.level == SOL_IP && dgram4)
+            r = control_ip(&c, at, ctl);
         if (r < 0) {
             while (ctl->nfiles > 0)
                 file_put(ctl->files[--ctl->nfiles]);
@@ -740,7 +787,7 @@ static long recvmsg_one(struct file *f, struct kmsghdr *h, int flags)
     return n;
 }
 
-// partial: SCM_CREDENTIALS a sender names is checked for size only, the receiver sees the process's own; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
+// partial: SCM_CREDENTIALS a sender names is checked for size only, the receiver sees the process's own; IP_PKTINFO/IPV6_PKTINFO naming a source address or interface and IP_RETOPTS are EINVAL; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -756,7 +803,7 @@ long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: of the ancillary data SCM_RIGHTS and SCM_CREDENTIALS are delivered; AF_UNIX MSG_PEEK does not pass files
+// partial: of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS are delivered (no timestamps, IP options or error queue); AF_UNIX MSG_PEEK does not pass files
 long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -774,7 +821,7 @@ long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: SCM_CREDENTIALS a sender names is checked for size only, the receiver sees the process's own; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
+// partial: SCM_CREDENTIALS a sender names is checked for size only, the receiver sees the process's own; IP_PKTINFO/IPV6_PKTINFO naming a source address or interface and IP_RETOPTS are EINVAL; AF_NETLINK (NETLINK_ROUTE) answers RTM_GETLINK, RTM_GETADDR and IPv4 main-table RTM_GETROUTE dumps and GETLINK by index/name; other requests get NLMSG_ERROR EOPNOTSUPP, changes and sends to other ports or groups EPERM
 long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
 {
     struct file *f;
@@ -807,7 +854,7 @@ long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
     return i > 0 ? (long)i : err;
 }
 
-// partial: the timeout is ignored; of the ancillary data SCM_RIGHTS and SCM_CREDENTIALS are delivered; AF_UNIX MSG_PEEK does not pass files
+// partial: the timeout is ignored; of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS are delivered (no timestamps, IP options or error queue); AF_UNIX MSG_PEEK does not pass files
 long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void *utimeout)
 {
     struct file *f;
