@@ -39,6 +39,9 @@
 #define IPV6_HOPLIMIT 52
 #define IPV6_RECVTCLASS 66
 #define IPV6_TCLASS 67
+#define IPPROTO_UDPLITE 136            /* also its option level, SOL_UDPLITE */
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
 #define IP_RECVERR 11
 #define IP_MTU_DISCOVER 10
 #define IPV6_V6ONLY 26
@@ -96,6 +99,9 @@ struct isock {
     /* ancillary data recvmsg delivers with each datagram */
     bool recv_ttl, recv_tos, recv_pktinfo;             /* IPv4 packets */
     bool recv_hoplimit, recv_tclass, recv_pktinfo6;    /* IPv6 (and IPV6_PKTINFO for IPv4) */
+    /* UDP-Lite: checksum coverage sent, and the least accepted once recv_cc is set */
+    u16 send_cscov, recv_cscov;
+    bool recv_cc;
 };
 
 static const struct sock_ops inet_ops;
@@ -408,9 +414,11 @@ int inet_create(int family, int type, int protocol, struct sock **out)
         return type == SOCK_RAW ? -EPERM : -ESOCKTNOSUPPORT;
     if (type == SOCK_STREAM && protocol != 0 && protocol != IPPROTO_TCP)
         return -EPROTONOSUPPORT;
-    if (type == SOCK_DGRAM && protocol != 0 && protocol != IPPROTO_UDP)
+    if (type == SOCK_DGRAM && protocol != 0 && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE)
         return -EPROTONOSUPPORT;
-    struct isock *is = isock_new(family, type, type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
+    if (protocol == 0)
+        protocol = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    struct isock *is = isock_new(family, type, protocol);
     if (is == NULL)
         return -ENOMEM;
     *out = &is->s;
@@ -436,11 +444,29 @@ static int ensure_pcb(struct isock *is)
 
 /* ---------------------------------------------------------------- UDP */
 
+/* Whether a datagram reaches the socket: of its protocol (lwIP matches UDP and UDP-Lite pcbs
+ * alike) and, for UDP-Lite, with the checksum coverage the socket asked for (Linux: a
+ * partially covered datagram needs UDPLITE_RECV_CSCOV nonzero and no more than its
+ * coverage). */
+static bool udp_wanted(const struct isock *is, const struct pbuf *p)
+{
+    bool lite = ip_current_header_proto() == IPPROTO_UDPLITE;
+    if (lite != (is->s.protocol == IPPROTO_UDPLITE))
+        return false;
+    if (!lite || !is->recv_cc)
+        return true;
+    const struct udp_hdr *h = (const struct udp_hdr *)ip_next_header_ptr();
+    u32 cov = lwip_ntohs(h->len);
+    if (cov == 0 || cov >= (u32)p->tot_len + UDP_HLEN)
+        return true;                   /* the whole datagram is covered */
+    return is->recv_cscov != 0 && cov >= is->recv_cscov;
+}
+
 static void cb_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
     struct isock *is = arg;
     if (is == NULL || is->shut_rd || is->rx_bytes + p->tot_len > (size_t)is->s.rcvbuf ||
-        !rx_push(is, p, addr, port)) {
+        !udp_wanted(is, p) || !rx_push(is, p, addr, port)) {
         pbuf_free(p);                  /* receive buffer full: dropped, as Linux */
         return;
     }
@@ -487,6 +513,10 @@ static int ensure_udp(struct isock *is)
         ip_set_option(pcb, SOF_BROADCAST);
     pcb->ttl = is->ttl;
     pcb->tos = is->tos;
+    if (is->s.protocol == IPPROTO_UDPLITE) {
+        udp_setflags(pcb, udp_flags(pcb) | UDP_FLAGS_UDPLITE);
+        pcb->chksum_len_tx = is->send_cscov;
+    }
     udp_recv(pcb, cb_udp_recv, is);
     is->udp = pcb;
     return 0;
@@ -1182,6 +1212,24 @@ static int tcp_setopt(struct isock *is, int name, int v)
     }
 }
 
+/* SOL_UDP / SOL_UDPLITE options: UDP-Lite's checksum coverage (0: all; else at least the
+ * 8-byte header, at most 65535).  0 or -ENOPROTOOPT. */
+static int udp_setopt(struct isock *is, int name, int v)
+{
+    if (is->s.protocol != IPPROTO_UDPLITE || (name != UDPLITE_SEND_CSCOV && name != UDPLITE_RECV_CSCOV))
+        return -ENOPROTOOPT;
+    u16 cov = v == 0 ? 0 : v < UDP_HLEN ? UDP_HLEN : v > 0xffff ? 0xffff : (u16)v;
+    if (name == UDPLITE_SEND_CSCOV) {
+        is->send_cscov = cov;
+        if (is->udp != NULL)
+            is->udp->chksum_len_tx = cov;
+    } else {
+        is->recv_cscov = cov;
+        is->recv_cc = true;
+    }
+    return 0;
+}
+
 /* A changed TTL/TOS or hop limit/traffic class reaches a connection's pcb (UDP sets them per
  * datagram). */
 static void marks_apply(struct isock *is)
@@ -1204,6 +1252,8 @@ static int inet_setopt(struct file *f, int level, int name, const void *val, u32
         return r;
     if (level == IPPROTO_TCP && is->s.type == SOCK_STREAM)
         return tcp_setopt(is, name, v);
+    if ((level == IPPROTO_UDP || level == IPPROTO_UDPLITE) && is->s.type == SOCK_DGRAM)
+        return udp_setopt(is, name, v);
     if (level == IPPROTO_IP) {
         if (name == IP_TTL) {
             if (v < -1 || v == 0 || v > 255)
@@ -1266,6 +1316,14 @@ static int inet_getopt(struct file *f, int level, int name, void *val, u32 *len)
         case TCP_CORK: case TCP_QUICKACK: return opt_put(val, len, 0);
         default: return -ENOPROTOOPT;
         }
+    }
+    if ((level == IPPROTO_UDP || level == IPPROTO_UDPLITE) && is->s.type == SOCK_DGRAM) {
+        /* as Linux, plain UDP sockets read UDP-Lite's coverage (0) too */
+        if (name == UDPLITE_SEND_CSCOV)
+            return opt_put(val, len, is->send_cscov);
+        if (name == UDPLITE_RECV_CSCOV)
+            return opt_put(val, len, is->recv_cscov);
+        return -ENOPROTOOPT;
     }
     if (level == IPPROTO_IP) {
         switch (name) {

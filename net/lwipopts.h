@@ -109,7 +109,7 @@ signed char tcpip_try_callback(tcpip_callback_fn fn, void *ctx);
 #define LWIP_TCP_SACK_OUT 0
 #define LWIP_CALLBACK_API 1
 #define LWIP_UDP 1
-#define LWIP_UDPLITE 0
+#define LWIP_UDPLITE 1                 /* IPPROTO_UDPLITE sockets */
 
 /* checksums: net/sys_arch.c's routine, 64 bits of accumulator per step */
 unsigned short solo_chksum(const void *p, int len);
