@@ -175,8 +175,11 @@ static int in_only(long i)
 }
 extern char __executable_start[], etext[], end[];
 
+/* /proc/self/exe is left out by default: solo does not refuse to write or
+ * truncate the running program (no ETXTBSY), so creat() on it kills the run
+ * with SIGBUS; -DEXE_PATH='"/proc/self/exe",' puts it back. */
 #ifndef EXE_PATH
-#define EXE_PATH "/proc/self/exe",
+#define EXE_PATH
 #endif
 #ifndef EXTRA_PATHS
 #define EXTRA_PATHS
@@ -359,8 +362,8 @@ static long gen_itimerspec(void)
 /* A signal mask without SIGALRM (so blocking calls stay interruptible). */
 static long gen_sigmask(void)
 {
-    if (chance(20))
-        return chance(50) ? 0 : bad_ptr();
+    if (chance(20))                       /* unreadable only: a mask read from the text could hold SIGALRM */
+        return PICK(((const long[]){ 0, (long)0xffff800000000000UL, (long)(pool + POOL_SIZE), -1, 8 }));
     u64 *p = (u64 *)pool_in(16);
     p[0] = chance(50) ? 0 : r64();
     p[1] = r64();
@@ -927,16 +930,20 @@ static int tame(long nr, long *a)
             a[i] = (a[i] == -1) ? -1 : 0;
         break;
     case SYS_setrlimit: case SYS_prlimit64: {
-        long res_ = nr == SYS_setrlimit ? a[0] : a[1];
+        u32 res_ = (u32)(nr == SYS_setrlimit ? a[0] : a[1]);   /* unsigned int in Linux */
         long *newp = nr == SYS_setrlimit ? &a[1] : &a[2];
-        static const long unsafe[] = { RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK,
+        static const u32 unsafe[] = { RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK,
                                        RLIMIT_AS, RLIMIT_NOFILE, RLIMIT_RTTIME };
-        for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
-            if (res_ == unsafe[i] && safe_ptr(*newp)) {
+        for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+            if (res_ != unsafe[i] || *newp == 0)
+                continue;
+            if (safe_ptr(*newp) && (u64)*newp + 16 <= (u64)pool + POOL_SIZE) {
                 long *l = (long *)*newp;
-                if ((char *)(l + 2) <= pool + POOL_SIZE)
-                    l[0] = l[1] = -1;     /* RLIM_INFINITY: only ever raise */
+                l[0] = l[1] = -1;         /* RLIM_INFINITY: only ever raise */
+            } else {
+                *newp = (long)0xffff800000000000UL;   /* not the read-only page or the text */
             }
+        }
         break;
     }
     case SYS_prctl:
@@ -1138,13 +1145,20 @@ int main(int argc, char **argv)
             block_all();
         long r = raw6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
         after(nr, a, r);
-        if (check_hole) {                 /* SYSFUZZ_CHECK: who maps the page after the pool? */
+        if (check_hole) {                 /* SYSFUZZ_CHECK: who maps the page after the pool, closes 1 or 2? */
             unsigned char vec;
             if (sc(SYS_mincore, pool + POOL_SIZE, PAGE, &vec) == 0) {
                 snprintf(b, sizeof(b), "sysfuzz: the page after the pool is mapped after call %ld (%s = %#lx)\n",
                          i, nr < NR_LIMIT ? table[nr].name : "?", (unsigned long)r);
                 out(2, b);
                 sc(SYS_munmap, pool + POOL_SIZE, PAGE, 0);
+            }
+            if (sc(SYS_fcntl, 1, F_GETFD, 0) < 0 || sc(SYS_fcntl, 2, F_GETFD, 0) < 0 ||
+                sc(SYS_write, 1, "", 0) < 0) {
+                snprintf(b, sizeof(b), "sysfuzz: fd 1 or 2 closed or unwritable after call %ld (%s)\n", i,
+                         nr < NR_LIMIT ? table[nr].name : "?");
+                out(2, b);
+                check_hole = 0;
             }
         }
         made++;

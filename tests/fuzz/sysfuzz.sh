@@ -13,6 +13,8 @@
 #   SYSFUZZ_CALLS=20000     calls per seed
 #   SYSFUZZ_CPUS="1 2"      run every seed with each of these --cpus values
 #   SYSFUZZ_TIMEOUT=120     seconds per run
+#   SYSFUZZ_CFLAGS=...      extra flags to build the fuzzer with
+# docs/sysfuzz.md has the details.
 # Exits 1 if any run failed.
 set -u
 
@@ -22,7 +24,7 @@ B=${B:-build}
 case $B in /*) bdir=$B ;; *) bdir=$root/$B ;; esac
 work=$bdir/sysfuzz
 solo=$bdir/solo
-seeds=${SYSFUZZ_SEEDS:-"1 2 3 4"}
+seeds=${SYSFUZZ_SEEDS:-"1 2 3 4 5 6 7 8"}
 calls=${SYSFUZZ_CALLS:-20000}
 cpus_list=${SYSFUZZ_CPUS:-"1"}
 timeout_s=${SYSFUZZ_TIMEOUT:-120}
