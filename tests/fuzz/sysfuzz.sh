@@ -24,7 +24,7 @@ B=${B:-build}
 case $B in /*) bdir=$B ;; *) bdir=$root/$B ;; esac
 work=$bdir/sysfuzz
 solo=$bdir/solo
-seeds=${SYSFUZZ_SEEDS:-"1 2 3 4 5 6 7 8"}
+seeds=${SYSFUZZ_SEEDS:-"1 2 3 4 5 6 7 8 9 10 11 12"}
 calls=${SYSFUZZ_CALLS:-20000}
 cpus_list=${SYSFUZZ_CPUS:-"1"}
 timeout_s=${SYSFUZZ_TIMEOUT:-120}
