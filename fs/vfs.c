@@ -856,10 +856,13 @@ int fd_limit(void)
     return (int)MIN(rlimit_cur(RLIMIT_NOFILE), (u64)VFS_FD_MAX);
 }
 
+/* The lowest free descriptor >= minfd, or -EMFILE when none is below the
+ * limit (also when RLIMIT_NOFILE is at or below minfd: Linux's alloc_fd;
+ * F_DUPFD's EINVAL for an arg past the limit is its caller's). */
 int fd_install(struct file *f, int minfd, bool cloexec)
 {
     int lim = fd_limit();
-    if (minfd < 0 || minfd >= lim)
+    if (minfd < 0)
         return -EINVAL;
     for (int fd = minfd; fd < lim; fd++) {
         if (fdt[fd].f == NULL) {

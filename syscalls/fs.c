@@ -712,8 +712,12 @@ long sys_close_range(unsigned first, unsigned last, unsigned flags)
 {
     if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last)
         return -EINVAL;
-    for (int fd = fd_next_open((int)MIN(first, (unsigned)fd_limit())); fd >= 0 && (unsigned)fd <= last;
-         fd = fd_next_open(fd + 1)) {
+    /* From first itself: RLIMIT_NOFILE does not matter (fds above it stay
+     * open; starting at min(first, limit) once closed 0, 1 and 2 under a
+     * limit of 0, found by sysfuzz seed 39), and a first past INT_MAX must
+     * not turn negative. */
+    int from = first > 0x7fffffffU ? 0x7fffffff : (int)first;
+    for (int fd = fd_next_open(from); fd >= 0 && (unsigned)fd <= last; fd = fd_next_open(fd + 1)) {
         if ((flags & CLOSE_RANGE_CLOEXEC) != 0)
             fd_set_cloexec(fd, true);
         else

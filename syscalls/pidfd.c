@@ -242,12 +242,20 @@ static long vm_rw(int pid, const void *ulocal, u64 nl, const void *uremote, u64 
     struct kiovec *lv = kmalloc(UIO_MAXIOV * sizeof(*lv));
     struct kiovec *rv = kmalloc(UIO_MAXIOV * sizeof(*rv));
     u8 *buf = kmalloc(PG);
+    /* As Linux: an empty local side is 0 before the remote iovec is even
+     * read (rv is then not filled in: the copy loop must not run), an empty
+     * remote side is 0 before the pid is looked up. */
     long r = lv == NULL || rv == NULL || buf == NULL ? -ENOMEM : iov_read(ulocal, nl, lv);
-    if (r > 0)
+    bool copy = r > 0;
+    if (copy) {
         r = iov_read(uremote, nr, rv);
-    if (r > 0)
+        copy = r > 0;
+    }
+    if (copy) {
         r = task_exists(pid);
-    if (r == 0 && nl > 0) {
+        copy = r == 0;
+    }
+    if (copy) {
         long done = 0;
         u64 li = 0, loff = 0;
         for (u64 ri = 0; ri < nr && r == 0; ri++) {

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <utime.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/time.h>
@@ -393,6 +394,22 @@ static void test_memfd_close_range(void)
     show("close_range cloexec", syscall(SYS_close_range, a, a, 4 /* CLOSE_RANGE_CLOEXEC */));
     show("fd flags", fcntl(a, F_GETFD));
     close(a);
+    /* (sysfuzz seed 39) fds below first stay open whatever RLIMIT_NOFILE
+     * says and however large first is (solo once began at min(first, limit)
+     * and so closed 0, 1 and 2 under a limit of 0). */
+    int lo = dup(m), hi = dup(m);
+    show("close_range first past INT_MAX", syscall(SYS_close_range, 0x80000000U, ~0U, 0));
+    show("lower fd still open", fcntl(lo, F_GETFD) >= 0);
+    struct rlimit old, zero = { 0, 0 };
+    getrlimit(RLIMIT_NOFILE, &old);
+    zero.rlim_max = old.rlim_max;
+    show("NOFILE 0", setrlimit(RLIMIT_NOFILE, &zero));
+    show("close_range above the limit", syscall(SYS_close_range, hi, ~0U, 0));
+    setrlimit(RLIMIT_NOFILE, &old);
+    show("fd below first still open", fcntl(lo, F_GETFD) >= 0);
+    show("fd 1 still open", fcntl(1, F_GETFD) >= 0);
+    show("closed fd above first", fcntl(hi, F_GETFD));
+    close(lo);
     close(m);
 }
 

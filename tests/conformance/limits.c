@@ -4,6 +4,7 @@
  */
 // covers: prlimit64 getrlimit setrlimit dup
 #include "common.h"
+#include <fcntl.h>
 #include <sys/resource.h>
 
 struct rl { unsigned long cur, max; };
@@ -11,6 +12,7 @@ struct rl { unsigned long cur, max; };
 int main(void)
 {
     struct rl old, n, got;
+    int pfds[2];
     setvbuf(stdout, NULL, _IONBF, 0);
     show("prlimit64 get NOFILE", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &old));
     fact("NOFILE cur <= max", old.cur <= old.max);
@@ -26,6 +28,17 @@ int main(void)
     printf("dup until failure: %d more fds, then %s\n", count, errname(errno));
     for (int fd = 3; fd < 64; fd++)
         close(fd);
+    /* (sysfuzz seed 39) a limit at or below every free fd: EMFILE for a new
+     * fd (solo said EINVAL), EINVAL only for F_DUPFD past the limit; fds
+     * already open stay usable. */
+    n.cur = 0;
+    show("setrlimit NOFILE 0", syscall(SYS_setrlimit, RLIMIT_NOFILE, &n));
+    show("dup with NOFILE 0", syscall(SYS_dup, 1));
+    show("openat with NOFILE 0", syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY));
+    show("pipe2 with NOFILE 0", syscall(SYS_pipe2, pfds, 0));
+    show("F_DUPFD 0 with NOFILE 0", syscall(SYS_fcntl, 1, F_DUPFD, 0));
+    show("F_DUPFD 5 with NOFILE 0", syscall(SYS_fcntl, 1, F_DUPFD, 5));
+    show("write to fd 1 with NOFILE 0", syscall(SYS_write, 1, "", 0));
     n.cur = 80;
     show("setrlimit NOFILE 80", syscall(SYS_setrlimit, RLIMIT_NOFILE, &n));
     syscall(SYS_getrlimit, RLIMIT_NOFILE, &got);

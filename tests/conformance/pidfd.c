@@ -122,6 +122,16 @@ static void test_vm_rw(void)
     show("readv no such pid", syscall(SYS_process_vm_readv, 999999, local, 2UL, remote, 1UL, 0UL));
     show("readv nothing to copy", syscall(SYS_process_vm_readv, 999999, local, 0UL, remote, 1UL, 0UL));
     show("readv too many", syscall(SYS_process_vm_readv, getpid(), local, 2000UL, remote, 1UL, 0UL));
+    /* (sysfuzz seed 18) local iovecs of length 0: 0, the remote iovec is
+     * never read, however many it claims (solo once walked it unread). */
+    struct iovec empty[2] = { { a, 0 }, { b, 0 } };
+    show("readv empty local, huge remote count",
+         syscall(SYS_process_vm_readv, getpid(), empty, 2UL, (void *)8, 0x80000000UL, 0UL));
+    show("writev empty local, huge remote count",
+         syscall(SYS_process_vm_writev, getpid(), empty, 2UL, remote, 0x80000000UL, 0UL));
+    show("readv remote too many", syscall(SYS_process_vm_readv, getpid(), local, 2UL, remote, 2000UL, 0UL));
+    struct iovec rempty = { src, 0 };
+    show("readv empty remote, no such pid", syscall(SYS_process_vm_readv, 999999, local, 2UL, &rempty, 1UL, 0UL));
     char *m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(m + PG, PG);
     memset(m, 'q', PG);
