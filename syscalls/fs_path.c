@@ -428,6 +428,23 @@ long vfs_open_lookup(struct lookup *lk, int flags)
     return open_found(lk, flags & ~(O_CREAT | O_EXCL), false);
 }
 
+/* Is n the running program's file?  Linux refuses to open it for writing
+ * or truncate it (ETXTBSY) while it runs.  Found once, by its path, the
+ * first time anything is opened; a TFS object keeps its id across renames. */
+static bool node_is_exe(struct node n)
+{
+    static struct node exe;
+    static int known;                  /* 0 not looked up, 1 exe valid, -1 none */
+    if (known == 0) {
+        struct node x;
+        const char *p = vfs_exe_path();
+        known = p[0] == '/' && vfs_resolve_canonical(p, &x, NULL) == 0 && x.v == NULL ? 1 : -1;
+        if (known == 1)
+            exe = x;
+    }
+    return known == 1 && n.v == NULL && n.id == exe.id;
+}
+
 /* The rest of an open once lk names the object (created: by this open):
  * type and permission checks, Landlock, the new fd.  fd or -errno. */
 static long open_found(struct lookup *lk, int flags, bool created)
@@ -456,6 +473,9 @@ static long open_found(struct lookup *lk, int flags, bool created)
             mask |= W_OK;
         r = node_may(lk->node, &st, mask);
     }
+    if (r == 0 && S_ISREG(st.mode) && (flags & O_PATH) == 0 && node_is_exe(lk->node) &&
+        ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0))
+        r = -ETXTBSY;
     bool llnt = false;
     if (r == 0)
         r = landlock_open(lk, flags, st.mode, created, &llnt);
@@ -1708,22 +1728,28 @@ long sys_truncate(const char *path, s64 len)
     int r = user_lookup(AT_FDCWD, path, LOOKUP_FOLLOW, &lk);
     if (r == 0)
         r = node_stat(lk->node, &st);
-    if (r == 0 && S_ISDIR(st.mode))
-        r = -EISDIR;
-    else if (r == 0 && (!S_ISREG(st.mode) || len < 0))
-        r = -EINVAL;
-    else if (r == 0 && node_rofs(lk) < 0)
-        r = -EROFS;
-    else if (r == 0 && landlock_truncate(lk) < 0)
-        r = -EACCES;
-    else if (r == 0 && node_is_ram(lk->node))
-        r = ramfs_truncate(lk->node.v, (u64)len);
-    else if (r == 0 && lk->node.v == NULL)
-        r = tfs_node_truncate(lk->node.id, (u64)len);
-    else if (r == 0)
-        r = -EACCES;
-    if (r == 0)
-        fsnotify_node(lk->node, lk->path, IN_MODIFY);
+    if (r == 0) {
+        if (S_ISDIR(st.mode))
+            r = -EISDIR;
+        else if (!S_ISREG(st.mode) || len < 0)
+            r = -EINVAL;
+        else if (node_rofs(lk) < 0)
+            r = -EROFS;
+        else if ((r = node_may(lk->node, &st, W_OK)) < 0)
+            ;
+        else if (node_is_exe(lk->node))
+            r = -ETXTBSY;                  /* the running program */
+        else if (landlock_truncate(lk) < 0)
+            r = -EACCES;
+        else if (node_is_ram(lk->node))
+            r = ramfs_truncate(lk->node.v, (u64)len);
+        else if (lk->node.v == NULL)
+            r = tfs_node_truncate(lk->node.id, (u64)len);
+        else
+            r = -EACCES;
+        if (r == 0)
+            fsnotify_node(lk->node, lk->path, IN_MODIFY);
+    }
     lookup_free(lk);
     return r;
 }

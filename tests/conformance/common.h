@@ -51,6 +51,7 @@ static inline const char *errname(int e)
     case ELOOP: return "ELOOP";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ESTALE: return "ESTALE";
+    case ETXTBSY: return "ETXTBSY";
     case EUSERS: return "EUSERS";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EOVERFLOW: return "EOVERFLOW";

@@ -175,11 +175,11 @@ static int in_only(long i)
 }
 extern char __executable_start[], etext[], end[];
 
-/* /proc/self/exe is left out by default: solo does not refuse to write or
- * truncate the running program (no ETXTBSY), so creat() on it kills the run
- * with SIGBUS; -DEXE_PATH='"/proc/self/exe",' puts it back. */
+/* The running program is among the paths: opening it for writing or
+ * truncating it is ETXTBSY (before that fix creat() on it killed the run
+ * with SIGBUS); -DEXE_PATH= leaves it out. */
 #ifndef EXE_PATH
-#define EXE_PATH
+#define EXE_PATH "/proc/self/exe",
 #endif
 #ifndef EXTRA_PATHS
 #define EXTRA_PATHS
