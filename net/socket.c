@@ -154,13 +154,14 @@ static long sock_read(struct file *f, void *buf, size_t n, u64 off)
 }
 
 /* write(2) on a broken stream raises SIGPIPE, as Linux does (send(2) does
- * it in syscalls/net.c, where MSG_NOSIGNAL can prevent it). */
+ * it in syscalls/net.c, where MSG_NOSIGNAL can prevent it); AF_UNIX
+ * datagram and seqpacket sockets return EPIPE without it, as Linux's. */
 static long sock_write(struct file *f, const void *buf, size_t n, u64 off)
 {
     struct sock *s = f->priv;
     struct sock_msg m = { .buf = (void *)buf, .len = n };
     long r = s->ops->send(f, &m);
-    if (r == -EPIPE) {
+    if (r == -EPIPE && (s->family != AF_UNIX || s->type == SOCK_STREAM)) {
         struct ksiginfo si;
         memset(&si, 0, sizeof(si));
         si.signo = SIGPIPE;
@@ -168,6 +169,14 @@ static long sock_write(struct file *f, const void *buf, size_t n, u64 off)
         signal_send_thread(current, &si);
     }
     return r;
+}
+
+/* Does an EPIPE from a send on fd go without SIGPIPE?  AF_UNIX datagram and seqpacket
+ * sockets' do, as Linux's (the signal is raised at the syscall edge). */
+bool sock_fd_no_sigpipe(int fd)
+{
+    struct sock *s = file_sock(fd_file(fd));
+    return s != NULL && s->family == AF_UNIX && s->type != SOCK_STREAM;
 }
 
 /* poll method: the family's readiness. */
@@ -261,7 +270,16 @@ int sock_pair(int family, int type, int protocol, struct file **a, struct file *
     struct sock *sa, *sb;
     int flags = type & SOCK_NONBLOCK ? O_NONBLOCK : 0;
     type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (family == AF_INET || family == AF_INET6 || family == AF_NETLINK)
+    if (family == AF_INET || family == AF_INET6) {
+        /* Linux makes the socket first: its errors (SOCK_SEQPACKET...) come first */
+        struct sock *t;
+        int r = inet_create(family, type, protocol, &t);
+        if (r < 0)
+            return r;
+        t->ops->release(t);
+        return -EOPNOTSUPP;
+    }
+    if (family == AF_NETLINK)
         return -EOPNOTSUPP;
     if (family != AF_UNIX)
         return -EAFNOSUPPORT;

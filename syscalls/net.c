@@ -366,6 +366,13 @@ static void raise_sigpipe(void)
     signal_send_thread(current, &si);
 }
 
+/* AF_UNIX datagram and seqpacket sends fail with EPIPE without SIGPIPE, as Linux's. */
+static bool unix_nosigpipe(struct file *f)
+{
+    struct sock *s = file_sock(f);
+    return s->family == AF_UNIX && s->type != SOCK_STREAM;
+}
+
 static bool is_stream(struct file *f)
 {
     return file_sock(f)->type == SOCK_STREAM;
@@ -420,7 +427,7 @@ static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr 
     kfree(kbuf);
     for (int i = 0; i < nfiles; i++)
         file_put(files[i]);            /* not sent */
-    if (ret == -EPIPE && (flags & MSG_NOSIGNAL) == 0)
+    if (ret == -EPIPE && (flags & MSG_NOSIGNAL) == 0 && !unix_nosigpipe(f))
         raise_sigpipe();
     return ret;
 }
