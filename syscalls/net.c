@@ -861,25 +861,39 @@ long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
     return i > 0 ? (long)i : err;
 }
 
-// partial: the timeout is ignored; of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS are delivered (no timestamps, IP options or error queue); AF_UNIX MSG_PEEK does not pass files
+// partial: of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS are delivered (no timestamps, IP options or error queue); AF_UNIX MSG_PEEK does not pass files; an error after some datagrams is not kept for the next call (Linux's sk_err)
 long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void *utimeout)
 {
     struct file *f;
+    struct { s64 sec, nsec; } ts;
+    u64 end = 0;
+    /* as Linux: the timeout is read and checked before the descriptor */
+    if (utimeout != NULL) {
+        if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -EINVAL;
+        if (ts.sec != 0 || ts.nsec != 0)
+            end = now_ns() + (u64)ts.sec * 1000000000UL + (u64)ts.nsec;
+        if (end < (u64)ts.nsec)
+            end = ~0UL;                /* saturate, as timespec64_add_safe */
+    }
     int r = sock_fd(fd, &f);
     unsigned i;
     if (r < 0)
         return r;
-    if (vlen > UIO_MAXIOV)
-        vlen = UIO_MAXIOV;
     file_get(f);
     long err = 0;
+    /* Each datagram is received as recvmsg would (blocking unless MSG_DONTWAIT, or after the
+     * first with MSG_WAITFORONE); the timeout is only looked at after each one (man 2
+     * recvmmsg, BUGS), and what is left of it written back. */
     for (i = 0; i < vlen; i++) {
         struct kmmsghdr m;
         if (copy_from_user(&m, &uvec[i], sizeof(m)) < 0) {
             err = -EFAULT;
             break;
         }
-        long n = recvmsg_one(f, &m.hdr, (flags & ~0x10000) | (i > 0 ? MSG_DONTWAIT : 0));
+        long n = recvmsg_one(f, &m.hdr, flags & ~0x10000);
         if (n < 0) {
             err = n;
             break;
@@ -891,7 +905,24 @@ long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void 
         }
         if ((flags & 0x10000) != 0)    /* MSG_WAITFORONE */
             flags |= MSG_DONTWAIT;
+        if (utimeout != NULL) {
+            u64 now = now_ns(), left = end > now ? end - now : 0;
+            ts.sec = (s64)(left / 1000000000UL);
+            ts.nsec = (s64)(left % 1000000000UL);
+            if (left == 0) {
+                i++;
+                break;
+            }
+        }
+        if ((m.hdr.flags & MSG_OOB) != 0) {   /* out-of-band data: at once, as Linux */
+            i++;
+            break;
+        }
     }
     file_put(f);
-    return i > 0 ? (long)i : err;
+    if (i == 0)
+        return err;
+    if (utimeout != NULL && copy_to_user(utimeout, &ts, sizeof(ts)) < 0)
+        return -EFAULT;
+    return (long)i;
 }
