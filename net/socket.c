@@ -42,7 +42,11 @@
 #define SO_ACCEPTCONN 30
 #define SO_SNDBUFFORCE 32
 #define SO_RCVBUFFORCE 33
+#define SO_TIMESTAMP_OLD 29
+#define SO_TIMESTAMPNS_OLD 35
 #define SO_PROTOCOL 38
+#define SO_TIMESTAMP_NEW 63
+#define SO_TIMESTAMPNS_NEW 64
 #define SO_DOMAIN 39
 
 #define SOCK_BUF_DEFAULT 212992        /* net.core.[rw]mem_default */
@@ -368,6 +372,14 @@ static int sol_socket_set(struct sock *s, int name, const void *val, u32 len)
     case SO_RCVLOWAT: s->rcvlowat = v < 1 ? 1 : v; return 0;
     case SO_RCVTIMEO: return set_timeo(val, len, &s->rcvtimeo);
     case SO_SNDTIMEO: return set_timeo(val, len, &s->sndtimeo);
+    case SO_TIMESTAMP_OLD: case SO_TIMESTAMPNS_OLD: case SO_TIMESTAMP_NEW: case SO_TIMESTAMPNS_NEW:
+        /* one mode at a time, as Linux: turning any of them off turns all off */
+        if (v == 0)
+            s->tstamp = 0;
+        else
+            s->tstamp = SOCK_TS_ON | (name == SO_TIMESTAMPNS_OLD || name == SO_TIMESTAMPNS_NEW ? SOCK_TS_NS : 0) |
+                        (name == SO_TIMESTAMP_NEW || name == SO_TIMESTAMPNS_NEW ? SOCK_TS_NEW : 0);
+        return 0;
     case SO_LINGER: {
         struct klinger l;
         if (len < sizeof(l))
@@ -441,6 +453,11 @@ static int sol_socket_get(struct file *f, struct sock *s, int name, void *val, u
         return put_int(val, len, 0);
     case SO_RCVTIMEO: return put_timeo(val, len, s->rcvtimeo);
     case SO_SNDTIMEO: return put_timeo(val, len, s->sndtimeo);
+    case SO_TIMESTAMP_OLD: return put_int(val, len, s->tstamp == SOCK_TS_ON);
+    case SO_TIMESTAMPNS_OLD: return put_int(val, len, s->tstamp == (SOCK_TS_ON | SOCK_TS_NS));
+    case SO_TIMESTAMP_NEW:             /* also on with SO_TIMESTAMPNS_NEW, as Linux */
+        return put_int(val, len, (s->tstamp & (SOCK_TS_ON | SOCK_TS_NEW)) == (SOCK_TS_ON | SOCK_TS_NEW));
+    case SO_TIMESTAMPNS_NEW: return put_int(val, len, s->tstamp == (SOCK_TS_ON | SOCK_TS_NS | SOCK_TS_NEW));
     case SO_LINGER: {
         struct klinger l = { s->linger_on, s->linger_s };
         u32 n = MIN(*len, (u32)sizeof(l));

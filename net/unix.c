@@ -46,6 +46,7 @@ struct urights {
 struct umsg {
     struct umsg *next;
     struct ksockaddr from;
+    u64 tstamp;                        /* realtime ns it was queued (SO_TIMESTAMP) */
     struct urights *rights;
     size_t len;
     u8 data[];
@@ -575,6 +576,7 @@ static long msg_enqueue(struct file *f, struct usock *u, struct usock *t, struct
         return -ENOBUFS;
     }
     memcpy(msg->data, m->buf, m->len);
+    msg->tstamp = realtime_ns();
     unix_name(f, &msg->from, false);
     if (u->s.type == SOCK_SEQPACKET && u->name.len == 0)
         msg->from.len = 0;             /* an unbound sender: no address, as Linux */
@@ -678,6 +680,7 @@ static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
     memcpy(m->buf, msg->data, k);
     if (m->addr != NULL)
         *m->addr = msg->from;
+    m->tstamp = msg->tstamp;
     if (k < msg->len)
         m->out_flags |= MSG_TRUNC;
     long ret = (long)((m->flags & MSG_TRUNC) != 0 ? msg->len : k);
