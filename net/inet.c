@@ -73,6 +73,7 @@ struct rxent {
     ip_addr_t dst;
     u8 ttl, tos;                       /* IPv6: hop limit, traffic class */
     u8 ifindex;
+    u64 tstamp;                        /* realtime ns it arrived (SO_TIMESTAMP) */
 };
 
 struct isock {
@@ -160,6 +161,7 @@ static bool rx_push(struct isock *is, struct pbuf *p, const ip_addr_t *from, u16
     e->next = NULL;
     e->p = p;
     e->port = port;
+    e->tstamp = realtime_ns();
     if (from != NULL)
         ip_addr_copy(e->from, *from);
     else
@@ -988,6 +990,7 @@ static long udp_recv_msg(struct file *f, struct isock *is, struct sock_msg *m)
     if (m->addr != NULL)
         addr_out(is, &e->from, e->port, m->addr);
     udp_anc(is, e, m);
+    m->tstamp = e->tstamp;
     if (k < len)
         m->out_flags |= MSG_TRUNC;
     if ((m->flags & MSG_PEEK) == 0) {

@@ -97,6 +97,9 @@ struct sock_msg {
         u8 data[20];
     } anc[6];
     int nanc;
+    /* Received: when the datagram arrived (realtime ns; 0 where the family does not
+     * record it), for SO_TIMESTAMP and its variants. */
+    u64 tstamp;
     /* On send: the datagram's own hop limit (TTL) / traffic class (TOS)
      * from sendmsg's control data, IPv6's on AF_INET6 sockets, IPv4's on
      * AF_INET ones (-1: the socket's). */
@@ -136,8 +139,14 @@ struct sock {
     bool listening;
     int linger_on, linger_s;
     int rcvlowat;
+    u8 tstamp;                         /* SO_TIMESTAMP*: SOCK_TS_* bits */
     u64 ino;
 };
+
+/* struct sock's tstamp bits, as Linux's SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS, SOCK_TSTAMP_NEW */
+#define SOCK_TS_ON 1
+#define SOCK_TS_NS 2
+#define SOCK_TS_NEW 4
 
 bool file_is_socket(struct file *f);
 struct sock *file_sock(struct file *f);   /* NULL if f is not a socket */

@@ -42,7 +42,11 @@
 #define SO_ACCEPTCONN 30
 #define SO_SNDBUFFORCE 32
 #define SO_RCVBUFFORCE 33
+#define SO_TIMESTAMP_OLD 29
+#define SO_TIMESTAMPNS_OLD 35
 #define SO_PROTOCOL 38
+#define SO_TIMESTAMP_NEW 63
+#define SO_TIMESTAMPNS_NEW 64
 #define SO_DOMAIN 39
 
 #define SOCK_BUF_DEFAULT 212992        /* net.core.[rw]mem_default */
@@ -154,13 +158,14 @@ static long sock_read(struct file *f, void *buf, size_t n, u64 off)
 }
 
 /* write(2) on a broken stream raises SIGPIPE, as Linux does (send(2) does
- * it in syscalls/net.c, where MSG_NOSIGNAL can prevent it). */
+ * it in syscalls/net.c, where MSG_NOSIGNAL can prevent it); AF_UNIX
+ * datagram and seqpacket sockets return EPIPE without it, as Linux's. */
 static long sock_write(struct file *f, const void *buf, size_t n, u64 off)
 {
     struct sock *s = f->priv;
     struct sock_msg m = { .buf = (void *)buf, .len = n };
     long r = s->ops->send(f, &m);
-    if (r == -EPIPE) {
+    if (r == -EPIPE && (s->family != AF_UNIX || s->type == SOCK_STREAM)) {
         struct ksiginfo si;
         memset(&si, 0, sizeof(si));
         si.signo = SIGPIPE;
@@ -168,6 +173,14 @@ static long sock_write(struct file *f, const void *buf, size_t n, u64 off)
         signal_send_thread(current, &si);
     }
     return r;
+}
+
+/* Does an EPIPE from a send on fd go without SIGPIPE?  AF_UNIX datagram and seqpacket
+ * sockets' do, as Linux's (the signal is raised at the syscall edge). */
+bool sock_fd_no_sigpipe(int fd)
+{
+    struct sock *s = file_sock(fd_file(fd));
+    return s != NULL && s->family == AF_UNIX && s->type != SOCK_STREAM;
 }
 
 /* poll method: the family's readiness. */
@@ -261,7 +274,16 @@ int sock_pair(int family, int type, int protocol, struct file **a, struct file *
     struct sock *sa, *sb;
     int flags = type & SOCK_NONBLOCK ? O_NONBLOCK : 0;
     type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (family == AF_INET || family == AF_INET6 || family == AF_NETLINK)
+    if (family == AF_INET || family == AF_INET6) {
+        /* Linux makes the socket first: its errors (SOCK_SEQPACKET...) come first */
+        struct sock *t;
+        int r = inet_create(family, type, protocol, &t);
+        if (r < 0)
+            return r;
+        t->ops->release(t);
+        return -EOPNOTSUPP;
+    }
+    if (family == AF_NETLINK)
         return -EOPNOTSUPP;
     if (family != AF_UNIX)
         return -EAFNOSUPPORT;
@@ -350,6 +372,14 @@ static int sol_socket_set(struct sock *s, int name, const void *val, u32 len)
     case SO_RCVLOWAT: s->rcvlowat = v < 1 ? 1 : v; return 0;
     case SO_RCVTIMEO: return set_timeo(val, len, &s->rcvtimeo);
     case SO_SNDTIMEO: return set_timeo(val, len, &s->sndtimeo);
+    case SO_TIMESTAMP_OLD: case SO_TIMESTAMPNS_OLD: case SO_TIMESTAMP_NEW: case SO_TIMESTAMPNS_NEW:
+        /* one mode at a time, as Linux: turning any of them off turns all off */
+        if (v == 0)
+            s->tstamp = 0;
+        else
+            s->tstamp = SOCK_TS_ON | (name == SO_TIMESTAMPNS_OLD || name == SO_TIMESTAMPNS_NEW ? SOCK_TS_NS : 0) |
+                        (name == SO_TIMESTAMP_NEW || name == SO_TIMESTAMPNS_NEW ? SOCK_TS_NEW : 0);
+        return 0;
     case SO_LINGER: {
         struct klinger l;
         if (len < sizeof(l))
@@ -423,6 +453,11 @@ static int sol_socket_get(struct file *f, struct sock *s, int name, void *val, u
         return put_int(val, len, 0);
     case SO_RCVTIMEO: return put_timeo(val, len, s->rcvtimeo);
     case SO_SNDTIMEO: return put_timeo(val, len, s->sndtimeo);
+    case SO_TIMESTAMP_OLD: return put_int(val, len, s->tstamp == SOCK_TS_ON);
+    case SO_TIMESTAMPNS_OLD: return put_int(val, len, s->tstamp == (SOCK_TS_ON | SOCK_TS_NS));
+    case SO_TIMESTAMP_NEW:             /* also on with SO_TIMESTAMPNS_NEW, as Linux */
+        return put_int(val, len, (s->tstamp & (SOCK_TS_ON | SOCK_TS_NEW)) == (SOCK_TS_ON | SOCK_TS_NEW));
+    case SO_TIMESTAMPNS_NEW: return put_int(val, len, s->tstamp == (SOCK_TS_ON | SOCK_TS_NS | SOCK_TS_NEW));
     case SO_LINGER: {
         struct klinger l = { s->linger_on, s->linger_s };
         u32 n = MIN(*len, (u32)sizeof(l));

@@ -3,16 +3,20 @@
  * accept/connect by name, within the one program solo runs.
  *
  * A stream socket has a byte ring its peer writes into; a datagram socket a
- * queue of messages (each with the sender's name).  Bound sockets are in a
+ * queue of messages (each with the sender's name).  A seqpacket socket
+ * connects as a stream socket does (listen/connect/accept, socketpair) but
+ * its peer writes whole messages into its message queue, as a datagram
+ * socket's, so a receive returns at most one message.  Bound sockets are in a
  * kernel table with their names (pathnames made absolute against the cwd;
- * abstract names start with a NUL byte).  A pathname bind also makes an
+ * abstract names start with a NUL byte; as Linux's, they are per socket
+ * type: a stream and a seqpacket socket may hold the same abstract name).  A pathname bind also makes an
  * S_IFSOCK node in the file system (EADDRINUSE where the path exists) that
  * stays after the socket closes, as Linux's; a pathname is then looked up
  * in the file system and the socket found by that node, so an unlinked or
  * replaced name no longer reaches the socket.
  *
  * Invariants: a->peer == b exactly when b->peer == a for connected stream
- * sockets (release clears both sides and marks the survivor at EOF); a
+ * and seqpacket sockets (release clears both sides and marks the survivor at EOF); a
  * datagram socket's peer is only a default destination and is cleared when
  * that socket goes away (its holders list is walked on release); a bound
  * socket is in the name table until it is released.
@@ -28,6 +32,8 @@
 #define POLLRDHUP 0x2000
 
 #define UNIX_RIGHTS_MAX 253            /* SCM_MAX_FD */
+#define UNIX_QLEN_MAX 512              /* net.unix.max_dgram_qlen */
+#define POLLWRBAND 0x200
 
 /* Files passed with SCM_RIGHTS: with a datagram, or at a stream offset. */
 struct urights {
@@ -40,6 +46,7 @@ struct urights {
 struct umsg {
     struct umsg *next;
     struct ksockaddr from;
+    u64 tstamp;                        /* realtime ns it was queued (SO_TIMESTAMP) */
     struct urights *rights;
     size_t len;
     u8 data[];
@@ -59,9 +66,10 @@ struct usock {
     struct urights *rights, *rights_tail;   /* passed files, by stream offset */
     bool eof;                          /* the peer closed or shut down writing */
     bool shut_rd, shut_wr, connected;
-    /* datagram */
+    /* datagram and seqpacket */
     struct umsg *mq, *mqtail;
     size_t mq_bytes;
+    int mq_n;                          /* messages queued (zero-length ones count too) */
     /* listener */
     struct usock *acq, *acq_tail, *acq_next;
     int acq_len, backlog;
@@ -124,13 +132,13 @@ static struct usock *usock_new(int type)
     if (u == NULL)
         return NULL;
     sock_init(&u->s, &unix_ops, AF_UNIX, type, 0);
-    if (type == SOCK_STREAM || type == SOCK_SEQPACKET) {
+    if (type == SOCK_STREAM) {
         u->ring = kmalloc(UNIX_RING);
         if (u->ring == NULL) {
             kfree(u);
             return NULL;
         }
-    } else {
+    } else if (type == SOCK_DGRAM) {
         u->acq_next = all_dgram;       /* datagram sockets never queue connections */
         all_dgram = u;
     }
@@ -139,8 +147,8 @@ static struct usock *usock_new(int type)
 
 int unix_create(int type, struct sock **out)
 {
-    if (type != SOCK_STREAM && type != SOCK_DGRAM)
-        return type == SOCK_SEQPACKET ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT;
+    if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
+        return -ESOCKTNOSUPPORT;
     struct usock *u = usock_new(type);
     if (u == NULL)
         return -ENOMEM;
@@ -217,11 +225,11 @@ static bool name_eq(const struct ksockaddr *a, const struct ksockaddr *b)
     return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
-/* The socket bound to a canonical name, or NULL. */
-static struct usock *name_find(const struct ksockaddr *a)
+/* The socket of that type bound to a canonical abstract name, or NULL. */
+static struct usock *name_find(const struct ksockaddr *a, int type)
 {
     for (struct usock *u = names; u != NULL; u = u->name_next)
-        if (name_eq(&u->name, a))
+        if (u->s.type == type && name_eq(&u->name, a))
             return u;
     return NULL;
 }
@@ -236,12 +244,14 @@ static void raw_path(const struct ksockaddr *a, char *buf)
 }
 
 /* The socket peer address a (canonical form n) names: abstract names by
- * the table, pathnames by the node in the file system (its lookup's
- * -errno; -ECONNREFUSED for a node no socket is bound to, or no socket). */
-static int unix_find(const struct ksockaddr *a, const struct ksockaddr *n, struct usock **out)
+ * the table (only a socket of the seeker's type), pathnames by the node in
+ * the file system (its lookup's -errno; -ECONNREFUSED for a node no socket
+ * is bound to, or no socket). */
+static int unix_find(const struct ksockaddr *a, const struct ksockaddr *n, int type,
+                     struct usock **out)
 {
     if (n->data[2] == '\0') {
-        *out = name_find(n);
+        *out = name_find(n, type);
         return *out != NULL ? 0 : -ECONNREFUSED;
     }
     char path[UNIX_PATH_MAX + 1];
@@ -293,7 +303,7 @@ static int unix_autobind(struct usock *u)
         ksnprintf((char *)n.data + 3, 6, "%05x", next);
         n.len = 2 + 1 + 5;
         next = (next + 1) & 0xfffff;
-        if (name_find(&n) == NULL) {
+        if (name_find(&n, u->s.type) == NULL) {
             u->name = n;
             name_insert(u);
             return 0;
@@ -327,7 +337,7 @@ static int unix_bind(struct file *f, const struct ksockaddr *a)
         if (r < 0)
             return r;
         u->fsbound = true;
-    } else if (name_find(&n) != NULL) {
+    } else if (name_find(&n, u->s.type) != NULL) {
         return -EADDRINUSE;
     }
     u->name = n;
@@ -358,7 +368,7 @@ static int unix_name(struct file *f, struct ksockaddr *a, bool peer)
 static int unix_listen(struct file *f, int backlog)
 {
     struct usock *u = usock_of(f);
-    if (u->s.type != SOCK_STREAM)
+    if (u->s.type == SOCK_DGRAM)
         return -EOPNOTSUPP;
     if (u->connected)
         return -EINVAL;
@@ -546,6 +556,41 @@ static long stream_recv(struct file *f, struct usock *u, struct sock_msg *m)
 
 /* ---------------------------------------------------------------- datagram */
 
+/* Is t's message queue too full for another len bytes? */
+static bool mq_full(const struct usock *t, size_t len)
+{
+    return t->mq != NULL && (t->mq_bytes + len > UNIX_RING || t->mq_n >= UNIX_QLEN_MAX);
+}
+
+/* Append m (its bytes, its files, u's name as the sender) to t's queue.  Bytes or -ENOBUFS. */
+static long msg_enqueue(struct file *f, struct usock *u, struct usock *t, struct sock_msg *m)
+{
+    struct umsg *msg = kmalloc(sizeof(*msg) + m->len);
+    if (msg == NULL)
+        return -ENOBUFS;
+    msg->next = NULL;
+    msg->len = m->len;
+    msg->rights = NULL;
+    if (m->nfiles > 0 && (msg->rights = rights_take(m, 0)) == NULL) {
+        kfree(msg);
+        return -ENOBUFS;
+    }
+    memcpy(msg->data, m->buf, m->len);
+    msg->tstamp = realtime_ns();
+    unix_name(f, &msg->from, false);
+    if (u->s.type == SOCK_SEQPACKET && u->name.len == 0)
+        msg->from.len = 0;             /* an unbound sender: no address, as Linux */
+    if (t->mqtail != NULL)
+        t->mqtail->next = msg;
+    else
+        t->mq = msg;
+    t->mqtail = msg;
+    t->mq_bytes += m->len;
+    t->mq_n++;
+    sock_wake(&t->s);
+    return (long)m->len;
+}
+
 /* The destination of a datagram: the named socket, or the default peer. */
 static int dgram_target(struct usock *u, struct sock_msg *m, struct usock **out)
 {
@@ -554,7 +599,7 @@ static int dgram_target(struct usock *u, struct sock_msg *m, struct usock **out)
         struct ksockaddr n;
         int r = name_canon(m->addr, &n);
         if (r == 0)
-            r = unix_find(m->addr, &n, &t);
+            r = unix_find(m->addr, &n, u->s.type, &t);
         if (r < 0)
             return r;
     } else if (t == NULL) {
@@ -584,40 +629,47 @@ static long dgram_send(struct file *f, struct usock *u, struct sock_msg *m)
         int r = dgram_target(u, m, &t);
         if (r < 0)
             return r;
-        if (t->mq_bytes + m->len <= UNIX_RING)
+        if (!mq_full(t, m->len))
             break;
         r = sock_wait(f, &u->s, m->flags, true, &deadline);
         if (r < 0)
             return r;
     }
-    struct umsg *msg = kmalloc(sizeof(*msg) + m->len);
-    if (msg == NULL)
-        return -ENOBUFS;
-    msg->next = NULL;
-    msg->len = m->len;
-    msg->rights = NULL;
-    if (m->nfiles > 0 && (msg->rights = rights_take(m, 0)) == NULL) {
-        kfree(msg);
-        return -ENOBUFS;
-    }
-    memcpy(msg->data, m->buf, m->len);
-    unix_name(f, &msg->from, false);
-    if (t->mqtail != NULL)
-        t->mqtail->next = msg;
-    else
-        t->mq = msg;
-    t->mqtail = msg;
-    t->mq_bytes += m->len;
-    sock_wake(&t->s);
-    return (long)m->len;
+    return msg_enqueue(f, u, t, m);
 }
 
-/* One datagram, its sender's name and any passed files. */
+/* Seqpacket send: one message into the connected peer's queue (waiting while it is full); the
+ * address, if any, is ignored as Linux does.  No SIGPIPE (syscalls/net.c knows). */
+static long seq_send(struct file *f, struct usock *u, struct sock_msg *m)
+{
+    u64 deadline = 0;
+    if (!u->connected)
+        return -ENOTCONN;
+    if ((m->flags & MSG_OOB) != 0)
+        return -EOPNOTSUPP;
+    if (m->len + 32 > (size_t)u->s.sndbuf || m->len > UNIX_DGRAM_MAX)
+        return -EMSGSIZE;
+    for (;;) {
+        struct usock *p = u->peer;
+        if (u->shut_wr || p == NULL || p->shut_rd)
+            return -EPIPE;
+        if (!mq_full(p, m->len))
+            return msg_enqueue(f, u, p, m);
+        int r = sock_wait(f, &u->s, m->flags, true, &deadline);
+        if (r < 0)
+            return r;
+    }
+}
+
+/* One datagram (or seqpacket message), its sender's name and any passed files; 0 at the end
+ * (shut down for reading; seqpacket: the peer closed or shut down writing). */
 static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
 {
     u64 deadline = 0;
+    if (u->s.type == SOCK_SEQPACKET && !u->connected)
+        return -ENOTCONN;
     while (u->mq == NULL) {
-        if (u->shut_rd)
+        if (u->shut_rd || u->eof)
             return 0;
         int r = sock_wait(f, &u->s, m->flags, false, &deadline);
         if (r < 0)
@@ -628,6 +680,7 @@ static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
     memcpy(m->buf, msg->data, k);
     if (m->addr != NULL)
         *m->addr = msg->from;
+    m->tstamp = msg->tstamp;
     if (k < msg->len)
         m->out_flags |= MSG_TRUNC;
     long ret = (long)((m->flags & MSG_TRUNC) != 0 ? msg->len : k);
@@ -636,12 +689,18 @@ static long dgram_recv(struct file *f, struct usock *u, struct sock_msg *m)
         if (u->mq == NULL)
             u->mqtail = NULL;
         u->mq_bytes -= msg->len;
+        u->mq_n--;
         if (msg->rights != NULL)
             rights_deliver(msg->rights, m);
         kfree(msg);
         vfs_poll_wake();
-        for (struct usock *s = all_dgram; s != NULL; s = s->acq_next)
-            waitq_wake(&s->s.wq, 1 << 30);   /* senders waiting for room */
+        if (u->s.type == SOCK_SEQPACKET) {
+            if (u->peer != NULL)
+                waitq_wake(&u->peer->s.wq, 1 << 30);   /* the one sender */
+        } else {
+            for (struct usock *s = all_dgram; s != NULL; s = s->acq_next)
+                waitq_wake(&s->s.wq, 1 << 30);   /* senders waiting for room */
+        }
     }
     return ret;
 }
@@ -668,7 +727,7 @@ static int unix_connect(struct file *f, const struct ksockaddr *a)
     if (u->s.passcred && (r = unix_autobind(u)) < 0)
         return r;                      /* SO_PASSCRED: the peer must see a name */
     struct usock *t;
-    if ((r = unix_find(a, &n, &t)) < 0)
+    if ((r = unix_find(a, &n, u->s.type, &t)) < 0)
         return r;
     if (t->s.type != u->s.type)
         return -EPROTOTYPE;            /* as Linux's lookup of the peer */
@@ -698,7 +757,7 @@ static int unix_shutdown(struct file *f, int how)
         u->shut_rd = true;
     if (how != SHUT_RD) {
         u->shut_wr = true;
-        if (u->peer != NULL && u->s.type == SOCK_STREAM) {
+        if (u->peer != NULL && u->s.type != SOCK_DGRAM) {
             u->peer->eof = true;
             sock_wake(&u->peer->s);
         }
@@ -716,6 +775,8 @@ static long unix_send(struct file *f, struct sock_msg *m)
             return u->connected ? -EISCONN : -EOPNOTSUPP;
         return stream_send(f, u, m);
     }
+    if (u->s.type == SOCK_SEQPACKET)
+        return seq_send(f, u, m);
     return dgram_send(f, u, m);
 }
 
@@ -745,6 +806,23 @@ static int unix_poll(struct file *f)
             m |= POLLIN | POLLRDNORM;
         return m;
     }
+    if (u->s.type == SOCK_SEQPACKET) {
+        /* as Linux's datagram poll: shutdown bits, the queue, unconnected HUP */
+        struct usock *p = u->peer;
+        bool rd_shut = u->shut_rd || u->eof;
+        bool wr_shut = u->shut_wr || p == NULL || p->shut_rd;
+        if (rd_shut)
+            m |= POLLRDHUP | POLLIN | POLLRDNORM;
+        if (rd_shut && wr_shut)
+            m |= POLLHUP;
+        if (u->mq != NULL)
+            m |= POLLIN | POLLRDNORM;
+        if (!u->connected)
+            m |= POLLHUP;
+        if (p == NULL || !mq_full(p, 0))
+            m |= POLLOUT | POLLWRNORM | POLLWRBAND;
+        return m;
+    }
     if (!u->connected)
         return POLLOUT | POLLHUP;
     if (u->len > 0 || u->eof || u->shut_rd || u->peer == NULL)
@@ -764,6 +842,8 @@ static long unix_nread(struct file *f)
     struct usock *u = usock_of(f);
     if (u->s.type == SOCK_DGRAM)
         return u->mq != NULL ? (long)u->mq->len : 0;
+    if (u->s.type == SOCK_SEQPACKET)
+        return (long)u->mq_bytes;      /* all queued messages, as Linux */
     return (long)u->len;
 }
 
@@ -818,7 +898,7 @@ static void unix_release(struct sock *s)
         u->acq = c->acq_next;
         c->s.ops->release(&c->s);
     }
-    if (u->s.type == SOCK_STREAM && u->peer != NULL) {
+    if (u->s.type != SOCK_DGRAM && u->peer != NULL) {
         u->peer->peer = NULL;
         u->peer->eof = true;
         sock_wake(&u->peer->s);

@@ -25,6 +25,10 @@
 #define SCM_RIGHTS 1
 #define SCM_CREDENTIALS 2
 #define SCM_MAX_FD 253
+#define SCM_TIMESTAMP 29
+#define SCM_TIMESTAMPNS 35
+#define SCM_TIMESTAMP_NEW 63
+#define SCM_TIMESTAMPNS_NEW 64
 #define IPV6_HOPLIMIT 52
 #define IPV6_TCLASS 67
 #define IPV6_PKTINFO 50
@@ -261,6 +265,7 @@ long sys_getpeername(int fd, void *uaddr, int *ulen)
 
 #define OPT_MAX 256
 
+// partial: SO_TIMESTAMPING (hardware/software transmit and receive timestamps) is ENOPROTOOPT
 long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
 {
     struct file *f;
@@ -277,6 +282,7 @@ long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
     return sock_setopt(f, level, name, val, (u32)len);
 }
 
+// partial: SO_TIMESTAMPING (hardware/software transmit and receive timestamps) is ENOPROTOOPT
 long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
 {
     struct file *f;
@@ -366,6 +372,13 @@ static void raise_sigpipe(void)
     signal_send_thread(current, &si);
 }
 
+/* AF_UNIX datagram and seqpacket sends fail with EPIPE without SIGPIPE, as Linux's. */
+static bool unix_nosigpipe(struct file *f)
+{
+    struct sock *s = file_sock(f);
+    return s->family == AF_UNIX && s->type != SOCK_STREAM;
+}
+
 static bool is_stream(struct file *f)
 {
     return file_sock(f)->type == SOCK_STREAM;
@@ -420,7 +433,7 @@ static long do_send(struct file *f, struct xfer *x, int flags, struct ksockaddr 
     kfree(kbuf);
     for (int i = 0; i < nfiles; i++)
         file_put(files[i]);            /* not sent */
-    if (ret == -EPIPE && (flags & MSG_NOSIGNAL) == 0)
+    if (ret == -EPIPE && (flags & MSG_NOSIGNAL) == 0 && !unix_nosigpipe(f))
         raise_sigpipe();
     return ret;
 }
@@ -453,6 +466,7 @@ static long do_recv(struct file *f, struct xfer *x, int *flags, struct ksockaddr
         if (anc != NULL && pos == 0) {
             anc->nanc = m.nanc;
             memcpy(anc->anc, m.anc, sizeof(m.anc));
+            anc->tstamp = m.tstamp;
         }
         if (r < 0) {
             ret = pos > 0 ? (long)pos : r;
@@ -707,16 +721,26 @@ static int control_rights_out(struct ctlbuf *cb, struct file **files, int n, int
     return r;
 }
 
-/* Fill recvmsg's control buffer: SCM_CREDENTIALS (AF_UNIX with SO_PASSCRED: always this
- * process's, the only possible sender), the family's ancillary data, then SCM_RIGHTS.
- * Takes over the file references. */
+/* Fill recvmsg's control buffer: the arrival time (SO_TIMESTAMP*, datagrams), SCM_CREDENTIALS
+ * (AF_UNIX with SO_PASSCRED: always this process's, the only possible sender), the family's
+ * ancillary data, then SCM_RIGHTS.  Takes over the file references. */
 static int control_out(struct file *f, struct kmsghdr *h, const struct sock_msg *anc,
                        struct file **files, int n, int uflags, int *flags)
 {
     struct ctlbuf cb = { h->control, h->control != 0 ? h->controllen : 0 };
     struct sock *s = file_sock(f);
     int r = 0;
-    if (s->family == AF_UNIX && s->passcred) {
+    if ((s->tstamp & SOCK_TS_ON) != 0 && anc->tstamp != 0) {
+        /* SO_TIMESTAMP*: first, as Linux's sock_recv_cmsgs (64-bit: old and new layouts
+         * are the same 16 bytes, only the type differs) */
+        s64 t[2] = { (s64)(anc->tstamp / 1000000000UL), (s64)(anc->tstamp % 1000000000UL) };
+        bool ns = (s->tstamp & SOCK_TS_NS) != 0, nw = (s->tstamp & SOCK_TS_NEW) != 0;
+        if (!ns)
+            t[1] /= 1000;              /* struct timeval */
+        r = put_cmsg(&cb, SOL_SOCKET, ns ? (nw ? SCM_TIMESTAMPNS_NEW : SCM_TIMESTAMPNS) : (nw ? SCM_TIMESTAMP_NEW : SCM_TIMESTAMP),
+                     t, sizeof(t), flags);
+    }
+    if (r == 0 && s->family == AF_UNIX && s->passcred) {
         u32 cred[3] = { PID_SELF, process_ruid(), process_rgid() };
         r = put_cmsg(&cb, SOL_SOCKET, SCM_CREDENTIALS, cred, sizeof(cred), flags);
     }
@@ -803,7 +827,7 @@ long sys_sendmsg(int fd, const struct kmsghdr *umsg, int flags)
     return n;
 }
 
-// partial: of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS are delivered (no timestamps, IP options or error queue); AF_UNIX MSG_PEEK does not pass files
+// partial: of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS and SO_TIMESTAMP/SO_TIMESTAMPNS(_NEW) are delivered (timestamps only on UDP and AF_UNIX datagram and seqpacket sockets, not TCP or AF_UNIX stream; no SO_TIMESTAMPING, IP options or error queue); AF_UNIX MSG_PEEK does not pass files
 long sys_recvmsg(int fd, struct kmsghdr *umsg, int flags)
 {
     struct file *f;
@@ -854,25 +878,39 @@ long sys_sendmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags)
     return i > 0 ? (long)i : err;
 }
 
-// partial: the timeout is ignored; of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS are delivered (no timestamps, IP options or error queue); AF_UNIX MSG_PEEK does not pass files
+// partial: of the ancillary data SCM_RIGHTS, SCM_CREDENTIALS, IP_PKTINFO/IP_TTL/IP_TOS and IPV6_PKTINFO/IPV6_HOPLIMIT/IPV6_TCLASS and SO_TIMESTAMP/SO_TIMESTAMPNS(_NEW) are delivered (timestamps only on UDP and AF_UNIX datagram and seqpacket sockets, not TCP or AF_UNIX stream; no SO_TIMESTAMPING, IP options or error queue); AF_UNIX MSG_PEEK does not pass files; an error after some datagrams is not kept for the next call (Linux's sk_err)
 long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void *utimeout)
 {
     struct file *f;
+    struct { s64 sec, nsec; } ts;
+    u64 end = 0;
+    /* as Linux: the timeout is read and checked before the descriptor */
+    if (utimeout != NULL) {
+        if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -EINVAL;
+        if (ts.sec != 0 || ts.nsec != 0)
+            end = now_ns() + (u64)ts.sec * 1000000000UL + (u64)ts.nsec;
+        if (end < (u64)ts.nsec)
+            end = ~0UL;                /* saturate, as timespec64_add_safe */
+    }
     int r = sock_fd(fd, &f);
     unsigned i;
     if (r < 0)
         return r;
-    if (vlen > UIO_MAXIOV)
-        vlen = UIO_MAXIOV;
     file_get(f);
     long err = 0;
+    /* Each datagram is received as recvmsg would (blocking unless MSG_DONTWAIT, or after the
+     * first with MSG_WAITFORONE); the timeout is only looked at after each one (man 2
+     * recvmmsg, BUGS), and what is left of it written back. */
     for (i = 0; i < vlen; i++) {
         struct kmmsghdr m;
         if (copy_from_user(&m, &uvec[i], sizeof(m)) < 0) {
             err = -EFAULT;
             break;
         }
-        long n = recvmsg_one(f, &m.hdr, (flags & ~0x10000) | (i > 0 ? MSG_DONTWAIT : 0));
+        long n = recvmsg_one(f, &m.hdr, flags & ~0x10000);
         if (n < 0) {
             err = n;
             break;
@@ -884,7 +922,24 @@ long sys_recvmmsg(int fd, struct kmmsghdr *uvec, unsigned vlen, int flags, void 
         }
         if ((flags & 0x10000) != 0)    /* MSG_WAITFORONE */
             flags |= MSG_DONTWAIT;
+        if (utimeout != NULL) {
+            u64 now = now_ns(), left = end > now ? end - now : 0;
+            ts.sec = (s64)(left / 1000000000UL);
+            ts.nsec = (s64)(left % 1000000000UL);
+            if (left == 0) {
+                i++;
+                break;
+            }
+        }
+        if ((m.hdr.flags & MSG_OOB) != 0) {   /* out-of-band data: at once, as Linux */
+            i++;
+            break;
+        }
     }
     file_put(f);
-    return i > 0 ? (long)i : err;
+    if (i == 0)
+        return err;
+    if (utimeout != NULL && copy_to_user(utimeout, &ts, sizeof(ts)) < 0)
+        return -EFAULT;
+    return (long)i;
 }

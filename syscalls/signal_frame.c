@@ -260,9 +260,12 @@ static void maybe_restart(struct frame *f, long nr, bool handler, u64 flags)
 
 #define MSG_NOSIGNAL 0x4000
 
+bool sock_fd_no_sigpipe(int fd);       /* net/socket.c */
+
 /* Linux raises SIGPIPE for the thread whose write found no reader (pipes,
- * sockets) unless a send call passed MSG_NOSIGNAL: done here, at the edge,
- * for write, writev, sendto, sendmsg and sendmmsg. */
+ * sockets) unless a send call passed MSG_NOSIGNAL or the socket is an
+ * AF_UNIX datagram or seqpacket one: done here, at the edge, for write,
+ * writev, sendto, sendmsg and sendmmsg. */
 static void maybe_sigpipe(const struct frame *f, long nr)
 {
     struct ksiginfo si;
@@ -272,6 +275,8 @@ static void maybe_sigpipe(const struct frame *f, long nr)
         return;
     if ((nr == 44 && (f->r10 & MSG_NOSIGNAL) != 0) || ((nr == 46 || nr == 307) && ((nr == 46 ? f->rdx : f->r10) & MSG_NOSIGNAL) != 0))
         return;
+    if (sock_fd_no_sigpipe((int)f->rdi))
+        return;                        /* AF_UNIX datagram/seqpacket sockets: EPIPE only */
     memset(&si, 0, sizeof(si));
     si.signo = SIGPIPE;
     si.code = SI_USER;
