@@ -89,6 +89,7 @@
 #define REC_HDR 24
 #define NEXT_SIZE 32                   /* REC_HDR + u64, aligned */
 #define TERM_SIZE REC_HDR
+#define LOG_SECTOR 512                 /* log writes start and end on sector boundaries */
 #define TFS_MAX_SEG_BLOCKS 16384       /* 64 MiB: a log segment is read whole */
 #define TFS_MAX_ID (1ULL << 48)
 #define TFS_MAX_FILE_BLOCKS (1ULL << 40)
@@ -152,6 +153,13 @@ struct tfs {
     u64 log_records;                   /* records replayed at mount */
     struct tc_buf pend;                   /* records not yet written */
     bool sb_dirty;
+    bool unflushed;                    /* the device took writes since the last
+                                        * completed flush (true after mount) */
+    u8 tail[LOG_SECTOR];               /* the log's bytes from the start of the
+                                        * sector holding its end up to the end */
+    u64 tail_off;                      /* device byte offset of that sector */
+    u32 tail_len;                      /* bytes of tail that are valid */
+    bool tail_valid;                   /* false: read them back before use */
     u8 *zero;                          /* BS zero bytes */
     u64 wtime;                         /* nonzero: data changes also set mtime/ctime */
     struct zslot {                     /* recently inflated extents (ZCHUNK_BLOCKS each) */
@@ -441,14 +449,40 @@ static u64 seg_new_nonce(const struct tfs *fs, u64 seq)
     return mix64(__builtin_ia32_rdtsc() ^ mix64(fs->seg_nonce ^ seq));
 }
 
-/* Write a fresh segment header plus an end marker at block b. */
+/* Every device write: notes that a flush is due before anything may
+ * depend on the bytes being durable, and forgets the cached log tail when
+ * the write touches its sector (log_write_pending refills it after its own
+ * write), so the cache always equals the device.  0 or -EIO. */
+static int dev_write(struct tfs *fs, u64 off, const void *p, u64 n)
+{
+    fs->unflushed = true;
+    if (off < fs->tail_off + LOG_SECTOR && fs->tail_off < off + n)
+        fs->tail_valid = false;
+    return fs->io.write(fs->io.ctx, off, p, n) != 0 ? -EIO : 0;
+}
+
+/* Make every write the device took durable: one flush, skipped when no
+ * write was issued since the last flush completed (then everything written
+ * is already durable).  0 or -EIO (a flush is still due). */
+static int dev_flush(struct tfs *fs)
+{
+    if (fs->unflushed == false)
+        return 0;
+    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
+        return -EIO;
+    fs->unflushed = false;
+    return 0;
+}
+
+/* Write a fresh segment header plus an end marker at block b (a whole
+ * sector, zero past the header, so the device needs no read-modify-write). */
 static int seg_write_new(struct tfs *fs, u64 b, u64 seq, u32 blocks, u64 nonce)
 {
-    u8 hdr[SEG_HDR + TERM_SIZE];
+    u8 hdr[LOG_SECTOR];
 
     memset(hdr, 0, sizeof(hdr));
     seg_encode(fs, hdr, seq, blocks, nonce);
-    return fs->io.write(fs->io.ctx, b * BS, hdr, sizeof(hdr)) != 0 ? -EIO : 0;
+    return dev_write(fs, b * BS, hdr, sizeof(hdr));
 }
 
 /* ---------------------------------------------------------------- log */
@@ -487,23 +521,53 @@ static int rec_put(struct tfs *fs, u8 type, u64 id, const u8 *payload, u32 len)
 }
 
 /* Write the pending records and an end marker at the log tail, after a
- * flush so that data the records point at is durable first.  The pending
- * records stay pending on failure. */
+ * flush so that data the records point at is durable first.  The write is
+ * whole sectors: it starts with the log's bytes already in the sector
+ * holding the tail (kept in fs->tail, read back only when not cached) and
+ * ends with zeros past the end marker (still inside the segment: segments
+ * are whole blocks and log_append keeps room for the marker), so the device
+ * never has to read a sector to merge into it.  Rewriting the earlier bytes
+ * of that sector with the same values is what the merge did anyway.  The
+ * pending records stay pending on failure. */
 static int log_write_pending(struct tfs *fs)
 {
-    u64 off = fs->seg_off + fs->seg_pos;
+    u64 off = fs->seg_off + fs->seg_pos, sec = ALIGN_DOWN(off, (u64)LOG_SECTOR);
+    size_t head = (size_t)(off - sec), len = fs->pend.len;
+    size_t total = ALIGN_UP(head + len + TERM_SIZE, (size_t)LOG_SECTOR);
+    u64 end = off + len;
+    int r;
 
-    if (tc_room(fs->h, &fs->pend, TERM_SIZE) == false) {
+    if (sec + total > fs->seg_off + fs->seg_bytes)
+        return -EIO;                   /* cannot happen: log_append keeps the room */
+    if (tc_room(fs->h, &fs->pend, total - len) == false) {
         fs->pend.err = 0;
         return -ENOMEM;
     }
-    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
-        return -EIO;
+    r = dev_flush(fs);
+    if (r != 0)
+        return r;
+    if (head > 0 && (fs->tail_valid == false || fs->tail_off != sec || fs->tail_len != head)) {
+        if (fs->io.read(fs->io.ctx, sec, fs->tail, head) != 0)
+            return -EIO;
+        fs->tail_off = sec;
+        fs->tail_len = (u32)head;
+        fs->tail_valid = true;
+    }
     range_destroy(&fs->unlogged);      /* the records about to go out may map them */
-    memset(fs->pend.p + fs->pend.len, 0, TERM_SIZE);
-    if (fs->io.write(fs->io.ctx, off, fs->pend.p, fs->pend.len + TERM_SIZE) != 0)
-        return -EIO;
-    fs->seg_pos += fs->pend.len;
+    memmove(fs->pend.p + head, fs->pend.p, len);
+    memcpy(fs->pend.p, fs->tail, head);
+    memset(fs->pend.p + head + len, 0, total - head - len);
+    r = dev_write(fs, sec, fs->pend.p, total);
+    if (r != 0) {
+        memmove(fs->pend.p, fs->pend.p + head, len);
+        fs->tail_valid = false;
+        return r;
+    }
+    fs->tail_off = ALIGN_DOWN(end, (u64)LOG_SECTOR);
+    fs->tail_len = (u32)(end - fs->tail_off);
+    memcpy(fs->tail, fs->pend.p + (fs->tail_off - sec), fs->tail_len);
+    fs->tail_valid = true;
+    fs->seg_pos += len;
     fs->pend.len = 0;
     return 0;
 }
@@ -774,6 +838,7 @@ static struct tfs *fs_new(struct heap *h, const struct tfs_io *io)
     fs->h = h;
     fs->io = *io;
     fs->next_id = TFS_ID_ROOT + 1;
+    fs->unflushed = true;              /* whatever came before us: flush once */
     range_init(&fs->free, h);
     range_init(&fs->freeing, h);
     range_init(&fs->unlogged, h);
@@ -1121,8 +1186,9 @@ int tfs_sync(struct tfs *fs)
         if (r != 0)
             return r;
     }
-    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
-        return -EIO;
+    r = dev_flush(fs);
+    if (r != 0)
+        return r;
     if (fs->sb_dirty == true) {
         r = sb_commit(fs);
         if (r != 0)
@@ -1533,7 +1599,7 @@ static int io_write(struct tfs *fs, u64 off, const void *p, u64 n)
 {
     if (n == 0)
         return 0;
-    return fs->io.write(fs->io.ctx, off, p, n) != 0 ? -EIO : 0;
+    return dev_write(fs, off, p, n);
 }
 
 /* Merge the new pieces into a copy of o's extents (joining a piece to the
@@ -2242,9 +2308,9 @@ static int sb_commit(struct tfs *fs)
     u8 sb[SB_SIZE];
 
     sb_encode(fs, sb);
-    if (fs->io.write(fs->io.ctx, 0, sb, SB_SIZE) != 0)
+    if (dev_write(fs, 0, sb, SB_SIZE) != 0)
         return -EIO;
-    if (fs->io.flush != NULL && fs->io.flush(fs->io.ctx) != 0)
+    if (dev_flush(fs) != 0)
         return -EIO;
     fs->sb_dirty = false;
     return 0;
@@ -2271,6 +2337,8 @@ int tfs_compact(struct tfs *fs)
     r = log_all_objects(fs);
     if (r == 0)
         r = log_write_pending(fs);
+    if (r == 0)
+        r = dev_flush(fs);             /* the new chain durable before the switch */
     if (r == 0)
         r = sb_commit(fs);
     if (r != 0) {

@@ -8,7 +8,8 @@
  * compressed extents (written, read, unpacked by writes/truncates, corrupt),
  * copy-on-write overwrites (a crash before the sync shows the old bytes),
  * holes (punch, zero range, SEEK_DATA/SEEK_HOLE; crashes before the sync
- * show the old bytes; random operations against a model).
+ * show the old bytes; random operations against a model), and the device
+ * requests a sync makes (flushes, no read-back of the log tail).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -927,6 +928,85 @@ static void test_collapse_insert(void **state)
     tfs_close(fs);
 }
 
+/* Device requests of a sync: none when nothing changed, one flush for
+ * metadata alone, two (data before records, then records) after a data
+ * write; the log tail is never read back to merge a partial sector (log
+ * writes are whole 512-byte sectors), except once after a mount or when the
+ * log moves to a new segment; every record survives a remount. */
+static long sync_reads;
+static bool sync_unaligned;
+
+static int counting_read(void *ctx, u64 off, void *buf, u64 len)
+{
+    if (len < 512)                                       /* a log tail (data: whole blocks) */
+        sync_reads++;
+    return md_read(ctx, off, buf, len);
+}
+
+static int aligned_write(void *ctx, u64 off, const void *buf, u64 len)
+{
+    if (off % 512 != 0 || len % 512 != 0)
+        sync_unaligned = true;
+    return md_write(ctx, off, buf, len);
+}
+
+static void test_sync_requests(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    static unsigned char data[4096], got[N * 100];
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    io.read = counting_read;
+    io.write = aligned_write;
+    fs = mount();
+    long fl = md.flushes;
+    assert_int_equal(tfs_sync(fs), 0);                   /* after mount: one flush */
+    assert_int_equal(md.flushes, fl + 1);
+    fl = md.flushes;
+    assert_int_equal(tfs_sync(fs), 0);                   /* nothing changed: none */
+    assert_int_equal(md.flushes, fl);
+    assert_int_equal(tfs_set_u64(fs, f, "mtime", 77), 0);
+    assert_int_equal(tfs_sync(fs), 0);                   /* records only: one flush */
+    assert_int_equal(md.flushes, fl + 1);
+    memset(data, 'x', sizeof(data));
+    assert_int_equal(tfs_write(fs, f, data, 4096, 0), 4096);
+    assert_int_equal(tfs_sync(fs), 0);                   /* reads the tail once */
+    sync_reads = 0;
+    sync_unaligned = false;
+    for (int i = 1; i < 100; i++) {
+        fl = md.flushes;
+        long w = md.writes;
+        assert_int_equal(tfs_write(fs, f, data, 4096, (u64)i * 4096), 4096);
+        assert_int_equal(tfs_sync(fs), 0);
+        assert_int_equal(md.flushes, fl + 2);
+        assert_int_equal(md.writes, w + 2);              /* the data, the records */
+    }
+    assert_int_equal(sync_reads, 0);
+    assert_false(sync_unaligned);
+    assert_int_equal(tfs_truncate(fs, f, 0), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    for (int i = 0; i < N; i++) {                         /* many segments' worth */
+        memset(data, 'a' + i % 26, 100);
+        assert_int_equal(tfs_write(fs, f, data, 100, (u64)i * 100), 100);
+        assert_int_equal(tfs_sync(fs), 0);
+    }
+    assert_true(sync_reads > 0 && sync_reads < 40);      /* new segments */
+    tfs_close(fs);
+    io.read = md_read;
+    io.write = md_write;
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, sizeof(got), 0), N * 100);
+    for (int i = 0; i < N * 100; i++)
+        assert_int_equal(got[i], 'a' + (i / 100) % 26);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    tfs_close(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -947,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hole_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_punch_compressed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collapse_insert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_requests, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
