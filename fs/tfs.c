@@ -11,7 +11,8 @@
  * fdatasync, sync, syncfs, O_SYNC/O_DSYNC writes and kernel_exit (through
  * fs_sync_all) call tfs_sync: pending records are written after a device
  * flush (so the data they point at is durable first), then flushed
- * themselves.  After a sync the log is compacted when it has grown to
+ * themselves; after a small write, one flush does both (a batch header
+ * checksums the data, see "batch headers" in tfs_format.c).  After a sync the log is compacted when it has grown to
  * several times its size after the last compaction (garbage).
  *
  * Link counts: a file's "nlink" key (absent = 1) counts its directory

@@ -8,7 +8,8 @@
  * compressed extents (written, read, unpacked by writes/truncates, corrupt),
  * copy-on-write overwrites (a crash before the sync shows the old bytes),
  * holes (punch, zero range, SEEK_DATA/SEEK_HOLE; crashes before the sync
- * show the old bytes; random operations against a model).
+ * show the old bytes; random operations against a model), and the device
+ * requests a sync makes (flushes, no read-back of the log tail).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -927,6 +928,203 @@ static void test_collapse_insert(void **state)
     tfs_close(fs);
 }
 
+/* Device requests of a sync: none when nothing changed, one flush for
+ * metadata alone, one after a small data write too (the one-flush
+ * protocol: a batch header checksums the data); the log tail is never read
+ * back to merge a partial sector (log writes are whole 512-byte sectors),
+ * except once after a mount or when the log moves to a new segment; every
+ * record survives a remount. */
+static long sync_reads;
+static bool sync_unaligned;
+
+static int counting_read(void *ctx, u64 off, void *buf, u64 len)
+{
+    if (len < 512)                                       /* a log tail (data: whole blocks) */
+        sync_reads++;
+    return md_read(ctx, off, buf, len);
+}
+
+static int aligned_write(void *ctx, u64 off, const void *buf, u64 len)
+{
+    if (off % 512 != 0 || len % 512 != 0)
+        sync_unaligned = true;
+    return md_write(ctx, off, buf, len);
+}
+
+static void test_sync_requests(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    static unsigned char data[4096], got[N * 100];
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    io.read = counting_read;
+    io.write = aligned_write;
+    fs = mount();
+    long fl = md.flushes;
+    assert_int_equal(tfs_sync(fs), 0);                   /* after mount: one flush */
+    assert_int_equal(md.flushes, fl + 1);
+    fl = md.flushes;
+    assert_int_equal(tfs_sync(fs), 0);                   /* nothing changed: none */
+    assert_int_equal(md.flushes, fl);
+    assert_int_equal(tfs_set_u64(fs, f, "mtime", 77), 0);
+    assert_int_equal(tfs_sync(fs), 0);                   /* records only: one flush */
+    assert_int_equal(md.flushes, fl + 1);
+    memset(data, 'x', sizeof(data));
+    assert_int_equal(tfs_write(fs, f, data, 4096, 0), 4096);
+    assert_int_equal(tfs_sync(fs), 0);                   /* reads the tail once */
+    assert_int_equal(md.p[8], 2);                        /* superblock version 2 now */
+    sync_reads = 0;
+    sync_unaligned = false;
+    for (int i = 1; i < 100; i++) {
+        fl = md.flushes;
+        long w = md.writes;
+        assert_int_equal(tfs_write(fs, f, data, 4096, (u64)i * 4096), 4096);
+        assert_int_equal(tfs_sync(fs), 0);
+        assert_int_equal(md.flushes, fl + 1);
+        assert_int_equal(md.writes, w + 2);              /* the data, header + records */
+    }
+    assert_int_equal(sync_reads, 0);
+    assert_false(sync_unaligned);
+    assert_int_equal(tfs_truncate(fs, f, 0), 0);
+    assert_int_equal(tfs_sync(fs), 0);
+    for (int i = 0; i < N; i++) {                         /* many segments' worth */
+        memset(data, 'a' + i % 26, 100);
+        assert_int_equal(tfs_write(fs, f, data, 100, (u64)i * 100), 100);
+        assert_int_equal(tfs_sync(fs), 0);
+    }
+    assert_true(sync_reads > 0 && sync_reads < 40);      /* new segments */
+    tfs_close(fs);
+    io.read = md_read;
+    io.write = md_write;
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, sizeof(got), 0), N * 100);
+    for (int i = 0; i < N * 100; i++)
+        assert_int_equal(got[i], 'a' + (i / 100) % 26);
+    struct tfs_stats st;
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    assert_int_equal(tfs_compact(fs), 0);                /* no headers left: version 1 */
+    assert_int_equal(md.p[8], 1);
+    tfs_close(fs);
+    fs = mount();
+    assert_int_equal(tfs_read(fs, f, got, sizeof(got), 0), N * 100);
+    tfs_close(fs);
+}
+
+static u64 rnd_state = 0x9e3779b97f4a7c15ULL;
+static u64 rnd64(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+/* The file reads exactly want (n bytes), and the volume checks clean. */
+static void expect_file(struct tfs *fs, u64 f, const unsigned char *want, size_t n)
+{
+    static unsigned char got[64 * 1024];
+    struct tfs_stats st;
+    assert_true(n < sizeof(got));
+    assert_int_equal(tfs_read(fs, f, got, sizeof(got), 0), (long)n);
+    assert_memory_equal(got, want, n);
+    assert_int_equal(tfs_check(fs, &st, NULL, NULL), 0);
+}
+
+/* A crash during a one-flush sync: the device may have kept any subset of
+ * the sectors written since the last flush (data and log alike).  Every
+ * subset must mount to the state of the previous sync or of this one,
+ * never the new size over stale data; a batch whose data is missing is
+ * dropped, and the log goes on from there.  Then reuse of the blocks a
+ * durable batch header checksums: the next sync vouches for it first. */
+static void test_one_flush_crash(void **state)
+{
+    (void)state;
+    enum { OLD = 3 * 4096 + 100, ADD = 2 * 4096 };
+    static unsigned char want[OLD + ADD], snap0[4 * MiB], snap1[4 * MiB];
+    struct tfs *fs = fresh();
+    u64 f = mkfile(fs, TFS_ID_ROOT, "f", NULL);
+    for (int i = 0; i < OLD + ADD; i++)
+        want[i] = (unsigned char)(rnd64() | 1);
+    assert_int_equal(tfs_write(fs, f, want, 100, 0), 100);
+    assert_int_equal(tfs_sync(fs), 0);                   /* plain (version 2 written) */
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(tfs_write(fs, f, want + 100 + k * 4096, 4096, 100 + (u64)k * 4096), 4096);
+        assert_int_equal(tfs_sync(fs), 0);
+    }
+    tfs_close(fs);
+    memcpy(snap0, md.p, md.size);
+    fs = mount();
+    assert_int_equal(tfs_sync(fs), 0);                   /* the flush after mount */
+    memcpy(snap0, md.p, md.size);
+    long fl = md.flushes;
+    assert_int_equal(tfs_write(fs, f, want + OLD, ADD, OLD), ADD);
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(md.flushes, fl + 1);               /* one flush: the checked path */
+    tfs_close(fs);
+    memcpy(snap1, md.p, md.size);
+    size_t nsec = 0, *sec = malloc(md.size / 512 * sizeof(size_t));
+    for (size_t i = 0; i < md.size; i += 512) {
+        if (memcmp(snap0 + i, snap1 + i, 512) != 0)
+            sec[nsec++] = i;
+    }
+    assert_true(nsec >= 2 * 8 + 1);                      /* the data, the log */
+    int olds = 0, news = 0;
+    for (int t = 0; t < 300; t++) {
+        memcpy(md.p, snap0, md.size);
+        for (size_t k = 0; k < nsec; k++) {
+            bool keep = t == 0 ? false : t == 1 ? true : t < 10 ? k >= 16 : (rnd64() & 1) != 0;
+            if (keep)
+                memcpy(md.p + sec[k], snap1 + sec[k], 512);
+        }
+        fs = mount();
+        struct tuple *ft = tfs_get(fs, f);
+        u64 size = tuple_get_u64(ft, "size", 0);
+        assert_true(size == OLD || size == OLD + ADD);
+        expect_file(fs, f, want, size);
+        if (size == OLD)
+            olds++;
+        else
+            news++;
+        if (t < 12) {                                    /* the log goes on from there */
+            assert_int_equal(tfs_write(fs, f, want + OLD, 4096, OLD), 4096);
+            assert_int_equal(tfs_sync(fs), 0);
+            tfs_close(fs);
+            fs = mount();
+            expect_file(fs, f, want, OLD + 4096 > size ? OLD + 4096 : size);
+        }
+        tfs_close(fs);
+    }
+    assert_true(olds > 0 && news > 0);
+    free(sec);
+
+    /* blocks of a checksummed batch freed and reused: the header naming it
+     * must be durable before they change, or a crash would make the next
+     * mount drop everything from that batch on */
+    memcpy(md.p, snap1, md.size);
+    fs = mount();
+    assert_int_equal(tfs_sync(fs), 0);
+    assert_int_equal(tfs_write(fs, f, want + OLD, ADD, OLD), ADD);   /* rewrite: new blocks */
+    assert_int_equal(tfs_sync(fs), 0);                   /* one flush, header H */
+    assert_int_equal(tfs_truncate(fs, f, OLD), 0);       /* frees H's blocks */
+    assert_int_equal(tfs_sync(fs), 0);                   /* vouches for H, then releases */
+    u64 g = mkfile(fs, TFS_ID_ROOT, "g", NULL);
+    assert_int_equal(tfs_write(fs, g, want, OLD + ADD, 0), OLD + ADD);   /* may reuse them */
+    tfs_close(fs);                                       /* crash: g's records never went out */
+    fs = mount();
+    expect_file(fs, f, want, OLD);
+    assert_int_equal(tfs_lookup(fs, TFS_ID_ROOT, "g", 1), 0);
+    assert_int_equal(tfs_write(fs, f, want + OLD, ADD, OLD), ADD);
+    assert_int_equal(tfs_sync(fs), 0);
+    tfs_close(fs);
+    fs = mount();
+    expect_file(fs, f, want, OLD + ADD);
+    tfs_close(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -947,6 +1145,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hole_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_punch_compressed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collapse_insert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_flush_crash, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
