@@ -18,7 +18,10 @@
  * Link counts: a file's "nlink" key (absent = 1) counts its directory
  * entries.  A file whose last entry is removed while it is open stays an
  * object until its last close (nlink reads 0); a crash in between leaves an
- * orphan, which tfs_reclaim deletes at the next mount.  Directory link
+ * orphan, which tfs_reclaim deletes at the next mount.  Directories are
+ * held the same way by open fds and by being a cwd or root (tfs_node_pin):
+ * a removed one stays an empty object, nlink 0, that takes no new entries
+ * and lists nothing, until the last holder goes.  Directory link
  * counts (2 + subdirectories) are computed once per directory and cached,
  * since stat is hot (python); every directory change drops the cache.
  * The root directory is overlaid with the virtual entries of
@@ -450,7 +453,7 @@ static int tfs_node_stat(struct node n, struct kstat *st)
         st->nlink = 0;
     st->size = tuple_get_u64(t, "size", 0);
     if (S_ISDIR(st->mode)) {
-        st->nlink = dir_nlink(n.id, t);
+        st->nlink = op != NULL && op->unlinked ? 0 : dir_nlink(n.id, t);
         st->size = TFS_BLOCK_SIZE;
     } else if (S_ISLNK(st->mode)) {
         const struct value *v = tuple_get(t, "target");
@@ -554,6 +557,20 @@ void tfs_node_unpin(u64 id)
     opened_put(id);
 }
 
+/* Hold object id alive as an open file does (a directory that is a cwd or
+ * root): its removal then waits for tfs_node_unpin. */
+int tfs_node_pin(u64 id)
+{
+    return opened_get(id);
+}
+
+/* Has id lost its last name while still held (open, mapped, a cwd)? */
+bool tfs_node_unlinked(u64 id)
+{
+    struct opened *o = opened_find(id);
+    return o != NULL && o->unlinked;
+}
+
 static void tfs_file_release(struct file *f)
 {
     kfree(f->priv);
@@ -620,8 +637,14 @@ static int tfs_node_open(struct node n, struct file *f)
     u32 mode = (u32)tuple_get_u64(t, "mode", 0);
     bool wr = (f->flags & O_ACCMODE) != O_RDONLY || (f->flags & O_TRUNC) != 0;
     if (S_ISDIR(mode)) {
+        if (wr)
+            return -EISDIR;
+        int r = opened_get(n.id);      /* fstat/fchdir of a removed directory */
+        if (r < 0)
+            return r;
         f->ops = &vfs_dir_fops;
-        return wr ? -EISDIR : 0;
+        f->tfs_pinned = true;
+        return 0;
     }
     if (S_ISLNK(mode))
         return -ELOOP;
@@ -716,6 +739,8 @@ int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const
 {
     if (rootfs == NULL)
         return -EROFS;
+    if (tfs_node_unlinked(dir))
+        return -ENOENT;                /* a removed directory takes no new entries */
     if (tfs_lookup(rootfs, dir, name, strlen(name)) != 0)
         return -EEXIST;
     struct tuple *t = tuple_new(kernel_heap);
@@ -788,7 +813,7 @@ int tfs_node_link(u64 id, u64 dir, const char *name)
         return -EROFS;
     struct tuple *t = tfs_get(rootfs, id);
     struct opened *o = opened_find(id);
-    if (t == NULL || (o != NULL && o->unlinked))
+    if (t == NULL || (o != NULL && o->unlinked) || tfs_node_unlinked(dir))
         return -ENOENT;
     if (S_ISDIR(tuple_get_u64(t, "mode", 0)))
         return -EPERM;
@@ -814,7 +839,7 @@ int tfs_node_rename(u64 odir, const char *oname, u64 ndir, const char *nname, un
         return -EROFS;
     u64 id = tfs_lookup(rootfs, odir, oname, strlen(oname));
     u64 victim = tfs_lookup(rootfs, ndir, nname, strlen(nname));
-    if (id == 0)
+    if (id == 0 || tfs_node_unlinked(ndir))
         return -ENOENT;
     if (victim != 0 && (flags & RENAME_NOREPLACE) != 0)
         return -EEXIST;

@@ -63,6 +63,11 @@ const struct node_ops *node_ops_of(struct node n)
     return n.v != NULL ? n.v->nops : &tfs_node_ops;
 }
 
+bool node_unlinked(struct node n)
+{
+    return n.v != NULL ? n.v->unlinked : tfs_node_unlinked(n.id);
+}
+
 /* Fill st for n.  0 or -errno. */
 int node_stat(struct node n, struct kstat *st)
 {
@@ -537,6 +542,21 @@ int vfs_lookup(int dirfd, const char *path, int lflags, struct lookup *lk)
 
 /* ------------------------------------------------- per-thread fs state */
 
+/* A cwd or root holds its TFS directory as an open file does, so removing
+ * it leaves an empty, nameless directory until the cwd moves (the TFS root
+ * is never removed and needs no hold). */
+static void fs_node_hold(struct node n)
+{
+    if (n.v == NULL && n.id != TFS_ID_ROOT && tfs_node_pin(n.id) < 0)
+        klog("solo: cannot hold directory %lu as a cwd", n.id);
+}
+
+static void fs_node_release(struct node n)
+{
+    if (n.v == NULL && n.id != TFS_ID_ROOT)
+        tfs_node_unpin(n.id);
+}
+
 struct fs_state *fs_state_current(void)
 {
     return fs_cur();
@@ -561,6 +581,8 @@ struct fs_state *fs_state_copy(void)
         return NULL;
     *s = *fs_cur();
     s->refs = 1;
+    fs_node_hold(s->cwd_node);
+    fs_node_hold(s->root_node);
     s->next = all_fs;
     all_fs = s;
     return s;
@@ -578,6 +600,8 @@ void fs_state_put(struct fs_state *s)
             break;
         }
     }
+    fs_node_release(s->cwd_node);
+    fs_node_release(s->root_node);
     if (s != &init_fs)
         kfree(s);
 }
@@ -664,6 +688,8 @@ void vfs_set_fs_at(struct fs_state *s, bool root, struct node n, const char *pat
     if (len == 0 || len >= VFS_PATH_MAX)
         return;
     memcpy(root ? s->root_path : s->cwd_path, path, len + 1);
+    fs_node_hold(n);
+    fs_node_release(root ? s->root_node : s->cwd_node);
     if (root) {
         s->root_node = n;
         s->root_mnt = m;
@@ -964,6 +990,8 @@ int vfs_readdir(struct file *f, dir_emit_fn emit, void *ctx)
         return r;
     if (!S_ISDIR(st.mode))
         return -ENOTDIR;
+    if (node_unlinked(f->node))
+        return -ENOENT;                /* a removed directory lists nothing, not even "." */
     if (f->off == 0) {
         if (emit(ctx, ".", 1, st.ino, DT_DIR, 1) != 0)
             return 0;

@@ -199,7 +199,7 @@ struct file {
     bool ll_notrunc;                   /* Landlock: opened without TRUNCATE (ftruncate: EACCES) */
     bool notify;                       /* opened by node_open: inotify open/close events */
     bool nonotify;                     /* a fanotify event's fd: no fsnotify events at all */
-    bool tfs_pinned;                   /* holds a TFS FIFO/device open (tfs_node_unpin at the end) */
+    bool tfs_pinned;                   /* holds a TFS directory/FIFO/device open (tfs_node_unpin at the end) */
 };
 
 const struct node_ops *node_ops_of(struct node n);
@@ -429,6 +429,13 @@ int procfs_pid_dir(struct file *f);
 /* The last reference of a file opened on a TFS FIFO or device node is gone
  * (an unlinked node is deleted once nothing has it open). */
 void tfs_node_unpin(u64 id);
+/* Hold a TFS object as an open file does (cwd/root directories); undone by
+ * tfs_node_unpin. */
+int tfs_node_pin(u64 id);
+/* id lost its last name while held (open, mapped, a cwd): nlink 0. */
+bool tfs_node_unlinked(u64 id);
+/* n (any file system) is a removed object still in use. */
+bool node_unlinked(struct node n);
 int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
                     u64 rdev, u64 *out);
 /* unlink (isdir false) or rmdir: -ENOENT, -EISDIR, -ENOTDIR, -ENOTEMPTY. */

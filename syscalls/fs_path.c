@@ -977,7 +977,7 @@ long sys_getcwd(char *buf, size_t size)
         cwd = vfs_cwd();
     size_t pl = strlen(pre), len = pl + strlen(cwd) + 1;
     struct node n = vfs_cwd_node();
-    if (n.v != NULL && n.v->unlinked)
+    if (node_unlinked(n))
         return -ENOENT;                /* the cwd was removed */
     if (size < len)
         return -ERANGE;
