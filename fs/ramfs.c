@@ -89,6 +89,19 @@ struct vnode *ramfs_new_root(u64 dev, u32 mode, struct tmpfs_sb *sb)
 
 /* ------------------------------------------------------- sparse page store */
 
+/* Bytes of pages held by files of the built-in tmpfs instances (/tmp,
+ * /dev/shm, memfds: no tmpfs_sb), which statfs counts as used. */
+static u64 builtin_used;
+
+/* statfs of the built-in tmpfs: as Linux's default size= (half the RAM),
+ * less the pages its files hold, and never more than the memory free. */
+void tmpfs_builtin_statfs(u64 *blocks, u64 *bfree)
+{
+    u64 lim = mem_total_bytes() / 2, free = mem_free_bytes();
+    *blocks = lim / PAGE_SIZE;
+    *bfree = MIN(lim - MIN(builtin_used, lim), free) / PAGE_SIZE;
+}
+
 static const u8 zero_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 /* A zeroed page frame (a data page or a radix tree node), NULL when out of
@@ -164,6 +177,8 @@ static int page_make(struct vnode *v, u64 idx, bool write, u8 **out)
         v->npages++;
         if (sb != NULL)
             sb->used += PAGE_SIZE;
+        else
+            builtin_used += PAGE_SIZE;
     }
     if (write)
         *pg = PG_ADDR(*pg);
@@ -186,6 +201,8 @@ static bool rt_free(struct vnode *v, void **n, int lvl, u64 base, u64 first, u64
                 v->npages--;
                 if (v->sb != NULL)
                     v->sb->used -= PAGE_SIZE;
+                else
+                    builtin_used -= PAGE_SIZE;
             } else if (rt_free(v, n[i], lvl - 1, lo, first, last)) {
                 frame_free(n[i]);
                 n[i] = NULL;

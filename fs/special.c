@@ -441,7 +441,14 @@ static const char *t_stdin(void) { return "/proc/self/fd/0"; }
 static const char *t_stdout(void) { return "/proc/self/fd/1"; }
 static const char *t_stderr(void) { return "/proc/self/fd/2"; }
 static const char *t_fd(void) { return "/proc/self/fd"; }
-static const char *t_exe(void) { return vfs_exe_path(); }
+static const char *t_exe(void)
+{
+    static char buf[VFS_PATH_MAX + 16];
+    if (!tfs_exe_unlinked())
+        return vfs_exe_path();
+    ksnprintf(buf, sizeof(buf), "%s (deleted)", vfs_exe_path());   /* as Linux's d_path */
+    return buf;
+}
 static const char *t_cwd(void)
 {
     const char *up = vfs_user_path(vfs_cwd());

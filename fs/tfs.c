@@ -39,6 +39,7 @@ static struct blockdev *rootdev;
 static u64 log_base;                   /* log blocks after mount or the last compaction */
 
 static bool open_busy(void *ctx, u64 id);
+static int opened_get(u64 id);
 
 /* ------------------------------------------------------------ mount glue */
 
@@ -88,6 +89,24 @@ int tfs_mount(struct blockdev *d)
     return 0;
 }
 
+static u64 exe_id;                     /* the program's TFS object, held for the whole run */
+
+/* As Linux's mm->exe_file: the program's file stays an object while it
+ * runs, even once unlinked (its pages load on demand; /proc/self/exe then
+ * reads "... (deleted)").  A crash leaves it an orphan for the next mount. */
+static void exe_hold(void)
+{
+    struct node x;
+    const char *p = vfs_exe_path();
+    if (p[0] == '/' && vfs_resolve_canonical(p, &x, NULL) == 0 && x.v == NULL && opened_get(x.id) == 0)
+        exe_id = x.id;
+}
+
+bool tfs_exe_unlinked(void)
+{
+    return exe_id != 0 && tfs_node_unlinked(exe_id);
+}
+
 int fs_init(struct blockdev *d)
 {
     int r = tfs_mount(d);
@@ -108,6 +127,7 @@ int fs_init(struct blockdev *d)
             klog("solo: manifest cwd %s not usable; staying in /", cwd);
         lookup_free(lk);
     }
+    exe_hold();
     return 0;
 }
 

@@ -434,8 +434,12 @@ void tfs_node_unpin(u64 id);
 int tfs_node_pin(u64 id);
 /* id lost its last name while held (open, mapped, a cwd): nlink 0. */
 bool tfs_node_unlinked(u64 id);
+/* The running program's file lost its last name. */
+bool tfs_exe_unlinked(void);
 /* n (any file system) is a removed object still in use. */
 bool node_unlinked(struct node n);
+/* statfs blocks and free blocks (4 KiB) of the built-in tmpfs (/tmp, /dev/shm). */
+void tmpfs_builtin_statfs(u64 *blocks, u64 *bfree);
 int tfs_node_create(u64 dir, const char *name, u32 mode, u32 uid, u32 gid, const char *target,
                     u64 rdev, u64 *out);
 /* unlink (isdir false) or rmdir: -ENOENT, -EISDIR, -ENOTDIR, -ENOTEMPTY. */

@@ -843,8 +843,8 @@ static int put_statfs(void *ubuf, struct node n, struct mount *m)
         s.f_flags = ST_VALID | ST_NOATIME;
     } else if (st.dev == VFS_DEV_TMPFS) {
         s.f_type = TMPFS_MAGIC;
-        s.f_blocks = mem_total_bytes() / 2 / 4096;
-        s.f_bfree = s.f_bavail = mem_free_bytes() / 2 / 4096;
+        tmpfs_builtin_statfs(&s.f_blocks, &s.f_bfree);
+        s.f_bavail = s.f_bfree;
         s.f_flags = ST_VALID | ST_NOSUID | ST_NODEV;
     } else if (node_is_ram(n)) {
         /* a tmpfs mounted by the program: its size= limit, or half the RAM */

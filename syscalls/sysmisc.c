@@ -171,7 +171,7 @@ static int dev_free_blocks(u32 dev, u64 *bfree)
     if (dev == VFS_DEV_ROOT) {
         tfs_root_statfs(&blocks, bfree);
     } else if (dev == VFS_DEV_TMPFS) {
-        *bfree = mem_free_bytes() / 2 / 4096;
+        tmpfs_builtin_statfs(&blocks, bfree);
     } else if (dev == VFS_DEV_DEVFS || dev == VFS_DEV_PROC) {
         *bfree = 0;
     } else {

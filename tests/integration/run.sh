@@ -220,6 +220,13 @@ t_fanotify() {       # fanotify mount/filesystem marks, overflow, group limit (s
         fail "stdout differs from progs/fanotify.expected: $(diff "$ROOT/tests/integration/progs/fanotify.expected" "$RES/$T.out" | head -c 600)"
     pass
 }
+t_orphans() {        # space of unlinked files in use freed at the last close/munmap, unlinked exe (solo only: statfs deltas)
+    srun --size 64M ./orphans
+    expect_rc 0
+    cmp -s "$ROOT/tests/integration/progs/orphans.expected" "$RES/$T.out" ||
+        fail "stdout differs from progs/orphans.expected: $(diff "$ROOT/tests/integration/progs/orphans.expected" "$RES/$T.out" | head -c 600)"
+    pass
+}
 t_pivot() {          # pivot_root (solo only: it would change the host)
     srun ./pivot
     expect_rc 0
