@@ -591,6 +591,23 @@ bool tfs_node_unlinked(u64 id)
     return o != NULL && o->unlinked;
 }
 
+/* The program is over (kernel_exit): files it still had open or mapped
+ * after their last name went are deleted now, as Linux frees them when the
+ * process's last fd and mapping go, so a clean exit leaves no orphan for the
+ * next mount; then everything is made durable. */
+void fs_exit(void)
+{
+    for (struct opened *o = opened; rootfs != NULL && o != NULL; o = o->next) {
+        if (!o->unlinked)
+            continue;
+        pagecache_forget(o->id);
+        if (tfs_delete(rootfs, o->id) < 0)
+            klog("solo: tfs: cannot free unlinked object %lu (an orphan until the next mount)", o->id);
+        o->unlinked = false;           /* gone: nothing may delete it twice */
+    }
+    fs_sync_all();
+}
+
 static void tfs_file_release(struct file *f)
 {
     kfree(f->priv);

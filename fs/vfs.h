@@ -16,7 +16,8 @@ struct file;
  * (0 reads EOF for now, 1 and 2 write to the console). 0 or -errno (logged). */
 int fs_init(struct blockdev *d);
 struct tuple *fs_manifest(void);               /* the image's manifest tuple */
-void fs_sync_all(void);                        /* flush everything (called at exit) */
+void fs_sync_all(void);                        /* flush everything (sync) */
+void fs_exit(void);                            /* at exit: free unlinked files in use, flush everything */
 
 /* Kernel-internal open (path relative to the cwd); O_* flags as in Linux. */
 int vfs_open(const char *path, int flags, int mode, struct file **out);

@@ -22,6 +22,7 @@ int loader_exec(const char *path, int argc, char *const argv[], char *const envp
 #pragma weak fs_init
 #pragma weak fs_manifest
 #pragma weak fs_sync_all
+#pragma weak fs_exit
 #pragma weak drivers_init
 #pragma weak blockdev_get
 #pragma weak partition_root
@@ -165,7 +166,9 @@ _Noreturn void kernel_exit(int status)
         trace_exit();
     if (net_flush != NULL)
         net_flush();                   /* queued TCP data reaches its peers (net/) */
-    if (fs_sync_all != NULL)
+    if (fs_exit != NULL)
+        fs_exit();                     /* unlinked files still in use are freed, then a sync */
+    else if (fs_sync_all != NULL)
         fs_sync_all();
     console_flush();
     klog("SOLO-EXIT %d", status & 0xff);

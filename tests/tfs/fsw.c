@@ -23,6 +23,12 @@
  *   fsw fill [DIR]     write until ENOSPC, check the filesystem still works
  *                      (stat, read back, unlink frees space, write again).
  *   fsw bench [DIR]    sequential write and read MB/s, fsync latency.
+ *   fsw orphan [DIR] [exit]  first boot (no DIR/ostate): note the free space
+ *                      in DIR/ostate, then open DIR/orphan, unlink it, write
+ *                      16 MiB to it and fsync; print "orphan ready" and wait
+ *                      (the host kills the VM) or, with "exit", exit without
+ *                      closing it.  Next boot: "orphan space back: yes" when
+ *                      statfs shows the space of the first boot again.
  * Exit status 0 when every check passed; each failure prints "FAIL: ...".
  */
 #define _GNU_SOURCE
@@ -484,6 +490,55 @@ static void bench(void)
            mb / (t1 - t0), mb / (t2 - t1), (t4 - t3) * 1000 / 200);
 }
 
+/* Free bytes of DIR's file system after a sync. */
+static long long free_now(void)
+{
+    struct statfs sf;
+    sync();
+    CHECK(statfs(dir, &sf) == 0);
+    return (long long)sf.f_bfree * sf.f_bsize;
+}
+
+/* An unlinked file with 16 MiB in it, still open when the VM dies or the
+ * program exits; the next boot must find its space free again. */
+static void orphan(int exit_open)
+{
+    char buf[1 << 16];
+    CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    if (access(P("ostate"), F_OK) == 0) {
+        long long before = 0;
+        FILE *f = fopen(P("ostate"), "r");
+        CHECK(f != NULL && fscanf(f, "%lld", &before) == 1);
+        if (f != NULL)
+            fclose(f);
+        long long now = free_now();
+        printf("orphan space back: %s\n", now >= before - 256 * 1024 ? "yes" : "no");
+        CHECK(unlink(P("ostate")) == 0);
+        return;
+    }
+    snprintf(buf, sizeof(buf), "%lld\n", free_now());
+    put("ostate", buf, O_TRUNC);
+    int fd = open(P("orphan"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK(unlink(P("orphan")) == 0);
+    memset(buf, 'o', sizeof(buf));
+    for (int i = 0; i < 256; i++)
+        CHECK(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf));
+    CHECK(fsync(fd) == 0);
+    long long held = free_now();
+    FILE *f = fopen(P("ostate"), "r");
+    long long before = 0;
+    CHECK(f != NULL && fscanf(f, "%lld", &before) == 1);
+    if (f != NULL)
+        fclose(f);
+    printf("orphan held: %s\n", before - held >= 15LL * 1024 * 1024 ? "yes" : "no");
+    printf("orphan ready\n");
+    if (exit_open)
+        return;
+    for (;;)
+        pause();
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "phases";
@@ -495,6 +550,8 @@ int main(int argc, char **argv)
         return slots_check(argv[2], atoi(argv[3]), 0);
     } else if (strcmp(mode, "pslots") == 0 && argc > 3) {
         return slots_check(argv[2], atoi(argv[3]), 1);
+    } else if (strcmp(mode, "orphan") == 0) {
+        orphan(argc > 3 && strcmp(argv[3], "exit") == 0);
     } else if (strcmp(mode, "bench") == 0) {
         bench();
     } else if (strcmp(mode, "fill") == 0) {
