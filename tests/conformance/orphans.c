@@ -180,6 +180,12 @@ static void removed_cwd(const char *base)
     show("create in it", syscall(SYS_openat, AT_FDCWD, "f", O_RDWR | O_CREAT, 0644));
     show("mkdir in it", syscall(SYS_mkdir, "sub", 0755));
     show("open missing in it", syscall(SYS_openat, AT_FDCWD, "f", O_RDONLY));
+    show("chdir dotdot", syscall(SYS_chdir, ".."));
+    int parent = (int)syscall(SYS_openat, home, base, O_RDONLY | O_DIRECTORY);
+    struct stat a, b;
+    printf("dotdot is the parent: %d\n", parent >= 0 && syscall(SYS_fstat, parent, &a) == 0 &&
+           syscall(SYS_newfstatat, AT_FDCWD, ".", &b, 0) == 0 && a.st_ino == b.st_ino);
+    syscall(SYS_close, parent);
     show("fchdir home", syscall(SYS_fchdir, home));
     syscall(SYS_close, home);
 }
