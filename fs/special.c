@@ -451,8 +451,14 @@ static const char *t_exe(void)
 }
 static const char *t_cwd(void)
 {
+    static char buf[VFS_PATH_MAX + 16];
     const char *up = vfs_user_path(vfs_cwd());
-    return up != NULL ? up : vfs_cwd();
+    if (up == NULL)
+        up = vfs_cwd();
+    if (!node_unlinked(vfs_cwd_node()))
+        return up;
+    ksnprintf(buf, sizeof(buf), "%s (deleted)", up);   /* a removed cwd, as Linux's d_path */
+    return buf;
 }
 static const char *t_root(void) { return "/"; }
 static const char *t_self(void) { return PROC_PID_NAME; }

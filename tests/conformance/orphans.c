@@ -168,6 +168,9 @@ static void removed_cwd(const char *base)
     show("rmdir gone", syscall(SYS_unlinkat, home, at(base, "gone"), AT_REMOVEDIR));
     show("rmdir dot", syscall(SYS_rmdir, "."));
     show("getcwd", syscall(SYS_getcwd, buf, sizeof(buf)) < 0 ? -1 : 0);
+    long n = syscall(SYS_readlink, "/proc/self/cwd", buf, sizeof(buf) - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    printf("/proc/self/cwd deleted: %d\n", n > 15 && strcmp(buf + n - 15, "/gone (deleted)") == 0);
     int d = (int)syscall(SYS_openat, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY);
     show("open dot", d < 0 ? -1 : 0);
     if (d >= 0) {
