@@ -307,9 +307,9 @@ static bool regions_fit(u64 addr, u64 len, int advice)
 /* MADV_REMOVE, region by region as Linux's madvise_remove: memory with no
  * file behind it (private anonymous, stack, heap, vDSO) is EINVAL; a
  * mapping that is not shared or may never become writable is EACCES; a
- * tmpfs or memfd file gets a hole punched in it (fallocate PUNCH_HOLE|
- * KEEP_SIZE: the pages are freed, the size stays, every mapping then reads
- * zeroes); a TFS file cannot punch holes (EOPNOTSUPP).  Shared anonymous
+ * tmpfs, memfd or TFS file gets a hole punched in it (fallocate PUNCH_HOLE|
+ * KEEP_SIZE: the blocks are freed, the size stays, every mapping then reads
+ * zeroes); SysV segments give EOPNOTSUPP.  Shared anonymous
  * memory, Linux's hidden shmem file, has its pages dropped (zero when
  * touched again).  Regions before a failing one stay done, as on Linux. */
 static long madv_remove(u64 addr, u64 len)
@@ -345,7 +345,7 @@ static long madv_remove(u64 addr, u64 len)
     return 0;
 }
 
-// partial: only DONTNEED/DONTNEED_LOCKED/FREE (drop pages), REMOVE (punch a hole) and POPULATE_* (prefault) act; REMOVE on a TFS file or a SysV shared memory segment gives EOPNOTSUPP (no hole punching there); other advice is accepted; MADV_COLLAPSE fails (no huge pages), HWPOISON/SOFT_OFFLINE are unknown (no CONFIG_MEMORY_FAILURE)
+// partial: only DONTNEED/DONTNEED_LOCKED/FREE (drop pages), REMOVE (punch a hole in a tmpfs, memfd or TFS file) and POPULATE_* (prefault) act; REMOVE on a SysV shared memory segment gives EOPNOTSUPP; other advice is accepted; MADV_COLLAPSE fails (no huge pages), HWPOISON/SOFT_OFFLINE are unknown (no CONFIG_MEMORY_FAILURE)
 long sys_madvise(u64 addr, u64 len, int advice)
 {
     if (!advice_known(advice) || (addr & PAGE_MASK_LOW) != 0)
