@@ -554,7 +554,15 @@ static long ra_window(struct file *f, u64 off, const void **p)
 static long tfs_file_read(struct file *f, void *buf, size_t n, u64 off)
 {
     const void *p;
-    if (n >= RA_SIZE / 2) {
+    /* A file some mapping uses is read by page-cache fills (whole fault-
+     * around windows): a read-ahead window would only hold up to RA_SIZE
+     * per mapped file (ld.so's header read made one) for as long as the
+     * mapping lives, so it goes and reads are direct. */
+    if (f->mapped && f->priv != NULL) {
+        kfree(f->priv);
+        f->priv = NULL;
+    }
+    if (n >= RA_SIZE / 2 || f->mapped) {
         long r = tfs_read(rootfs, f->node.id, buf, n, off);
         if (r > 0)
             pagecache_overlay(f->node.id, off, buf, (size_t)r);

@@ -737,6 +737,11 @@ struct file *file_alloc(void)
     return f;
 }
 
+void file_mark_mapped(struct file *f)
+{
+    f->mapped = true;
+}
+
 void file_get(struct file *f)
 {
     kassert(f->refs > 0);

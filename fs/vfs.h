@@ -24,6 +24,7 @@ int vfs_open(const char *path, int flags, int mode, struct file **out);
 long file_pread(struct file *f, void *buf, size_t n, u64 off);    /* bytes or -errno */
 long file_size(struct file *f);                /* bytes, or -errno for non-regular files */
 void file_get(struct file *f);
+void file_mark_mapped(struct file *f);       /* a page-cache mapping uses f (vm.c) */
 void file_put(struct file *f);
 struct file *fd_file(int fd);                  /* borrowed reference, NULL if fd is not open */
 const char *vfs_exe_path(void);                /* absolute path of the program (/proc/self/exe) */

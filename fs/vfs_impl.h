@@ -198,6 +198,7 @@ struct file {
     size_t priv_len;
     bool ll_notrunc;                   /* Landlock: opened without TRUNCATE (ftruncate: EACCES) */
     bool notify;                       /* opened by node_open: inotify open/close events */
+    bool mapped;                       /* a page-cache mapping uses it (TFS: reads skip read-ahead) */
     bool nonotify;                     /* a fanotify event's fd: no fsnotify events at all */
     bool tfs_pinned;                   /* holds a TFS directory/FIFO/device open (tfs_node_unpin at the end) */
 };

@@ -12,7 +12,8 @@ keeps what the workload itself prints.
           ExtraTreesClassifier(n_estimators=100, random_state=0) fit and
           predict, with their accuracies (which must agree everywhere), then
           the peak memory: VmHWM of this process (/proc/self/status) and
-          MemTotal - MemAvailable of the whole machine (/proc/meminfo)
+          MemTotal - MemAvailable of the whole machine (/proc/meminfo), and
+          the minor page faults so far (getrusage ru_minflt)
   iris    the iris demo (ml-demo/iris/model.py, or MODEL_PY) run through
           runpy in this process: its report on stdout, and the time from
           interpreter start-up to the end of the report (iris_script_s).
@@ -24,6 +25,7 @@ import time
 T0 = time.perf_counter()
 
 import os
+import resource
 import runpy
 import sys
 
@@ -45,6 +47,7 @@ def kb_field(path, name):
 
 
 def memory():
+    say("minflt", resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
     say("vmhwm_kb", kb_field("/proc/self/status", "VmHWM"))
     total = kb_field("/proc/meminfo", "MemTotal")
     avail = kb_field("/proc/meminfo", "MemAvailable")

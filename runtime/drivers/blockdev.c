@@ -5,8 +5,10 @@
  * buffer only for an unaligned head or tail (or a small unaligned range as a
  * whole, in one request); the aligned middle goes to the driver in one call
  * (the driver splits it into device requests), straight into or out of the
- * caller's buffer: that is the path program files are read on.  Unaligned
- * writes are read-modify-write of the edge sectors.
+ * caller's buffer.  An unaligned read of up to BOUNCE_MAX bytes (program
+ * files: read-ahead and fault-around windows) is instead one request for
+ * its whole sectors into a heap buffer, since a request costs far more than
+ * the copy.  Unaligned writes are read-modify-write of the edge sectors.
  * Invariants: devs[0..ndevs) never changes order; index 0 is the first disk
  * found, which main.c mounts as the root.
  */
@@ -18,6 +20,7 @@
 #define MAX_BLOCKDEVS 16
 #define MAX_CALL_SECTORS (1U << 22)    /* 2 GiB per driver call keeps counts in u32 */
 #define SMALL_SECTORS 4                /* unaligned ranges this small: one bounced request */
+#define BOUNCE_MAX (256 * 1024 + 2 * SECTOR_SIZE)   /* unaligned reads this small: one heap-bounced request */
 
 static struct blockdev *devs[MAX_BLOCKDEVS];
 static int ndevs;
@@ -92,6 +95,27 @@ static int small_io(struct blockdev *d, u64 off, u8 *buf, u64 len, bool write)
     return d->write(d, first, bounce, n);
 }
 
+/* An unaligned read of at most BOUNCE_MAX bytes as one device read of the
+ * whole sectors into a heap buffer: each device request costs far more
+ * (under TCG about a millisecond) than copying the bytes, so this beats a
+ * request each for the head, the middle and the tail.  0 or -errno; 1 when
+ * too big or no buffer (the caller then splits it). */
+static int bounced_read(struct blockdev *d, u64 off, u8 *buf, u64 len)
+{
+    u64 first = off / SECTOR_SIZE, skip = off % SECTOR_SIZE;
+    u64 n = (skip + len + SECTOR_SIZE - 1) / SECTOR_SIZE;
+    if (n * SECTOR_SIZE > BOUNCE_MAX)
+        return 1;
+    u8 *bounce = kmalloc(n * SECTOR_SIZE);
+    if (bounce == NULL)
+        return 1;
+    int r = d->read(d, first, bounce, (u32)n);
+    if (r == 0)
+        memcpy(buf, bounce + skip, len);
+    kfree(bounce);
+    return r;
+}
+
 /* Shared body of the byte helpers: bounce the unaligned head and tail (or a
  * small range as a whole), move the aligned middle directly. */
 static int bytes_io(struct blockdev *d, u64 off, u8 *p, u64 len, bool write)
@@ -102,6 +126,9 @@ static int bytes_io(struct blockdev *d, u64 off, u8 *p, u64 len, bool write)
     u64 span = off % SECTOR_SIZE + len;
     if ((off % SECTOR_SIZE != 0 || len % SECTOR_SIZE != 0) && span <= SMALL_SECTORS * SECTOR_SIZE)
         return small_io(d, off, p, len, write);
+    if (!write && (off % SECTOR_SIZE != 0 || len % SECTOR_SIZE != 0) &&
+        (r = bounced_read(d, off, p, len)) <= 0)
+        return r;
     if (off % SECTOR_SIZE != 0) {
         u64 n = SECTOR_SIZE - off % SECTOR_SIZE;
         if ((r = small_io(d, off, p, n, write)) != 0)

@@ -249,8 +249,8 @@ static struct region *region_new(u64 start, u64 end, const struct vm_map_args *a
     r->file_limit = a->file_limit;
     if (r->file != NULL)
         file_get(r->file);
-    if (r->kind == VM_FILE)
-        r->key = pagecache_key(r->file);
+    if (r->kind == VM_FILE && (r->key = pagecache_key(r->file)) != 0)
+        file_mark_mapped(r->file);     /* the page cache holds its pages now */
     r->obj = obj;
     if (r->obj != NULL) {
         r->obj->maps++;
