@@ -107,6 +107,11 @@ bool tfs_exe_unlinked(void)
     return exe_id != 0 && tfs_node_unlinked(exe_id);
 }
 
+bool tfs_is_exe(u64 id)
+{
+    return exe_id != 0 && id == exe_id;
+}
+
 int fs_init(struct blockdev *d)
 {
     int r = tfs_mount(d);

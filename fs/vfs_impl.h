@@ -437,6 +437,7 @@ int tfs_node_pin(u64 id);
 bool tfs_node_unlinked(u64 id);
 /* The running program's file lost its last name. */
 bool tfs_exe_unlinked(void);
+bool tfs_is_exe(u64 id);            /* the running program's object (held at boot) */
 /* n (any file system) is a removed object still in use. */
 bool node_unlinked(struct node n);
 /* statfs blocks and free blocks (4 KiB) of the built-in tmpfs (/tmp, /dev/shm). */

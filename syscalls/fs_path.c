@@ -429,20 +429,11 @@ long vfs_open_lookup(struct lookup *lk, int flags)
 }
 
 /* Is n the running program's file?  Linux refuses to open it for writing
- * or truncate it (ETXTBSY) while it runs.  Found once, by its path, the
- * first time anything is opened; a TFS object keeps its id across renames. */
+ * or truncate it (ETXTBSY) while it runs.  fs/tfs.c holds its object from
+ * boot on (renames keep the id). */
 static bool node_is_exe(struct node n)
 {
-    static struct node exe;
-    static int known;                  /* 0 not looked up, 1 exe valid, -1 none */
-    if (known == 0) {
-        struct node x;
-        const char *p = vfs_exe_path();
-        known = p[0] == '/' && vfs_resolve_canonical(p, &x, NULL) == 0 && x.v == NULL ? 1 : -1;
-        if (known == 1)
-            exe = x;
-    }
-    return known == 1 && n.v == NULL && n.id == exe.id;
+    return n.v == NULL && tfs_is_exe(n.id);
 }
 
 /* The rest of an open once lk names the object (created: by this open):
